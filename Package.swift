@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+// Cairn: an event-sourced engine for workflow runs. See README.md and docs/.
+import PackageDescription
+
+// Strict settings shared by every target of ours.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cairn", targets: ["cairn"]),
+        .library(name: "CairnKit", targets: ["CairnKit"]),
+        .library(name: "LMDB", targets: ["LMDB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian's liblmdb, through pkg-config; only `LMDB` imports it.
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strict),
+        .target(name: "Encoding", swiftSettings: strict),
+        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding"], swiftSettings: strict),
+        .executableTarget(
+            name: "cairn",
+            dependencies: [
+                "CairnKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Helpers shared by the test targets: seeded randomness, temporary folders, fixtures.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,99 @@
+public import LMDB
+public import Foundation
+
+/// One Cairn data folder: an LMDB environment and the databases of
+/// DESIGN.md §3. Open one per folder per process and share it.
+public final class Store: Sendable {
+    /// The on-disk format this build writes. A folder with a newer format is refused.
+    public static let formatVersion: UInt32 = 1
+
+    public let environment: Environment
+    public let path: String
+    let meta: Database
+
+    /// Opens the data folder at `path`, creating it (and its format record) on first use.
+    public init(path: String, options: Environment.Options = Environment.Options()) throws {
+        self.path = path
+        do {
+            environment = try Environment(path: path, options: options)
+        } catch LMDBError.system(ENOENT) {
+            throw StoreError.cannotOpen(path: path, reason: "no such folder")
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: error.description)
+        }
+        meta = try environment.database("meta")
+        try checkFormat()
+    }
+
+    private func checkFormat() throws {
+        let versionKey = Array("format_version".utf8)
+        let createdKey = Array("created_at".utf8)
+        let found = try environment.read { txn in try txn.get(meta, key: versionKey) }
+        if let found {
+            guard let version = UInt32(bigEndianBytes: found) else {
+                throw StoreError.corrupted(what: "meta.format_version is \(found.count) bytes, expected 4")
+            }
+            if version > Store.formatVersion {
+                throw StoreError.newerFormat(found: version, supported: Store.formatVersion)
+            }
+            return
+        }
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+        try environment.write { txn in
+            try txn.put(meta, key: versionKey, value: Store.formatVersion.bigEndianBytes)
+            try txn.put(meta, key: createdKey, value: now.bigEndianBytes)
+        }
+    }
+
+    /// What `cairn info` prints.
+    public struct Info: Sendable, Codable {
+        public struct DatabaseInfo: Sendable, Codable {
+            public let name: String
+            public let entries: Int
+            public let bytes: Int
+        }
+        public let path: String
+        public let formatVersion: UInt32
+        public let createdAt: Date?
+        public let mapSize: Int
+        public let usedBytes: Int
+        public let databases: [DatabaseInfo]
+    }
+
+    public func info() throws -> Info {
+        let names = try environment.databaseNames()
+        let handles = try names.map { try environment.database($0) }
+        return try environment.read { txn in
+            let version = try txn.get(meta, key: Array("format_version".utf8)).flatMap { UInt32(bigEndianBytes: $0) }
+            let created = try txn.get(meta, key: Array("created_at".utf8)).flatMap { UInt64(bigEndianBytes: $0) }
+            let envInfo = environment.info()
+            return Info(
+                path: path,
+                formatVersion: version ?? 0,
+                createdAt: created.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) },
+                mapSize: envInfo.mapSize,
+                usedBytes: envInfo.usedBytes,
+                databases: try handles.map { db in
+                    let stat = try txn.statistics(db)
+                    return Info.DatabaseInfo(name: db.name ?? "", entries: stat.entries, bytes: stat.bytes)
+                }
+            )
+        }
+    }
+}
+
+/// Why a data folder could not be used.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+    case newerFormat(found: UInt32, supported: UInt32)
+    case corrupted(what: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason): return "cannot open data folder \(path): \(reason)"
+        case let .newerFormat(found, supported):
+            return "the data folder has format \(found); this cairn reads up to \(supported): upgrade cairn"
+        case let .corrupted(what): return "the data folder is corrupted: \(what)"
+        }
+    }
+}

@@ -1,0 +1,151 @@
+/// Reads what `ByteWriter` writes. Every read is bounds-checked and throws a
+/// `ByteDecodingError` naming the offset on truncated or malformed input; no
+/// input can make it trap.
+public struct ByteReader: Sendable {
+    public let bytes: [UInt8]
+    /// The offset of the next byte to read.
+    public private(set) var position: Int
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        self.position = 0
+    }
+
+    public var remaining: Int { bytes.count - position }
+    public var isAtEnd: Bool { position >= bytes.count }
+
+    @inline(__always)
+    private func need(_ count: Int) throws(ByteDecodingError) {
+        if count < 0 || count > bytes.count - position {
+            throw .unexpectedEnd(offset: position, needed: count, available: bytes.count - position)
+        }
+    }
+
+    public mutating func readUInt8() throws(ByteDecodingError) -> UInt8 {
+        try need(1)
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    /// `count` raw bytes.
+    public mutating func readBytes(_ count: Int) throws(ByteDecodingError) -> ArraySlice<UInt8> {
+        try need(count)
+        defer { position += count }
+        return bytes[position..<position + count]
+    }
+
+    /// An unsigned varint of at most 53 bits, lib0's limit (numbers are JS doubles there).
+    public mutating func readVarUInt() throws(ByteDecodingError) -> UInt64 {
+        let start = position
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try readUInt8()
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { break }
+            shift += 7
+            if shift > 49 { throw .integerOverflow(offset: start) }
+        }
+        if value > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
+        return value
+    }
+
+    /// lib0's signed varint (see `ByteWriter.writeVarInt`).
+    public mutating func readVarInt() throws(ByteDecodingError) -> Int64 {
+        let start = position
+        let first = try readUInt8()
+        var magnitude = UInt64(first & 0x3F)
+        let negative = first & 0x40 != 0
+        if first & 0x80 != 0 {
+            var shift: UInt64 = 6
+            while true {
+                let byte = try readUInt8()
+                magnitude |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
+                if shift > 48 { throw .integerOverflow(offset: start) }
+            }
+        }
+        if magnitude > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
+        return negative ? -Int64(magnitude) : Int64(magnitude)
+    }
+
+    /// A varuint length, checked against what is left so a hostile length
+    /// cannot make the caller allocate.
+    public mutating func readLength() throws(ByteDecodingError) -> Int {
+        let start = position
+        let length = try readVarUInt()
+        if length > UInt64(remaining) {
+            throw .lengthTooLarge(offset: start, length: length, available: remaining)
+        }
+        return Int(length)
+    }
+
+    public mutating func readVarString() throws(ByteDecodingError) -> String {
+        let start = position
+        let length = try readLength()
+        let slice = try readBytes(length)
+        guard let string = String(validating: slice, as: UTF8.self) else {
+            throw .invalidUTF8(offset: start)
+        }
+        return string
+    }
+
+    public mutating func readVarBytes() throws(ByteDecodingError) -> [UInt8] {
+        Array(try readBytes(try readLength()))
+    }
+
+    public mutating func readFloat32() throws(ByteDecodingError) -> Float {
+        Float(bitPattern: try readBigEndian(UInt32.self))
+    }
+
+    public mutating func readFloat64() throws(ByteDecodingError) -> Double {
+        Double(bitPattern: try readBigEndian(UInt64.self))
+    }
+
+    public mutating func readBigInt64() throws(ByteDecodingError) -> Int64 {
+        Int64(bitPattern: try readBigEndian(UInt64.self))
+    }
+
+    public mutating func readBigEndian<T: FixedWidthInteger>(_: T.Type) throws(ByteDecodingError) -> T {
+        let size = MemoryLayout<T>.size
+        try need(size)
+        var value: T = 0
+        for i in 0..<size { value = value << 8 | T(bytes[position + i]) }
+        position += size
+        return value
+    }
+
+    /// 2^53 - 1, the largest integer lib0 encodes as a varint.
+    public static let maxSafeInteger: UInt64 = (1 << 53) - 1
+}
+
+/// Why a byte sequence could not be decoded, and where.
+public enum ByteDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unexpectedEnd(offset: Int, needed: Int, available: Int)
+    case integerOverflow(offset: Int)
+    case lengthTooLarge(offset: Int, length: UInt64, available: Int)
+    case invalidUTF8(offset: Int)
+    case unknownTag(offset: Int, tag: UInt8, what: String)
+    case trailingBytes(offset: Int, count: Int)
+    case nestedTooDeeply(offset: Int)
+
+    public var description: String {
+        switch self {
+        case let .unexpectedEnd(offset, needed, available):
+            return "truncated input at byte \(offset): needed \(needed) more byte(s), \(available) left"
+        case let .integerOverflow(offset):
+            return "integer at byte \(offset) exceeds 2^53-1"
+        case let .lengthTooLarge(offset, length, available):
+            return "length \(length) at byte \(offset) exceeds the \(available) byte(s) left"
+        case let .invalidUTF8(offset):
+            return "string at byte \(offset) is not valid UTF-8"
+        case let .unknownTag(offset, tag, what):
+            return "unknown \(what) tag \(tag) at byte \(offset)"
+        case let .trailingBytes(offset, count):
+            return "\(count) unexpected trailing byte(s) at byte \(offset)"
+        case let .nestedTooDeeply(offset):
+            return "value at byte \(offset) is nested too deeply"
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// Writes the binary encoding of lib0 (the library under Yjs): variable-length
+/// integers, length-prefixed strings and byte arrays, big-endian floats.
+/// Byte-for-byte what lib0's `encoding.js` writes, so Yjs updates made here
+/// load in Yjs, yrs and pycrdt.
+///
+/// ```swift
+/// var writer = ByteWriter()
+/// writer.writeVarUInt(300)      // 0xAC 0x02
+/// writer.writeVarString("hi")   // 0x02 0x68 0x69
+/// let bytes = writer.bytes
+/// ```
+public struct ByteWriter: Sendable {
+    @usableFromInline var storage: [UInt8]
+    /// What has been written so far.
+    public var bytes: [UInt8] { storage }
+
+    public init(capacity: Int = 64) {
+        storage = []
+        storage.reserveCapacity(capacity)
+    }
+
+    public var count: Int { storage.count }
+
+    @inlinable
+    public mutating func writeUInt8(_ value: UInt8) { storage.append(value) }
+
+    public mutating func writeBytes(_ raw: some Sequence<UInt8>) { storage.append(contentsOf: raw) }
+
+    /// Unsigned LEB128: 7 bits a byte, least significant first, high bit = more.
+    public mutating func writeVarUInt(_ value: UInt64) {
+        var v = value
+        while v > 0x7F {
+            storage.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        storage.append(UInt8(v))
+    }
+
+    @inlinable
+    public mutating func writeVarUInt(_ value: Int) {
+        precondition(value >= 0, "writeVarUInt takes a non-negative value")
+        writeVarUInt(UInt64(value))
+    }
+
+    /// lib0's signed varint: the first byte holds a continuation bit, a sign
+    /// bit and 6 bits of magnitude; the rest 7 bits each (sign-magnitude, not zigzag).
+    public mutating func writeVarInt(_ value: Int64) {
+        let negative = value < 0
+        var magnitude = value.magnitude
+        storage.append(
+            (magnitude > 0x3F ? 0x80 : 0) | (negative ? 0x40 : 0) | UInt8(truncatingIfNeeded: magnitude & 0x3F))
+        magnitude >>= 6
+        while magnitude > 0 {
+            storage.append((magnitude > 0x7F ? 0x80 : 0) | UInt8(truncatingIfNeeded: magnitude & 0x7F))
+            magnitude >>= 7
+        }
+    }
+
+    /// A UTF-8 string prefixed with its byte length (varuint).
+    public mutating func writeVarString(_ string: String) {
+        var s = string
+        s.withUTF8 { utf8 in
+            writeVarUInt(UInt64(utf8.count))
+            storage.append(contentsOf: utf8)
+        }
+    }
+
+    /// A byte array prefixed with its length (varuint).
+    public mutating func writeVarBytes(_ raw: some Collection<UInt8>) {
+        writeVarUInt(UInt64(raw.count))
+        storage.append(contentsOf: raw)
+    }
+
+    public mutating func writeFloat32(_ value: Float) { writeBigEndian(value.bitPattern) }
+    public mutating func writeFloat64(_ value: Double) { writeBigEndian(value.bitPattern) }
+    public mutating func writeBigInt64(_ value: Int64) { writeBigEndian(UInt64(bitPattern: value)) }
+
+    /// A fixed-width integer, most significant byte first.
+    public mutating func writeBigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { storage.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,241 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An LMDB environment: one folder holding `data.mdb` and `lock.mdb`, with any
+/// number of named databases. Open one per folder per process and share it.
+///
+/// ```swift
+/// let env = try Environment(path: "cairn-data", options: .init(mapSize: 1 << 20))
+/// let events = try env.database("events")
+/// try env.write { txn in try txn.put(events, key: [0, 1], value: [42]) }
+/// let value = try env.read { txn in try txn.get(events, key: [0, 1]) }
+/// ```
+///
+/// Transactions are closures, so none is left open. Write transactions are
+/// serialised; read transactions may run from any thread or task at once
+/// (the environment is opened with `MDB_NOTLS`). When a write fills the map,
+/// the environment doubles the map size and runs the write closure again, so
+/// **a write closure may run more than once** and must not have side effects
+/// outside the transaction.
+public final class Environment: @unchecked Sendable {
+    /// How to open an environment.
+    public struct Options: Sendable {
+        /// Initial map size in bytes; it grows on demand. Rounded up to the OS page size by LMDB.
+        public var mapSize: Int
+        /// The largest number of named databases.
+        public var maxDatabases: Int
+        /// The largest number of concurrent read transactions.
+        public var maxReaders: Int
+        /// Skip the fsync at commit (`MDB_NOSYNC`): faster, but a system crash may lose recent commits.
+        public var noSync: Bool
+        /// Open without writing (`MDB_RDONLY`).
+        public var readOnly: Bool
+
+        public init(
+            mapSize: Int = 64 << 20,
+            maxDatabases: Int = 64,
+            maxReaders: Int = 256,
+            noSync: Bool = false,
+            readOnly: Bool = false
+        ) {
+            self.mapSize = mapSize
+            self.maxDatabases = maxDatabases
+            self.maxReaders = maxReaders
+            self.noSync = noSync
+            self.readOnly = readOnly
+        }
+    }
+
+    let handle: OpaquePointer
+    /// The folder this environment lives in.
+    public let path: String
+    public let options: Options
+    private let gate = ResizeGate()
+    private let writer = WriterLock()
+    private let databases = WriterLock()
+    private nonisolated(unsafe) var openDatabases: [String: Database] = [:]
+
+    /// Opens (creating if needed) the environment in the folder `path`.
+    /// - Throws: `LMDBError.invalid` when the folder holds a file that is not LMDB,
+    ///   `.versionMismatch` for another LMDB format, `.system(errno)` for I/O errors.
+    public init(path: String, options: Options = Options()) throws(LMDBError) {
+        self.path = path
+        self.options = options
+        if !options.readOnly {
+            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(errno) }
+        }
+        var env: OpaquePointer?
+        try LMDBError.check(mdb_env_create(&env))
+        guard let env else { throw .system(ENOMEM) }
+        do {
+            try LMDBError.check(mdb_env_set_maxdbs(env, MDB_dbi(options.maxDatabases)))
+            try LMDBError.check(mdb_env_set_maxreaders(env, UInt32(options.maxReaders)))
+            try LMDBError.check(mdb_env_set_mapsize(env, options.mapSize))
+            var flags = UInt32(MDB_NOTLS)
+            if options.noSync { flags |= UInt32(MDB_NOSYNC) }
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            try LMDBError.check(mdb_env_open(env, path, flags, 0o644))
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        handle = env
+    }
+
+    deinit {
+        mdb_env_close(handle)
+    }
+
+    // MARK: Databases
+
+    /// The named database `name`, created if missing (unless read-only).
+    /// The handle is opened once and cached.
+    public func database(_ name: String, flags: Database.Flags = []) throws(LMDBError) -> Database {
+        try databases.withLock { () throws(LMDBError) -> Database in
+            if let db = openDatabases[name] { return db }
+            let create: UInt32 = options.readOnly ? 0 : UInt32(MDB_CREATE)
+            let dbi = try withRawTransaction(write: !options.readOnly) { txn throws(LMDBError) -> MDB_dbi in
+                var dbi: MDB_dbi = 0
+                try LMDBError.check(mdb_dbi_open(txn, name, flags.rawValue | create, &dbi))
+                return dbi
+            }
+            let db = Database(handle: dbi, name: name)
+            openDatabases[name] = db
+            return db
+        }
+    }
+
+    /// Names of the named databases that exist in this environment.
+    public func databaseNames() throws -> [String] {
+        try read { txn in
+            let main = try txn.mainDatabase()
+            var names: [String] = []
+            try txn.scan(main) { key, _ in
+                names.append(String(decoding: key, as: UTF8.self))
+                return true
+            }
+            return names
+        }
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a read-only transaction. The transaction, and any buffer
+    /// it hands out, is valid only during the execution of the closure.
+    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        try gate.shared { () throws -> T in
+            let raw = try beginTransaction(flags: UInt32(MDB_RDONLY))
+            let txn = ReadTransaction(handle: raw)
+            defer {
+                txn.end()
+                mdb_txn_abort(raw)
+            }
+            return try body(txn)
+        }
+    }
+
+    /// Runs `body` in a write transaction and commits it when `body` returns;
+    /// aborts it when `body` throws (nothing of it is written).
+    ///
+    /// Writes are serialised. If the map fills up, the transaction is aborted,
+    /// the map doubled and `body` run again.
+    public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        try writer.withLock { () throws -> T in
+            while true {
+                do {
+                    return try gate.shared { () throws -> T in
+                        let raw = try beginTransaction(flags: 0)
+                        let txn = WriteTransaction(handle: raw)
+                        var committed = false
+                        defer {
+                            txn.end()
+                            if !committed { mdb_txn_abort(raw) }
+                        }
+                        let result = try body(txn)
+                        committed = true  // mdb_txn_commit frees the txn even when it fails.
+                        try LMDBError.check(mdb_txn_commit(raw))
+                        return result
+                    }
+                } catch LMDBError.mapFull {
+                    try grow()
+                }
+            }
+        }
+    }
+
+    private func beginTransaction(flags: UInt32) throws(LMDBError) -> OpaquePointer {
+        var txn: OpaquePointer?
+        var code = mdb_txn_begin(handle, nil, flags, &txn)
+        if code == MDB_MAP_RESIZED {
+            // Another process grew the map: adopt its size, then retry once.
+            code = mdb_env_set_mapsize(handle, 0)
+            if code == MDB_SUCCESS { code = mdb_txn_begin(handle, nil, flags, &txn) }
+        }
+        try LMDBError.check(code)
+        return txn!
+    }
+
+    private func withRawTransaction<T>(write: Bool, _ body: (OpaquePointer) throws(LMDBError) -> T) throws(LMDBError) -> T {
+        func run() throws(LMDBError) -> T {
+            try gate.shared { () throws(LMDBError) -> T in
+                let txn = try beginTransaction(flags: write ? 0 : UInt32(MDB_RDONLY))
+                let result: T
+                do throws(LMDBError) {
+                    result = try body(txn)
+                } catch {
+                    mdb_txn_abort(txn)
+                    throw error
+                }
+                try LMDBError.check(mdb_txn_commit(txn))
+                return result
+            }
+        }
+        if write { return try writer.withLock { () throws(LMDBError) -> T in try run() } }
+        return try run()
+    }
+
+    /// Doubles the map. Waits until no transaction of this process is active.
+    private func grow() throws(LMDBError) {
+        try gate.exclusive { () throws(LMDBError) in
+            let current = self.info().mapSize
+            try LMDBError.check(mdb_env_set_mapsize(handle, current * 2))
+        }
+    }
+
+    // MARK: Information
+
+    /// Facts about the environment, for `cairn info` and tests.
+    public struct Info: Sendable {
+        public let mapSize: Int
+        public let pageSize: Int
+        public let lastPage: Int
+        public let maxReaders: Int
+        public let readersInUse: Int
+        /// Bytes of the map in use (last page + 1 pages).
+        public var usedBytes: Int { (lastPage + 1) * pageSize }
+    }
+
+    public func info() -> Info {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        return Info(
+            mapSize: info.me_mapsize,
+            pageSize: Int(stat.ms_psize),
+            lastPage: info.me_last_pgno,
+            maxReaders: Int(info.me_maxreaders),
+            readersInUse: Int(info.me_numreaders)
+        )
+    }
+
+    /// Flushes buffers to disk; needed only when opened with `noSync`.
+    public func sync() throws(LMDBError) {
+        try LMDBError.check(mdb_env_sync(handle, 1))
+    }
+}

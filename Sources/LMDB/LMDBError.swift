@@ -1,0 +1,137 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every failure the LMDB layer reports. Each LMDB return code maps to one case
+/// and back (`code`), so callers switch on cases, never on message strings.
+public enum LMDBError: Error, Equatable, Sendable {
+    case keyExists
+    case notFound
+    case pageNotFound
+    case corrupted
+    case panic
+    case versionMismatch
+    case invalid
+    case mapFull
+    case databasesFull
+    case readersFull
+    case threadLocalStorageFull
+    case transactionFull
+    case cursorStackFull
+    case pageFull
+    case mapResized
+    case incompatible
+    case badReaderSlot
+    case badTransaction
+    case badValueSize
+    case badDatabaseHandle
+    /// A system error (`errno`) such as `ENOENT`, `EACCES` or `ENOSPC`.
+    case system(Int32)
+    /// A transaction or cursor was used after its closure returned.
+    case transactionEnded
+    /// `MDB_APPEND` was asked to put a key that does not sort after the last one.
+    /// LMDB reports this as `MDB_KEYEXIST`; we name it for what it is.
+    case appendOutOfOrder
+
+    /// The case for an LMDB return code; `nil` for `MDB_SUCCESS`.
+    public init?(code: Int32) {
+        switch code {
+        case MDB_SUCCESS: return nil
+        case MDB_KEYEXIST: self = .keyExists
+        case MDB_NOTFOUND: self = .notFound
+        case MDB_PAGE_NOTFOUND: self = .pageNotFound
+        case MDB_CORRUPTED: self = .corrupted
+        case MDB_PANIC: self = .panic
+        case MDB_VERSION_MISMATCH: self = .versionMismatch
+        case MDB_INVALID: self = .invalid
+        case MDB_MAP_FULL: self = .mapFull
+        case MDB_DBS_FULL: self = .databasesFull
+        case MDB_READERS_FULL: self = .readersFull
+        case MDB_TLS_FULL: self = .threadLocalStorageFull
+        case MDB_TXN_FULL: self = .transactionFull
+        case MDB_CURSOR_FULL: self = .cursorStackFull
+        case MDB_PAGE_FULL: self = .pageFull
+        case MDB_MAP_RESIZED: self = .mapResized
+        case MDB_INCOMPATIBLE: self = .incompatible
+        case MDB_BAD_RSLOT: self = .badReaderSlot
+        case MDB_BAD_TXN: self = .badTransaction
+        case MDB_BAD_VALSIZE: self = .badValueSize
+        case MDB_BAD_DBI: self = .badDatabaseHandle
+        default: self = .system(code)
+        }
+    }
+
+    /// The LMDB (or errno) code this case stands for. Cases of Cairn's own
+    /// (`transactionEnded`, `appendOutOfOrder`) map to the closest LMDB code.
+    public var code: Int32 {
+        switch self {
+        case .keyExists, .appendOutOfOrder: return MDB_KEYEXIST
+        case .notFound: return MDB_NOTFOUND
+        case .pageNotFound: return MDB_PAGE_NOTFOUND
+        case .corrupted: return MDB_CORRUPTED
+        case .panic: return MDB_PANIC
+        case .versionMismatch: return MDB_VERSION_MISMATCH
+        case .invalid: return MDB_INVALID
+        case .mapFull: return MDB_MAP_FULL
+        case .databasesFull: return MDB_DBS_FULL
+        case .readersFull: return MDB_READERS_FULL
+        case .threadLocalStorageFull: return MDB_TLS_FULL
+        case .transactionFull: return MDB_TXN_FULL
+        case .cursorStackFull: return MDB_CURSOR_FULL
+        case .pageFull: return MDB_PAGE_FULL
+        case .mapResized: return MDB_MAP_RESIZED
+        case .incompatible: return MDB_INCOMPATIBLE
+        case .badReaderSlot: return MDB_BAD_RSLOT
+        case .badTransaction: return MDB_BAD_TXN
+        case .badValueSize: return MDB_BAD_VALSIZE
+        case .badDatabaseHandle: return MDB_BAD_DBI
+        case .system(let errno): return errno
+        case .transactionEnded: return MDB_BAD_TXN
+        }
+    }
+
+    /// Throws the case for `code` unless it is `MDB_SUCCESS`.
+    @inline(__always)
+    static func check(_ code: Int32) throws(LMDBError) {
+        if code != MDB_SUCCESS { throw LMDBError(code: code)! }
+    }
+}
+
+extension LMDBError: CustomStringConvertible {
+    /// A message an operator can act on.
+    public var description: String {
+        switch self {
+        case .keyExists: return "key already exists"
+        case .notFound: return "key not found"
+        case .pageNotFound, .corrupted:
+            return "the database file is corrupted (page not found or bad page); restore the data folder from a backup"
+        case .panic: return "LMDB hit a fatal error; reopen the data folder"
+        case .versionMismatch:
+            return "the data folder was written by an incompatible LMDB version"
+        case .invalid:
+            return "the file is not an LMDB database (foreign or corrupted data.mdb)"
+        case .mapFull: return "the memory map is full (Cairn grows it automatically; this means growth failed)"
+        case .databasesFull: return "too many named databases are open; raise maxDatabases"
+        case .readersFull: return "too many concurrent readers; raise maxReaders or end long-lived reads"
+        case .threadLocalStorageFull: return "too many threads hold read transactions"
+        case .transactionFull: return "the transaction touches too many pages; commit in smaller batches"
+        case .cursorStackFull: return "the database is too deep for a cursor (internal LMDB limit)"
+        case .pageFull: return "a page ran out of space (internal LMDB limit)"
+        case .mapResized: return "another process grew the map; retry"
+        case .incompatible: return "the database flags do not match how it was created"
+        case .badReaderSlot: return "invalid reuse of a reader slot"
+        case .badTransaction: return "the transaction is no longer usable after an earlier error"
+        case .badValueSize: return "a key is empty or too long (LMDB keys are at most 511 bytes)"
+        case .badDatabaseHandle: return "the database handle is stale or was never opened"
+        case .system(let code):
+            let text = String(cString: strerror(code))
+            return "system error \(code): \(text)"
+        case .transactionEnded: return "a transaction or cursor was used after its closure returned"
+        case .appendOutOfOrder: return "an append's key does not sort after the last key in the database"
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import CLMDB
+import Foundation
+import TestSupport
+import Testing
+
+@testable import LMDB
+
+@Suite struct EnvironmentTests {
+    @Test func putGetRoundTripAndMissingKeyIsNil() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("things")
+        try env.write { txn throws in
+            try txn.put(db, key: Array("alpha".utf8), value: [1, 2, 3])
+            try txn.put(db, key: Array("empty".utf8), value: [])
+        }
+        try env.read { txn throws in
+            #expect(try txn.get(db, key: Array("alpha".utf8)) == [1, 2, 3])
+            #expect(try txn.get(db, key: Array("empty".utf8)) == [])
+            #expect(try txn.get(db, key: Array("missing".utf8)) == nil)
+        }
+    }
+
+    @Test func writeThatThrowsLeavesNothingBehind() throws {
+        struct Boom: Error {}
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("things")
+        #expect(throws: Boom.self) {
+            try env.write { (txn: WriteTransaction) throws -> Void in
+                try txn.put(db, key: [1], value: [1])
+                throw Boom()
+            }
+        }
+        #expect(try env.read { txn in try txn.get(db, key: [1]) } == nil)
+    }
+
+    @Test func deleteAndClear() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("things")
+        try env.write { txn throws in
+            for i in UInt32(0)..<10 { try txn.put(db, key: i.bigEndianBytes, value: [0]) }
+            #expect(try txn.delete(db, key: UInt32(3).bigEndianBytes))
+            #expect(try !txn.delete(db, key: UInt32(3).bigEndianBytes))
+        }
+        #expect(try env.read { txn in try txn.statistics(db).entries } == 9)
+        try env.write { txn in try txn.clear(db) }
+        #expect(try env.read { txn in try txn.statistics(db).entries } == 0)
+    }
+
+    @Test func noOverwriteReportsKeyExists() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("things")
+        try env.write { txn in try txn.put(db, key: [7], value: [1]) }
+        #expect(throws: LMDBError.keyExists) {
+            try env.write { txn in try txn.put(db, key: [7], value: [2], flags: .noOverwrite) }
+        }
+        #expect(try env.read { txn in try txn.get(db, key: [7]) } == [1])
+    }
+
+    @Test func reopeningKeepsData() throws {
+        let folder = TemporaryFolder()
+        do {
+            let env = try Environment(path: folder.path)
+            let db = try env.database("kept")
+            try env.write { txn in try txn.put(db, key: Array("k".utf8), value: Array("v".utf8)) }
+        }
+        let env = try Environment(path: folder.path)
+        let db = try env.database("kept")
+        #expect(try env.read { txn in try txn.get(db, key: Array("k".utf8)) } == Array("v".utf8))
+        #expect(try env.databaseNames() == ["kept"])
+    }
+
+    @Test func foreignFileIsRejectedWithTypedError() throws {
+        let folder = TemporaryFolder()
+        // A file that is not LMDB where data.mdb should be.
+        var garbage = [UInt8](repeating: 0, count: 16_384)
+        var rng = SplitMix64(seed: 42)
+        for i in garbage.indices { garbage[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        _ = FileManager.default.createFile(atPath: folder.path + "/data.mdb", contents: Data(garbage))
+        #expect(throws: LMDBError.invalid) { try Environment(path: folder.path) }
+    }
+
+    @Test func transactionUsedAfterItsClosureThrows() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("things")
+        let escaped = try env.read { txn in txn }
+        #expect(throws: LMDBError.transactionEnded) { try escaped.get(db, key: [1]) }
+    }
+
+    @Test func mapGrowsFromTinyMapThrough100kInserts() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path, options: .init(mapSize: 64 << 10))
+        let db = try env.database("grow")
+        let value = [UInt8](repeating: 0xAB, count: 100)
+        for batch in 0..<100 {
+            try env.write { txn throws in
+                for i in 0..<1000 {
+                    try txn.put(db, key: UInt64(batch * 1000 + i).bigEndianBytes, value: value, flags: .append)
+                }
+            }
+        }
+        #expect(env.info().mapSize > 64 << 10)
+        try env.read { txn throws in
+            #expect(try txn.statistics(db).entries == 100_000)
+            #expect(try txn.get(db, key: UInt64(99_999).bigEndianBytes) == value)
+        }
+    }
+
+    @Test func concurrentReadersSeeConsistentSnapshotsDuringWrites() async throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("counter")
+        // Invariant kept by every write: keys "a" and "b" hold the same number.
+        try env.write { txn throws in
+            try txn.put(db, key: Array("a".utf8), value: UInt64(0).bigEndianBytes)
+            try txn.put(db, key: Array("b".utf8), value: UInt64(0).bigEndianBytes)
+        }
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask {
+                for n in UInt64(1)...300 {
+                    try env.write { txn throws in
+                        try txn.put(db, key: Array("a".utf8), value: n.bigEndianBytes)
+                        try txn.put(db, key: Array("b".utf8), value: n.bigEndianBytes)
+                    }
+                }
+                return 0
+            }
+            for _ in 0..<4 {
+                group.addTask {
+                    var reads = 0
+                    for _ in 0..<300 {
+                        try env.read { txn throws in
+                            let a = try txn.get(db, key: Array("a".utf8)).flatMap { UInt64(bigEndianBytes: $0) }
+                            let b = try txn.get(db, key: Array("b".utf8)).flatMap { UInt64(bigEndianBytes: $0) }
+                            #expect(a == b)
+                        }
+                        reads += 1
+                    }
+                    return reads
+                }
+            }
+            var total = 0
+            for try await reads in group { total += reads }
+            #expect(total == 1200)
+        }
+        #expect(try env.read { txn in try txn.get(db, key: Array("a".utf8)) } == UInt64(300).bigEndianBytes)
+    }
+}
