@@ -28,11 +28,13 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strict),
         .target(name: "Encoding", swiftSettings: strict),
-        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding"], swiftSettings: strict),
+        .target(name: "Cron", swiftSettings: strict),
+        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron"], swiftSettings: strict),
         .executableTarget(
             name: "cairn",
             dependencies: [
                 "CairnKit",
+                "Cron",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -42,6 +44,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -13,7 +13,7 @@ struct Cairn: AsyncParsableCommand {
             created on first use. Exit status: 0 success, 1 some input rejected, 2 usage error.
             """,
         version: version,
-        subcommands: [Info.self]
+        subcommands: [Info.self, CronCommand.self]
     )
 }
 

@@ -1,0 +1,16 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so the product's build and tests never
+// compile them. Run them through tools/bench-* (release mode, with their peers).
+import PackageDescription
+
+let package = Package(
+    name: "CairnBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [.package(name: "Cairn", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "bench-lmdb",
+            dependencies: [.product(name: "LMDB", package: "Cairn")]
+        )
+    ]
+)

@@ -1,0 +1,60 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Cron
+
+/// The cases croniter 7.0.0 computed (fixtures/cron/): every one must pass.
+struct CroniterCase: Decodable, Sendable, CustomTestStringConvertible {
+    let expr: String
+    let start: String
+    let tz: String
+    let next: [String]?
+    let prev: [String]?
+    let invalid: Bool?
+    let error: String?
+
+    var testDescription: String { "'\(expr)' from \(start) in \(tz)" }
+}
+
+struct CroniterFile: Decodable {
+    let cases: [CroniterCase]
+}
+
+func parseISO(_ text: String) -> Date {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.date(from: text)!
+}
+
+@Suite struct CroniterCasesTests {
+    static let utcCases = (try? Fixtures.decode(CroniterFile.self, "cron/croniter-cases.json").cases) ?? []
+    static let zoneCases = (try? Fixtures.decode(CroniterFile.self, "cron/croniter-tz-cases.json").cases) ?? []
+
+    @Test func fixturesAreThere() {
+        #expect(Self.utcCases.count > 300)
+        #expect(Self.zoneCases.count > 20)
+    }
+
+    @Test(arguments: utcCases + zoneCases)
+    func matchesCroniter(_ c: CroniterCase) throws {
+        if c.invalid == true {
+            #expect(throws: CronError.self) { try CronExpression(c.expr) }
+            return
+        }
+        let schedule = try CronSchedule(c.expr, timeZone: c.tz)
+        let start = parseISO(c.start)
+        if c.error != nil {
+            #expect(!schedule.canFire)
+            #expect(schedule.next(after: start) == nil)
+            return
+        }
+        #expect(schedule.canFire)
+        if let next = c.next {
+            #expect(schedule.next(next.count, after: start) == next.map(parseISO))
+        }
+        if let prev = c.prev {
+            #expect(schedule.previous(prev.count, before: start) == prev.map(parseISO))
+        }
+    }
+}
