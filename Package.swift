@@ -29,12 +29,18 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strict),
         .target(name: "Encoding", swiftSettings: strict),
         .target(name: "Cron", swiftSettings: strict),
-        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron"], swiftSettings: strict),
+        .target(name: "JSON", swiftSettings: strict),
+        .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON"], swiftSettings: strict),
+        .target(name: "Workflows", dependencies: ["JSON", "Cron"], swiftSettings: strict),
+        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows"], swiftSettings: strict),
         .executableTarget(
             name: "cairn",
             dependencies: [
                 "CairnKit",
                 "Cron",
+                "EventLog",
+                "JSON",
+                "Workflows",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -45,6 +51,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
     ]
 )

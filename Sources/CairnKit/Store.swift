@@ -1,5 +1,6 @@
 public import LMDB
 public import Foundation
+public import EventLog
 
 /// One Cairn data folder: an LMDB environment and the databases of
 /// DESIGN.md §3. Open one per folder per process and share it.
@@ -10,9 +11,14 @@ public final class Store: Sendable {
     public let environment: Environment
     public let path: String
     let meta: Database
+    /// The event log, dataclips and snapshots.
+    public let log: EventStore
 
     /// Opens the data folder at `path`, creating it (and its format record) on first use.
-    public init(path: String, options: Environment.Options = Environment.Options()) throws {
+    public init(
+        path: String, options: Environment.Options = Environment.Options(),
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+    ) throws {
         self.path = path
         do {
             environment = try Environment(path: path, options: options)
@@ -22,6 +28,7 @@ public final class Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: error.description)
         }
         meta = try environment.database("meta")
+        log = try EventStore(environment: environment, clock: clock)
         try checkFormat()
     }
 

@@ -13,7 +13,10 @@ struct Cairn: AsyncParsableCommand {
             created on first use. Exit status: 0 success, 1 some input rejected, 2 usage error.
             """,
         version: version,
-        subcommands: [Info.self, CronCommand.self]
+        subcommands: [
+            Info.self, ProjectCommand.self, WorkflowCommand.self, Ingest.self, RunsCommand.self, DataclipsCommand.self,
+            CronCommand.self,
+        ]
     )
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Prints `value` as one JSON document on stdout (sorted keys, ISO-8601 dates,
 /// snake_case keys: the CLI contract's field names).
@@ -31,4 +32,18 @@ func formatBytes(_ bytes: Int) -> String {
         unit += 1
     }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+/// Prints a JSON value as one line on stdout.
+func printJSONValue(_ value: JSONValue) {
+    print(value.serializedString())
+}
+
+/// The bytes of a file, or of stdin for "-".
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandFailure("cannot read \(path): no such file or not readable")
+    }
+    return Array(data)
 }

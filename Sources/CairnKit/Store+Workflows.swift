@@ -1,0 +1,73 @@
+public import EventLog
+public import Workflows
+import Foundation
+import JSON
+
+/// What publishing a workflow did.
+public struct PublishResult: Sendable, Equatable {
+    public let workflowId: String
+    public let lockVersion: UInt32
+    /// Whether a new snapshot was written (false: the content equals the latest).
+    public let changed: Bool
+}
+
+public enum PublishError: Error, CustomStringConvertible {
+    case invalid(WorkflowErrors)
+    case rejected(EventLogError)
+
+    public var description: String {
+        switch self {
+        case .invalid(let errors): return errors.description
+        case .rejected(let error): return error.description
+        }
+    }
+}
+
+extension Store {
+    /// Validates `workflow` and, if its content differs from the latest
+    /// snapshot, stores snapshot `lock_version + 1` and appends
+    /// `workflow:published`. The workflow's own `lockVersion` is ignored: the
+    /// store assigns versions.
+    public func publish(_ workflow: Workflow) throws -> PublishResult {
+        do { try WorkflowValidator.validate(workflow) } catch { throw PublishError.invalid(error) }
+        let request = Self.publishRequest(for: workflow)
+        // Publishing is idempotent by content (an unchanged workflow writes
+        // nothing), so the event id need not be stable.
+        let submission = Submission(id: .random(), command: .publishWorkflow(request))
+        switch try log.append([submission])[0] {
+        case .appended, .duplicate:
+            let latest = try log.snapshot(workflow.id)
+            return PublishResult(workflowId: workflow.id, lockVersion: latest?.lockVersion ?? 1, changed: true)
+        case .unchanged(let lockVersion):
+            return PublishResult(workflowId: workflow.id, lockVersion: lockVersion, changed: false)
+        case .rejected(let error):
+            throw PublishError.rejected(error)
+        }
+    }
+
+    static func publishRequest(for workflow: Workflow) -> PublishRequest {
+        let content = WorkflowJSON.encode(workflow, includeLockVersion: false).serialized(sortedKeys: true)
+        return PublishRequest(
+            workflowId: workflow.id, projectId: workflow.projectId, deleted: workflow.deletedAt != nil,
+            jobIds: workflow.jobs.map(\.id),
+            triggers: workflow.triggers.map { t in
+                TriggerSummary(
+                    id: t.id, type: t.type.rawValue, enabled: t.enabled,
+                    cronExpression: t.type == .cron ? (t.cronExpression ?? Trigger.defaultCronExpression) : nil,
+                    cronCursorJobId: t.type == .cron ? t.cronCursorJobId : nil, timezone: t.timezone,
+                    cronDayMatch: t.cronDayMatch?.rawValue)
+            },
+            content: content,
+            document: { lockVersion in
+                var stamped = workflow
+                stamped.lockVersion = Int(lockVersion)
+                return WorkflowJSON.encode(stamped).serialized(sortedKeys: true)
+            })
+    }
+
+    /// The workflow of a stored snapshot (the latest when `lockVersion` is nil).
+    public func workflow(_ id: String, lockVersion: UInt32? = nil) throws -> Workflow? {
+        guard let snapshot = try log.snapshot(id, lockVersion: lockVersion) else { return nil }
+        return try WorkflowJSON.decode(snapshot.document)
+    }
+}

@@ -1,0 +1,344 @@
+import Encoding
+import JSON
+import LMDB
+
+/// Appends submissions inside one write transaction: for each, checks the
+/// rules of DESIGN.md §4.2–4.3 against what the log (including earlier
+/// submissions of the batch) already holds, then writes the event, its index
+/// entries and what it introduces. A rejected submission writes nothing,
+/// because every check runs before the first write.
+struct BatchWriter {
+    let store: EventStore
+    let txn: WriteTransaction
+    let recordedAt: Timestamp
+    var nextSequence: UInt64
+
+    init(store: EventStore, txn: WriteTransaction, recordedAt: Timestamp) throws {
+        self.store = store
+        self.txn = txn
+        self.recordedAt = recordedAt
+        nextSequence = try store.lastSequence(txn) + 1
+    }
+
+    /// What an accepted command writes besides the event itself.
+    struct Decision {
+        var event: Event
+        var dataclips: [Dataclip] = []
+        var snapshot: StoredSnapshot?
+        var stepOwner: (stepId: String, runId: String)?
+    }
+
+    mutating func append(_ submission: Submission) throws -> AppendOutcome {
+        if let existing = try txn.get(store.eventIds, key: submission.id.bytes) {
+            return .duplicate(sequence: UInt64(bigEndianBytes: existing) ?? 0)
+        }
+        let decision: Decision
+        do {
+            switch try decide(submission) {
+            case .unchanged(let lockVersion): return .unchanged(lockVersion: lockVersion)
+            case .accepted(let d): decision = d
+            }
+        } catch let error as EventLogError {
+            return .rejected(error)
+        }
+        let stream = decision.event.stream
+        let version = try store.streamVersion(stream, txn)
+        if let expected = submission.expectedVersion, expected != version {
+            return .rejected(.versionConflict(stream: stream, expected: expected, actual: version))
+        }
+
+        let sequence = nextSequence
+        let recorded = RecordedEvent(
+            id: submission.id, sequence: sequence, stream: stream, streamVersion: version + 1,
+            recordedAt: recordedAt, event: decision.event)
+        let key = sequence.bigEndianBytes
+        try txn.put(store.events, key: key, value: EventCodec.encode(recorded), flags: .append)
+        try txn.put(store.eventIds, key: submission.id.bytes, value: key, flags: .noOverwrite)
+        try txn.put(store.streams, key: EventStore.streamPrefix(stream) + (version + 1).bigEndianBytes, value: key)
+        for dataclip in decision.dataclips {
+            try txn.put(store.dataclips, key: Array(dataclip.id.utf8), value: dataclip.encoded())
+        }
+        if let snapshot = decision.snapshot {
+            try txn.put(
+                store.snapshots,
+                key: StoredSnapshot.key(workflowId: snapshot.summary.workflowId, lockVersion: snapshot.lockVersion),
+                value: snapshot.encoded(), flags: .noOverwrite)
+        }
+        if let owner = decision.stepOwner {
+            try txn.put(store.stepRuns, key: Array(owner.stepId.utf8), value: Array(owner.runId.utf8))
+        }
+        nextSequence += 1
+        return .appended(sequence: sequence)
+    }
+
+    enum Verdict {
+        case accepted(Decision)
+        case unchanged(UInt32)
+    }
+
+    // MARK: The rules
+
+    func decide(_ submission: Submission) throws -> Verdict {
+        let eventName = submission.command.eventName
+        func time(_ given: Timestamp?) -> Timestamp { given ?? recordedAt }
+
+        switch submission.command {
+        case let .configureProject(projectId, name, retention):
+            try checkId(projectId, field: "id")
+            let previous = try store.loadProject(projectId, txn)
+            return .accepted(Decision(event: .projectConfigured(ProjectConfigured(
+                projectId: projectId, name: name ?? previous?.name,
+                retention: retention ?? previous?.retention ?? .retainAll))))
+
+        case .publishWorkflow(let request):
+            try checkId(request.workflowId, field: "id")
+            try checkId(request.projectId, field: "project_id")
+            let hash = StoredSnapshot.hash(request.content)
+            let latest = try store.loadSnapshot(request.workflowId, lockVersion: nil, txn)
+            if let latest {
+                if latest.contentHash == hash { return .unchanged(latest.lockVersion) }
+                if latest.summary.projectId != request.projectId {
+                    throw EventLogError.invalidValue(
+                        field: "project_id",
+                        reason: "workflow \(request.workflowId) belongs to project \(latest.summary.projectId)")
+                }
+            }
+            let lockVersion = (latest?.lockVersion ?? 0) + 1
+            let published = WorkflowPublished(
+                workflowId: request.workflowId, projectId: request.projectId, lockVersion: lockVersion,
+                deleted: request.deleted, jobIds: request.jobIds, triggers: request.triggers,
+                document: request.document(lockVersion), timestamp: recordedAt)
+            return .accepted(Decision(
+                event: .workflowPublished(published), snapshot: StoredSnapshot(summary: published, contentHash: hash)))
+
+        case .createRun(let c):
+            try checkId(c.runId, field: "run_id")
+            try checkId(c.workflowId, field: "workflow_id")
+            if try store.streamVersion("run:" + c.runId, txn) > 0 { throw EventLogError.runExists(c.runId) }
+            guard let latest = try store.loadSnapshot(c.workflowId, lockVersion: nil, txn) else {
+                throw EventLogError.unknownWorkflow(c.workflowId)
+            }
+            if latest.summary.deleted { throw EventLogError.workflowDeleted(c.workflowId) }
+            var snapshot = latest
+            if let wanted = c.lockVersion, wanted != latest.lockVersion {
+                guard let older = try store.loadSnapshot(c.workflowId, lockVersion: wanted, txn) else {
+                    throw EventLogError.unknownSnapshot(workflowId: c.workflowId, lockVersion: wanted)
+                }
+                snapshot = older
+            }
+            let projectId = snapshot.summary.projectId
+            if let trigger = c.startingTriggerId, !snapshot.summary.triggers.contains(where: { $0.id == trigger }) {
+                throw EventLogError.unknownTrigger(trigger, workflowId: c.workflowId, lockVersion: snapshot.lockVersion)
+            }
+            let timestamp = time(c.timestamp)
+            var decision = Decision(event: .runCreated(RunCreated(
+                runId: c.runId, workflowId: c.workflowId, projectId: projectId, lockVersion: snapshot.lockVersion,
+                startingTriggerId: c.startingTriggerId, inputDataclipId: "", createdInput: false, timestamp: timestamp)))
+            let inputId: String
+            var created = false
+            if let input = c.input {
+                inputId = c.inputDataclipId ?? EventID.derived(submission.id.description, "input").description
+                if let id = c.inputDataclipId { try checkId(id, field: "input_dataclip_id") }
+                if let existing = try store.loadDataclip(inputId, txn) {
+                    guard existing.projectId == projectId else {
+                        throw EventLogError.dataclipOfAnotherProject(field: "input_dataclip_id", id: inputId)
+                    }
+                } else {
+                    decision.dataclips.append(
+                        try newDataclip(inputId, projectId: projectId, type: input.type, body: input.body, at: timestamp))
+                    created = true
+                }
+            } else if let id = c.inputDataclipId {
+                try requireDataclip(id, field: "input_dataclip_id", projectId: projectId)
+                inputId = id
+            } else {
+                throw EventLogError.missingField("input_dataclip_id")
+            }
+            guard case .runCreated(var event) = decision.event else { fatalError("unreachable") }
+            event.inputDataclipId = inputId
+            event.createdInput = created
+            decision.event = .runCreated(event)
+            return .accepted(decision)
+
+        case let .claimRun(runId, workerName, timestamp):
+            let run = try requireRun(runId)
+            try requireTransition(run, to: .claimed, eventName)
+            return .accepted(Decision(event: .runClaimed(RunClaimed(
+                runId: runId, workerName: workerName, timestamp: time(timestamp)))))
+
+        case let .startRun(runId, timestamp):
+            let run = try requireRun(runId)
+            try requireTransition(run, to: .started, eventName)
+            return .accepted(Decision(event: .runStarted(RunStarted(runId: runId, timestamp: time(timestamp)))))
+
+        case .startStep(let c):
+            let run = try requireRun(c.runId)
+            guard run.state == .started else {
+                throw EventLogError.illegalTransition(runId: run.runId, from: run.state, event: eventName)
+            }
+            try checkId(c.stepId, field: "step_id")
+            try checkId(c.jobId, field: "job_id")
+            if run.step(c.stepId) != nil { throw EventLogError.stepExists(c.stepId) }
+            if let owner = try txn.get(store.stepRuns, key: Array(c.stepId.utf8)) {
+                throw EventLogError.stepOfAnotherRun(stepId: c.stepId, runId: String(decoding: owner, as: UTF8.self))
+            }
+            try requireJob(c.jobId, in: run)
+            if let input = c.inputDataclipId {
+                try requireDataclip(input, field: "input_dataclip_id", projectId: run.projectId)
+            }
+            return .accepted(Decision(
+                event: .stepStarted(StepStarted(
+                    runId: c.runId, stepId: c.stepId, jobId: c.jobId, inputDataclipId: c.inputDataclipId,
+                    timestamp: time(c.timestamp))),
+                stepOwner: (c.stepId, c.runId)))
+
+        case .completeStep(let c):
+            let run = try requireRun(c.runId)
+            guard run.state == .started else {
+                throw EventLogError.illegalTransition(runId: run.runId, from: run.state, event: eventName)
+            }
+            guard let step = run.step(c.stepId) else {
+                if let owner = try txn.get(store.stepRuns, key: Array(c.stepId.utf8)) {
+                    throw EventLogError.stepOfAnotherRun(stepId: c.stepId, runId: String(decoding: owner, as: UTF8.self))
+                }
+                throw EventLogError.stepNotStarted(c.stepId)
+            }
+            if step.isComplete { throw EventLogError.stepAlreadyCompleted(c.stepId) }
+            if step.jobId != c.jobId {
+                throw EventLogError.stepJobMismatch(stepId: c.stepId, started: step.jobId, given: c.jobId)
+            }
+            let timestamp = time(c.timestamp)
+            var decision = Decision(event: .stepCompleted(StepCompleted(
+                runId: c.runId, stepId: c.stepId, jobId: c.jobId, reason: c.reason, errorType: c.errorType,
+                errorMessage: c.errorMessage, outputDataclipId: c.outputDataclipId, mem: c.mem, duration: c.duration,
+                timestamp: timestamp)))
+            switch (c.outputDataclipId, c.outputDataclip) {
+            case (nil, nil): break
+            case (nil, _): throw EventLogError.outputPairIncomplete(missing: "output_dataclip_id")
+            case (_, nil): throw EventLogError.outputPairIncomplete(missing: "output_dataclip")
+            case let (id?, body?):
+                try checkId(id, field: "output_dataclip_id")
+                if let existing = try store.loadDataclip(id, txn) {
+                    guard existing.projectId == run.projectId else {
+                        throw EventLogError.dataclipOfAnotherProject(field: "output_dataclip_id", id: id)
+                    }
+                } else {
+                    decision.dataclips.append(
+                        try newDataclip(id, projectId: run.projectId, type: .stepResult, body: body, at: timestamp))
+                }
+            }
+            return .accepted(decision)
+
+        case .completeRun(let c):
+            let run = try requireRun(c.runId)
+            guard c.state.isFinal else {
+                throw EventLogError.invalidValue(field: "reason", reason: "'\(c.state.rawValue)' is not a final state")
+            }
+            // A worker reports completion of a run it started; the other ways a
+            // run ends (lost, cancelled before a claim) are events of their own.
+            guard run.state == .started else {
+                throw EventLogError.illegalTransition(runId: run.runId, from: run.state, event: eventName)
+            }
+            let timestamp = time(c.timestamp)
+            var finalId: String?
+            var created = false
+            var dataclips: [Dataclip] = []
+            if let id = c.finalDataclipId {
+                // Single-leaf workflows: reuse the leaf's output, no copy. It wins over final_state.
+                try requireDataclip(id, field: "final_dataclip_id", projectId: run.projectId)
+                finalId = id
+            } else if let state = c.finalState {
+                let id = EventID.derived(submission.id.description, "final_state").description
+                dataclips.append(
+                    try newDataclip(id, projectId: run.projectId, type: .stepResult, body: state.serialized(), at: timestamp))
+                finalId = id
+                created = true
+            }
+            return .accepted(Decision(
+                event: .runCompleted(RunCompleted(
+                    runId: c.runId, state: c.state, errorType: c.errorType, errorMessage: c.errorMessage,
+                    finalDataclipId: finalId, createdFinalDataclip: created, timestamp: timestamp)),
+                dataclips: dataclips))
+
+        case .log(var entry, let timestampGiven):
+            if !timestampGiven { entry.timestamp = recordedAt }
+            let run = try requireRun(entry.runId)
+            if let step = entry.stepId, run.step(step) == nil {
+                throw EventLogError.stepNotStarted(step)
+            }
+            return .accepted(Decision(event: .runLogged(entry)))
+
+        case let .wipeDataclip(id, timestamp):
+            guard var dataclip = try store.loadDataclip(id, txn) else {
+                throw EventLogError.dataclipNotFound(field: "dataclip_id", id: id)
+            }
+            if dataclip.wipedAt != nil { throw EventLogError.dataclipAlreadyWiped(id) }
+            let at = time(timestamp)
+            dataclip.wipedAt = at
+            dataclip.body = nil
+            return .accepted(Decision(
+                event: .dataclipWiped(DataclipWiped(dataclipId: id, timestamp: at)), dataclips: [dataclip]))
+
+        case let .markLost(runId, timestamp):
+            let run = try requireRun(runId)
+            try requireTransition(run, to: .lost, eventName)
+            return .accepted(Decision(event: .runLost(RunLost(runId: runId, timestamp: time(timestamp)))))
+
+        case let .cancelRun(runId, timestamp):
+            let run = try requireRun(runId)
+            // Cancelling before a worker claims it; a started run is cancelled by its worker (run:complete).
+            guard run.state == .available else {
+                throw EventLogError.illegalTransition(runId: run.runId, from: run.state, event: eventName)
+            }
+            return .accepted(Decision(event: .runCancelled(RunCancelled(runId: runId, timestamp: time(timestamp)))))
+        }
+    }
+
+    // MARK: Checks
+
+    func checkId(_ id: String, field: String) throws {
+        if let problem = Identifier.problem(with: id) { throw EventLogError.invalidValue(field: field, reason: problem) }
+    }
+
+    func requireRun(_ id: String) throws -> RunAggregate {
+        try checkId(id, field: "run_id")
+        guard let run = try store.loadRun(id, txn) else { throw EventLogError.unknownRun(id) }
+        return run
+    }
+
+    func requireTransition(_ run: RunAggregate, to next: RunState, _ eventName: String) throws {
+        guard run.state.canMove(to: next) else {
+            throw EventLogError.illegalTransition(runId: run.runId, from: run.state, event: eventName)
+        }
+    }
+
+    func requireJob(_ jobId: String, in run: RunAggregate) throws {
+        guard let snapshot = try store.loadSnapshot(run.workflowId, lockVersion: run.lockVersion, txn) else {
+            throw EventLogError.unknownSnapshot(workflowId: run.workflowId, lockVersion: run.lockVersion)
+        }
+        guard snapshot.summary.jobIds.contains(jobId) else {
+            throw EventLogError.unknownJob(jobId, workflowId: run.workflowId, lockVersion: run.lockVersion)
+        }
+    }
+
+    func requireDataclip(_ id: String, field: String, projectId: String) throws {
+        try checkId(id, field: field)
+        guard let dataclip = try store.loadDataclip(id, txn) else {
+            throw EventLogError.dataclipNotFound(field: field, id: id)
+        }
+        guard dataclip.projectId == projectId else {
+            throw EventLogError.dataclipOfAnotherProject(field: field, id: id)
+        }
+    }
+
+    /// A dataclip created by an event; under `erase_all` it has no body and is wiped at creation.
+    func newDataclip(_ id: String, projectId: String, type: DataclipType, body: [UInt8], at time: Timestamp) throws
+        -> Dataclip
+    {
+        let retention = try store.loadProject(projectId, txn)?.retention ?? .retainAll
+        let erase = retention == .eraseAll
+        return Dataclip(
+            id: id, projectId: projectId, type: type, size: body.count, createdAt: time,
+            wipedAt: erase ? time : nil, body: erase ? nil : body)
+    }
+}

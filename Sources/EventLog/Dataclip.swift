@@ -1,0 +1,61 @@
+import Encoding
+
+/// A dataclip as the `dataclips` database holds it: a header, and the body
+/// as raw JSON bytes unless wiped. Bodies live outside the event log so that
+/// wiping one (retention, erase) never rewrites history.
+public struct Dataclip: Sendable, Equatable {
+    public var id: String
+    public var projectId: String
+    public var type: DataclipType
+    /// Size of the body in bytes when it was stored.
+    public var size: Int
+    public var createdAt: Timestamp
+    public var wipedAt: Timestamp?
+    /// The JSON text, `nil` once wiped (or when created under `erase_all`).
+    public var body: [UInt8]?
+
+    public init(
+        id: String, projectId: String, type: DataclipType, size: Int, createdAt: Timestamp, wipedAt: Timestamp?,
+        body: [UInt8]?
+    ) {
+        self.id = id
+        self.projectId = projectId
+        self.type = type
+        self.size = size
+        self.createdAt = createdAt
+        self.wipedAt = wipedAt
+        self.body = body
+    }
+
+    static let format: UInt8 = 1
+
+    func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 32 + (body?.count ?? 0))
+        w.writeUInt8(Self.format)
+        w.writeUInt8(type.code)
+        w.writeVarString(projectId)
+        w.writeVarUInt(UInt64(size))
+        w.writeVarInt(createdAt.microseconds)
+        w.writeOptional(wipedAt?.microseconds)
+        if let body {
+            w.writeUInt8(1)
+            w.writeVarBytes(body)
+        } else {
+            w.writeUInt8(0)
+        }
+        return w.bytes
+    }
+
+    static func decode(id: String, _ bytes: [UInt8]) throws -> Dataclip {
+        var r = ByteReader(bytes)
+        guard try r.readUInt8() == format else { throw EventLogError.storage("dataclip \(id) has an unknown format") }
+        let code = try r.readUInt8()
+        guard let type = DataclipType(code: code) else { throw EventLogError.storage("dataclip \(id) has type \(code)") }
+        let project = try r.readVarString()
+        let size = Int(try r.readVarUInt())
+        let created = Timestamp(microseconds: try r.readVarInt())
+        let wiped = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+        let body = try r.readBool() ? try r.readVarBytes() : nil
+        return Dataclip(id: id, projectId: project, type: type, size: size, createdAt: created, wipedAt: wiped, body: body)
+    }
+}

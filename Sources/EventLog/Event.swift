@@ -1,0 +1,252 @@
+/// A fact about projects, workflows, runs or dataclips, as stored in the log.
+/// Events are immutable and named in the past tense; each payload carries
+/// what was resolved when it was accepted (the run's project, the snapshot
+/// it runs against, the id of a dataclip it created), so projections never
+/// need to look anything up. The wire names are the worker protocol's.
+public enum Event: Sendable, Equatable {
+    case projectConfigured(ProjectConfigured)
+    case workflowPublished(WorkflowPublished)
+    case runCreated(RunCreated)
+    case runClaimed(RunClaimed)
+    case runStarted(RunStarted)
+    case stepStarted(StepStarted)
+    case stepCompleted(StepCompleted)
+    case runCompleted(RunCompleted)
+    case runLogged(RunLogged)
+    case dataclipWiped(DataclipWiped)
+    case runLost(RunLost)
+    case runCancelled(RunCancelled)
+
+    /// The protocol name (`run:start`, `step:complete`, ...).
+    public var name: String { kind.rawValue }
+
+    public var kind: EventKind {
+        switch self {
+        case .projectConfigured: return .projectConfigured
+        case .workflowPublished: return .workflowPublished
+        case .runCreated: return .runCreated
+        case .runClaimed: return .runClaimed
+        case .runStarted: return .runStarted
+        case .stepStarted: return .stepStarted
+        case .stepCompleted: return .stepCompleted
+        case .runCompleted: return .runCompleted
+        case .runLogged: return .runLogged
+        case .dataclipWiped: return .dataclipWiped
+        case .runLost: return .runLost
+        case .runCancelled: return .runCancelled
+        }
+    }
+
+    /// The stream the event belongs to: one run, project, workflow or dataclip.
+    public var stream: String {
+        switch self {
+        case .projectConfigured(let e): return "project:" + e.projectId
+        case .workflowPublished(let e): return "workflow:" + e.workflowId
+        case .runCreated(let e): return "run:" + e.runId
+        case .runClaimed(let e): return "run:" + e.runId
+        case .runStarted(let e): return "run:" + e.runId
+        case .stepStarted(let e): return "run:" + e.runId
+        case .stepCompleted(let e): return "run:" + e.runId
+        case .runCompleted(let e): return "run:" + e.runId
+        case .runLogged(let e): return "run:" + e.runId
+        case .runLost(let e): return "run:" + e.runId
+        case .runCancelled(let e): return "run:" + e.runId
+        case .dataclipWiped(let e): return "dataclip:" + e.dataclipId
+        }
+    }
+}
+
+/// Event names on the wire, with the type tag used by the binary codec.
+/// Tags are part of the storage format: never reuse or renumber one.
+public enum EventKind: String, Sendable, CaseIterable {
+    case projectConfigured = "project:configured"
+    case workflowPublished = "workflow:published"
+    case runCreated = "run:created"
+    case runClaimed = "run:claimed"
+    case runStarted = "run:start"
+    case stepStarted = "step:start"
+    case stepCompleted = "step:complete"
+    case runCompleted = "run:complete"
+    case runLogged = "run:log"
+    case dataclipWiped = "dataclip:wiped"
+    case runLost = "run:lost"
+    case runCancelled = "run:cancelled"
+
+    var tag: UInt8 {
+        switch self {
+        case .projectConfigured: return 1
+        case .workflowPublished: return 2
+        case .runCreated: return 3
+        case .runClaimed: return 4
+        case .runStarted: return 5
+        case .stepStarted: return 6
+        case .stepCompleted: return 7
+        case .runCompleted: return 8
+        case .runLogged: return 9
+        case .dataclipWiped: return 10
+        case .runLost: return 11
+        case .runCancelled: return 12
+        }
+    }
+
+    init?(tag: UInt8) {
+        guard let kind = EventKind.allCases.first(where: { $0.tag == tag }) else { return nil }
+        self = kind
+    }
+}
+
+public struct ProjectConfigured: Sendable, Equatable {
+    public var projectId: String
+    public var name: String?
+    public var retention: Retention
+    public init(projectId: String, name: String?, retention: Retention) {
+        self.projectId = projectId
+        self.name = name
+        self.retention = retention
+    }
+}
+
+/// A workflow snapshot became the latest. Carries the snapshot whole (so the
+/// `snapshots` database can be rebuilt from the log) and the parts the log
+/// and the projections read without decoding it.
+public struct WorkflowPublished: Sendable, Equatable {
+    public var workflowId: String
+    public var projectId: String
+    public var lockVersion: UInt32
+    public var deleted: Bool
+    public var jobIds: [String]
+    public var triggers: [TriggerSummary]
+    /// The whole workflow, canonical JSON, as the `Workflows` module wrote it.
+    public var document: [UInt8]
+    public var timestamp: Timestamp
+
+    public init(
+        workflowId: String, projectId: String, lockVersion: UInt32, deleted: Bool, jobIds: [String],
+        triggers: [TriggerSummary], document: [UInt8], timestamp: Timestamp
+    ) {
+        self.workflowId = workflowId
+        self.projectId = projectId
+        self.lockVersion = lockVersion
+        self.deleted = deleted
+        self.jobIds = jobIds
+        self.triggers = triggers
+        self.document = document
+        self.timestamp = timestamp
+    }
+}
+
+/// What the log and the scheduler need to know of a trigger.
+public struct TriggerSummary: Sendable, Equatable, Hashable {
+    public var id: String
+    public var type: String
+    public var enabled: Bool
+    public var cronExpression: String?
+    public var cronCursorJobId: String?
+    public var timezone: String?
+    public var cronDayMatch: String?
+
+    public init(
+        id: String, type: String, enabled: Bool, cronExpression: String? = nil, cronCursorJobId: String? = nil,
+        timezone: String? = nil, cronDayMatch: String? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.enabled = enabled
+        self.cronExpression = cronExpression
+        self.cronCursorJobId = cronCursorJobId
+        self.timezone = timezone
+        self.cronDayMatch = cronDayMatch
+    }
+}
+
+public struct RunCreated: Sendable, Equatable {
+    public var runId: String
+    public var workflowId: String
+    public var projectId: String
+    public var lockVersion: UInt32
+    public var startingTriggerId: String?
+    public var inputDataclipId: String
+    /// Whether this event created the input dataclip (else it reused one).
+    public var createdInput: Bool
+    public var timestamp: Timestamp
+}
+
+public struct RunClaimed: Sendable, Equatable {
+    public var runId: String
+    public var workerName: String?
+    public var timestamp: Timestamp
+}
+
+public struct RunStarted: Sendable, Equatable {
+    public var runId: String
+    public var timestamp: Timestamp
+}
+
+public struct StepStarted: Sendable, Equatable {
+    public var runId: String
+    public var stepId: String
+    public var jobId: String
+    public var inputDataclipId: String?
+    public var timestamp: Timestamp
+}
+
+public struct StepCompleted: Sendable, Equatable {
+    public var runId: String
+    public var stepId: String
+    public var jobId: String
+    public var reason: StepExitReason
+    public var errorType: String?
+    public var errorMessage: String?
+    public var outputDataclipId: String?
+    public var mem: Int64?
+    public var duration: Int64?
+    public var timestamp: Timestamp
+}
+
+public struct RunCompleted: Sendable, Equatable {
+    public var runId: String
+    public var state: RunState
+    public var errorType: String?
+    public var errorMessage: String?
+    public var finalDataclipId: String?
+    /// Whether this event created the final dataclip from `final_state`.
+    public var createdFinalDataclip: Bool
+    public var timestamp: Timestamp
+}
+
+public struct RunLogged: Sendable, Equatable {
+    public var runId: String
+    public var stepId: String?
+    public var level: String
+    public var source: String?
+    public var message: String
+    public var timestamp: Timestamp
+}
+
+public struct DataclipWiped: Sendable, Equatable {
+    public var dataclipId: String
+    public var timestamp: Timestamp
+}
+
+public struct RunLost: Sendable, Equatable {
+    public var runId: String
+    public var timestamp: Timestamp
+}
+
+public struct RunCancelled: Sendable, Equatable {
+    public var runId: String
+    public var timestamp: Timestamp
+}
+
+/// An event as the log holds it.
+public struct RecordedEvent: Sendable, Equatable {
+    public let id: EventID
+    /// Position in the global log, from 1, dense.
+    public let sequence: UInt64
+    public let stream: String
+    /// Position in its stream, from 1, dense.
+    public let streamVersion: UInt32
+    /// When the log accepted it.
+    public let recordedAt: Timestamp
+    public let event: Event
+}

@@ -1,0 +1,295 @@
+import Encoding
+
+/// The binary form of a recorded event in the `events` database:
+///
+///     u8 record format (1) · u8 kind tag · u8 schema version of that kind ·
+///     16 bytes event id · varstring stream · varuint stream version ·
+///     varint recorded-at µs · payload fields of that kind and version
+///
+/// A kind that gains fields gets a new schema version; the decoder keeps
+/// reading every older one (upcasting at decode, never rewriting the log).
+public enum EventCodec {
+    static let recordFormat: UInt8 = 1
+    /// The schema version written for each kind today.
+    static let schemaVersion: UInt8 = 1
+
+    public static func encode(_ e: RecordedEvent) -> [UInt8] {
+        var w = ByteWriter(capacity: 128)
+        w.writeUInt8(recordFormat)
+        w.writeUInt8(e.event.kind.tag)
+        w.writeUInt8(schemaVersion)
+        w.writeBytes(e.id.bytes)
+        w.writeVarString(e.stream)
+        w.writeVarUInt(UInt64(e.streamVersion))
+        w.writeVarInt(e.recordedAt.microseconds)
+        encodePayload(e.event, into: &w)
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8], sequence: UInt64) throws(EventDecodingError) -> RecordedEvent {
+        var r = ByteReader(bytes)
+        do {
+            let format = try r.readUInt8()
+            guard format == recordFormat else { throw EventDecodingError.unknownFormat(format, sequence: sequence) }
+            let tag = try r.readUInt8()
+            guard let kind = EventKind(tag: tag) else { throw EventDecodingError.unknownKind(tag, sequence: sequence) }
+            let version = try r.readUInt8()
+            guard version >= 1 && version <= schemaVersion else {
+                throw EventDecodingError.unknownSchema(kind: kind.rawValue, version: version, sequence: sequence)
+            }
+            guard let id = EventID(bytes: try r.readBytes(16)) else { throw EventDecodingError.malformed("id", sequence: sequence) }
+            let stream = try r.readVarString()
+            let streamVersion = try r.readVarUInt()
+            let recordedAt = Timestamp(microseconds: try r.readVarInt())
+            let event = try decodePayload(kind, version: version, from: &r, sequence: sequence)
+            if !r.isAtEnd { throw EventDecodingError.malformed("trailing bytes", sequence: sequence) }
+            return RecordedEvent(
+                id: id, sequence: sequence, stream: stream, streamVersion: UInt32(truncatingIfNeeded: streamVersion),
+                recordedAt: recordedAt, event: event)
+        } catch let error as EventDecodingError {
+            throw error
+        } catch let error as ByteDecodingError {
+            throw EventDecodingError.truncated(error.description, sequence: sequence)
+        } catch {
+            throw EventDecodingError.malformed(String(describing: error), sequence: sequence)
+        }
+    }
+
+    // MARK: Payloads
+
+    static func encodePayload(_ event: Event, into w: inout ByteWriter) {
+        switch event {
+        case .projectConfigured(let e):
+            w.writeVarString(e.projectId)
+            w.writeOptional(e.name)
+            w.writeVarString(e.retention.rawValue)
+        case .workflowPublished(let e):
+            w.writeVarString(e.workflowId)
+            w.writeVarString(e.projectId)
+            w.writeVarUInt(UInt64(e.lockVersion))
+            w.writeBool(e.deleted)
+            w.writeVarUInt(UInt64(e.jobIds.count))
+            for job in e.jobIds { w.writeVarString(job) }
+            w.writeVarUInt(UInt64(e.triggers.count))
+            for t in e.triggers {
+                w.writeVarString(t.id)
+                w.writeVarString(t.type)
+                w.writeBool(t.enabled)
+                w.writeOptional(t.cronExpression)
+                w.writeOptional(t.cronCursorJobId)
+                w.writeOptional(t.timezone)
+                w.writeOptional(t.cronDayMatch)
+            }
+            w.writeVarBytes(e.document)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .runCreated(let e):
+            w.writeVarString(e.runId)
+            w.writeVarString(e.workflowId)
+            w.writeVarString(e.projectId)
+            w.writeVarUInt(UInt64(e.lockVersion))
+            w.writeOptional(e.startingTriggerId)
+            w.writeVarString(e.inputDataclipId)
+            w.writeBool(e.createdInput)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .runClaimed(let e):
+            w.writeVarString(e.runId)
+            w.writeOptional(e.workerName)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .runStarted(let e):
+            w.writeVarString(e.runId)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .stepStarted(let e):
+            w.writeVarString(e.runId)
+            w.writeVarString(e.stepId)
+            w.writeVarString(e.jobId)
+            w.writeOptional(e.inputDataclipId)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .stepCompleted(let e):
+            w.writeVarString(e.runId)
+            w.writeVarString(e.stepId)
+            w.writeVarString(e.jobId)
+            w.writeUInt8(e.reason.code)
+            w.writeOptional(e.errorType)
+            w.writeOptional(e.errorMessage)
+            w.writeOptional(e.outputDataclipId)
+            w.writeOptional(e.mem)
+            w.writeOptional(e.duration)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .runCompleted(let e):
+            w.writeVarString(e.runId)
+            w.writeUInt8(e.state.code)
+            w.writeOptional(e.errorType)
+            w.writeOptional(e.errorMessage)
+            w.writeOptional(e.finalDataclipId)
+            w.writeBool(e.createdFinalDataclip)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .runLogged(let e):
+            w.writeVarString(e.runId)
+            w.writeOptional(e.stepId)
+            w.writeVarString(e.level)
+            w.writeOptional(e.source)
+            w.writeVarString(e.message)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .dataclipWiped(let e):
+            w.writeVarString(e.dataclipId)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .runLost(let e):
+            w.writeVarString(e.runId)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .runCancelled(let e):
+            w.writeVarString(e.runId)
+            w.writeVarInt(e.timestamp.microseconds)
+        }
+    }
+
+    static func decodePayload(
+        _ kind: EventKind, version: UInt8, from r: inout ByteReader, sequence: UInt64
+    ) throws -> Event {
+        func time() throws -> Timestamp { Timestamp(microseconds: try r.readVarInt()) }
+        switch kind {
+        case .projectConfigured:
+            let id = try r.readVarString()
+            let name = try r.readOptionalString()
+            let raw = try r.readVarString()
+            guard let retention = Retention(rawValue: raw) else {
+                throw EventDecodingError.malformed("retention \(raw)", sequence: sequence)
+            }
+            return .projectConfigured(ProjectConfigured(projectId: id, name: name, retention: retention))
+        case .workflowPublished:
+            let workflowId = try r.readVarString()
+            let projectId = try r.readVarString()
+            let lockVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
+            let deleted = try r.readBool()
+            let jobCount = try r.readLength()
+            var jobs: [String] = []
+            for _ in 0..<jobCount { jobs.append(try r.readVarString()) }
+            let triggerCount = try r.readLength()
+            var triggers: [TriggerSummary] = []
+            for _ in 0..<triggerCount {
+                triggers.append(
+                    TriggerSummary(
+                        id: try r.readVarString(), type: try r.readVarString(), enabled: try r.readBool(),
+                        cronExpression: try r.readOptionalString(), cronCursorJobId: try r.readOptionalString(),
+                        timezone: try r.readOptionalString(), cronDayMatch: try r.readOptionalString()))
+            }
+            let document = try r.readVarBytes()
+            return .workflowPublished(
+                WorkflowPublished(
+                    workflowId: workflowId, projectId: projectId, lockVersion: lockVersion, deleted: deleted,
+                    jobIds: jobs, triggers: triggers, document: document, timestamp: try time()))
+        case .runCreated:
+            return .runCreated(
+                RunCreated(
+                    runId: try r.readVarString(), workflowId: try r.readVarString(), projectId: try r.readVarString(),
+                    lockVersion: UInt32(truncatingIfNeeded: try r.readVarUInt()),
+                    startingTriggerId: try r.readOptionalString(), inputDataclipId: try r.readVarString(),
+                    createdInput: try r.readBool(), timestamp: try time()))
+        case .runClaimed:
+            return .runClaimed(
+                RunClaimed(runId: try r.readVarString(), workerName: try r.readOptionalString(), timestamp: try time()))
+        case .runStarted:
+            return .runStarted(RunStarted(runId: try r.readVarString(), timestamp: try time()))
+        case .stepStarted:
+            return .stepStarted(
+                StepStarted(
+                    runId: try r.readVarString(), stepId: try r.readVarString(), jobId: try r.readVarString(),
+                    inputDataclipId: try r.readOptionalString(), timestamp: try time()))
+        case .stepCompleted:
+            let runId = try r.readVarString()
+            let stepId = try r.readVarString()
+            let jobId = try r.readVarString()
+            let code = try r.readUInt8()
+            guard let reason = StepExitReason(code: code) else {
+                throw EventDecodingError.malformed("exit reason \(code)", sequence: sequence)
+            }
+            return .stepCompleted(
+                StepCompleted(
+                    runId: runId, stepId: stepId, jobId: jobId, reason: reason, errorType: try r.readOptionalString(),
+                    errorMessage: try r.readOptionalString(), outputDataclipId: try r.readOptionalString(),
+                    mem: try r.readOptionalInt(), duration: try r.readOptionalInt(), timestamp: try time()))
+        case .runCompleted:
+            let runId = try r.readVarString()
+            let code = try r.readUInt8()
+            guard let state = RunState(code: code), state.isFinal else {
+                throw EventDecodingError.malformed("run state \(code)", sequence: sequence)
+            }
+            return .runCompleted(
+                RunCompleted(
+                    runId: runId, state: state, errorType: try r.readOptionalString(),
+                    errorMessage: try r.readOptionalString(), finalDataclipId: try r.readOptionalString(),
+                    createdFinalDataclip: try r.readBool(), timestamp: try time()))
+        case .runLogged:
+            return .runLogged(
+                RunLogged(
+                    runId: try r.readVarString(), stepId: try r.readOptionalString(), level: try r.readVarString(),
+                    source: try r.readOptionalString(), message: try r.readVarString(), timestamp: try time()))
+        case .dataclipWiped:
+            return .dataclipWiped(DataclipWiped(dataclipId: try r.readVarString(), timestamp: try time()))
+        case .runLost:
+            return .runLost(RunLost(runId: try r.readVarString(), timestamp: try time()))
+        case .runCancelled:
+            return .runCancelled(RunCancelled(runId: try r.readVarString(), timestamp: try time()))
+        }
+    }
+}
+
+/// A stored event that cannot be read back: the log is damaged or was written
+/// by a newer Cairn.
+public enum EventDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownFormat(UInt8, sequence: UInt64)
+    case unknownKind(UInt8, sequence: UInt64)
+    case unknownSchema(kind: String, version: UInt8, sequence: UInt64)
+    case truncated(String, sequence: UInt64)
+    case malformed(String, sequence: UInt64)
+
+    public var description: String {
+        switch self {
+        case let .unknownFormat(f, s): return "event \(s): unknown record format \(f) (written by a newer Cairn?)"
+        case let .unknownKind(t, s): return "event \(s): unknown event type tag \(t) (written by a newer Cairn?)"
+        case let .unknownSchema(k, v, s): return "event \(s): \(k) schema version \(v) is newer than this Cairn reads"
+        case let .truncated(why, s): return "event \(s) is damaged: \(why)"
+        case let .malformed(why, s): return "event \(s) is damaged: \(why)"
+        }
+    }
+}
+
+extension ByteWriter {
+    mutating func writeBool(_ b: Bool) { writeUInt8(b ? 1 : 0) }
+
+    mutating func writeOptional(_ s: String?) {
+        if let s {
+            writeUInt8(1)
+            writeVarString(s)
+        } else {
+            writeUInt8(0)
+        }
+    }
+
+    mutating func writeOptional(_ i: Int64?) {
+        if let i {
+            writeUInt8(1)
+            writeVarInt(i)
+        } else {
+            writeUInt8(0)
+        }
+    }
+}
+
+extension ByteReader {
+    mutating func readBool() throws(ByteDecodingError) -> Bool {
+        let offset = position
+        switch try readUInt8() {
+        case 0: return false
+        case 1: return true
+        case let other: throw .unknownTag(offset: offset, tag: other, what: "boolean")
+        }
+    }
+
+    mutating func readOptionalString() throws(ByteDecodingError) -> String? {
+        try readBool() ? try readVarString() : nil
+    }
+
+    mutating func readOptionalInt() throws(ByteDecodingError) -> Int64? {
+        try readBool() ? try readVarInt() : nil
+    }
+}

@@ -1,0 +1,238 @@
+public import LMDB
+import Encoding
+import Foundation
+import JSON
+
+/// The append-only log of DESIGN.md §3, with its indexes, the dataclip store
+/// and workflow snapshots, in one LMDB environment.
+///
+/// ```swift
+/// let log = try EventStore(environment: env)
+/// let outcome = try log.append([Submission(id: .random(), command: .startRun(runId: id, timestamp: nil))])
+/// let run = try log.run(id)
+/// ```
+///
+/// An append validates each command against the state its streams describe
+/// and commits the event, its index entries and any dataclip or snapshot it
+/// introduces in one write transaction, or writes nothing for it.
+public final class EventStore: Sendable {
+    public let environment: Environment
+    let events: Database
+    let eventIds: Database
+    let streams: Database
+    let dataclips: Database
+    let snapshots: Database
+    let stepRuns: Database
+    let clock: @Sendable () -> Timestamp
+    let notifier = HeadNotifier()
+    let committer: GroupCommitter
+
+    /// Opens (creating if missing) the log's databases.
+    /// - Parameter clock: the time stamped on events as `recordedAt` (and their
+    ///   timestamp when the payload gives none); injectable for tests.
+    public init(environment: Environment, clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+        self.environment = environment
+        events = try environment.database("events")
+        eventIds = try environment.database("event_ids")
+        streams = try environment.database("streams")
+        dataclips = try environment.database("dataclips")
+        snapshots = try environment.database("snapshots")
+        stepRuns = try environment.database("step_runs")
+        self.clock = clock
+        committer = GroupCommitter()
+        notifier.head = try lastSequence()
+    }
+
+    // MARK: Appending
+
+    /// Validates and records `submissions` in order, in one durable write
+    /// transaction. Each gets its own outcome: a rejected one writes nothing
+    /// and does not affect the others (later ones see earlier ones).
+    public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
+        let outcomes = try environment.write { txn in
+            var writer = try BatchWriter(store: self, txn: txn, recordedAt: clock())
+            return try submissions.map { try writer.append($0) }
+        }
+        let head = try lastSequence()
+        notifier.advance(to: head)
+        return outcomes
+    }
+
+    /// Records one submission, batched with concurrent callers into one write
+    /// transaction and one fsync (group commit).
+    public func append(_ submission: Submission) async throws -> AppendOutcome {
+        try await committer.submit(submission, to: self)
+    }
+
+    // MARK: Reading
+
+    /// The sequence of the last event, 0 when the log is empty.
+    public func lastSequence() throws -> UInt64 {
+        try environment.read { txn in try lastSequence(txn) }
+    }
+
+    func lastSequence(_ txn: ReadTransaction) throws -> UInt64 {
+        try txn.withCursor(events) { cursor in
+            try cursor.last().flatMap { UInt64(bigEndianBytes: $0.key) } ?? 0
+        }
+    }
+
+    /// Events with sequence in `from...`, at most `limit`, in order.
+    public func events(from: UInt64, limit: Int = .max) throws -> [RecordedEvent] {
+        var result: [RecordedEvent] = []
+        try forEachEvent(from: from) { event in
+            result.append(event)
+            return result.count < limit
+        }
+        return result
+    }
+
+    /// Visits events from `from` on, in order, until `body` returns false.
+    /// Reads in one transaction: a consistent view of the log at its start.
+    public func forEachEvent(from: UInt64, _ body: (RecordedEvent) throws -> Bool) throws {
+        try environment.read { txn in
+            try txn.scan(events, in: KeyRange(from: max(from, 1).bigEndianBytes)) { key, value in
+                guard let sequence = UInt64(bigEndianBytes: key) else { return false }
+                return try body(try EventCodec.decode(Array(value), sequence: sequence))
+            }
+        }
+    }
+
+    /// Visits the raw encoded events from `from` on (for replay and benchmarks).
+    public func forEachEncodedEvent(
+        from: UInt64, _ body: (_ sequence: UInt64, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try environment.read { txn in
+            try txn.scan(events, in: KeyRange(from: max(from, 1).bigEndianBytes)) { key, value in
+                try body(UInt64(bigEndianBytes: key) ?? 0, value)
+            }
+        }
+    }
+
+    /// The events of one stream (`run:<id>`, `project:<id>`, ...), in order.
+    public func stream(_ name: String) throws -> [RecordedEvent] {
+        try environment.read { txn in try readStream(name, txn) }
+    }
+
+    func readStream(_ name: String, _ txn: ReadTransaction) throws -> [RecordedEvent] {
+        var sequences: [UInt64] = []
+        try txn.scan(streams, in: .prefix(Self.streamPrefix(name))) { _, value in
+            sequences.append(UInt64(bigEndianBytes: value) ?? 0)
+            return true
+        }
+        return try sequences.map { sequence in
+            guard let bytes = try txn.get(events, key: sequence.bigEndianBytes) else {
+                throw EventLogError.storage("stream \(name) points at missing event \(sequence)")
+            }
+            return try EventCodec.decode(bytes, sequence: sequence)
+        }
+    }
+
+    /// The run `id` as its stream tells it, or `nil` if there is no such run.
+    public func run(_ id: String) throws -> RunAggregate? {
+        try environment.read { txn in try loadRun(id, txn) }
+    }
+
+    func loadRun(_ id: String, _ txn: ReadTransaction) throws -> RunAggregate? {
+        let events = try readStream("run:" + id, txn)
+        guard let first = events.first, var run = RunAggregate(first) else { return nil }
+        for event in events.dropFirst() { run.apply(event) }
+        return run
+    }
+
+    /// The dataclip `id`, or `nil`.
+    public func dataclip(_ id: String) throws -> Dataclip? {
+        try environment.read { txn in try loadDataclip(id, txn) }
+    }
+
+    func loadDataclip(_ id: String, _ txn: ReadTransaction) throws -> Dataclip? {
+        guard let bytes = try txn.get(dataclips, key: Array(id.utf8)) else { return nil }
+        return try Dataclip.decode(id: id, bytes)
+    }
+
+    /// The snapshot of `workflowId` at `lockVersion`, or the latest when `nil`.
+    public func snapshot(_ workflowId: String, lockVersion: UInt32? = nil) throws -> StoredSnapshot? {
+        try environment.read { txn in try loadSnapshot(workflowId, lockVersion: lockVersion, txn) }
+    }
+
+    func loadSnapshot(_ workflowId: String, lockVersion: UInt32?, _ txn: ReadTransaction) throws -> StoredSnapshot? {
+        if let lockVersion {
+            return try txn.get(snapshots, key: StoredSnapshot.key(workflowId: workflowId, lockVersion: lockVersion))
+                .map(StoredSnapshot.decode)
+        }
+        var latest: [UInt8]?
+        try txn.scan(snapshots, in: .prefix(Array(workflowId.utf8) + [0]), reverse: true) { _, value in
+            latest = Array(value)
+            return false
+        }
+        return try latest.map(StoredSnapshot.decode)
+    }
+
+    /// The latest `project:configured` of a project, or `nil` if never configured.
+    public func project(_ id: String) throws -> ProjectConfigured? {
+        try environment.read { txn in try loadProject(id, txn) }
+    }
+
+    func loadProject(_ id: String, _ txn: ReadTransaction) throws -> ProjectConfigured? {
+        guard let sequence = try lastSequenceOfStream("project:" + id, txn) else { return nil }
+        guard let bytes = try txn.get(events, key: sequence.bigEndianBytes),
+            case .projectConfigured(let project) = try EventCodec.decode(bytes, sequence: sequence).event
+        else { return nil }
+        return project
+    }
+
+    /// The stream's current version (0 when empty).
+    func streamVersion(_ name: String, _ txn: ReadTransaction) throws -> UInt32 {
+        var version: UInt32 = 0
+        try txn.scan(streams, in: .prefix(Self.streamPrefix(name)), reverse: true) { key, _ in
+            version = UInt32(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[(key.count - 4)...])) ?? 0
+            return false
+        }
+        return version
+    }
+
+    private func lastSequenceOfStream(_ name: String, _ txn: ReadTransaction) throws -> UInt64? {
+        var sequence: UInt64?
+        try txn.scan(streams, in: .prefix(Self.streamPrefix(name)), reverse: true) { _, value in
+            sequence = UInt64(bigEndianBytes: value)
+            return false
+        }
+        return sequence
+    }
+
+    static func streamPrefix(_ name: String) -> [UInt8] { Array(name.utf8) + [0] }
+
+    // MARK: Subscribing
+
+    /// Every event from `sequence` on: first those already in the log, then
+    /// each new one as it is committed. Ends when the consumer stops iterating.
+    public func subscribe(from sequence: UInt64) -> AsyncThrowingStream<RecordedEvent, any Error> {
+        let (heads, token) = notifier.register()
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var next = max(sequence, 1)
+                do {
+                    var headIterator = heads.makeAsyncIterator()
+                    while !Task.isCancelled {
+                        // Catch up in bounded chunks, then wait for the head to move.
+                        let chunk = try self.events(from: next, limit: 1_024)
+                        for event in chunk {
+                            continuation.yield(event)
+                            next = event.sequence + 1
+                        }
+                        if chunk.count == 1_024 { continue }
+                        if try self.lastSequence() >= next { continue }
+                        guard await headIterator.next() != nil else { break }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                self.notifier.unregister(token)
+            }
+        }
+    }
+}

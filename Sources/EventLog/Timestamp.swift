@@ -1,0 +1,64 @@
+public import Foundation
+
+/// A point in time as microseconds since the Unix epoch, the resolution
+/// workers report in. Events store these; the CLI prints them as ISO-8601 UTC.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let microseconds: Int64
+
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+
+    public init(_ date: Date) { microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    public static func now() -> Timestamp { Timestamp(Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
+
+    /// Parses integer microseconds since the epoch or an ISO-8601 time (with
+    /// `Z` or an offset, optional fractional seconds; no zone means UTC).
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let micros = Int64(trimmed) {
+            self.init(microseconds: micros)
+            return
+        }
+        guard let date = Timestamp.parseISO(trimmed) else { return nil }
+        self.init(date)
+    }
+
+    static func parseISO(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [
+            [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
+        ] {
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) ?? formatter.date(from: text + "Z") { return date }
+        }
+        return nil
+    }
+
+    /// ISO-8601 in UTC; microseconds shown only when not zero.
+    public var iso8601: String {
+        let seconds = microseconds.floorDiv(1_000_000)
+        let micros = microseconds - seconds * 1_000_000
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        var text = formatter.string(from: Date(timeIntervalSince1970: Double(seconds)))
+        if micros != 0 {
+            text.removeLast()  // "Z"
+            text += "." + String(String(micros + 1_000_000).dropFirst()) + "Z"
+        }
+        return text
+    }
+
+    public var description: String { iso8601 }
+}
+
+extension Int64 {
+    @inline(__always)
+    func floorDiv(_ d: Int64) -> Int64 {
+        let q = self / d
+        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
+    }
+}

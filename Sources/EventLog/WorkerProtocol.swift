@@ -1,0 +1,236 @@
+public import JSON
+
+/// Reads the worker protocol's JSON (DESIGN.md §4.3, §6.1) into submissions:
+/// `{"event": "run:start", "id": "<uuid, optional>", "payload": {...}}`.
+/// Every problem becomes an `EventLogError` naming the field.
+public enum WorkerProtocol {
+    /// Decodes one line of an `ingest` file. Returns the event name read (for
+    /// error reports) even when the rest fails, through `name`.
+    public static func decodeLine(_ line: some Collection<UInt8>, name: inout String?) throws(EventLogError) -> Submission {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            throw .badJSON(error.description)
+        }
+        guard case .object = value else { throw .badJSON("a line must be a JSON object") }
+        guard let event = value["event"] else { throw .missingField("event") }
+        guard let eventName = event.stringValue else {
+            throw .wrongType(field: "event", expected: "a string", found: event.kindDescription)
+        }
+        name = eventName
+        let payload = value["payload"] ?? .object([])
+        guard case .object = payload else {
+            throw .wrongType(field: "payload", expected: "an object", found: payload.kindDescription)
+        }
+        var id: EventID?
+        if let raw = value["id"], !raw.isNull {
+            guard let text = raw.stringValue else {
+                throw .wrongType(field: "id", expected: "a UUID string", found: raw.kindDescription)
+            }
+            guard let parsed = EventID(text) else { throw .invalidValue(field: "id", reason: "'\(text)' is not a UUID") }
+            id = parsed
+        }
+        var expected: UInt32?
+        if let raw = value["expected_version"], !raw.isNull {
+            guard let v = raw.int64Value, v >= 0, v <= Int64(UInt32.max) else {
+                throw .wrongType(field: "expected_version", expected: "a non-negative integer", found: raw.kindDescription)
+            }
+            expected = UInt32(v)
+        }
+        return try submission(event: eventName, id: id, payload: payload, expectedVersion: expected)
+    }
+
+    /// A submission from an event name and its payload. Without an `id`, the
+    /// id is derived from the event's content, so re-sending the same line is
+    /// recognised as a duplicate.
+    public static func submission(
+        event: String, id: EventID?, payload: JSONValue, expectedVersion: UInt32? = nil
+    ) throws(EventLogError) -> Submission {
+        let command = try command(event: event, payload: payload)
+        let eventId = id ?? EventID.derived("content", event, payload.serializedString(sortedKeys: true))
+        return Submission(id: eventId, command: command, expectedVersion: expectedVersion)
+    }
+
+    public static func command(event: String, payload p: JSONValue) throws(EventLogError) -> Command {
+        guard let kind = EventKind(rawValue: event) else { throw .unknownEventType(event) }
+        switch kind {
+        case .projectConfigured:
+            let id: String
+            if let given = try p.optionalString("project_id") { id = given } else { id = try p.requiredString("id") }
+            var retention: Retention?
+            if let raw = try p.optionalString("retention") {
+                guard let parsed = Retention(rawValue: raw) else {
+                    throw .invalidValue(field: "retention", reason: "must be retain_all or erase_all, found '\(raw)'")
+                }
+                retention = parsed
+            }
+            return .configureProject(projectId: id, name: try p.optionalString("name"), retention: retention)
+        case .workflowPublished:
+            throw .notAcceptedFromWorkers("workflow:published (use `cairn workflow publish`)")
+        case .runCreated:
+            var input: NewDataclip?
+            if let raw = p["input"], !raw.isNull {
+                guard case .object = raw else {
+                    throw .wrongType(field: "input", expected: "an object", found: raw.kindDescription)
+                }
+                let typeName = try raw.requiredString("type", path: "input.type")
+                guard let type = DataclipType(rawValue: typeName) else {
+                    throw .invalidValue(
+                        field: "input.type",
+                        reason: "'\(typeName)' is not one of \(DataclipType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard let body = raw["body"] else { throw .missingField("input.body") }
+                input = NewDataclip(type: type, body: body.serialized())
+            }
+            var lockVersion: UInt32?
+            if let v = try p.optionalInt("lock_version") {
+                guard v >= 1 && v <= Int64(UInt32.max) else {
+                    throw .invalidValue(field: "lock_version", reason: "must be a positive integer")
+                }
+                lockVersion = UInt32(v)
+            }
+            return .createRun(CreateRun(
+                runId: try p.requiredString("run_id"), workflowId: try p.requiredString("workflow_id"),
+                lockVersion: lockVersion, startingTriggerId: try p.optionalString("starting_trigger_id"),
+                inputDataclipId: try p.optionalString("input_dataclip_id"), input: input,
+                timestamp: try p.optionalTimestamp()))
+        case .runClaimed:
+            return .claimRun(
+                runId: try p.requiredString("run_id"), workerName: try p.optionalString("worker_name"),
+                timestamp: try p.optionalTimestamp())
+        case .runStarted:
+            return .startRun(runId: try p.requiredString("run_id"), timestamp: try p.optionalTimestamp())
+        case .stepStarted:
+            return .startStep(StartStep(
+                runId: try p.requiredString("run_id"), stepId: try p.requiredString("step_id"),
+                jobId: try p.requiredString("job_id"), inputDataclipId: try p.optionalString("input_dataclip_id"),
+                timestamp: try p.optionalTimestamp()))
+        case .stepCompleted:
+            let reasonText = try p.requiredString("reason")
+            guard let reason = StepExitReason(rawValue: reasonText) else {
+                throw .invalidValue(
+                    field: "reason",
+                    reason: "'\(reasonText)' is not one of \(StepExitReason.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .completeStep(CompleteStep(
+                runId: try p.requiredString("run_id"), stepId: try p.requiredString("step_id"),
+                jobId: try p.requiredString("job_id"), reason: reason, errorType: try p.optionalString("error_type"),
+                errorMessage: try p.optionalString("error_message"),
+                outputDataclipId: try p.optionalString("output_dataclip_id"),
+                outputDataclip: try p.optionalJSONText("output_dataclip"), mem: try p.optionalMemory(),
+                duration: try p.optionalInt("duration"), timestamp: try p.optionalTimestamp()))
+        case .runCompleted:
+            let field = p["reason"].map { _ in "reason" } ?? "state"
+            var reasonText = try p.optionalString("reason")
+            if reasonText == nil { reasonText = try p.optionalString("state") }
+            guard let text = reasonText else { throw .missingField("reason") }
+            guard let state = RunState(reason: text) else {
+                throw .invalidValue(
+                    field: field, reason: "'\(text)' is not one of success, fail, crash, cancel, kill, exception, lost")
+            }
+            var finalState: JSONValue?
+            if let raw = p["final_state"], !raw.isNull {
+                if let text = raw.stringValue {
+                    do { finalState = try JSONParser.parse(text) } catch {
+                        throw .invalidValue(field: "final_state", reason: error.description)
+                    }
+                } else {
+                    finalState = raw
+                }
+                guard case .object = finalState else {
+                    throw .wrongType(field: "final_state", expected: "a JSON object", found: finalState!.kindDescription)
+                }
+            }
+            return .completeRun(CompleteRun(
+                runId: try p.requiredString("run_id"), state: state, errorType: try p.optionalString("error_type"),
+                errorMessage: try p.optionalString("error_message"),
+                finalDataclipId: try p.optionalString("final_dataclip_id"), finalState: finalState,
+                timestamp: try p.optionalTimestamp()))
+        case .runLogged:
+            let timestamp = try p.optionalTimestamp()
+            var message: String
+            if let raw = p["message"], !raw.isNull {
+                message = raw.stringValue ?? raw.serializedString()
+            } else {
+                throw .missingField("message")
+            }
+            if message.utf8.count > 1 << 20 { message = String(message.prefix(1 << 20)) }
+            return .log(
+                RunLogged(
+                    runId: try p.requiredString("run_id"), stepId: try p.optionalString("step_id"),
+                    level: try p.optionalString("level") ?? "info", source: try p.optionalString("source"),
+                    message: message, timestamp: timestamp ?? Timestamp(microseconds: 0)),
+                timestampGiven: timestamp != nil)
+        case .dataclipWiped:
+            return .wipeDataclip(dataclipId: try p.requiredString("dataclip_id"), timestamp: try p.optionalTimestamp())
+        case .runLost:
+            return .markLost(runId: try p.requiredString("run_id"), timestamp: try p.optionalTimestamp())
+        case .runCancelled:
+            return .cancelRun(runId: try p.requiredString("run_id"), timestamp: try p.optionalTimestamp())
+        }
+    }
+}
+
+extension JSONValue {
+    func requiredString(_ key: String, path: String? = nil) throws(EventLogError) -> String {
+        guard let value = self[key], !value.isNull else { throw .missingField(path ?? key) }
+        guard let string = value.stringValue else {
+            throw .wrongType(field: path ?? key, expected: "a string", found: value.kindDescription)
+        }
+        if let problem = Identifier.problem(with: string), key.hasSuffix("id") {
+            throw .invalidValue(field: path ?? key, reason: problem)
+        }
+        return string
+    }
+
+    func optionalString(_ key: String) throws(EventLogError) -> String? {
+        guard let value = self[key], !value.isNull else { return nil }
+        guard let string = value.stringValue else {
+            throw .wrongType(field: key, expected: "a string", found: value.kindDescription)
+        }
+        return string
+    }
+
+    func optionalInt(_ key: String) throws(EventLogError) -> Int64? {
+        guard let value = self[key], !value.isNull else { return nil }
+        if let int = value.int64Value { return int }
+        if let text = value.stringValue, let int = Int64(text) { return int }
+        throw .wrongType(field: key, expected: "an integer", found: value.kindDescription)
+    }
+
+    /// `mem`: bytes as an integer, or the worker's `{"job": n, "system": n}` (the job's figure is kept).
+    func optionalMemory() throws(EventLogError) -> Int64? {
+        if let object = self["mem"], case .object = object {
+            return try object.optionalInt("job")
+        }
+        return try optionalInt("mem")
+    }
+
+    /// `timestamp`: integer microseconds since the epoch, or an ISO-8601 string.
+    func optionalTimestamp(_ key: String = "timestamp") throws(EventLogError) -> Timestamp? {
+        guard let value = self[key], !value.isNull else { return nil }
+        if let micros = value.int64Value { return Timestamp(microseconds: micros) }
+        if let text = value.stringValue {
+            guard let parsed = Timestamp(parsing: text) else {
+                throw .invalidValue(
+                    field: key, reason: "'\(text)' is not ISO-8601 or integer microseconds since the epoch")
+            }
+            return parsed
+        }
+        throw .wrongType(field: key, expected: "microseconds or an ISO-8601 string", found: value.kindDescription)
+    }
+
+    /// A JSON body given as a string of JSON text (the worker protocol's form)
+    /// or inline; returned as JSON text, validated.
+    func optionalJSONText(_ key: String) throws(EventLogError) -> [UInt8]? {
+        guard let value = self[key], !value.isNull else { return nil }
+        if let text = value.stringValue {
+            do { _ = try JSONParser.parse(text) } catch {
+                throw .invalidValue(field: key, reason: error.description)
+            }
+            return Array(text.utf8)
+        }
+        return value.serialized()
+    }
+}

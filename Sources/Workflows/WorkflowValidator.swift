@@ -1,0 +1,107 @@
+import Cron
+import Foundation
+
+/// One thing wrong with a workflow, at a field path (`jobs[1].name`).
+public struct WorkflowProblem: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Everything wrong with a workflow that may not be published.
+public struct WorkflowErrors: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [WorkflowProblem]
+    public init(problems: [WorkflowProblem]) { self.problems = problems }
+    public var description: String { problems.map(\.description).joined(separator: "; ") }
+}
+
+/// The checks a workflow passes before it becomes a snapshot: ids are UUIDs
+/// and unique, job names unique, every edge's endpoints exist, cron triggers
+/// have an expression that parses and can fire, a valid zone, and a cursor
+/// job of the same workflow.
+public enum WorkflowValidator {
+    public static func problems(in w: Workflow) -> [WorkflowProblem] {
+        var problems: [WorkflowProblem] = []
+        func fail(_ path: String, _ message: String) { problems.append(WorkflowProblem(path: path, message: message)) }
+        func uuid(_ id: String, _ path: String) {
+            if UUID(uuidString: id) == nil { fail(path, "'\(id)' is not a UUID") }
+        }
+
+        uuid(w.id, "id")
+        if w.projectId.isEmpty { fail("project_id", "is required") }
+        if w.name.trimmingCharacters(in: .whitespaces).isEmpty { fail("name", "must not be empty") }
+
+        var ids: [String: String] = [:]
+        func unique(_ id: String, _ path: String) {
+            if let first = ids[id] { fail(path, "id \(id) is already used by \(first)") } else { ids[id] = path }
+        }
+        var names: [String: Int] = [:]
+        for (i, job) in w.jobs.enumerated() {
+            uuid(job.id, "jobs[\(i)].id")
+            unique(job.id, "jobs[\(i)]")
+            let name = job.name.trimmingCharacters(in: .whitespaces)
+            if name.isEmpty { fail("jobs[\(i)].name", "must not be empty") }
+            if let first = names[name.lowercased()] {
+                fail("jobs[\(i)].name", "'\(job.name)' is already the name of jobs[\(first)]")
+            } else {
+                names[name.lowercased()] = i
+            }
+        }
+        let jobIds = Set(w.jobs.map(\.id))
+        for (i, trigger) in w.triggers.enumerated() {
+            uuid(trigger.id, "triggers[\(i)].id")
+            unique(trigger.id, "triggers[\(i)]")
+            guard trigger.type == .cron else {
+                if trigger.cronCursorJobId != nil {
+                    fail("triggers[\(i)].cron_cursor_job_id", "only cron triggers have a cursor")
+                }
+                continue
+            }
+            let expression = trigger.cronExpression ?? Trigger.defaultCronExpression
+            let zone = trigger.timezone ?? "UTC"
+            do {
+                let schedule = try CronSchedule(expression, timeZone: zone, dayMatch: trigger.cronDayMatch ?? .any)
+                if !schedule.canFire {
+                    fail("triggers[\(i)].cron_expression", CronError.neverFires(expression: expression).description)
+                }
+            } catch CronError.unknownTimeZone(let name) {
+                fail("triggers[\(i)].timezone", CronError.unknownTimeZone(name).description)
+            } catch {
+                fail("triggers[\(i)].cron_expression", "\(error)")
+            }
+            if let cursor = trigger.cronCursorJobId, !jobIds.contains(cursor) {
+                fail("triggers[\(i)].cron_cursor_job_id", "job \(cursor) is not in this workflow")
+            }
+        }
+        let triggerIds = Set(w.triggers.map(\.id))
+        for (i, edge) in w.edges.enumerated() {
+            uuid(edge.id, "edges[\(i)].id")
+            unique(edge.id, "edges[\(i)]")
+            switch (edge.sourceTriggerId, edge.sourceJobId) {
+            case (nil, nil): fail("edges[\(i)]", "needs a source_trigger_id or a source_job_id")
+            case (.some, .some): fail("edges[\(i)]", "has both a source_trigger_id and a source_job_id")
+            case (let t?, nil) where !triggerIds.contains(t):
+                fail("edges[\(i)].source_trigger_id", "trigger \(t) is not in this workflow")
+            case (nil, let j?) where !jobIds.contains(j):
+                fail("edges[\(i)].source_job_id", "job \(j) is not in this workflow")
+            default: break
+            }
+            if !jobIds.contains(edge.targetJobId) {
+                fail("edges[\(i)].target_job_id", "job \(edge.targetJobId) is not in this workflow")
+            }
+            if edge.sourceJobId != nil && edge.sourceJobId == edge.targetJobId {
+                fail("edges[\(i)]", "a job cannot be its own target")
+            }
+        }
+        return problems
+    }
+
+    public static func validate(_ w: Workflow) throws(WorkflowErrors) {
+        let found = problems(in: w)
+        if !found.isEmpty { throw WorkflowErrors(problems: found) }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The whole path a script takes: configure, publish, ingest a realistic
+/// multi-run file, read the runs and dataclips back.
+@Suite struct IngestCommandTests {
+    let workflowFile = Fixtures.url("workflows/daily-report.json").path
+    let eventsFile = Fixtures.url("worker-events/two-runs.jsonl").path
+
+    func prepared() throws -> TemporaryFolder {
+        let folder = TemporaryFolder()
+        let configure = try CLI.run([
+            "project", "configure", "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", "--name", "Orders", "--data", folder.path,
+        ])
+        #expect(configure.status == 0, "\(configure.stderr)")
+        let publish = try CLI.run(["workflow", "publish", workflowFile, "--data", folder.path])
+        #expect(publish.status == 0, "\(publish.stderr)")
+        #expect(try publish.json() as? NSDictionary == [
+            "workflow_id": "7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60", "lock_version": 1, "changed": true,
+        ])
+        return folder
+    }
+
+    @Test func ingestReportsEachRejectedLineAndKeepsGoing() throws {
+        let folder = try prepared()
+        let result = try CLI.run(["ingest", eventsFile, "--data", folder.path, "--json"])
+        #expect(result.status == 1)
+        #expect(try result.json() as? NSDictionary == ["appended": 15, "duplicates": 0, "rejected": 7])
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "line 11: run:start: run_id: run b1000000-0000-4000-8000-000000000002 is available; run:start is not allowed from that state",
+            "line 14: step:start: job_id: job ffffffff-0000-4000-8000-000000000009 is not in workflow 7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60 at lock_version 1",
+            "line 16: step:complete: output_dataclip: output_dataclip and output_dataclip_id must be given together",
+            "line 18: run:complete: final_dataclip_id: final_dataclip_id does not exist",
+            "line 20: run:start: run_id: run b1000000-0000-4000-8000-000000000002 is already final (failed); run:start is not allowed",
+            "line 21: (unparsed): event: invalid JSON at byte 0: invalid literal",
+            "line 22: run:teleport: event: unknown event type 'run:teleport'",
+        ])
+
+        // Ingesting again appends nothing: ids (given or derived) make it idempotent.
+        let again = try CLI.run(["ingest", eventsFile, "--data", folder.path, "--json"])
+        #expect(try again.json() as? NSDictionary == ["appended": 0, "duplicates": 15, "rejected": 7])
+    }
+
+    @Test func runsAndDataclipsReadBack() throws {
+        let folder = try prepared()
+        try CLI.run(["ingest", eventsFile, "--data", folder.path])
+        let show = try CLI.run(["runs", "show", "b1000000-0000-4000-8000-000000000001", "--data", folder.path, "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let run = try #require(try show.json() as? [String: Any])
+        #expect(run["state"] as? String == "success")
+        #expect(run["lock_version"] as? Int == 1)
+        #expect(run["project_id"] as? String == "4f9e2d1c-aaaa-4bbb-8ccc-000000000001")
+        #expect(run["starting_trigger_id"] as? String == "c1000000-0000-4000-8000-000000000001")
+        #expect(run["final_dataclip_id"] as? String == "d1000000-0000-4000-8000-000000000002")
+        #expect(run["claimed_at"] as? String == "2026-11-24T06:00:01Z")
+        #expect(run["finished_at"] as? String == "2026-11-24T06:00:07Z")
+        let steps = try #require(run["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["exit_reason"] as? String } == ["success", "success"])
+        #expect(steps.map { $0["output_dataclip_id"] as? String } == [
+            "d1000000-0000-4000-8000-000000000001", "d1000000-0000-4000-8000-000000000002",
+        ])
+        #expect(steps[1]["input_dataclip_id"] as? String == "d1000000-0000-4000-8000-000000000001")
+
+        let failed = try #require(try CLI.run([
+            "runs", "show", "b1000000-0000-4000-8000-000000000002", "--data", folder.path, "--json",
+        ]).json() as? [String: Any])
+        #expect(failed["state"] as? String == "failed")
+        let finalId = try #require(failed["final_dataclip_id"] as? String)
+        let final = try #require(try CLI.run(["dataclips", "show", finalId, "--data", folder.path, "--json"]).json() as? [String: Any])
+        #expect(final["type"] as? String == "step_result")
+        #expect(final["body"] as? NSDictionary == ["a1000000-0000-4000-8000-000000000001": ["error": 502]])
+
+        let clip = try #require(try CLI.run([
+            "dataclips", "show", "d1000000-0000-4000-8000-000000000002", "--data", folder.path, "--json",
+        ]).json() as? [String: Any])
+        #expect(clip["body"] as? NSDictionary == ["data": [1, 2, 3], "total": 3])
+        #expect(clip["wiped_at"] is NSNull)
+        #expect(clip["project_id"] as? String == "4f9e2d1c-aaaa-4bbb-8ccc-000000000001")
+
+        #expect(try CLI.run(["runs", "show", "nope", "--data", folder.path]).status == 1)
+    }
+
+    @Test func stdinAndPublishValidation() throws {
+        let folder = try prepared()
+        let line = #"{"event":"run:created","payload":{"run_id":"r-stdin","workflow_id":"7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60","input":{"type":"global","body":{"k":1}}}}"#
+        let result = try CLI.run(["ingest", "-", "--data", folder.path, "--json"], stdin: line + "\n")
+        #expect(try result.json() as? NSDictionary == ["appended": 1, "duplicates": 0, "rejected": 0])
+
+        // A workflow with problems lists them all, with paths, and stores nothing.
+        let bad = folder.path + "/bad.json"
+        try #"{"id":"not-a-uuid","project_id":"p","name":"x","jobs":[{"id":"a1000000-0000-4000-8000-000000000001","name":"A"},{"id":"a1000000-0000-4000-8000-000000000002","name":"a"}],"triggers":[{"id":"c1000000-0000-4000-8000-000000000001","type":"cron","cron_expression":"0 0 30 2 *"}],"edges":[{"id":"e1000000-0000-4000-8000-000000000001","source_job_id":"a1000000-0000-4000-8000-000000000001","target_job_id":"a1000000-0000-4000-8000-000000000009"}]}"#
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let publish = try CLI.run(["workflow", "publish", bad, "--data", folder.path])
+        #expect(publish.status == 1)
+        #expect(publish.stderr.contains("id: 'not-a-uuid' is not a UUID"))
+        #expect(publish.stderr.contains("jobs[1].name"))
+        #expect(publish.stderr.contains("triggers[0].cron_expression"))
+        #expect(publish.stderr.contains("edges[0].target_job_id"))
+    }
+
+    @Test func eraseAllProjectFromTheCLI() throws {
+        let folder = try prepared()
+        let configure = try CLI.run([
+            "project", "configure", "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", "--retention", "erase_all",
+            "--data", folder.path, "--json",
+        ])
+        #expect(try configure.json() as? NSDictionary == [
+            "id": "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", "name": "Orders", "retention": "erase_all",
+        ])
+        try CLI.run(["ingest", eventsFile, "--data", folder.path])
+        let clip = try #require(try CLI.run([
+            "dataclips", "show", "d1000000-0000-4000-8000-000000000002", "--data", folder.path, "--json",
+        ]).json() as? [String: Any])
+        #expect(clip["body"] is NSNull)
+        #expect(clip["wiped_at"] as? String == "2026-11-24T06:00:06Z")
+    }
+}

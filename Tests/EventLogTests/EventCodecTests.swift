@@ -1,0 +1,80 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import EventLog
+
+@Suite struct EventCodecTests {
+    static let t = Timestamp(microseconds: 1_795_500_000_123_456)
+
+    static let samples: [Event] = [
+        .projectConfigured(ProjectConfigured(projectId: "p", name: nil, retention: .eraseAll)),
+        .projectConfigured(ProjectConfigured(projectId: "p", name: "Name ✓", retention: .retainAll)),
+        .workflowPublished(WorkflowPublished(
+            workflowId: "w", projectId: "p", lockVersion: 7, deleted: true, jobIds: ["a", "b"],
+            triggers: [
+                TriggerSummary(id: "t", type: "cron", enabled: false, cronExpression: "0 0 * * *", cronCursorJobId: "a",
+                               timezone: "Europe/London", cronDayMatch: "all"),
+                TriggerSummary(id: "u", type: "webhook", enabled: true),
+            ], document: Array("{\"x\":1}".utf8), timestamp: t)),
+        .runCreated(RunCreated(runId: "r", workflowId: "w", projectId: "p", lockVersion: 3, startingTriggerId: nil,
+                               inputDataclipId: "d", createdInput: true, timestamp: t)),
+        .runClaimed(RunClaimed(runId: "r", workerName: "worker-1", timestamp: t)),
+        .runStarted(RunStarted(runId: "r", timestamp: t)),
+        .stepStarted(StepStarted(runId: "r", stepId: "s", jobId: "j", inputDataclipId: "d", timestamp: t)),
+        .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .crash, errorType: "E",
+                                     errorMessage: "m", outputDataclipId: "o", mem: 1 << 40, duration: -5, timestamp: t)),
+        .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .success, errorType: nil,
+                                     errorMessage: nil, outputDataclipId: nil, mem: nil, duration: nil, timestamp: t)),
+        .runCompleted(RunCompleted(runId: "r", state: .killed, errorType: nil, errorMessage: "x", finalDataclipId: "f",
+                                   createdFinalDataclip: true, timestamp: t)),
+        .runLogged(RunLogged(runId: "r", stepId: nil, level: "debug", source: "R/T", message: "hello\nworld", timestamp: t)),
+        .dataclipWiped(DataclipWiped(dataclipId: "d", timestamp: t)),
+        .runLost(RunLost(runId: "r", timestamp: t)),
+        .runCancelled(RunCancelled(runId: "r", timestamp: Timestamp(microseconds: -1))),
+    ]
+
+    @Test func everyKindIsSampled() {
+        #expect(Set(Self.samples.map(\.kind)) == Set(EventKind.allCases))
+    }
+
+    @Test(arguments: samples.indices)
+    func roundTrips(_ index: Int) throws {
+        let event = Self.samples[index]
+        let recorded = RecordedEvent(
+            id: .random(), sequence: 42, stream: event.stream, streamVersion: 9, recordedAt: Self.t, event: event)
+        let decoded = try EventCodec.decode(EventCodec.encode(recorded), sequence: 42)
+        #expect(decoded == recorded)
+    }
+
+    @Test func tagsArePinned() {
+        // Tags are the storage format: changing one would misread every log written before.
+        let pinned: [EventKind: UInt8] = [
+            .projectConfigured: 1, .workflowPublished: 2, .runCreated: 3, .runClaimed: 4, .runStarted: 5,
+            .stepStarted: 6, .stepCompleted: 7, .runCompleted: 8, .runLogged: 9, .dataclipWiped: 10, .runLost: 11,
+            .runCancelled: 12,
+        ]
+        for kind in EventKind.allCases { #expect(kind.tag == pinned[kind]) }
+    }
+
+    @Test func garbageAndTruncationThrow() throws {
+        let recorded = RecordedEvent(
+            id: .random(), sequence: 1, stream: "run:r", streamVersion: 1, recordedAt: Self.t, event: Self.samples[7])
+        let bytes = EventCodec.encode(recorded)
+        for cut in 0..<bytes.count {
+            #expect(throws: EventDecodingError.self) { try EventCodec.decode(Array(bytes.prefix(cut)), sequence: 1) }
+        }
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(bytes + [0], sequence: 1) }
+        var unknownKind = bytes
+        unknownKind[1] = 200
+        #expect(throws: EventDecodingError.unknownKind(200, sequence: 1)) { try EventCodec.decode(unknownKind, sequence: 1) }
+        var newerSchema = bytes
+        newerSchema[2] = 9
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(newerSchema, sequence: 1) }
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<3_000 {
+            let junk = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            _ = try? EventCodec.decode(junk, sequence: 1)  // must not trap
+        }
+    }
+}
