@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON"], swiftSettings: strict),
         .target(name: "Workflows", dependencies: ["JSON", "Cron"], swiftSettings: strict),
-        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows"], swiftSettings: strict),
+        .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron"], swiftSettings: strict),
+        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections"], swiftSettings: strict),
         .executableTarget(
             name: "cairn",
             dependencies: [
@@ -41,17 +42,19 @@ let package = Package(
                 "EventLog",
                 "JSON",
                 "Workflows",
+                "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
 
         // Helpers shared by the test targets: seeded randomness, temporary folders, fixtures.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["EventLog", "JSON", "LMDB"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -34,7 +34,7 @@ extension Store {
         // Publishing is idempotent by content (an unchanged workflow writes
         // nothing), so the event id need not be stable.
         let submission = Submission(id: .random(), command: .publishWorkflow(request))
-        switch try log.append([submission])[0] {
+        switch try append([submission])[0] {
         case .appended, .duplicate:
             let latest = try log.snapshot(workflow.id)
             return PublishResult(workflowId: workflow.id, lockVersion: latest?.lockVersion ?? 1, changed: true)

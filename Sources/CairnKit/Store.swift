@@ -1,6 +1,7 @@
 public import LMDB
 public import Foundation
 public import EventLog
+public import Projections
 
 /// One Cairn data folder: an LMDB environment and the databases of
 /// DESIGN.md §3. Open one per folder per process and share it.
@@ -13,6 +14,8 @@ public final class Store: Sendable {
     let meta: Database
     /// The event log, dataclips and snapshots.
     public let log: EventStore
+    /// What readers ask: runs, cursors, the cron index.
+    public let projections: Projections
 
     /// Opens the data folder at `path`, creating it (and its format record) on first use.
     public init(
@@ -28,11 +31,21 @@ public final class Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: error.description)
         }
         meta = try environment.database("meta")
+        try Self.checkFormat(environment, meta)
         log = try EventStore(environment: environment, clock: clock)
-        try checkFormat()
+        // Resumes every projection from its checkpoint (rebuilding one whose
+        // projector changed), so a crash between append and projection loses nothing.
+        projections = try Projections(log: log)
     }
 
-    private func checkFormat() throws {
+    /// Appends submissions (see `EventStore.append`) and brings the projections up to date.
+    public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
+        let outcomes = try log.append(submissions)
+        try projections.catchUp()
+        return outcomes
+    }
+
+    private static func checkFormat(_ environment: Environment, _ meta: Database) throws {
         let versionKey = Array("format_version".utf8)
         let createdKey = Array("created_at".utf8)
         let found = try environment.read { txn in try txn.get(meta, key: versionKey) }

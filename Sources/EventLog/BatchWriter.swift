@@ -133,7 +133,8 @@ struct BatchWriter {
             let timestamp = time(c.timestamp)
             var decision = Decision(event: .runCreated(RunCreated(
                 runId: c.runId, workflowId: c.workflowId, projectId: projectId, lockVersion: snapshot.lockVersion,
-                startingTriggerId: c.startingTriggerId, inputDataclipId: "", createdInput: false, timestamp: timestamp)))
+                startingTriggerId: c.startingTriggerId, inputDataclipId: "", createdInput: false,
+                scheduledFor: c.scheduledFor, timestamp: timestamp)))
             let inputId: String
             var created = false
             if let input = c.input {
@@ -210,21 +211,27 @@ struct BatchWriter {
             let timestamp = time(c.timestamp)
             var decision = Decision(event: .stepCompleted(StepCompleted(
                 runId: c.runId, stepId: c.stepId, jobId: c.jobId, reason: c.reason, errorType: c.errorType,
-                errorMessage: c.errorMessage, outputDataclipId: c.outputDataclipId, mem: c.mem, duration: c.duration,
-                timestamp: timestamp)))
+                errorMessage: c.errorMessage, outputDataclipId: c.outputDataclipId, outputWiped: false, mem: c.mem,
+                duration: c.duration, timestamp: timestamp)))
             switch (c.outputDataclipId, c.outputDataclip) {
             case (nil, nil): break
             case (nil, _): throw EventLogError.outputPairIncomplete(missing: "output_dataclip_id")
             case (_, nil): throw EventLogError.outputPairIncomplete(missing: "output_dataclip")
             case let (id?, body?):
                 try checkId(id, field: "output_dataclip_id")
+                let output: Dataclip
                 if let existing = try store.loadDataclip(id, txn) {
                     guard existing.projectId == run.projectId else {
                         throw EventLogError.dataclipOfAnotherProject(field: "output_dataclip_id", id: id)
                     }
+                    output = existing
                 } else {
-                    decision.dataclips.append(
-                        try newDataclip(id, projectId: run.projectId, type: .stepResult, body: body, at: timestamp))
+                    output = try newDataclip(id, projectId: run.projectId, type: .stepResult, body: body, at: timestamp)
+                    decision.dataclips.append(output)
+                }
+                if case .stepCompleted(var event) = decision.event {
+                    event.outputWiped = output.wipedAt != nil
+                    decision.event = .stepCompleted(event)
                 }
             }
             return .accepted(decision)
@@ -242,22 +249,25 @@ struct BatchWriter {
             let timestamp = time(c.timestamp)
             var finalId: String?
             var created = false
+            var wiped = false
             var dataclips: [Dataclip] = []
             if let id = c.finalDataclipId {
                 // Single-leaf workflows: reuse the leaf's output, no copy. It wins over final_state.
-                try requireDataclip(id, field: "final_dataclip_id", projectId: run.projectId)
+                wiped = try requireDataclip(id, field: "final_dataclip_id", projectId: run.projectId).wipedAt != nil
                 finalId = id
             } else if let state = c.finalState {
                 let id = EventID.derived(submission.id.description, "final_state").description
-                dataclips.append(
-                    try newDataclip(id, projectId: run.projectId, type: .stepResult, body: state.serialized(), at: timestamp))
+                let dataclip = try newDataclip(
+                    id, projectId: run.projectId, type: .stepResult, body: state.serialized(), at: timestamp)
+                dataclips.append(dataclip)
+                wiped = dataclip.wipedAt != nil
                 finalId = id
                 created = true
             }
             return .accepted(Decision(
                 event: .runCompleted(RunCompleted(
                     runId: c.runId, state: c.state, errorType: c.errorType, errorMessage: c.errorMessage,
-                    finalDataclipId: finalId, createdFinalDataclip: created, timestamp: timestamp)),
+                    finalDataclipId: finalId, createdFinalDataclip: created, finalWiped: wiped, timestamp: timestamp)),
                 dataclips: dataclips))
 
         case .log(var entry, let timestampGiven):
@@ -283,6 +293,9 @@ struct BatchWriter {
             let run = try requireRun(runId)
             try requireTransition(run, to: .lost, eventName)
             return .accepted(Decision(event: .runLost(RunLost(runId: runId, timestamp: time(timestamp)))))
+
+        case .tick(let minute):
+            return .accepted(Decision(event: .scheduleTicked(ScheduleTicked(minute: minute))))
 
         case let .cancelRun(runId, timestamp):
             let run = try requireRun(runId)
@@ -321,7 +334,8 @@ struct BatchWriter {
         }
     }
 
-    func requireDataclip(_ id: String, field: String, projectId: String) throws {
+    @discardableResult
+    func requireDataclip(_ id: String, field: String, projectId: String) throws -> Dataclip {
         try checkId(id, field: field)
         guard let dataclip = try store.loadDataclip(id, txn) else {
             throw EventLogError.dataclipNotFound(field: field, id: id)
@@ -329,6 +343,7 @@ struct BatchWriter {
         guard dataclip.projectId == projectId else {
             throw EventLogError.dataclipOfAnotherProject(field: field, id: id)
         }
+        return dataclip
     }
 
     /// A dataclip created by an event; under `erase_all` it has no body and is wiped at creation.

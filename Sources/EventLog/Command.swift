@@ -17,6 +17,8 @@ public enum Command: Sendable {
     case wipeDataclip(dataclipId: String, timestamp: Timestamp?)
     case markLost(runId: String, timestamp: Timestamp?)
     case cancelRun(runId: String, timestamp: Timestamp?)
+    /// The scheduler considered every minute up to `minute` (Cairn's own).
+    case tick(minute: Timestamp)
 
     /// The event name it records.
     public var eventName: String {
@@ -33,6 +35,7 @@ public enum Command: Sendable {
         case .wipeDataclip: return EventKind.dataclipWiped.rawValue
         case .markLost: return EventKind.runLost.rawValue
         case .cancelRun: return EventKind.runCancelled.rawValue
+        case .tick: return EventKind.scheduleTicked.rawValue
         }
     }
 }
@@ -80,12 +83,16 @@ public struct CreateRun: Sendable {
     public var startingTriggerId: String?
     public var inputDataclipId: String?
     public var input: NewDataclip?
+    /// Set by the scheduler: the cron minute this run is for.
+    public var scheduledFor: Timestamp?
     public var timestamp: Timestamp?
 
     public init(
         runId: String, workflowId: String, lockVersion: UInt32? = nil, startingTriggerId: String? = nil,
-        inputDataclipId: String? = nil, input: NewDataclip? = nil, timestamp: Timestamp? = nil
+        inputDataclipId: String? = nil, input: NewDataclip? = nil, scheduledFor: Timestamp? = nil,
+        timestamp: Timestamp? = nil
     ) {
+        self.scheduledFor = scheduledFor
         self.runId = runId
         self.workflowId = workflowId
         self.lockVersion = lockVersion

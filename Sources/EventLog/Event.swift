@@ -16,6 +16,7 @@ public enum Event: Sendable, Equatable {
     case dataclipWiped(DataclipWiped)
     case runLost(RunLost)
     case runCancelled(RunCancelled)
+    case scheduleTicked(ScheduleTicked)
 
     /// The protocol name (`run:start`, `step:complete`, ...).
     public var name: String { kind.rawValue }
@@ -34,6 +35,7 @@ public enum Event: Sendable, Equatable {
         case .dataclipWiped: return .dataclipWiped
         case .runLost: return .runLost
         case .runCancelled: return .runCancelled
+        case .scheduleTicked: return .scheduleTicked
         }
     }
 
@@ -52,6 +54,7 @@ public enum Event: Sendable, Equatable {
         case .runLost(let e): return "run:" + e.runId
         case .runCancelled(let e): return "run:" + e.runId
         case .dataclipWiped(let e): return "dataclip:" + e.dataclipId
+        case .scheduleTicked: return "scheduler"
         }
     }
 }
@@ -71,6 +74,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     case dataclipWiped = "dataclip:wiped"
     case runLost = "run:lost"
     case runCancelled = "run:cancelled"
+    case scheduleTicked = "schedule:ticked"
 
     var tag: UInt8 {
         switch self {
@@ -86,6 +90,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .dataclipWiped: return 10
         case .runLost: return 11
         case .runCancelled: return 12
+        case .scheduleTicked: return 13
         }
     }
 
@@ -168,6 +173,8 @@ public struct RunCreated: Sendable, Equatable {
     public var inputDataclipId: String
     /// Whether this event created the input dataclip (else it reused one).
     public var createdInput: Bool
+    /// For a run the scheduler started: the cron minute it was started for.
+    public var scheduledFor: Timestamp?
     public var timestamp: Timestamp
 }
 
@@ -198,6 +205,8 @@ public struct StepCompleted: Sendable, Equatable {
     public var errorType: String?
     public var errorMessage: String?
     public var outputDataclipId: String?
+    /// Whether the output had no body when recorded (`erase_all`, or a reused wiped dataclip).
+    public var outputWiped: Bool
     public var mem: Int64?
     public var duration: Int64?
     public var timestamp: Timestamp
@@ -211,6 +220,8 @@ public struct RunCompleted: Sendable, Equatable {
     public var finalDataclipId: String?
     /// Whether this event created the final dataclip from `final_state`.
     public var createdFinalDataclip: Bool
+    /// Whether the final dataclip had no body when recorded.
+    public var finalWiped: Bool
     public var timestamp: Timestamp
 }
 
@@ -236,6 +247,13 @@ public struct RunLost: Sendable, Equatable {
 public struct RunCancelled: Sendable, Equatable {
     public var runId: String
     public var timestamp: Timestamp
+}
+
+/// The scheduler considered every cron minute up to and including `minute`:
+/// the cron index moves each trigger due by then to its next fire time.
+public struct ScheduleTicked: Sendable, Equatable {
+    public var minute: Timestamp
+    public init(minute: Timestamp) { self.minute = minute }
 }
 
 /// An event as the log holds it.

@@ -90,6 +90,7 @@ public enum EventCodec {
             w.writeOptional(e.startingTriggerId)
             w.writeVarString(e.inputDataclipId)
             w.writeBool(e.createdInput)
+            w.writeOptional(e.scheduledFor?.microseconds)
             w.writeVarInt(e.timestamp.microseconds)
         case .runClaimed(let e):
             w.writeVarString(e.runId)
@@ -112,6 +113,7 @@ public enum EventCodec {
             w.writeOptional(e.errorType)
             w.writeOptional(e.errorMessage)
             w.writeOptional(e.outputDataclipId)
+            w.writeBool(e.outputWiped)
             w.writeOptional(e.mem)
             w.writeOptional(e.duration)
             w.writeVarInt(e.timestamp.microseconds)
@@ -122,6 +124,7 @@ public enum EventCodec {
             w.writeOptional(e.errorMessage)
             w.writeOptional(e.finalDataclipId)
             w.writeBool(e.createdFinalDataclip)
+            w.writeBool(e.finalWiped)
             w.writeVarInt(e.timestamp.microseconds)
         case .runLogged(let e):
             w.writeVarString(e.runId)
@@ -139,6 +142,8 @@ public enum EventCodec {
         case .runCancelled(let e):
             w.writeVarString(e.runId)
             w.writeVarInt(e.timestamp.microseconds)
+        case .scheduleTicked(let e):
+            w.writeVarInt(e.minute.microseconds)
         }
     }
 
@@ -183,7 +188,8 @@ public enum EventCodec {
                     runId: try r.readVarString(), workflowId: try r.readVarString(), projectId: try r.readVarString(),
                     lockVersion: UInt32(truncatingIfNeeded: try r.readVarUInt()),
                     startingTriggerId: try r.readOptionalString(), inputDataclipId: try r.readVarString(),
-                    createdInput: try r.readBool(), timestamp: try time()))
+                    createdInput: try r.readBool(),
+                    scheduledFor: try r.readOptionalInt().map(Timestamp.init(microseconds:)), timestamp: try time()))
         case .runClaimed:
             return .runClaimed(
                 RunClaimed(runId: try r.readVarString(), workerName: try r.readOptionalString(), timestamp: try time()))
@@ -206,7 +212,7 @@ public enum EventCodec {
                 StepCompleted(
                     runId: runId, stepId: stepId, jobId: jobId, reason: reason, errorType: try r.readOptionalString(),
                     errorMessage: try r.readOptionalString(), outputDataclipId: try r.readOptionalString(),
-                    mem: try r.readOptionalInt(), duration: try r.readOptionalInt(), timestamp: try time()))
+                    outputWiped: try r.readBool(), mem: try r.readOptionalInt(), duration: try r.readOptionalInt(), timestamp: try time()))
         case .runCompleted:
             let runId = try r.readVarString()
             let code = try r.readUInt8()
@@ -217,7 +223,7 @@ public enum EventCodec {
                 RunCompleted(
                     runId: runId, state: state, errorType: try r.readOptionalString(),
                     errorMessage: try r.readOptionalString(), finalDataclipId: try r.readOptionalString(),
-                    createdFinalDataclip: try r.readBool(), timestamp: try time()))
+                    createdFinalDataclip: try r.readBool(), finalWiped: try r.readBool(), timestamp: try time()))
         case .runLogged:
             return .runLogged(
                 RunLogged(
@@ -229,6 +235,8 @@ public enum EventCodec {
             return .runLost(RunLost(runId: try r.readVarString(), timestamp: try time()))
         case .runCancelled:
             return .runCancelled(RunCancelled(runId: try r.readVarString(), timestamp: try time()))
+        case .scheduleTicked:
+            return .scheduleTicked(ScheduleTicked(minute: try time()))
         }
     }
 }

@@ -109,6 +109,20 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// Visits raw encoded events with sequence >= `from` inside an existing
+    /// transaction (projections read the log and write their state in one).
+    public func scanEvents(
+        _ txn: ReadTransaction, from: UInt64,
+        _ body: (_ sequence: UInt64, _ bytes: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try txn.scan(events, in: KeyRange(from: max(from, 1).bigEndianBytes)) { key, value in
+            try body(UInt64(bigEndianBytes: key) ?? 0, value)
+        }
+    }
+
+    /// The last sequence, read inside an existing transaction.
+    public func lastSequence(in txn: ReadTransaction) throws -> UInt64 { try lastSequence(txn) }
+
     /// The events of one stream (`run:<id>`, `project:<id>`, ...), in order.
     public func stream(_ name: String) throws -> [RecordedEvent] {
         try environment.read { txn in try readStream(name, txn) }

@@ -23,8 +23,34 @@ public struct RunAggregate: Sendable, Equatable {
 
     public func step(_ id: String) -> StepRecord? { steps.first { $0.id == id } }
 
+    /// A run as stored elsewhere (a projection), field by field.
+    public init(
+        runId: String, workflowId: String, projectId: String, lockVersion: UInt32, startingTriggerId: String?,
+        inputDataclipId: String, state: RunState, workerName: String?, createdAt: Timestamp, claimedAt: Timestamp?,
+        startedAt: Timestamp?, finishedAt: Timestamp?, finalDataclipId: String?, errorType: String?,
+        errorMessage: String?, steps: [StepRecord], version: UInt32
+    ) {
+        self.runId = runId
+        self.workflowId = workflowId
+        self.projectId = projectId
+        self.lockVersion = lockVersion
+        self.startingTriggerId = startingTriggerId
+        self.inputDataclipId = inputDataclipId
+        self.state = state
+        self.workerName = workerName
+        self.createdAt = createdAt
+        self.claimedAt = claimedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.finalDataclipId = finalDataclipId
+        self.errorType = errorType
+        self.errorMessage = errorMessage
+        self.steps = steps
+        self.version = version
+    }
+
     /// Starts the fold from the stream's first event, which must be `run:created`.
-    init?(_ first: RecordedEvent) {
+    public init?(_ first: RecordedEvent) {
         guard case .runCreated(let e) = first.event else { return nil }
         runId = e.runId
         workflowId = e.workflowId
@@ -38,7 +64,7 @@ public struct RunAggregate: Sendable, Equatable {
         version = first.streamVersion
     }
 
-    mutating func apply(_ recorded: RecordedEvent) {
+    public mutating func apply(_ recorded: RecordedEvent) {
         version = recorded.streamVersion
         switch recorded.event {
         case .runClaimed(let e):
@@ -71,7 +97,7 @@ public struct RunAggregate: Sendable, Equatable {
         case .runCancelled(let e):
             state = .cancelled
             finishedAt = e.timestamp
-        case .runCreated, .runLogged, .projectConfigured, .workflowPublished, .dataclipWiped:
+        case .runCreated, .runLogged, .projectConfigured, .workflowPublished, .dataclipWiped, .scheduleTicked:
             break
         }
     }
@@ -88,6 +114,22 @@ public struct StepRecord: Sendable, Equatable {
     public var errorMessage: String?
     public var startedAt: Timestamp
     public var finishedAt: Timestamp?
+
+    public init(
+        id: String, jobId: String, inputDataclipId: String? = nil, outputDataclipId: String? = nil,
+        exitReason: StepExitReason? = nil, errorType: String? = nil, errorMessage: String? = nil,
+        startedAt: Timestamp, finishedAt: Timestamp? = nil
+    ) {
+        self.id = id
+        self.jobId = jobId
+        self.inputDataclipId = inputDataclipId
+        self.outputDataclipId = outputDataclipId
+        self.exitReason = exitReason
+        self.errorType = errorType
+        self.errorMessage = errorMessage
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
 
     public var isComplete: Bool { exitReason != nil }
 }

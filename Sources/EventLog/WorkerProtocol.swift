@@ -168,6 +168,8 @@ public enum WorkerProtocol {
             return .markLost(runId: try p.requiredString("run_id"), timestamp: try p.optionalTimestamp())
         case .runCancelled:
             return .cancelRun(runId: try p.requiredString("run_id"), timestamp: try p.optionalTimestamp())
+        case .scheduleTicked:
+            throw .notAcceptedFromWorkers("schedule:ticked (use `cairn schedule tick`)")
         }
     }
 }

@@ -38,7 +38,7 @@ public final class Environment: @unchecked Sendable {
 
         public init(
             mapSize: Int = 64 << 20,
-            maxDatabases: Int = 64,
+            maxDatabases: Int = 256,
             maxReaders: Int = 256,
             noSync: Bool = false,
             readOnly: Bool = false
@@ -145,7 +145,8 @@ public final class Environment: @unchecked Sendable {
     /// Writes are serialised. If the map fills up, the transaction is aborted,
     /// the map doubled and `body` run again.
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
-        try writer.withLock { () throws -> T in
+        if writer.isHeldByCurrentThread { throw LMDBError.nestedWrite }
+        return try writer.withLock { () throws -> T in
             while true {
                 do {
                     return try gate.shared { () throws -> T in
@@ -195,7 +196,10 @@ public final class Environment: @unchecked Sendable {
                 return result
             }
         }
-        if write { return try writer.withLock { () throws(LMDBError) -> T in try run() } }
+        if write {
+            if writer.isHeldByCurrentThread { throw .nestedWrite }
+            return try writer.withLock { () throws(LMDBError) -> T in try run() }
+        }
         return try run()
     }
 

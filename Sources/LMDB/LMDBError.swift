@@ -36,6 +36,9 @@ public enum LMDBError: Error, Equatable, Sendable {
     /// `MDB_APPEND` was asked to put a key that does not sort after the last one.
     /// LMDB reports this as `MDB_KEYEXIST`; we name it for what it is.
     case appendOutOfOrder
+    /// A write transaction (or a database open, which needs one) was begun
+    /// inside another on the same thread, which would deadlock.
+    case nestedWrite
 
     /// The case for an LMDB return code; `nil` for `MDB_SUCCESS`.
     public init?(code: Int32) {
@@ -90,7 +93,7 @@ public enum LMDBError: Error, Equatable, Sendable {
         case .badValueSize: return MDB_BAD_VALSIZE
         case .badDatabaseHandle: return MDB_BAD_DBI
         case .system(let errno): return errno
-        case .transactionEnded: return MDB_BAD_TXN
+        case .transactionEnded, .nestedWrite: return MDB_BAD_TXN
         }
     }
 
@@ -132,6 +135,8 @@ extension LMDBError: CustomStringConvertible {
             return "system error \(code): \(text)"
         case .transactionEnded: return "a transaction or cursor was used after its closure returned"
         case .appendOutOfOrder: return "an append's key does not sort after the last key in the database"
+        case .nestedWrite:
+            return "a write transaction (or opening a database) was begun inside another write transaction on the same thread"
         }
     }
 }

@@ -38,6 +38,8 @@ final class ResizeGate: @unchecked Sendable {
 /// waiting writer parks here rather than inside LMDB while holding the gate.
 final class WriterLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// The thread holding the lock, to refuse re-entry instead of deadlocking.
+    private nonisolated(unsafe) var owner: pthread_t?
 
     init() {
         mutex = .allocate(capacity: 1)
@@ -49,9 +51,19 @@ final class WriterLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Whether the calling thread holds the lock (then locking again would deadlock).
+    var isHeldByCurrentThread: Bool {
+        guard let owner else { return false }
+        return pthread_equal(owner, pthread_self()) != 0
+    }
+
     func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        owner = pthread_self()
+        defer {
+            owner = nil
+            pthread_mutex_unlock(mutex)
+        }
         return try body()
     }
 }

@@ -71,6 +71,7 @@ extension Cairn {
             }
             try flush()
             progress.finish()
+            try store.projections.catchUp()
 
             if output.json {
                 printJSONValue(.object([

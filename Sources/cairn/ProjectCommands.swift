@@ -34,7 +34,7 @@ extension Cairn.ProjectCommand {
             let store = try Store(path: data.path)
             let submission = Submission(
                 id: .random(), command: .configureProject(projectId: id, name: name, retention: retention))
-            switch try store.log.append([submission])[0] {
+            switch try store.append([submission])[0] {
             case .appended, .duplicate, .unchanged:
                 let project = try store.log.project(id)
                 if output.json {

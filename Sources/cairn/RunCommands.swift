@@ -28,7 +28,7 @@ extension Cairn.RunsCommand {
 
         func run() async throws {
             let store = try Store(path: data.path)
-            guard let run = try store.log.run(id) else { throw CommandFailure("run \(id) does not exist") }
+            guard let run = try store.projections.run(id) else { throw CommandFailure("run \(id) does not exist") }
             if output.json {
                 printJSONValue(Views.run(run))
                 return

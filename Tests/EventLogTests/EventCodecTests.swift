@@ -18,20 +18,22 @@ import Testing
                 TriggerSummary(id: "u", type: "webhook", enabled: true),
             ], document: Array("{\"x\":1}".utf8), timestamp: t)),
         .runCreated(RunCreated(runId: "r", workflowId: "w", projectId: "p", lockVersion: 3, startingTriggerId: nil,
-                               inputDataclipId: "d", createdInput: true, timestamp: t)),
+                               inputDataclipId: "d", createdInput: true,
+                               scheduledFor: Timestamp(microseconds: 60_000_000), timestamp: t)),
         .runClaimed(RunClaimed(runId: "r", workerName: "worker-1", timestamp: t)),
         .runStarted(RunStarted(runId: "r", timestamp: t)),
         .stepStarted(StepStarted(runId: "r", stepId: "s", jobId: "j", inputDataclipId: "d", timestamp: t)),
         .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .crash, errorType: "E",
-                                     errorMessage: "m", outputDataclipId: "o", mem: 1 << 40, duration: -5, timestamp: t)),
+                                     errorMessage: "m", outputDataclipId: "o", outputWiped: true, mem: 1 << 40, duration: -5, timestamp: t)),
         .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .success, errorType: nil,
-                                     errorMessage: nil, outputDataclipId: nil, mem: nil, duration: nil, timestamp: t)),
+                                     errorMessage: nil, outputDataclipId: nil, outputWiped: false, mem: nil, duration: nil, timestamp: t)),
         .runCompleted(RunCompleted(runId: "r", state: .killed, errorType: nil, errorMessage: "x", finalDataclipId: "f",
-                                   createdFinalDataclip: true, timestamp: t)),
+                                   createdFinalDataclip: true, finalWiped: true, timestamp: t)),
         .runLogged(RunLogged(runId: "r", stepId: nil, level: "debug", source: "R/T", message: "hello\nworld", timestamp: t)),
         .dataclipWiped(DataclipWiped(dataclipId: "d", timestamp: t)),
         .runLost(RunLost(runId: "r", timestamp: t)),
         .runCancelled(RunCancelled(runId: "r", timestamp: Timestamp(microseconds: -1))),
+        .scheduleTicked(ScheduleTicked(minute: Timestamp(microseconds: 1_795_500_000_000_000))),
     ]
 
     @Test func everyKindIsSampled() {
@@ -52,7 +54,7 @@ import Testing
         let pinned: [EventKind: UInt8] = [
             .projectConfigured: 1, .workflowPublished: 2, .runCreated: 3, .runClaimed: 4, .runStarted: 5,
             .stepStarted: 6, .stepCompleted: 7, .runCompleted: 8, .runLogged: 9, .dataclipWiped: 10, .runLost: 11,
-            .runCancelled: 12,
+            .runCancelled: 12, .scheduleTicked: 13,
         ]
         for kind in EventKind.allCases { #expect(kind.tag == pinned[kind]) }
     }

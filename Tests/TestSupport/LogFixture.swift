@@ -1,22 +1,21 @@
-import EventLog
+public import EventLog
 import Foundation
 import JSON
-import LMDB
-import TestSupport
+public import LMDB
 
 /// A fresh event log with one project and one published workflow, and
 /// helpers that speak the worker protocol, so tests read like the events.
-final class LogFixture {
-    let folder = TemporaryFolder()
-    let environment: Environment
-    let log: EventStore
-    let project = "p1"
-    let workflow = "w1"
-    let jobs = ["j1", "j2"]
-    let trigger = "t1"
-    nonisolated(unsafe) static var tick: Int64 = 1_800_000_000_000_000
+public final class LogFixture {
+    public let folder = TemporaryFolder()
+    public let environment: Environment
+    public let log: EventStore
+    public let project = "p1"
+    public let workflow = "w1"
+    public let jobs = ["j1", "j2"]
+    public let trigger = "t1"
+    nonisolated(unsafe) public static var tick: Int64 = 1_800_000_000_000_000
 
-    init(retention: Retention = .retainAll) throws {
+    public init(retention: Retention = .retainAll) throws {
         environment = try Environment(path: folder.path)
         log = try EventStore(environment: environment, clock: {
             LogFixture.tick += 1_000
@@ -26,38 +25,40 @@ final class LogFixture {
         try expectAppended(.publishWorkflow(publishRequest()))
     }
 
-    func publishRequest(jobs: [String]? = nil, content: String = "v1") -> PublishRequest {
+    public func publishRequest(
+        jobs: [String]? = nil, triggers: [TriggerSummary]? = nil, deleted: Bool = false, content: String = "v1"
+    ) -> PublishRequest {
         PublishRequest(
-            workflowId: workflow, projectId: project, deleted: false, jobIds: jobs ?? self.jobs,
-            triggers: [TriggerSummary(id: trigger, type: "cron", enabled: true, cronExpression: "* * * * *")],
+            workflowId: workflow, projectId: project, deleted: deleted, jobIds: jobs ?? self.jobs,
+            triggers: triggers ?? [TriggerSummary(id: trigger, type: "cron", enabled: true, cronExpression: "* * * * *")],
             content: Array(content.utf8), document: { v in Array("{\"lock_version\":\(v)}".utf8) })
     }
 
     @discardableResult
-    func submit(_ command: Command, id: EventID = .random(), expected: UInt32? = nil) throws -> AppendOutcome {
+    public func submit(_ command: Command, id: EventID = .random(), expected: UInt32? = nil) throws -> AppendOutcome {
         try log.append([Submission(id: id, command: command, expectedVersion: expected)])[0]
     }
 
     @discardableResult
-    func expectAppended(_ command: Command) throws -> UInt64 {
+    public func expectAppended(_ command: Command) throws -> UInt64 {
         let outcome = try submit(command)
         guard case .appended(let sequence) = outcome else { throw FixtureError.notAppended(outcome) }
         return sequence
     }
 
-    func worker(_ event: String, _ payload: String, id: EventID = .random()) throws -> AppendOutcome {
+    public func worker(_ event: String, _ payload: String, id: EventID = .random()) throws -> AppendOutcome {
         let submission = try WorkerProtocol.submission(event: event, id: id, payload: try JSONParser.parse(payload))
         return try log.append([submission])[0]
     }
 
     /// Sends a worker event that must be appended.
-    func accept(_ event: String, _ payload: String) throws {
+    public func accept(_ event: String, _ payload: String) throws {
         let outcome = try worker(event, payload)
         guard case .appended = outcome else { throw FixtureError.notAppended(outcome) }
     }
 
     /// Creates a run with a new input dataclip and moves it to `state` (available, claimed or started).
-    func run(_ id: String, to state: RunState = .started) throws {
+    public func run(_ id: String, to state: RunState = .started) throws {
         try expectAppended(.createRun(CreateRun(
             runId: id, workflowId: workflow, startingTriggerId: trigger,
             input: NewDataclip(type: .global, body: Array("{}".utf8)))))
@@ -67,5 +68,5 @@ final class LogFixture {
         try expectAppended(.startRun(runId: id, timestamp: nil))
     }
 
-    enum FixtureError: Error { case notAppended(AppendOutcome) }
+    public enum FixtureError: Error { case notAppended(AppendOutcome) }
 }

@@ -1,0 +1,136 @@
+public import EventLog
+public import Cron
+import Encoding
+import Foundation
+
+/// The triggers of the latest snapshot of every live workflow, and, for the
+/// enabled cron ones, an index ordered by next fire time so a scheduler tick
+/// touches only the triggers due by then.
+///
+/// Next fire times are computed after the *horizon*: the last minute the
+/// scheduler said it considered (`schedule:ticked`). Before any tick the
+/// horizon is the epoch, so the first tick looks at every trigger once.
+public struct CronIndexProjector: Projector {
+    public let name = "cron_index"
+    public let version: UInt32 = 1
+    public let tables = ["triggers", "workflow_triggers", "due", "next_fire", "meta"]
+    static let triggers = 0, workflowTriggers = 1, due = 2, nextFire = 3, meta = 4
+    static let horizonKey = Array("horizon".utf8)
+
+    public init() {}
+
+    public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
+        switch event.event {
+        case .workflowPublished(let e):
+            // The new snapshot replaces every trigger of the previous one.
+            for key in try context.keys(Self.workflowTriggers, prefix: Key.part(e.workflowId)) {
+                let triggerId = String(decoding: key.dropFirst(e.workflowId.utf8.count + 1), as: UTF8.self)
+                try unschedule(triggerId, context)
+                try context.delete(Self.triggers, Array(triggerId.utf8))
+                try context.delete(Self.workflowTriggers, key)
+            }
+            guard !e.deleted else { return }
+            let horizon = try Self.horizon(context)
+            for trigger in e.triggers {
+                let record = TriggerRecord(workflowId: e.workflowId, projectId: e.projectId, lockVersion: e.lockVersion, summary: trigger)
+                try context.put(Self.triggers, Array(trigger.id.utf8), record.encoded())
+                try context.put(Self.workflowTriggers, Key.part(e.workflowId) + Array(trigger.id.utf8), [])
+                if let schedule = record.schedule, let next = schedule.nextSecond(after: horizon.microseconds.floorDiv(1_000_000)) {
+                    try enqueue(trigger.id, at: Timestamp(microseconds: next * 1_000_000), context)
+                }
+            }
+        case .scheduleTicked(let e):
+            let horizon = try Self.horizon(context)
+            if e.minute > horizon { try context.put(Self.meta, Self.horizonKey, Key.time(e.minute)) }
+            // Move every trigger due by this minute to its next fire after it.
+            var due: [(key: [UInt8], trigger: String)] = []
+            try context.transaction.scan(context[Self.due], in: .init(to: Key.time(Timestamp(microseconds: e.minute.microseconds + 1)))) { key, _ in
+                due.append((Array(key), String(decoding: key.dropFirst(8), as: UTF8.self)))
+                return true
+            }
+            for (key, triggerId) in due {
+                try context.delete(Self.due, key)
+                try context.delete(Self.nextFire, Array(triggerId.utf8))
+                guard let bytes = try context.get(Self.triggers, Array(triggerId.utf8)),
+                    let schedule = try TriggerRecord.decode(bytes).schedule,
+                    let next = schedule.nextSecond(after: e.minute.microseconds.floorDiv(1_000_000))
+                else { continue }
+                try enqueue(triggerId, at: Timestamp(microseconds: next * 1_000_000), context)
+            }
+        default:
+            break
+        }
+    }
+
+    private func enqueue(_ triggerId: String, at time: Timestamp, _ context: ProjectionContext) throws {
+        try context.put(Self.due, Key.time(time) + Array(triggerId.utf8), [])
+        try context.put(Self.nextFire, Array(triggerId.utf8), Key.time(time))
+    }
+
+    private func unschedule(_ triggerId: String, _ context: ProjectionContext) throws {
+        guard let time = try context.get(Self.nextFire, Array(triggerId.utf8)) else { return }
+        try context.delete(Self.due, time + Array(triggerId.utf8))
+        try context.delete(Self.nextFire, Array(triggerId.utf8))
+    }
+
+    static func horizon(_ context: ProjectionContext) throws -> Timestamp {
+        try context.get(meta, horizonKey).flatMap { Key.time(from: $0) } ?? Timestamp(microseconds: 0)
+    }
+}
+
+/// A trigger of a workflow's latest snapshot.
+public struct TriggerRecord: Sendable, Equatable {
+    public var workflowId: String
+    public var projectId: String
+    public var lockVersion: UInt32
+    public var summary: TriggerSummary
+
+    public var id: String { summary.id }
+    public var isCron: Bool { summary.type == "cron" }
+
+    /// The schedule of an enabled cron trigger whose expression can fire; `nil` otherwise.
+    public var schedule: CronSchedule? {
+        guard isCron, summary.enabled, let expression = summary.cronExpression else { return nil }
+        let dayMatch = summary.cronDayMatch.flatMap(DayMatch.init(rawValue:)) ?? .any
+        guard let schedule = try? CronSchedule(expression, timeZone: summary.timezone ?? "UTC", dayMatch: dayMatch),
+            schedule.canFire
+        else { return nil }
+        return schedule
+    }
+
+    func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 128)
+        w.writeUInt8(1)
+        w.writeVarString(workflowId)
+        w.writeVarString(projectId)
+        w.writeVarUInt(UInt64(lockVersion))
+        w.writeVarString(summary.id)
+        w.writeVarString(summary.type)
+        w.writeUInt8(summary.enabled ? 1 : 0)
+        w.optional(summary.cronExpression)
+        w.optional(summary.cronCursorJobId)
+        w.optional(summary.timezone)
+        w.optional(summary.cronDayMatch)
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> TriggerRecord {
+        var r = ByteReader(bytes)
+        guard try r.readUInt8() == 1 else { throw ProjectionError.corrupt("trigger record format") }
+        let workflow = try r.readVarString()
+        let project = try r.readVarString()
+        let lockVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
+        let summary = TriggerSummary(
+            id: try r.readVarString(), type: try r.readVarString(), enabled: try r.readUInt8() == 1,
+            cronExpression: try r.optionalString(), cronCursorJobId: try r.optionalString(),
+            timezone: try r.optionalString(), cronDayMatch: try r.optionalString())
+        return TriggerRecord(workflowId: workflow, projectId: project, lockVersion: lockVersion, summary: summary)
+    }
+}
+
+extension Int64 {
+    func floorDiv(_ d: Int64) -> Int64 {
+        let q = self / d
+        return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
+    }
+}

@@ -1,0 +1,67 @@
+public import EventLog
+
+/// `outputs`: (workflow, job) → every successful, non-wiped step output,
+/// ordered by (finished_at, sequence); the last is the job's latest output.
+/// `run_workflow` remembers each run's workflow so a step can be placed.
+public struct JobOutputsProjector: Projector {
+    public let name = "job_outputs"
+    public let version: UInt32 = 1
+    public let tables = ["outputs", "by_dataclip", "run_workflow"]
+    static let outputs = 0, byDataclip = 1, runWorkflow = 2
+    let history = LatestByTime(entries: outputs, byDataclip: byDataclip)
+
+    public init() {}
+
+    public static func key(workflowId: String, jobId: String) -> [UInt8] { Key.part(workflowId) + Key.part(jobId) }
+
+    public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
+        switch event.event {
+        case .runCreated(let e):
+            try context.put(Self.runWorkflow, Array(e.runId.utf8), Array(e.workflowId.utf8))
+        case .stepCompleted(let e):
+            guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped,
+                let workflow = try context.get(Self.runWorkflow, Array(e.runId.utf8))
+            else { return }
+            let key = Self.key(workflowId: String(decoding: workflow, as: UTF8.self), jobId: e.jobId)
+            try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: output, context)
+        case .dataclipWiped(let e):
+            try history.remove(dataclipId: e.dataclipId, context)
+        default:
+            break
+        }
+    }
+}
+
+/// `finals`: trigger → the final dataclip of every successful run it started
+/// (not wiped), ordered by (finished_at, sequence). `run_trigger` remembers
+/// which trigger started each run.
+public struct TriggerFinalsProjector: Projector {
+    public let name = "trigger_finals"
+    public let version: UInt32 = 1
+    public let tables = ["finals", "by_dataclip", "run_trigger"]
+    static let finals = 0, byDataclip = 1, runTrigger = 2
+    let history = LatestByTime(entries: finals, byDataclip: byDataclip)
+
+    public init() {}
+
+    public static func key(triggerId: String) -> [UInt8] { Key.part(triggerId) }
+
+    public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
+        switch event.event {
+        case .runCreated(let e):
+            if let trigger = e.startingTriggerId {
+                try context.put(Self.runTrigger, Array(e.runId.utf8), Array(trigger.utf8))
+            }
+        case .runCompleted(let e):
+            guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped,
+                let trigger = try context.get(Self.runTrigger, Array(e.runId.utf8))
+            else { return }
+            let key = Self.key(triggerId: String(decoding: trigger, as: UTF8.self))
+            try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: final, context)
+        case .dataclipWiped(let e):
+            try history.remove(dataclipId: e.dataclipId, context)
+        default:
+            break
+        }
+    }
+}

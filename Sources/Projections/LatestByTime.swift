@@ -1,0 +1,26 @@
+import EventLog
+
+/// The pattern both cursor projections share: for a key (a workflow's job, a
+/// trigger), every eligible dataclip ordered by (finished_at, sequence), so
+/// the latest is one reverse seek and a wipe falls back to the one before it
+/// without reading the log. An index by dataclip finds what a wipe removes.
+struct LatestByTime {
+    let entries: Int
+    let byDataclip: Int
+
+    /// Records `dataclipId` under `key` at (time, sequence).
+    func insert(_ key: [UInt8], time: Timestamp, sequence: UInt64, dataclipId: String, _ context: ProjectionContext) throws {
+        let entry = key + Key.time(time) + sequence.bigEndianBytes
+        try context.put(entries, entry, Array(dataclipId.utf8))
+        try context.put(byDataclip, Key.part(dataclipId) + entry, [])
+    }
+
+    /// Forgets every entry that points at `dataclipId`.
+    func remove(dataclipId: String, _ context: ProjectionContext) throws {
+        let prefix = Key.part(dataclipId)
+        for indexKey in try context.keys(byDataclip, prefix: prefix) {
+            try context.delete(entries, Array(indexKey.dropFirst(prefix.count)))
+            try context.delete(byDataclip, indexKey)
+        }
+    }
+}

@@ -1,0 +1,288 @@
+public import EventLog
+public import LMDB
+import Foundation
+
+/// Keeps projections in step with the log, exactly once: each projector's
+/// checkpoint (last sequence applied, projector version, active slot) is
+/// written in the same transaction as the state it covers.
+///
+/// Every projection has two slots of databases. Rebuilding replays the log
+/// into the idle slot, then switches the active slot in one transaction, so
+/// readers see the old state or the new one, never a mix.
+public final class ProjectionEngine: @unchecked Sendable {
+    public let log: EventStore
+    public let projectors: [any Projector]
+    let environment: Environment
+    let checkpoints: Database
+    private let lock = NSLock()
+    private var slots: [String: UInt8] = [:]
+    /// Both slots' database handles of every projector, opened once up front:
+    /// opening a database needs a write transaction of its own.
+    private let handleTable: [String: [[Database]]]
+    /// Events per write transaction while catching up or replaying.
+    public var batchSize = 8_192
+
+    struct Checkpoint: Equatable {
+        var slot: UInt8
+        var version: UInt32
+        var sequence: UInt64
+
+        var bytes: [UInt8] { [slot] + version.bigEndianBytes + sequence.bigEndianBytes }
+
+        init(slot: UInt8, version: UInt32, sequence: UInt64) {
+            self.slot = slot
+            self.version = version
+            self.sequence = sequence
+        }
+
+        init?(_ bytes: [UInt8]) {
+            guard bytes.count == 13, let version = UInt32(bigEndianBytes: bytes[1..<5]),
+                let sequence = UInt64(bigEndianBytes: bytes[5..<13])
+            else { return nil }
+            self.init(slot: bytes[0], version: version, sequence: sequence)
+        }
+    }
+
+    /// Opens the projections, rebuilding any whose projector version changed,
+    /// then catches them up with the log.
+    public init(log: EventStore, projectors: [any Projector], progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+        self.log = log
+        self.projectors = projectors
+        environment = log.environment
+        checkpoints = try environment.database("checkpoints")
+        var table: [String: [[Database]]] = [:]
+        for projector in projectors {
+            table[projector.name] = try (0...1).map { slot in
+                try projector.tables.map { try log.environment.database("proj.\(projector.name).\($0).\(slot)") }
+            }
+        }
+        handleTable = table
+        var stale: [any Projector] = []
+        for projector in projectors {
+            if let checkpoint = try checkpoint(projector) {
+                slots[projector.name] = checkpoint.slot
+                if checkpoint.version != projector.version { stale.append(projector) }
+            } else {
+                slots[projector.name] = 0
+                try environment.write { txn in
+                    try txn.put(checkpoints, key: Array(projector.name.utf8), value: Checkpoint(
+                        slot: 0, version: projector.version, sequence: 0).bytes)
+                }
+            }
+        }
+        if !stale.isEmpty { try rebuild(stale, progress: progress) }
+        try catchUp()
+    }
+
+    func checkpoint(_ projector: any Projector) throws -> Checkpoint? {
+        try environment.read { txn in
+            try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)
+        }
+    }
+
+    /// The last sequence each projection has applied.
+    public func positions() throws -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        for projector in projectors { result[projector.name] = try checkpoint(projector)?.sequence ?? 0 }
+        return result
+    }
+
+    func handles(_ projector: any Projector, slot: UInt8) throws -> [Database] {
+        guard let both = handleTable[projector.name] else {
+            throw ProjectionError.corrupt("projector \(projector.name) is not registered")
+        }
+        return both[Int(slot & 1)]
+    }
+
+    /// The live database `table` of `projector`, for readers.
+    public func table(_ projector: any Projector, _ table: Int) throws -> Database {
+        let slot = lock.withLock { slots[projector.name] ?? 0 }
+        return try handles(projector, slot: slot)[table]
+    }
+
+    // MARK: Catching up
+
+    /// Applies every event the projections have not seen, in bounded batches.
+    /// Safe to call from several places at once: the checkpoint is read inside
+    /// the write transaction, so no event is applied twice.
+    @discardableResult
+    public func catchUp() throws -> UInt64 {
+        var applied: UInt64 = 0
+        while true {
+            let (count, done) = try environment.write { txn -> (UInt64, Bool) in
+                var states: [(any Projector, Checkpoint, ProjectionContext)] = []
+                for projector in projectors {
+                    guard let checkpoint = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)
+                    else { continue }
+                    let context = ProjectionContext(transaction: txn, handles: try handles(projector, slot: checkpoint.slot))
+                    states.append((projector, checkpoint, context))
+                }
+                let head = try log.lastSequence(in: txn)
+                guard let from = states.map(\.1.sequence).min(), from < head else { return (0, true) }
+                var last = from
+                var count: UInt64 = 0
+                try log.scanEvents(txn, from: from + 1) { sequence, bytes in
+                    let event = try EventCodec.decode(Array(bytes), sequence: sequence)
+                    for (projector, checkpoint, context) in states where checkpoint.sequence < sequence {
+                        try projector.apply(event, context)
+                    }
+                    last = sequence
+                    count += 1
+                    return count < UInt64(batchSize)
+                }
+                for (projector, checkpoint, _) in states where checkpoint.sequence < last {
+                    var moved = checkpoint
+                    moved.sequence = last
+                    try txn.put(checkpoints, key: Array(projector.name.utf8), value: moved.bytes)
+                }
+                return (count, last >= head)
+            }
+            applied += count
+            if done { return applied }
+        }
+    }
+
+    // MARK: Rebuilding
+
+    /// Replays the whole log into fresh databases for `projectors` (all by
+    /// default), then switches to them atomically. `progress` gets (events
+    /// replayed, events in the log).
+    public func rebuild(_ which: [any Projector]? = nil, progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+        let targets = which ?? projectors
+        let idle = try replayIntoIdleSlots(targets, progress: progress)
+        // Switch: catch the new slots up with anything appended meanwhile, then
+        // move every checkpoint to its new slot in one transaction.
+        try environment.write { txn in
+            let head = try log.lastSequence(in: txn)
+            try applyRange(targets, slots: idle, from: idle.replayed + 1, through: head, txn)
+            for projector in targets {
+                let slot = idle.slots[projector.name]!
+                try txn.put(checkpoints, key: Array(projector.name.utf8), value: Checkpoint(
+                    slot: slot, version: projector.version, sequence: head).bytes)
+                for db in try handles(projector, slot: 1 - slot) { try txn.clear(db) }
+            }
+        }
+        lock.withLock { for (name, slot) in idle.slots { slots[name] = slot } }
+    }
+
+    struct IdleSlots {
+        var slots: [String: UInt8]
+        var replayed: UInt64
+    }
+
+    /// Clears the idle slot of each projector and replays the log into it up to the current head.
+    func replayIntoIdleSlots(_ targets: [any Projector], progress: ((UInt64, UInt64) -> Void)?) throws -> IdleSlots {
+        var idle: [String: UInt8] = [:]
+        for projector in targets {
+            let active = try checkpoint(projector)?.slot ?? 0
+            idle[projector.name] = 1 - active
+        }
+        try environment.write { txn in
+            for projector in targets {
+                for db in try handles(projector, slot: idle[projector.name]!) { try txn.clear(db) }
+            }
+        }
+        let head = try log.lastSequence()
+        var replayed: UInt64 = 0
+        while replayed < head {
+            let end = min(head, replayed + UInt64(batchSize))
+            try environment.write { txn in
+                try applyRange(targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end, txn)
+            }
+            replayed = end
+            progress?(replayed, head)
+        }
+        return IdleSlots(slots: idle, replayed: replayed)
+    }
+
+    private func applyRange(
+        _ targets: [any Projector], slots: IdleSlots, from: UInt64, through end: UInt64, _ txn: WriteTransaction
+    ) throws {
+        guard from <= end else { return }
+        let contexts = try targets.map {
+            ProjectionContext(transaction: txn, handles: try handles($0, slot: slots.slots[$0.name]!))
+        }
+        try log.scanEvents(txn, from: from) { sequence, bytes in
+            guard sequence <= end else { return false }
+            let event = try EventCodec.decode(Array(bytes), sequence: sequence)
+            for (projector, context) in zip(targets, contexts) { try projector.apply(event, context) }
+            return true
+        }
+    }
+
+    // MARK: Verifying
+
+    /// A key or value that differs between the live projection and a replay.
+    public struct Difference: Sendable, CustomStringConvertible {
+        public let table: String
+        public let key: [UInt8]
+        public let live: [UInt8]?
+        public let rebuilt: [UInt8]?
+
+        public var description: String {
+            let printable = String(decoding: key.map { $0 == 0 ? UInt8(ascii: "/") : $0 }, as: UTF8.self)
+            switch (live, rebuilt) {
+            case (nil, _): return "\(table): key \(printable) only in the rebuild"
+            case (_, nil): return "\(table): key \(printable) only in the live projection"
+            default: return "\(table): key \(printable) differs"
+            }
+        }
+    }
+
+    /// Replays the log beside the live projections and compares every key and
+    /// value; the live ones are left as they are. Empty means identical.
+    public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> [Difference] {
+        try catchUp()
+        var idle = try replayIntoIdleSlots(projectors, progress: progress)
+        var differences: [Difference] = []
+        try environment.write { txn in
+            // Bring the replay to exactly where the live projections are.
+            let live = try projectors.map { try txn.get(checkpoints, key: Array($0.name.utf8)).flatMap(Checkpoint.init) }
+            let target = live.compactMap { $0?.sequence }.max() ?? 0
+            try applyRange(projectors, slots: idle, from: idle.replayed + 1, through: target, txn)
+            idle.replayed = target
+            for (projector, checkpoint) in zip(projectors, live) {
+                guard let checkpoint else { continue }
+                let liveHandles = try handles(projector, slot: checkpoint.slot)
+                let rebuiltHandles = try handles(projector, slot: idle.slots[projector.name]!)
+                for (index, table) in projector.tables.enumerated() {
+                    differences += try compare(
+                        "\(projector.name).\(table)", liveHandles[index], rebuiltHandles[index], txn)
+                }
+                for db in rebuiltHandles { try txn.clear(db) }
+            }
+        }
+        return differences
+    }
+
+    private func compare(_ name: String, _ a: Database, _ b: Database, _ txn: ReadTransaction) throws -> [Difference] {
+        var left: [([UInt8], [UInt8])] = []
+        try txn.scan(a) { key, value in
+            left.append((Array(key), Array(value)))
+            return true
+        }
+        var differences: [Difference] = []
+        var index = 0
+        try txn.scan(b) { key, value in
+            let k = Array(key)
+            while index < left.count && left[index].0.lexicographicallyPrecedes(k) {
+                differences.append(Difference(table: name, key: left[index].0, live: left[index].1, rebuilt: nil))
+                index += 1
+            }
+            if index < left.count && left[index].0 == k {
+                if left[index].1 != Array(value) {
+                    differences.append(Difference(table: name, key: k, live: left[index].1, rebuilt: Array(value)))
+                }
+                index += 1
+            } else {
+                differences.append(Difference(table: name, key: k, live: nil, rebuilt: Array(value)))
+            }
+            return differences.count < 1_000
+        }
+        while index < left.count && differences.count < 1_000 {
+            differences.append(Difference(table: name, key: left[index].0, live: left[index].1, rebuilt: nil))
+            index += 1
+        }
+        return differences
+    }
+}

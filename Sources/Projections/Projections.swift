@@ -1,0 +1,142 @@
+public import EventLog
+import Foundation
+import LMDB
+
+/// Where the next cron run's input comes from (DESIGN.md §4.4).
+public enum CronInputSource: String, Sendable {
+    /// The latest successful output of the trigger's cursor job.
+    case jobOutput = "job_output"
+    /// The final dataclip of the trigger's latest successful run.
+    case finalState = "final_state"
+    /// Nothing usable: the run gets a new `global` dataclip with body `{}`.
+    case empty
+}
+
+public struct CronInput: Sendable, Equatable {
+    public var triggerId: String
+    public var source: CronInputSource
+    /// The dataclip to use as the input, `nil` when `empty`.
+    public var dataclipId: String?
+
+    public init(triggerId: String, source: CronInputSource, dataclipId: String?) {
+        self.triggerId = triggerId
+        self.source = source
+        self.dataclipId = dataclipId
+    }
+}
+
+/// The read side: the projections of DESIGN.md §5 and the queries over them.
+public final class Projections: Sendable {
+    public let engine: ProjectionEngine
+    public let runs = RunsProjector()
+    public let jobOutputs = JobOutputsProjector()
+    public let triggerFinals = TriggerFinalsProjector()
+    public let cronIndex = CronIndexProjector()
+
+    public init(log: EventStore, progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+        engine = try ProjectionEngine(
+            log: log, projectors: [runs, jobOutputs, triggerFinals, cronIndex], progress: progress)
+    }
+
+    var environment: Environment { engine.log.environment }
+
+    /// Brings every projection up to the head of the log.
+    @discardableResult
+    public func catchUp() throws -> UInt64 { try engine.catchUp() }
+
+    // MARK: Queries
+
+    public func run(_ id: String) throws -> RunAggregate? {
+        let table = try engine.table(runs, RunsProjector.runs)
+        return try environment.read { txn in try txn.get(table, key: Array(id.utf8)).map(RunRecord.decode) }
+    }
+
+    /// Runs of a workflow, newest first.
+    public func runs(ofWorkflow workflowId: String, limit: Int = 100) throws -> [RunAggregate] {
+        let index = try engine.table(runs, RunsProjector.byWorkflow)
+        let table = try engine.table(runs, RunsProjector.runs)
+        return try environment.read { txn in
+            var result: [RunAggregate] = []
+            let prefix = Key.part(workflowId)
+            try txn.scan(index, in: .prefix(prefix), reverse: true) { key, _ in
+                let runId = Array(key.dropFirst(prefix.count + 8))
+                if let bytes = try txn.get(table, key: runId) { result.append(try RunRecord.decode(bytes)) }
+                return result.count < limit
+            }
+            return result
+        }
+    }
+
+    /// The trigger as the latest snapshot of its workflow has it, or `nil`.
+    public func trigger(_ id: String) throws -> TriggerRecord? {
+        let table = try engine.table(cronIndex, CronIndexProjector.triggers)
+        return try environment.read { txn in try txn.get(table, key: Array(id.utf8)).map(TriggerRecord.decode) }
+    }
+
+    /// Every trigger of every live workflow.
+    public func allTriggers() throws -> [TriggerRecord] {
+        let table = try engine.table(cronIndex, CronIndexProjector.triggers)
+        return try environment.read { txn in
+            var result: [TriggerRecord] = []
+            try txn.scan(table) { _, value in
+                result.append(try TriggerRecord.decode(Array(value)))
+                return true
+            }
+            return result
+        }
+    }
+
+    /// The last minute the scheduler considered (`schedule:ticked`), if any.
+    public func schedulerHorizon() throws -> Timestamp? {
+        let table = try engine.table(cronIndex, CronIndexProjector.meta)
+        return try environment.read { txn in
+            try txn.get(table, key: CronIndexProjector.horizonKey).flatMap { Key.time(from: $0) }
+        }
+    }
+
+    /// Triggers whose next fire time is at or before `time`, earliest first:
+    /// the candidates of a tick (O(due), not O(all)).
+    public func triggersDue(by time: Timestamp) throws -> [(trigger: TriggerRecord, nextFire: Timestamp)] {
+        let due = try engine.table(cronIndex, CronIndexProjector.due)
+        let table = try engine.table(cronIndex, CronIndexProjector.triggers)
+        return try environment.read { txn in
+            var result: [(TriggerRecord, Timestamp)] = []
+            try txn.scan(due, in: KeyRange(to: Key.time(Timestamp(microseconds: time.microseconds + 1)))) { key, _ in
+                let triggerId = Array(key.dropFirst(8))
+                if let bytes = try txn.get(table, key: triggerId), let fire = Key.time(from: key.prefix(8)) {
+                    result.append((try TriggerRecord.decode(bytes), fire))
+                }
+                return true
+            }
+            return result
+        }
+    }
+
+    /// `nextCronInput(trigger)` of DESIGN.md §4.4; `nil` if no live workflow has the trigger.
+    public func nextCronInput(_ triggerId: String) throws -> CronInput? {
+        guard let trigger = try trigger(triggerId) else { return nil }
+        if let job = trigger.summary.cronCursorJobId {
+            let table = try engine.table(jobOutputs, JobOutputsProjector.outputs)
+            if let id = try latest(table, prefix: JobOutputsProjector.key(workflowId: trigger.workflowId, jobId: job)) {
+                return CronInput(triggerId: triggerId, source: .jobOutput, dataclipId: id)
+            }
+        } else {
+            let table = try engine.table(triggerFinals, TriggerFinalsProjector.finals)
+            if let id = try latest(table, prefix: TriggerFinalsProjector.key(triggerId: triggerId)) {
+                return CronInput(triggerId: triggerId, source: .finalState, dataclipId: id)
+            }
+        }
+        return CronInput(triggerId: triggerId, source: .empty, dataclipId: nil)
+    }
+
+    private func latest(_ table: Database, prefix: [UInt8]) throws -> String? {
+        try environment.read { txn in
+            var found: String?
+            try txn.scan(table, in: .prefix(prefix), reverse: true) { _, value in
+                found = String(decoding: value, as: UTF8.self)
+                return false
+            }
+            return found
+        }
+    }
+}

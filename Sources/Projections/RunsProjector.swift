@@ -1,0 +1,161 @@
+public import EventLog
+import Encoding
+import LMDB
+
+/// `runs`: run id → the run (state, times, snapshot, trigger, input, final
+/// dataclip, steps); `steps`: step id → run id; `by_workflow`: the runs of a
+/// workflow in creation order. The fold is the event log's own
+/// (`RunAggregate`), so the projection and the lifecycle checks agree.
+public struct RunsProjector: Projector {
+    public let name = "runs"
+    public let version: UInt32 = 1
+    public let tables = ["runs", "steps", "by_workflow"]
+    static let runs = 0, steps = 1, byWorkflow = 2
+
+    public init() {}
+
+    public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
+        switch event.event {
+        case .runCreated(let e):
+            guard let run = RunAggregate(event) else { return }
+            try context.put(Self.runs, Array(e.runId.utf8), RunRecord.encode(run))
+            try context.put(Self.byWorkflow, Key.part(e.workflowId) + Key.time(e.timestamp) + Array(e.runId.utf8), [])
+        case .runClaimed(let e): try update(e.runId, event, context)
+        case .runStarted(let e): try update(e.runId, event, context)
+        case .stepStarted(let e):
+            try update(e.runId, event, context)
+            try context.put(Self.steps, Array(e.stepId.utf8), Array(e.runId.utf8))
+        case .stepCompleted(let e): try update(e.runId, event, context)
+        case .runCompleted(let e): try update(e.runId, event, context)
+        case .runLost(let e): try update(e.runId, event, context)
+        case .runCancelled(let e): try update(e.runId, event, context)
+        case .runLogged, .projectConfigured, .workflowPublished, .dataclipWiped, .scheduleTicked: break
+        }
+    }
+
+    private func update(_ runId: String, _ event: RecordedEvent, _ context: ProjectionContext) throws {
+        guard let bytes = try context.get(Self.runs, Array(runId.utf8)) else { return }
+        var run = try RunRecord.decode(bytes)
+        run.apply(event)
+        try context.put(Self.runs, Array(runId.utf8), RunRecord.encode(run))
+    }
+}
+
+/// The stored form of a `RunAggregate`.
+enum RunRecord {
+    static func encode(_ r: RunAggregate) -> [UInt8] {
+        var w = ByteWriter(capacity: 160 + r.steps.count * 96)
+        w.writeUInt8(1)
+        w.writeVarString(r.runId)
+        w.writeVarString(r.workflowId)
+        w.writeVarString(r.projectId)
+        w.writeVarUInt(UInt64(r.lockVersion))
+        w.optional(r.startingTriggerId)
+        w.writeVarString(r.inputDataclipId)
+        w.writeVarString(r.state.rawValue)
+        w.optional(r.workerName)
+        w.writeVarInt(r.createdAt.microseconds)
+        w.optional(r.claimedAt)
+        w.optional(r.startedAt)
+        w.optional(r.finishedAt)
+        w.optional(r.finalDataclipId)
+        w.optional(r.errorType)
+        w.optional(r.errorMessage)
+        w.writeVarUInt(UInt64(r.version))
+        w.writeVarUInt(UInt64(r.steps.count))
+        for s in r.steps {
+            w.writeVarString(s.id)
+            w.writeVarString(s.jobId)
+            w.optional(s.inputDataclipId)
+            w.optional(s.outputDataclipId)
+            w.optional(s.exitReason?.rawValue)
+            w.optional(s.errorType)
+            w.optional(s.errorMessage)
+            w.writeVarInt(s.startedAt.microseconds)
+            w.optional(s.finishedAt)
+        }
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> RunAggregate {
+        var r = ByteReader(bytes)
+        guard try r.readUInt8() == 1 else { throw ProjectionError.corrupt("run record format") }
+        let runId = try r.readVarString()
+        let workflowId = try r.readVarString()
+        let projectId = try r.readVarString()
+        let lockVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
+        let trigger = try r.optionalString()
+        let input = try r.readVarString()
+        guard let state = RunState(rawValue: try r.readVarString()) else { throw ProjectionError.corrupt("run state") }
+        let worker = try r.optionalString()
+        let created = Timestamp(microseconds: try r.readVarInt())
+        let claimed = try r.optionalTime()
+        let started = try r.optionalTime()
+        let finished = try r.optionalTime()
+        let final = try r.optionalString()
+        let errorType = try r.optionalString()
+        let errorMessage = try r.optionalString()
+        let version = UInt32(truncatingIfNeeded: try r.readVarUInt())
+        let count = try r.readLength()
+        var steps: [StepRecord] = []
+        steps.reserveCapacity(count)
+        for _ in 0..<count {
+            let id = try r.readVarString()
+            let job = try r.readVarString()
+            let stepInput = try r.optionalString()
+            let output = try r.optionalString()
+            let reason = try r.optionalString().flatMap(StepExitReason.init(rawValue:))
+            let type = try r.optionalString()
+            let message = try r.optionalString()
+            let stepStarted = Timestamp(microseconds: try r.readVarInt())
+            let stepFinished = try r.optionalTime()
+            steps.append(StepRecord(
+                id: id, jobId: job, inputDataclipId: stepInput, outputDataclipId: output, exitReason: reason,
+                errorType: type, errorMessage: message, startedAt: stepStarted, finishedAt: stepFinished))
+        }
+        return RunAggregate(
+            runId: runId, workflowId: workflowId, projectId: projectId, lockVersion: lockVersion,
+            startingTriggerId: trigger, inputDataclipId: input, state: state, workerName: worker, createdAt: created,
+            claimedAt: claimed, startedAt: started, finishedAt: finished, finalDataclipId: final, errorType: errorType,
+            errorMessage: errorMessage, steps: steps, version: version)
+    }
+}
+
+public enum ProjectionError: Error, CustomStringConvertible {
+    case corrupt(String)
+    public var description: String {
+        switch self {
+        case .corrupt(let what): return "projection state is damaged (\(what)); run `cairn rebuild`"
+        }
+    }
+}
+
+extension ByteWriter {
+    mutating func optional(_ s: String?) {
+        if let s {
+            writeUInt8(1)
+            writeVarString(s)
+        } else {
+            writeUInt8(0)
+        }
+    }
+
+    mutating func optional(_ t: Timestamp?) {
+        if let t {
+            writeUInt8(1)
+            writeVarInt(t.microseconds)
+        } else {
+            writeUInt8(0)
+        }
+    }
+}
+
+extension ByteReader {
+    mutating func optionalString() throws -> String? {
+        try readUInt8() == 1 ? try readVarString() : nil
+    }
+
+    mutating func optionalTime() throws -> Timestamp? {
+        try readUInt8() == 1 ? Timestamp(microseconds: try readVarInt()) : nil
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import CairnKit
+import EventLog
+import Foundation
+import JSON
+import Projections
+
+extension Cairn {
+    struct Cursor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The input a cron trigger's next run would get (DESIGN.md §4.4).",
+            discussion: """
+                With a cursor job: that job's latest successful, non-wiped output in the trigger's workflow \
+                (source job_output). Without: the final dataclip of the trigger's latest successful run \
+                (final_state). Otherwise a new empty dataclip (empty).
+                """)
+
+        @Argument(help: "The trigger id.")
+        var trigger: String
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let store = try Store(path: data.path)
+            guard let input = try store.projections.nextCronInput(trigger) else {
+                throw CommandFailure("trigger \(trigger) is not in any published workflow")
+            }
+            let body = try input.dataclipId.flatMap { try store.log.dataclip($0) }.map { Views.dataclip($0)["body"] ?? .null }
+            let view = Views.cursor(input, body: body ?? .null)
+            if output.json {
+                printJSONValue(view)
+            } else {
+                print("trigger   \(trigger)")
+                print("source    \(input.source.rawValue)")
+                print("dataclip  \(input.dataclipId ?? "- (a new empty dataclip)")")
+                print("body      \((body ?? .null).serializedString())")
+            }
+        }
+    }
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay the log into fresh projections and switch to them atomically.",
+            discussion: "With --verify, replay beside the live projections, compare every key and value, and exit 1 on any difference.")
+
+        @Flag(help: "Compare a replay with the live projections instead of replacing them.")
+        var verify = false
+
+        @OptionGroup var data: DataOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let store = try Store(path: data.path)
+            let total = try store.log.lastSequence()
+            var progress = Progress(label: verify ? "verify" : "rebuild", total: Int(total))
+            var last: UInt64 = 0
+            let report: (UInt64, UInt64) -> Void = { done, _ in
+                progress.advance(by: Int(done - last))
+                last = done
+            }
+            let started = Date()
+            if verify {
+                let differences = try store.projections.engine.verify(progress: report)
+                progress.finish()
+                if output.json {
+                    printJSONValue(.object([
+                        ("events", .number(Int64(total))), ("identical", .bool(differences.isEmpty)),
+                        ("differences", .array(differences.prefix(100).map { .string($0.description) })),
+                    ]))
+                } else {
+                    print(differences.isEmpty ? "projections match a full replay of \(total) events" :
+                        differences.prefix(20).map(\.description).joined(separator: "\n"))
+                }
+                if !differences.isEmpty { throw ExitCode(1) }
+                return
+            }
+            try store.projections.engine.rebuild(progress: report)
+            progress.finish()
+            let seconds = Date().timeIntervalSince(started)
+            if output.json {
+                printJSONValue(.object([("events", .number(Int64(total))), ("seconds", .number(seconds))]))
+            } else {
+                print("rebuilt projections from \(total) events in \(String(format: "%.2f", seconds)) s")
+            }
+        }
+    }
+}
+
+extension Views {
+    static func cursor(_ input: CronInput, body: JSONValue) -> JSONValue {
+        .object([
+            ("trigger_id", .string(input.triggerId)), ("source", .string(input.source.rawValue)),
+            ("dataclip_id", input.dataclipId.map(JSONValue.string) ?? .null), ("body", body),
+        ])
+    }
+}
