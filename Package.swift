@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON"], swiftSettings: strict),
         .target(name: "Workflows", dependencies: ["JSON", "Cron"], swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron"], swiftSettings: strict),
-        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections"], swiftSettings: strict),
+        .target(name: "Scheduler", dependencies: ["Projections", "EventLog", "Cron"], swiftSettings: strict),
+        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections", "Scheduler"], swiftSettings: strict),
         .executableTarget(
             name: "cairn",
             dependencies: [
@@ -55,6 +56,7 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Projections", "EventLog", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
     ]
 )

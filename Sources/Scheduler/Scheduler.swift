@@ -1,0 +1,192 @@
+public import EventLog
+public import Projections
+import Cron
+public import Foundation
+
+/// A run the scheduler created for a cron minute.
+public struct ScheduledRun: Sendable, Equatable {
+    public var runId: String
+    public var triggerId: String
+    public var workflowId: String
+    public var inputDataclipId: String
+    public var source: CronInputSource
+    /// The cron minute the run is for (earlier than the tick for a catch-up run).
+    public var scheduledFor: Timestamp
+}
+
+/// Something that went wrong for one trigger during a tick; the others went on.
+public struct TriggerFailure: Sendable, CustomStringConvertible {
+    public var triggerId: String
+    public var workflowId: String
+    public var reason: String
+    public var description: String { "trigger \(triggerId) of workflow \(workflowId): \(reason)" }
+}
+
+/// Starts cron runs from the projections (DESIGN.md §4.6): at each minute,
+/// every enabled cron trigger of every live workflow whose schedule matches
+/// gets one run whose input is `nextCronInput(trigger)`.
+///
+/// Exactly once: a run's id and its event's id are derived from (trigger,
+/// minute), so a second tick of the same minute, a restart, a replay or a
+/// second scheduler finds its events already in the log and creates nothing.
+public final class Scheduler: Sendable {
+    public let log: EventStore
+    public let projections: Projections
+    /// How far back a tick after downtime may reach to run a trigger's most
+    /// recent missed fire (once). Zero (the default): missed fires are skipped.
+    public let catchUpWindow: TimeInterval
+    let report: @Sendable (TriggerFailure) -> Void
+    let resolveInput: @Sendable (String) throws -> CronInput?
+
+    /// - Parameters:
+    ///   - report: told of each trigger that failed (the tick goes on with the others).
+    ///   - resolveInput: `nextCronInput`; replaceable so tests can make one trigger fail.
+    public init(
+        log: EventStore, projections: Projections, catchUpWindow: TimeInterval = 0,
+        report: @escaping @Sendable (TriggerFailure) -> Void = { _ in },
+        resolveInput: (@Sendable (String) throws -> CronInput?)? = nil
+    ) {
+        self.log = log
+        self.projections = projections
+        self.catchUpWindow = catchUpWindow
+        self.report = report
+        self.resolveInput = resolveInput ?? { try projections.nextCronInput($0) }
+    }
+
+    /// The outcome of one tick.
+    public struct Tick: Sendable {
+        public var minute: Timestamp
+        /// Runs this tick created (none for a minute already ticked).
+        public var created: [ScheduledRun]
+        public var failures: [TriggerFailure]
+    }
+
+    /// Runs the minute containing `date`.
+    public func tick(at date: Date) throws -> Tick {
+        let minute = Timestamp(microseconds: Int64((date.timeIntervalSince1970 / 60).rounded(.down)) * 60_000_000)
+        try projections.catchUp()
+        var failures: [TriggerFailure] = []
+        var fires: [(TriggerRecord, Timestamp)] = []
+
+        let horizon = try projections.schedulerHorizon()
+        let advancing = horizon.map { minute > $0 } ?? true
+        if advancing {
+            // The index holds each trigger's next fire after the horizon: only
+            // those due by this minute need a look.
+            for (trigger, nextFire) in try projections.triggersDue(by: minute) {
+                guard let schedule = trigger.schedule else { continue }
+                if nextFire == minute || schedule.fires(atMinuteOf: minute.date) {
+                    fires.append((trigger, minute))
+                } else if catchUpWindow > 0, let missed = schedule.previous(before: minute.date),
+                    minute.date.timeIntervalSince(missed) <= catchUpWindow
+                {
+                    fires.append((trigger, Timestamp(missed)))
+                }
+            }
+        } else {
+            // A minute at or before the horizon (a re-run, or an operator's
+            // explicit tick in the past): look at every trigger.
+            for trigger in try projections.allTriggers() {
+                if let schedule = trigger.schedule, schedule.fires(atMinuteOf: minute.date) {
+                    fires.append((trigger, minute))
+                }
+            }
+        }
+
+        var submissions: [Submission] = []
+        var planned: [ScheduledRun] = []
+        for (trigger, scheduledFor) in fires {
+            do {
+                let (submission, run) = try plan(trigger, scheduledFor)
+                submissions.append(submission)
+                planned.append(run)
+            } catch {
+                let failure = TriggerFailure(triggerId: trigger.id, workflowId: trigger.workflowId, reason: "\(error)")
+                failures.append(failure)
+                report(failure)
+            }
+        }
+        if advancing {
+            submissions.append(Submission(
+                id: EventID.derived("schedule:ticked", String(minute.microseconds)), command: .tick(minute: minute)))
+        }
+        let outcomes = try log.append(submissions)
+        var created: [ScheduledRun] = []
+        for (run, outcome) in zip(planned, outcomes) {
+            switch outcome {
+            case .appended: created.append(run)
+            case .duplicate, .unchanged: break  // created by an earlier tick
+            case .rejected(.runExists): break
+            case .rejected(let error):
+                let failure = TriggerFailure(triggerId: run.triggerId, workflowId: run.workflowId, reason: error.description)
+                failures.append(failure)
+                report(failure)
+            }
+        }
+        try projections.catchUp()
+        return Tick(minute: minute, created: created, failures: failures)
+    }
+
+    /// The `run:created` for `trigger` at `minute`, with its input resolved.
+    func plan(_ trigger: TriggerRecord, _ minute: Timestamp) throws -> (Submission, ScheduledRun) {
+        let key = String(minute.microseconds)
+        let runId = UUID.derived(["cron-run", trigger.id, key]).lowercasedString
+        let eventId = EventID.derived("cron-run:created", trigger.id, key)
+        guard let input = try resolveInput(trigger.id) else {
+            throw SchedulerError.triggerGone(trigger.id)
+        }
+        var create = CreateRun(
+            runId: runId, workflowId: trigger.workflowId, lockVersion: trigger.lockVersion,
+            startingTriggerId: trigger.id, scheduledFor: minute)
+        let inputId: String
+        if let existing = input.dataclipId {
+            // The dataclip itself (same id) becomes the input: no copy.
+            create.inputDataclipId = existing
+            inputId = existing
+        } else {
+            create.input = NewDataclip(type: .global, body: Array("{}".utf8))
+            inputId = EventID.derived(eventId.description, "input").description
+        }
+        let run = ScheduledRun(
+            runId: runId, triggerId: trigger.id, workflowId: trigger.workflowId, inputDataclipId: inputId,
+            source: input.source, scheduledFor: minute)
+        return (Submission(id: eventId, command: .createRun(create)), run)
+    }
+
+    /// The next fire of every enabled cron trigger after `date`, soonest first,
+    /// with the input each would get if it fired now.
+    public func upcoming(after date: Date, limit: Int) throws -> [(ScheduledRun, Date)] {
+        var result: [(ScheduledRun, Date)] = []
+        for trigger in try projections.allTriggers() {
+            guard let schedule = trigger.schedule, let next = schedule.next(after: date) else { continue }
+            guard let (_, run) = try? plan(trigger, Timestamp(next)) else { continue }
+            result.append((run, next))
+        }
+        result.sort { ($0.1, $0.0.triggerId) < ($1.1, $1.0.triggerId) }
+        return Array(result.prefix(limit))
+    }
+
+    /// Ticks at every minute boundary until cancelled. The first tick, at
+    /// start-up, is where missed minutes are handled (see `catchUpWindow`).
+    public func run(now: @escaping @Sendable () -> Date = Date.init) async {
+        while !Task.isCancelled {
+            do {
+                _ = try tick(at: now())
+            } catch {
+                report(TriggerFailure(triggerId: "*", workflowId: "*", reason: "tick failed: \(error)"))
+            }
+            let current = now().timeIntervalSince1970
+            let nextMinute = (current / 60).rounded(.down) * 60 + 60
+            try? await Task.sleep(nanoseconds: UInt64(max(0.05, nextMinute - current) * 1e9))
+        }
+    }
+}
+
+public enum SchedulerError: Error, CustomStringConvertible {
+    case triggerGone(String)
+    public var description: String {
+        switch self {
+        case .triggerGone(let id): return "trigger \(id) is no longer in a published workflow"
+        }
+    }
+}
