@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "Cron", swiftSettings: strict),
         .target(name: "JSON", swiftSettings: strict),
         .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON"], swiftSettings: strict),
+        .target(name: "YDoc", dependencies: ["Encoding", "JSON"], swiftSettings: strict),
         .target(name: "Workflows", dependencies: ["JSON", "Cron"], swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron"], swiftSettings: strict),
         .target(name: "Scheduler", dependencies: ["Projections", "EventLog", "Cron"], swiftSettings: strict),
@@ -44,6 +45,8 @@ let package = Package(
                 "JSON",
                 "Workflows",
                 "Projections",
+                "Scheduler",
+                "YDoc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

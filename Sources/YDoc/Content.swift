@@ -1,0 +1,111 @@
+import Encoding
+
+/// What an item holds. The wire numbers are Yjs's content refs (pinned by a test).
+enum Content {
+    /// Deleted content whose payload was collected: only its length remains.
+    case deleted(Int)
+    /// Legacy JSON values (each as JSON text; "undefined" allowed).
+    case json([String])
+    case binary([UInt8])
+    /// Text, as UTF-16 code units: Yjs counts lengths and offsets in them.
+    case string([UInt16])
+    /// An embed in a text (JSON text).
+    case embed(String)
+    /// A formatting mark in a text: key and JSON text of the value.
+    case format(key: String, value: String)
+    /// A nested shared type.
+    case type(YType)
+    /// Values in lib0's `any` encoding.
+    case any([Lib0Any])
+    /// A subdocument (guid and options); kept and re-encoded, not loaded.
+    case doc(guid: String, options: Lib0Any)
+
+    static let refDeleted: UInt8 = 1, refJSON: UInt8 = 2, refBinary: UInt8 = 3, refString: UInt8 = 4
+    static let refEmbed: UInt8 = 5, refFormat: UInt8 = 6, refType: UInt8 = 7, refAny: UInt8 = 8, refDoc: UInt8 = 9
+
+    var ref: UInt8 {
+        switch self {
+        case .deleted: return Self.refDeleted
+        case .json: return Self.refJSON
+        case .binary: return Self.refBinary
+        case .string: return Self.refString
+        case .embed: return Self.refEmbed
+        case .format: return Self.refFormat
+        case .type: return Self.refType
+        case .any: return Self.refAny
+        case .doc: return Self.refDoc
+        }
+    }
+
+    var length: Int {
+        switch self {
+        case .deleted(let n): return n
+        case .json(let values): return values.count
+        case .string(let units): return units.count
+        case .any(let values): return values.count
+        case .binary, .embed, .format, .type, .doc: return 1
+        }
+    }
+
+    /// Whether the content counts towards its parent's length (formats do not).
+    var isCountable: Bool {
+        switch self {
+        case .deleted, .format: return false
+        default: return true
+        }
+    }
+
+    /// Splits off and returns the part from `offset` on; `self` keeps the rest.
+    mutating func splice(_ offset: Int) -> Content {
+        switch self {
+        case .deleted(let n):
+            self = .deleted(offset)
+            return .deleted(n - offset)
+        case .json(let values):
+            self = .json(Array(values[..<offset]))
+            return .json(Array(values[offset...]))
+        case .string(var units):
+            // Yjs never leaves half a surrogate pair on either side: it
+            // replaces a split pair's halves with U+FFFD.
+            var right = Array(units[offset...])
+            units.removeSubrange(offset...)
+            if let last = units.last, (0xD800...0xDBFF).contains(last) {
+                units[units.count - 1] = 0xFFFD
+                right[0] = 0xFFFD
+            }
+            self = .string(units)
+            return .string(right)
+        case .any(let values):
+            self = .any(Array(values[..<offset]))
+            return .any(Array(values[offset...]))
+        default:
+            preconditionFailure("content of length 1 cannot be split")
+        }
+    }
+
+    /// Appends `other` if both are of a kind that merges (Yjs's `mergeWith`).
+    mutating func merge(_ other: Content) -> Bool {
+        switch (self, other) {
+        case let (.deleted(a), .deleted(b)): self = .deleted(a + b)
+        case let (.json(a), .json(b)): self = .json(a + b)
+        case let (.string(a), .string(b)): self = .string(a + b)
+        case let (.any(a), .any(b)): self = .any(a + b)
+        default: return false
+        }
+        return true
+    }
+
+    /// The values the content contributes to an array or map.
+    func values() -> [YValue] {
+        switch self {
+        case .deleted, .format: return []
+        case .json(let texts): return texts.map { .any(Lib0Any(jsonText: $0)) }
+        case .binary(let bytes): return [.any(.bytes(bytes))]
+        case .string(let units): return units.map { .any(.string(String(decoding: [$0], as: UTF16.self))) }
+        case .embed(let text): return [.any(Lib0Any(jsonText: text))]
+        case .type(let type): return [YValue(type)]
+        case .any(let values): return values.map { .any($0) }
+        case .doc(let guid, _): return [.any(.string(guid))]
+        }
+    }
+}

@@ -1,0 +1,285 @@
+import Encoding
+
+/// A Yjs-compatible document: named root types holding maps, arrays and
+/// texts, edited in transactions, exchanged as Yjs updates (encoding v1).
+///
+/// ```swift
+/// let doc = Doc(clientID: 1)
+/// doc.transact { txn in doc.map("workflow").set("name", .string("Daily"), txn) }
+/// let update = doc.encodeStateAsUpdate()
+/// let replica = Doc()
+/// try replica.applyUpdate(update)
+/// ```
+///
+/// Updates may arrive in any order: structs whose dependencies are missing
+/// wait (pending) and are integrated as soon as those arrive.
+public final class Doc {
+    public let clientID: UInt64
+    let store = StructStore()
+    var share: [String: YType] = [:]
+    /// Decoded structs waiting for what they depend on, per client, in clock order.
+    var pendingStructs: [UInt64: [AbstractStruct]] = [:]
+    /// Deletions of structs not yet received.
+    var pendingDeletes = DeleteSet()
+    /// Replace deleted content with its length at the end of each transaction.
+    public var gc = true
+    private var observers: [(Transaction) -> Void] = []
+    private var current: Transaction?
+
+    /// A document with a random client id (32 bits, as Yjs picks them).
+    public init(clientID: UInt64 = UInt64(UInt32.random(in: 0...UInt32.max))) {
+        self.clientID = clientID
+    }
+
+    /// The root type `name`, created on first use.
+    func root(_ name: String, kind: YType.Kind = .unknown) -> YType {
+        if let type = share[name] {
+            if type.kind == .unknown && kind != .unknown { type.kind = kind }
+            return type
+        }
+        let type = YType(kind: kind)
+        type.rootName = name
+        type.doc = self
+        share[name] = type
+        return type
+    }
+
+    public func map(_ name: String) -> YMap { YMap(type: root(name, kind: .map), doc: self) }
+    public func array(_ name: String) -> YArray { YArray(type: root(name, kind: .array), doc: self) }
+    public func text(_ name: String) -> YText { YText(type: root(name, kind: .text), doc: self) }
+
+    /// Names of the roots the document holds (declared or received).
+    public var rootNames: [String] { share.keys.sorted() }
+
+    /// Calls `observer` once after every transaction, with what it changed.
+    public func observe(_ observer: @escaping (Transaction) -> Void) { observers.append(observer) }
+
+    /// Runs `body` in a transaction (joining the current one if any).
+    @discardableResult
+    public func transact<T>(local: Bool = true, _ body: (Transaction) throws -> T) rethrows -> T {
+        if let current { return try body(current) }
+        let txn = Transaction(doc: self, local: local)
+        current = txn
+        defer {
+            current = nil
+            cleanup(txn)
+        }
+        return try body(txn)
+    }
+
+    /// End of a transaction: collect deleted content, merge neighbours, notify.
+    private func cleanup(_ txn: Transaction) {
+        txn.deleteSet.normalize()
+        if gc {
+            for (client, ranges) in txn.deleteSet.clients {
+                guard let list = store.clients[client] else { continue }
+                for range in ranges {
+                    guard var index = StructStore.findIndex(list.structs, range.clock) else { continue }
+                    while index < list.structs.count, list.structs[index].id.clock < range.clock + range.length {
+                        if let item = list.structs[index] as? Item, item.isDeleted { collect(item, parentCollected: false) }
+                        index += 1
+                    }
+                }
+            }
+        }
+        mergeNeighbours(txn)
+        if !txn.changed.isEmpty || !txn.deleteSet.isEmpty {
+            for observer in observers { observer(txn) }
+        }
+    }
+
+    /// Drops a deleted item's payload (Yjs's `Item.gc`).
+    private func collect(_ item: Item, parentCollected: Bool) {
+        if case .type(let type) = item.content {
+            var child = type.start
+            while let c = child {
+                collect(c, parentCollected: true)
+                child = c.right
+            }
+            for entry in type.map.values {
+                var e: Item? = entry
+                while let c = e {
+                    collect(c, parentCollected: true)
+                    e = c.left
+                }
+            }
+            type.start = nil
+            type.map = [:]
+        }
+        if parentCollected {
+            store.replace(item, with: GCStruct(id: item.id, length: item.length))
+        } else if case .deleted = item.content {
+        } else {
+            item.content = .deleted(item.length)
+        }
+    }
+
+    /// Merges structs the transaction created, split or deleted with their
+    /// left neighbour where Yjs would (same client, consecutive, same state),
+    /// keeping the store small. Only those positions are looked at.
+    private func mergeNeighbours(_ txn: Transaction) {
+        var positions: [UInt64: Set<UInt64>] = [:]
+        for item in txn.mergeCandidates { positions[item.id.client, default: []].insert(item.id.clock) }
+        for (client, state) in store.stateVector {
+            let before = txn.beforeState[client] ?? 0
+            guard state > before, let list = store.clients[client],
+                let first = StructStore.findIndex(list.structs, before)
+            else { continue }
+            for s in list.structs[first...] { positions[client, default: []].insert(s.id.clock) }
+        }
+        for (client, ranges) in txn.deleteSet.clients {
+            guard let list = store.clients[client] else { continue }
+            for range in ranges {
+                guard var index = StructStore.findIndex(list.structs, range.clock) else { continue }
+                while index < list.structs.count, list.structs[index].id.clock <= range.clock + range.length {
+                    positions[client, default: []].insert(list.structs[index].id.clock)
+                    index += 1
+                }
+            }
+        }
+        for (client, clocks) in positions {
+            guard let list = store.clients[client] else { continue }
+            for clock in clocks.sorted(by: >) {
+                guard let i = StructStore.findIndex(list.structs, clock), i >= 1, list.structs[i].id.clock == clock else {
+                    continue
+                }
+                let leftStruct = list.structs[i - 1]
+                let rightStruct = list.structs[i]
+                if let left = leftStruct as? Item, let right = rightStruct as? Item {
+                    guard left.canMerge(with: right), left.content.merge(right.content) else { continue }
+                    left.length += right.length
+                    left.right = right.right
+                    right.right?.left = left
+                    if let sub = left.parentSub, left.parent?.map[sub] === right { left.parent?.map[sub] = left }
+                    list.structs.remove(at: i)
+                } else if leftStruct is GCStruct, rightStruct is GCStruct {
+                    leftStruct.length += rightStruct.length
+                    list.structs.remove(at: i)
+                }
+            }
+        }
+    }
+
+    // MARK: Updates
+
+    /// The document's state vector: the next clock expected from each client.
+    public var stateVector: [UInt64: UInt64] { store.stateVector }
+
+    public func encodeStateVector() -> [UInt8] {
+        var w = ByteWriter()
+        UpdateEncoder.writeStateVector(store.stateVector, into: &w)
+        return w.bytes
+    }
+
+    /// Everything the document has that a peer with `stateVector` lacks
+    /// (everything when `nil`), as one update; deletions are always included whole.
+    public func encodeStateAsUpdate(stateVector: [UInt8]? = nil) throws(YDocError) -> [UInt8] {
+        let sv = try stateVector.map(UpdateEncoder.readStateVector) ?? [:]
+        return encodeStateAsUpdate(from: sv)
+    }
+
+    func encodeStateAsUpdate(from sv: [UInt64: UInt64]) -> [UInt8] {
+        var w = ByteWriter(capacity: 1024)
+        UpdateEncoder.writeStructs(store, from: sv, into: &w)
+        DeleteSet(store: store).write(&w)
+        return w.bytes
+    }
+
+    /// Applies a Yjs v1 update. A malformed one throws and changes nothing.
+    public func applyUpdate(_ update: [UInt8]) throws(YDocError) {
+        let decoded = try UpdateDecoder.decode(update)
+        transact(local: false) { txn in
+            integrate(decoded.structs, txn)
+            var deletes = pendingDeletes
+            for (client, ranges) in decoded.deletes.clients {
+                for r in ranges { deletes.add(client, r.clock, r.length) }
+            }
+            pendingDeletes = applyDeletes(deletes, txn)
+        }
+    }
+
+    /// Integrates incoming and pending structs in any causal order until no
+    /// more can be; the rest stays pending.
+    private func integrate(_ incoming: [UInt64: [AbstractStruct]], _ txn: Transaction) {
+        var queues = pendingStructs
+        for (client, structs) in incoming { queues[client, default: []].append(contentsOf: structs) }
+        for (client, structs) in queues where structs.count > 1 {
+            queues[client] = structs.sorted { $0.id.clock < $1.id.clock }
+        }
+        var heads = queues.mapValues { _ in 0 }
+        var progress = true
+        while progress {
+            progress = false
+            for client in queues.keys.sorted() {
+                let structs = queues[client]!
+                var i = heads[client]!
+                while i < structs.count {
+                    let s = structs[i]
+                    let state = store.state(client)
+                    let end = s.id.clock + UInt64(s.length)
+                    if end <= state {
+                        i += 1  // already integrated
+                        continue
+                    }
+                    if s.id.clock > state { break }  // a gap: wait for the missing structs
+                    let offset = Int(state - s.id.clock)
+                    if let item = s as? Item {
+                        if txn.missing(item) != nil { break }
+                        txn.integrate(item, offset: offset)
+                    } else {
+                        s.id.clock += UInt64(offset)
+                        s.length -= offset
+                        try? store.add(s)
+                    }
+                    i += 1
+                    progress = true
+                }
+                heads[client] = i
+            }
+        }
+        var rest: [UInt64: [AbstractStruct]] = [:]
+        for (client, structs) in queues {
+            let remaining = Array(structs[heads[client]!...]).filter { $0.id.clock + UInt64($0.length) > store.state(client) }
+            if !remaining.isEmpty { rest[client] = remaining }
+        }
+        pendingStructs = rest
+    }
+
+    /// Deletes what the ranges cover; returns the ranges about structs not received yet.
+    private func applyDeletes(_ ds: DeleteSet, _ txn: Transaction) -> DeleteSet {
+        var unapplied = DeleteSet()
+        for (client, ranges) in ds.clients {
+            let state = store.state(client)
+            for range in ranges {
+                let end = range.clock + range.length
+                if range.clock >= state {
+                    unapplied.add(client, range.clock, range.length)
+                    continue
+                }
+                if state < end { unapplied.add(client, state, end - state) }
+                guard let list = store.clients[client], var index = StructStore.findIndex(list.structs, range.clock)
+                else { continue }
+                let first = list.structs[index]
+                if let item = first as? Item, !item.isDeleted, item.id.clock < range.clock {
+                    let right = txn.split(item, Int(range.clock - item.id.clock))
+                    list.structs.insert(right, at: index + 1)
+                    index += 1
+                }
+                while index < list.structs.count {
+                    let s = list.structs[index]
+                    index += 1
+                    guard s.id.clock < end else { break }
+                    if let item = s as? Item, !item.isDeleted {
+                        if end < item.id.clock + UInt64(item.length) {
+                            let right = txn.split(item, Int(end - item.id.clock))
+                            list.structs.insert(right, at: index)
+                        }
+                        txn.delete(item)
+                    }
+                }
+            }
+        }
+        unapplied.normalize()
+        return unapplied
+    }
+}

@@ -1,0 +1,154 @@
+/// YATA integration, after Yjs's `Item.getMissing` and `Item.integrate`
+/// (yjs v13.6, src/structs/Item.js), case by case.
+extension Transaction {
+    /// The client whose struct this item still waits for, or `nil` when
+    /// everything it refers to is present — in which case its left and right
+    /// neighbours and its parent are resolved (splitting items as needed).
+    func missing(_ item: Item) -> UInt64? {
+        let store = doc.store
+        if let origin = item.origin, origin.client != item.id.client, origin.clock >= store.state(origin.client) {
+            return origin.client
+        }
+        if let right = item.rightOrigin, right.client != item.id.client, right.clock >= store.state(right.client) {
+            return right.client
+        }
+        if case .item(let parentID) = item.pendingParent, parentID.client != item.id.client,
+            parentID.clock >= store.state(parentID.client)
+        {
+            return parentID.client
+        }
+        // Everything is there: resolve references.
+        var leftStruct: AbstractStruct?
+        var rightStruct: AbstractStruct?
+        if let origin = item.origin {
+            leftStruct = store.itemCleanEnd(origin, self)
+            item.left = leftStruct as? Item
+            if let l = leftStruct { item.origin = ID(client: l.id.client, clock: l.id.clock + UInt64(l.length) - 1) }
+        }
+        if let rightOrigin = item.rightOrigin {
+            rightStruct = store.itemCleanStart(rightOrigin, self)
+            item.right = rightStruct as? Item
+            if let r = rightStruct { item.rightOrigin = r.id }
+        }
+        if leftStruct is GCStruct || rightStruct is GCStruct {
+            item.parent = nil
+            item.pendingParent = nil
+        } else if item.parent == nil && item.pendingParent == nil {
+            // No parent on the wire: take the neighbours' (unless collected).
+            if let l = leftStruct as? Item {
+                item.parent = l.parent
+                item.parentSub = l.parentSub
+            }
+            if let r = rightStruct as? Item {
+                item.parent = r.parent
+                item.parentSub = r.parentSub
+            }
+        } else if let pending = item.pendingParent {
+            switch pending {
+            case .root(let name):
+                item.parent = doc.root(name)
+            case .item(let parentID):
+                if let parentItem = store.find(parentID) as? Item, case .type(let type) = parentItem.content {
+                    item.parent = type
+                } else {
+                    item.parent = nil  // the parent was collected: this item is garbage too
+                }
+            }
+            item.pendingParent = nil
+        }
+        return nil
+    }
+
+    /// Places `item` (or its part from `offset` on) in its parent and the store.
+    func integrate(_ item: Item, offset: Int) {
+        let store = doc.store
+        if offset > 0 {
+            item.id.clock += UInt64(offset)
+            item.left = store.itemCleanEnd(ID(client: item.id.client, clock: item.id.clock - 1), self) as? Item
+            item.origin = item.left?.lastID
+            var skipped = item.content
+            item.content = skipped.splice(offset)  // keep the part from offset on
+            item.length -= offset
+        }
+        guard let parent = item.parent else {
+            // Its parent is gone: keep only the range.
+            try? store.add(GCStruct(id: item.id, length: item.length))
+            return
+        }
+        if (item.left == nil && (item.right == nil || item.right?.left != nil))
+            || (item.left != nil && item.left?.right !== item.right)
+        {
+            var left = item.left
+            var o: Item?
+            if let l = left {
+                o = l.right
+            } else if let sub = item.parentSub {
+                o = parent.map[sub]
+                while let candidate = o, let l = candidate.left { o = l }
+            } else {
+                o = parent.start
+            }
+            // Items between left and right that conflict with this insert.
+            var conflicting = Set<ObjectIdentifier>()
+            var beforeOrigin = Set<ObjectIdentifier>()
+            while let current = o, current !== item.right {
+                beforeOrigin.insert(ObjectIdentifier(current))
+                conflicting.insert(ObjectIdentifier(current))
+                if item.origin == current.origin {
+                    // Case 1: same origin: the lower client goes left.
+                    if current.id.client < item.id.client {
+                        left = current
+                        conflicting.removeAll()
+                    } else if item.rightOrigin == current.rightOrigin {
+                        // Same origin and right origin, higher client: this goes before it.
+                        break
+                    }
+                } else if let currentOrigin = current.origin, let originItem = store.find(currentOrigin),
+                    beforeOrigin.contains(ObjectIdentifier(originItem))
+                {
+                    // Case 2: its origin lies between ours and it: it belongs to a run we skip.
+                    if !conflicting.contains(ObjectIdentifier(originItem)) {
+                        left = current
+                        conflicting.removeAll()
+                    }
+                } else {
+                    break
+                }
+                o = current.right
+            }
+            item.left = left
+        }
+        // Link into the list.
+        if let l = item.left {
+            item.right = l.right
+            l.right = item
+        } else {
+            var r: Item?
+            if let sub = item.parentSub {
+                r = parent.map[sub]
+                while let candidate = r, let l = candidate.left { r = l }
+            } else {
+                r = parent.start
+                parent.start = item
+            }
+            item.right = r
+        }
+        if let r = item.right {
+            r.left = item
+        } else if let sub = item.parentSub {
+            // The newest value of a key: it replaces (deletes) the previous one.
+            parent.map[sub] = item
+            if let previous = item.left { delete(previous) }
+        }
+        if item.parentSub == nil && item.isCountable && !item.isDeleted { parent.length += item.length }
+        try? store.add(item)
+        if case .type(let type) = item.content {
+            type.item = item
+            type.doc = doc
+        }
+        markChanged(parent)
+        if (parent.item?.isDeleted ?? false) || (item.parentSub != nil && item.right != nil) {
+            delete(item)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// A unit of the struct store: an `Item` (content placed in a type) or a
+/// `GCStruct` (a range whose content was collected).
+class AbstractStruct {
+    var id: ID
+    var length: Int
+
+    init(id: ID, length: Int) {
+        self.id = id
+        self.length = length
+    }
+
+    var isDeleted: Bool { true }
+}
+
+/// A garbage-collected range: only its id and length are left.
+final class GCStruct: AbstractStruct {}
+
+/// A piece of content in a shared type, with the neighbours it was inserted
+/// between (`origin`, `rightOrigin`): the YATA algorithm orders concurrent
+/// inserts by them. Named and organised as Yjs's `Item` so the two read side by side.
+final class Item: AbstractStruct {
+    /// The item to the left when this one was inserted (its last id).
+    var origin: ID?
+    /// The item to the right when this one was inserted (its first id).
+    var rightOrigin: ID?
+    /// Current neighbours in the parent's list.
+    unowned(unsafe) var left: Item?
+    var right: Item?
+    /// The type this item belongs to; `nil` when its parent was collected.
+    var parent: YType?
+    /// While decoding: the parent not yet resolved (a root name or an item id).
+    var pendingParent: PendingParent?
+    /// The map key, for items in a map.
+    var parentSub: String?
+    var content: Content
+    private(set) var deleted = false
+
+    enum PendingParent {
+        case root(String)
+        case item(ID)
+    }
+
+    init(
+        id: ID, left: Item?, origin: ID?, right: Item?, rightOrigin: ID?, parent: YType?, parentSub: String?,
+        content: Content
+    ) {
+        self.origin = origin
+        self.rightOrigin = rightOrigin
+        self.left = left
+        self.right = right
+        self.parent = parent
+        self.parentSub = parentSub
+        self.content = content
+        super.init(id: id, length: content.length)
+    }
+
+    override var isDeleted: Bool { deleted }
+    var isCountable: Bool { content.isCountable }
+
+    /// The id of the last unit of content.
+    var lastID: ID { ID(client: id.client, clock: id.clock + UInt64(length) - 1) }
+
+    func markDeleted() { deleted = true }
+
+    /// Whether `right` can be appended to this item (Yjs's `mergeWith`):
+    /// same client, consecutive clocks, inserted right after this one between
+    /// the same neighbours, in the same state.
+    func canMerge(with right: Item) -> Bool {
+        right.id.client == id.client && right.id.clock == id.clock + UInt64(length)
+            && right.origin == lastID && rightOrigin == right.rightOrigin && self.right === right
+            && deleted == right.deleted && parentSub == nil && right.parentSub == nil
+            && content.ref == right.content.ref && content.ref != Content.refType
+    }
+}

@@ -1,0 +1,94 @@
+/// Every struct of the document, per client, in clock order without gaps.
+final class StructStore {
+    /// One list per client, a class so in-place edits never copy the array.
+    final class List {
+        var structs: [AbstractStruct] = []
+    }
+
+    var clients: [UInt64: List] = [:]
+
+    /// The next clock expected from `client` (Yjs's `getState`).
+    func state(_ client: UInt64) -> UInt64 {
+        guard let last = clients[client]?.structs.last else { return 0 }
+        return last.id.clock + UInt64(last.length)
+    }
+
+    var stateVector: [UInt64: UInt64] {
+        var sv: [UInt64: UInt64] = [:]
+        for (client, list) in clients {
+            if let last = list.structs.last { sv[client] = last.id.clock + UInt64(last.length) }
+        }
+        return sv
+    }
+
+    func add(_ s: AbstractStruct) throws(YDocError) {
+        let expected = state(s.id.client)
+        guard s.id.clock == expected else {
+            throw .impossibleClock(client: s.id.client, clock: s.id.clock)
+        }
+        if let list = clients[s.id.client] {
+            list.structs.append(s)
+        } else {
+            let list = List()
+            list.structs.append(s)
+            clients[s.id.client] = list
+        }
+    }
+
+    /// The index of the struct containing `clock` (binary search, with a first
+    /// guess from the average struct length, as Yjs does).
+    static func findIndex(_ structs: [AbstractStruct], _ clock: UInt64) -> Int? {
+        var left = 0
+        var right = structs.count - 1
+        guard right >= 0 else { return nil }
+        let last = structs[right]
+        let end = last.id.clock + UInt64(last.length)
+        guard clock < end else { return nil }
+        if last.id.clock == clock { return right }
+        var mid = Int((Double(clock) / Double(end)) * Double(right))
+        while left <= right {
+            let s = structs[mid]
+            if s.id.clock <= clock {
+                if clock < s.id.clock + UInt64(s.length) { return mid }
+                left = mid + 1
+            } else {
+                right = mid - 1
+            }
+            mid = (left + right) / 2
+        }
+        return nil
+    }
+
+    func find(_ id: ID) -> AbstractStruct? {
+        guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        return list.structs[index]
+    }
+
+    /// The item starting exactly at `id`, splitting the one containing it if needed.
+    func itemCleanStart(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
+        guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        let s = list.structs[index]
+        if s.id.clock < id.clock, let item = s as? Item {
+            let right = txn.split(item, Int(id.clock - item.id.clock))
+            list.structs.insert(right, at: index + 1)
+            return right
+        }
+        return s
+    }
+
+    /// The item ending exactly at `id`, splitting the one containing it if needed.
+    func itemCleanEnd(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
+        guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        let s = list.structs[index]
+        if id.clock != s.id.clock + UInt64(s.length) - 1, let item = s as? Item {
+            let right = txn.split(item, Int(id.clock - item.id.clock) + 1)
+            list.structs.insert(right, at: index + 1)
+        }
+        return s
+    }
+
+    func replace(_ old: AbstractStruct, with new: AbstractStruct) {
+        guard let list = clients[old.id.client], let index = Self.findIndex(list.structs, old.id.clock) else { return }
+        list.structs[index] = new
+    }
+}

@@ -1,0 +1,63 @@
+/// A group of changes to one document. Local edits and applied updates both
+/// run in one; observers hear of it once, when it ends.
+public final class Transaction {
+    unowned let doc: Doc
+    /// Ranges this transaction deleted.
+    var deleteSet = DeleteSet()
+    let beforeState: [UInt64: UInt64]
+    /// Items created or split here, to merge with their left neighbour at the end.
+    var mergeCandidates: [Item] = []
+    /// Types whose content changed.
+    var changed: [ObjectIdentifier: YType] = [:]
+    /// Whether the changes were made here (not received in an update).
+    public let isLocal: Bool
+
+    init(doc: Doc, local: Bool) {
+        self.doc = doc
+        self.isLocal = local
+        beforeState = doc.store.stateVector
+    }
+
+    /// The types this transaction changed.
+    public var changedTypes: [YType] { Array(changed.values) }
+
+    func markChanged(_ type: YType?) {
+        guard let type else { return }
+        changed[ObjectIdentifier(type)] = type
+    }
+
+    /// Splits `item` at `diff` and returns the right part (Yjs's `splitItem`).
+    func split(_ item: Item, _ diff: Int) -> Item {
+        let right = Item(
+            id: ID(client: item.id.client, clock: item.id.clock + UInt64(diff)), left: item,
+            origin: ID(client: item.id.client, clock: item.id.clock + UInt64(diff) - 1), right: item.right,
+            rightOrigin: item.rightOrigin, parent: item.parent, parentSub: item.parentSub,
+            content: item.content.splice(diff))
+        if item.isDeleted { right.markDeleted() }
+        item.right = right
+        right.right?.left = right
+        mergeCandidates.append(right)
+        if let sub = right.parentSub, right.right == nil { right.parent?.map[sub] = right }
+        item.length = diff
+        return right
+    }
+
+    /// Deletes `item` (Yjs's `Item.delete`): marks it, records the range,
+    /// and deletes a nested type's content with it.
+    func delete(_ item: Item) {
+        guard !item.isDeleted else { return }
+        if let parent = item.parent, item.parentSub == nil, item.isCountable { parent.length -= item.length }
+        item.markDeleted()
+        deleteSet.add(item.id.client, item.id.clock, UInt64(item.length))
+        markChanged(item.parent)
+        if case .type(let type) = item.content {
+            var child = type.start
+            while let current = child {
+                if !current.isDeleted { delete(current) }
+                child = current.right
+            }
+            for entry in type.map.values where !entry.isDeleted { delete(entry) }
+            changed.removeValue(forKey: ObjectIdentifier(type))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Encoding
+
+/// Reads a Yjs update (encoding v1, lib0): the structs of each client, then a
+/// delete set. Everything is read and checked before anything is applied, so
+/// a malformed update leaves the document untouched.
+struct DecodedUpdate {
+    /// Structs per client in clock order (GCs and items; skips dropped).
+    var structs: [UInt64: [AbstractStruct]]
+    var deletes: DeleteSet
+}
+
+enum UpdateDecoder {
+    static func decode(_ bytes: [UInt8]) throws(YDocError) -> DecodedUpdate {
+        var r = ByteReader(bytes)
+        do {
+            var structs: [UInt64: [AbstractStruct]] = [:]
+            let clients = try r.readLength()
+            for _ in 0..<clients {
+                let count = try r.readLength()
+                let client = try r.readVarUInt()
+                var clock = try r.readVarUInt()
+                var list: [AbstractStruct] = []
+                list.reserveCapacity(min(count, 1 << 16))
+                for _ in 0..<count {
+                    let infoOffset = r.position
+                    let info = try r.readUInt8()
+                    let ref = info & 0b1_1111
+                    switch ref {
+                    case 0:  // GC
+                        let length = try readLength(&r, client, clock)
+                        list.append(GCStruct(id: ID(client: client, clock: clock), length: length))
+                        clock += UInt64(length)
+                    case 10:  // Skip: a gap in a merged update
+                        let length = try readLength(&r, client, clock)
+                        clock += UInt64(length)
+                    default:
+                        let hasOrigin = info & 0x80 != 0
+                        let hasRightOrigin = info & 0x40 != 0
+                        let origin = hasOrigin ? ID(client: try r.readVarUInt(), clock: try r.readVarUInt()) : nil
+                        let rightOrigin = hasRightOrigin ? ID(client: try r.readVarUInt(), clock: try r.readVarUInt()) : nil
+                        var pendingParent: Item.PendingParent?
+                        var parentSub: String?
+                        if !hasOrigin && !hasRightOrigin {
+                            if try r.readVarUInt() == 1 {
+                                pendingParent = .root(try r.readVarString())
+                            } else {
+                                pendingParent = .item(ID(client: try r.readVarUInt(), clock: try r.readVarUInt()))
+                            }
+                            if info & 0x20 != 0 { parentSub = try r.readVarString() }
+                        }
+                        let content = try readContent(&r, ref: ref, offset: infoOffset)
+                        guard content.length > 0 else { throw YDocError.malformed("empty content at byte \(infoOffset)") }
+                        let item = Item(
+                            id: ID(client: client, clock: clock), left: nil, origin: origin, right: nil,
+                            rightOrigin: rightOrigin, parent: nil, parentSub: parentSub, content: content)
+                        item.pendingParent = pendingParent
+                        list.append(item)
+                        guard clock <= ByteReader.maxSafeInteger - UInt64(content.length) else {
+                            throw YDocError.impossibleClock(client: client, clock: clock)
+                        }
+                        clock += UInt64(content.length)
+                    }
+                }
+                structs[client, default: []].append(contentsOf: list)
+            }
+            let deletes = try DeleteSet.read(&r)
+            return DecodedUpdate(structs: structs, deletes: deletes)
+        } catch let error as YDocError {
+            throw error
+        } catch let error as ByteDecodingError {
+            throw .truncated(error)
+        } catch {
+            throw .malformed("\(error)")
+        }
+    }
+
+    private static func readLength(_ r: inout ByteReader, _ client: UInt64, _ clock: UInt64) throws -> Int {
+        let length = try r.readVarUInt()
+        guard length > 0, clock <= ByteReader.maxSafeInteger - length else {
+            throw YDocError.impossibleClock(client: client, clock: clock)
+        }
+        return Int(length)
+    }
+
+    static func readContent(_ r: inout ByteReader, ref: UInt8, offset: Int) throws -> Content {
+        switch ref {
+        case Content.refDeleted:
+            let length = try r.readVarUInt()
+            guard length <= ByteReader.maxSafeInteger else { throw YDocError.malformed("deleted length") }
+            return .deleted(Int(length))
+        case Content.refJSON:
+            let count = try r.readLength()
+            var values: [String] = []
+            for _ in 0..<count { values.append(try r.readVarString()) }
+            return .json(values)
+        case Content.refBinary:
+            return .binary(try r.readVarBytes())
+        case Content.refString:
+            return .string(Array(try r.readVarString().utf16))
+        case Content.refEmbed:
+            return .embed(try r.readVarString())
+        case Content.refFormat:
+            return .format(key: try r.readVarString(), value: try r.readVarString())
+        case Content.refType:
+            let typeRef = try r.readVarUInt()
+            let kind: YType.Kind
+            switch typeRef {
+            case 0: kind = .array
+            case 1: kind = .map
+            case 2: kind = .text
+            case 3: kind = .xmlElement(try r.readVarString())
+            case 4: kind = .xmlFragment
+            case 5: kind = .xmlHook(try r.readVarString())
+            case 6: kind = .xmlText
+            default: throw YDocError.malformed("unknown type ref \(typeRef) at byte \(offset)")
+            }
+            return .type(YType(kind: kind))
+        case Content.refAny:
+            let count = try r.readLength()
+            var values: [Lib0Any] = []
+            values.reserveCapacity(count)
+            for _ in 0..<count { values.append(try r.readAny()) }
+            return .any(values)
+        case Content.refDoc:
+            return .doc(guid: try r.readVarString(), options: try r.readAny())
+        default:
+            throw YDocError.unsupportedContent(ref: ref, offset: offset)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// A shared type: the list of items of an array or text (`start`, linked
+/// through `right`) and the latest item of each key of a map (`map`). Root
+/// types are named in the document; nested ones live in an item's content.
+/// Which kind a root is comes from how it is read, as in Yjs.
+public final class YType {
+    public enum Kind: Equatable, Sendable {
+        /// A root whose kind nobody has declared yet.
+        case unknown
+        case array, map, text
+        case xmlElement(String), xmlFragment, xmlHook(String), xmlText
+
+        /// Yjs's type refs on the wire.
+        var ref: UInt64 {
+            switch self {
+            case .array, .unknown: return 0
+            case .map: return 1
+            case .text: return 2
+            case .xmlElement: return 3
+            case .xmlFragment: return 4
+            case .xmlHook: return 5
+            case .xmlText: return 6
+            }
+        }
+    }
+
+    public internal(set) var kind: Kind
+    var start: Item?
+    var map: [String: Item] = [:]
+    /// Countable, non-deleted length of the list part.
+    var length = 0
+    /// The item whose content this type is; `nil` for a root.
+    unowned(unsafe) var item: Item?
+    /// The root name, for a root.
+    var rootName: String?
+    unowned(unsafe) var doc: Doc?
+
+    init(kind: Kind) {
+        self.kind = kind
+    }
+
+    /// Items of the list part, in order (deleted ones included).
+    var items: UnfoldSequence<Item, Item?> {
+        sequence(state: start) { (next: inout Item?) -> Item? in
+            defer { next = next?.right }
+            return next
+        }
+    }
+}
