@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Projections", "EventLog", "JSON", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "YDocTests", dependencies: ["YDoc", "Encoding", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
     ]
 )

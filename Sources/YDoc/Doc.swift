@@ -147,6 +147,10 @@ public final class Doc {
                 let rightStruct = list.structs[i]
                 if let left = leftStruct as? Item, let right = rightStruct as? Item {
                     guard left.canMerge(with: right), left.content.merge(right.content) else { continue }
+                    if let parent = left.parent, let marker = parent.marker, marker.item === right {
+                        // The marker pointed at the merged part: point at the whole, before it.
+                        parent.marker = left.isDeleted || !left.isCountable ? nil : (left, marker.index - left.length)
+                    }
                     left.length += right.length
                     left.right = right.right
                     right.right?.left = left

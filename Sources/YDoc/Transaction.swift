@@ -11,6 +11,8 @@ public final class Transaction {
     var changed: [ObjectIdentifier: YType] = [:]
     /// Whether the changes were made here (not received in an update).
     public let isLocal: Bool
+    /// Set while a text edit runs: it keeps its type's marker right itself.
+    var keepMarkers = false
 
     init(doc: Doc, local: Bool) {
         self.doc = doc
@@ -24,6 +26,7 @@ public final class Transaction {
     func markChanged(_ type: YType?) {
         guard let type else { return }
         changed[ObjectIdentifier(type)] = type
+        if !keepMarkers { type.marker = nil }
     }
 
     /// Splits `item` at `diff` and returns the right part (Yjs's `splitItem`).

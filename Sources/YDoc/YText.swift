@@ -21,7 +21,8 @@ public struct YText {
     public func insert(_ index: Int, _ text: String, _ txn: Transaction) {
         let units = Array(text.utf16)
         guard !units.isEmpty else { return }
-        var (left, right) = position(Swift.max(0, Swift.min(index, type.length)), txn)
+        let target = Swift.max(0, Swift.min(index, type.length))
+        var (left, right) = position(target, txn)
         // Like Yjs, step over tombstones (and formatting ends) to the right of the insertion point.
         while let r = right, r.isDeleted || r.content.isNullFormat {
             left = r
@@ -30,7 +31,10 @@ public struct YText {
         let item = Item(
             id: ID(client: doc.clientID, clock: doc.store.state(doc.clientID)), left: left, origin: left?.lastID,
             right: right, rightOrigin: right?.id, parent: type, parentSub: nil, content: .string(units))
+        txn.keepMarkers = true
         txn.integrate(item, offset: 0)
+        txn.keepMarkers = false
+        type.marker = (item, target)
     }
 
     /// Deletes `length` UTF-16 code units from `index`.
@@ -39,6 +43,9 @@ public struct YText {
         var (_, right) = position(index, txn)
         var remaining = length
         let store = doc.store
+        // Deletions at and after the marker leave the units before it unchanged.
+        txn.keepMarkers = true
+        defer { txn.keepMarkers = false }
         while remaining > 0, let r = right {
             if !r.isDeleted && r.isCountable {
                 if remaining < r.length {
@@ -52,10 +59,25 @@ public struct YText {
     }
 
     /// The neighbours of UTF-16 offset `index`, splitting an item there.
+    /// Starts from the type's marker when it is nearer than the start.
     func position(_ index: Int, _ txn: Transaction) -> (left: Item?, right: Item?) {
         var left: Item?
         var right = type.start
         var count = index
+        if let marker = type.marker, index > marker.index / 2 {
+            // Walk back from the marker until at or before the target, then forward.
+            var item = marker.item
+            var before = marker.index
+            while before > index, let l = item.left {
+                item = l
+                if !l.isDeleted && l.isCountable { before -= l.length }
+            }
+            if before <= index {
+                left = item.left
+                right = item
+                count = index - before
+            }
+        }
         while let r = right, count > 0 {
             if !r.isDeleted && r.isCountable {
                 if count < r.length {
@@ -66,6 +88,7 @@ public struct YText {
             left = r
             right = r.right
         }
+        if let right { type.marker = (right, index) }
         return (left, right)
     }
 }

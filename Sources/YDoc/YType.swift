@@ -33,6 +33,10 @@ public final class YType {
     /// The root name, for a root.
     var rootName: String?
     unowned(unsafe) var doc: Doc?
+    /// A remembered position for text edits (Yjs keeps "search markers" for
+    /// the same reason): an item of the list and how many countable units
+    /// precede it, so the next edit nearby does not walk from the start.
+    var marker: (item: Item, index: Int)?
 
     init(kind: Kind) {
         self.kind = kind
