@@ -32,10 +32,10 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON"], swiftSettings: strict),
         .target(name: "YDoc", dependencies: ["Encoding", "JSON"], swiftSettings: strict),
-        .target(name: "Workflows", dependencies: ["JSON", "Cron"], swiftSettings: strict),
+        .target(name: "Workflows", dependencies: ["JSON", "Cron", "YDoc", "Encoding"], swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron"], swiftSettings: strict),
         .target(name: "Scheduler", dependencies: ["Projections", "EventLog", "Cron"], swiftSettings: strict),
-        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections", "Scheduler"], swiftSettings: strict),
+        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections", "Scheduler", "YDoc"], swiftSettings: strict),
         .executableTarget(
             name: "cairn",
             dependencies: [
@@ -61,6 +61,8 @@ let package = Package(
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Projections", "EventLog", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "YDocTests", dependencies: ["YDoc", "Encoding", "JSON", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "YDoc", "Encoding", "JSON", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CairnKitTests", dependencies: ["CairnKit", "Workflows", "YDoc", "Encoding", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -9,6 +9,12 @@ public struct PublishResult: Sendable, Equatable {
     public let lockVersion: UInt32
     /// Whether a new snapshot was written (false: the content equals the latest).
     public let changed: Bool
+
+    public init(workflowId: String, lockVersion: UInt32, changed: Bool) {
+        self.workflowId = workflowId
+        self.lockVersion = lockVersion
+        self.changed = changed
+    }
 }
 
 public enum PublishError: Error, CustomStringConvertible {

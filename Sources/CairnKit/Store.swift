@@ -16,6 +16,8 @@ public final class Store: Sendable {
     public let log: EventStore
     /// What readers ask: runs, cursors, the cron index.
     public let projections: Projections
+    /// Workflow documents (Yjs updates).
+    public let documents: DocumentStore
 
     /// Opens the data folder at `path`, creating it (and its format record) on first use.
     public init(
@@ -33,6 +35,7 @@ public final class Store: Sendable {
         meta = try environment.database("meta")
         try Self.checkFormat(environment, meta)
         log = try EventStore(environment: environment, clock: clock)
+        documents = try DocumentStore(environment: environment)
         // Resumes every projection from its checkpoint (rebuilding one whose
         // projector changed), so a crash between append and projection loses nothing.
         projections = try Projections(log: log)

@@ -32,7 +32,7 @@ public enum WorkflowValidator {
         }
 
         uuid(w.id, "id")
-        if w.projectId.isEmpty { fail("project_id", "is required") }
+        if w.projectId.isEmpty { fail("project_id", "is required (a document's first publish needs --project)") }
         if w.name.trimmingCharacters(in: .whitespaces).isEmpty { fail("name", "must not be empty") }
 
         var ids: [String: String] = [:]

@@ -14,6 +14,7 @@ Binary values (updates, state vectors) travel as hex. Commands:
   {"op": "text_insert", "doc": N, "index": I, "text": S}
   {"op": "text_delete", "doc": N, "index": I, "count": C}
   {"op": "json", "doc": N}                         -> {"json": {"m": ..., "a": ..., "t": ...}}
+  {"op": "roots", "doc": N, "roots": [[NAME, "map"|"array"|"text"], ...]} -> {"json": {NAME: ...}}
 Roots: map "m", array "a", text "t".
 """
 import json
@@ -78,6 +79,13 @@ def handle(cmd):
         t.insert(cmd["index"], cmd["text"])
     elif op == "text_delete":
         del t[cmd["index"]:cmd["index"] + cmd["count"]]
+    elif op == "roots":
+        kinds = {"map": Map, "array": Array, "text": Text}
+        out = {}
+        for name, kind in cmd["roots"]:
+            root = doc.get(name, type=kinds[kind])
+            out[name] = str(root) if kind == "text" else to_json(root)
+        return {"json": out}
     elif op == "json":
         return {"json": {"m": to_json(m), "a": to_json(a), "t": str(t)}}
     else:

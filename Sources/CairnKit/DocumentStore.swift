@@ -1,0 +1,115 @@
+public import LMDB
+public import YDoc
+import Foundation
+
+/// Workflow documents in LMDB (DESIGN.md §3): the updates received since the
+/// last compaction (`doc_updates`: workflow, 0, sequence → update) and the
+/// compacted state (`doc_state`: workflow → one merged update). Reopening a
+/// document replays state then tail.
+public final class DocumentStore: Sendable {
+    let environment: Environment
+    let updates: Database
+    let states: Database
+    /// Compact after this many tail updates...
+    public let compactAfterUpdates: Int
+    /// ...or this many tail bytes.
+    public let compactAfterBytes: Int
+
+    public init(environment: Environment, compactAfterUpdates: Int = 100, compactAfterBytes: Int = 1 << 20) throws {
+        self.environment = environment
+        updates = try environment.database("doc_updates")
+        states = try environment.database("doc_state")
+        self.compactAfterUpdates = compactAfterUpdates
+        self.compactAfterBytes = compactAfterBytes
+    }
+
+    static func prefix(_ workflowId: String) -> [UInt8] { Array(workflowId.utf8) + [0] }
+
+    /// Whether anything was ever stored for the document.
+    public func exists(_ workflowId: String) throws -> Bool {
+        try environment.read { txn in
+            if try txn.get(states, key: Array(workflowId.utf8)) != nil { return true }
+            var any = false
+            try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { _, _ in
+                any = true
+                return false
+            }
+            return any
+        }
+    }
+
+    /// The document rebuilt from its compacted state and the updates after it.
+    public func load(_ workflowId: String, clientID: UInt64? = nil) throws -> Doc {
+        let doc = clientID.map { Doc(clientID: $0) } ?? Doc()
+        try environment.read { txn in try replay(workflowId, into: doc, txn) }
+        return doc
+    }
+
+    private func replay(_ workflowId: String, into doc: Doc, _ txn: ReadTransaction) throws {
+        if let state = try txn.get(states, key: Array(workflowId.utf8)) { try doc.applyUpdate(state) }
+        try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { _, value in
+            try doc.applyUpdate(Array(value))
+            return true
+        }
+    }
+
+    /// Stores updates already checked (applied to a document) in one durable
+    /// transaction, compacting when the tail has grown. Nothing is
+    /// acknowledged before this returns.
+    public func append(_ workflowId: String, _ accepted: [[UInt8]]) throws {
+        guard !accepted.isEmpty else { return }
+        try environment.write { txn in
+            let prefix = Self.prefix(workflowId)
+            var next: UInt64 = 1
+            var tailCount = 0
+            var tailBytes = 0
+            try txn.scan(updates, in: .prefix(prefix)) { key, value in
+                next = (UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0) + 1
+                tailCount += 1
+                tailBytes += value.count
+                return true
+            }
+            for update in accepted {
+                try txn.put(updates, key: prefix + next.bigEndianBytes, value: update)
+                next += 1
+                tailCount += 1
+                tailBytes += update.count
+            }
+            if tailCount >= compactAfterUpdates || tailBytes >= compactAfterBytes {
+                try compact(workflowId, txn)
+            }
+        }
+    }
+
+    /// Replaces state + tail by one merged update, inside the caller's write
+    /// transaction: whatever arrived before it is in the result.
+    func compact(_ workflowId: String, _ txn: WriteTransaction) throws {
+        let doc = Doc(clientID: 0)
+        doc.gc = true
+        try replay(workflowId, into: doc, txn)
+        try txn.put(states, key: Array(workflowId.utf8), value: try doc.encodeStateAsUpdate())
+        var keys: [[UInt8]] = []
+        try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { key, _ in
+            keys.append(Array(key))
+            return true
+        }
+        for key in keys { try txn.delete(updates, key: key) }
+    }
+
+    /// Forces a compaction now.
+    public func compact(_ workflowId: String) throws {
+        try environment.write { txn in try compact(workflowId, txn) }
+    }
+
+    /// The number of tail updates (for tests and `info`).
+    public func tailCount(_ workflowId: String) throws -> Int {
+        try environment.read { txn in
+            var count = 0
+            try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { _, _ in
+                count += 1
+                return true
+            }
+            return count
+        }
+    }
+}

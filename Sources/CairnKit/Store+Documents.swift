@@ -1,0 +1,82 @@
+import YDoc
+public import Workflows
+import Foundation
+import JSON
+
+/// What applying a batch of update files did.
+public struct DocumentApplyResult: Sendable {
+    public var applied: Int
+    /// (index in the batch, why) of each update refused.
+    public var rejected: [(index: Int, reason: String)]
+}
+
+extension Store {
+    /// Applies Yjs updates to a workflow's document. Each is checked by
+    /// applying it; accepted ones are stored durably together. A malformed
+    /// one is refused and the others still go in.
+    public func applyDocumentUpdates(_ workflowId: String, _ updates: [[UInt8]]) throws -> DocumentApplyResult {
+        let doc = try documents.load(workflowId)
+        var accepted: [[UInt8]] = []
+        var rejected: [(Int, String)] = []
+        for (index, update) in updates.enumerated() {
+            do {
+                try doc.applyUpdate(update)
+                accepted.append(update)
+            } catch {
+                rejected.append((index, "\(error)"))
+            }
+        }
+        try documents.append(workflowId, accepted)
+        // Documents from before cursors existed are upgraded once, as a change of their own.
+        let before = doc.encodeStateVector()
+        if !WorkflowDocument.upgradeLegacyCursors(doc).isEmpty {
+            try documents.append(workflowId, [try doc.encodeStateAsUpdate(stateVector: before)])
+        }
+        return DocumentApplyResult(applied: accepted.count, rejected: rejected)
+    }
+
+    /// The document's full state as one update.
+    public func exportDocument(_ workflowId: String) throws -> [UInt8] {
+        try documents.load(workflowId).encodeStateAsUpdate()
+    }
+
+    /// The repaired workflow of the document, with what was repaired.
+    public func materializeDocument(_ workflowId: String) throws -> (workflow: Workflow, repairs: [Repair]) {
+        let doc = try documents.load(workflowId)
+        return WorkflowDocument.materialize(doc, projectId: try documentProject(workflowId, doc))
+    }
+
+    /// Publishes the document: materializes it, validates, and stores a new
+    /// snapshot if the content changed — the same path as `publish(_:)`.
+    /// Problems are written into the document's `errors` map (and the publish
+    /// fails); they are cleared once fixed.
+    public func publishDocument(_ workflowId: String, projectId: String? = nil) throws -> PublishResult {
+        let doc = try documents.load(workflowId)
+        let before = doc.encodeStateVector()
+        let project = try projectId ?? documentProject(workflowId, doc)
+        var (workflow, _) = WorkflowDocument.materialize(doc, projectId: project)
+        if workflow.id.isEmpty { workflow.id = workflowId }
+        var problems = WorkflowValidator.problems(in: workflow)
+        if workflow.id != workflowId {
+            problems.append(WorkflowProblem(path: "workflow.id", message: "'\(workflow.id)' differs from the document's workflow \(workflowId)"))
+        }
+        WorkflowDocument.writeErrors(doc, problems)
+        defer {
+            if let change = try? doc.encodeStateAsUpdate(stateVector: before), change.count > 2 {
+                try? documents.append(workflowId, [change])
+            }
+        }
+        if !problems.isEmpty { throw PublishError.invalid(WorkflowErrors(problems: problems)) }
+        let result = try publish(workflow)
+        if workflow.lockVersion != Int(result.lockVersion) {
+            doc.transact { txn in doc.map("workflow").set("lock_version", .number(Double(result.lockVersion)), txn) }
+        }
+        return result
+    }
+
+    /// The project of a document: its `project_id` key, else its latest snapshot's.
+    func documentProject(_ workflowId: String, _ doc: Doc) throws -> String? {
+        if case .any(.string(let id))? = doc.map("workflow").get("project_id"), !id.isEmpty { return id }
+        return try log.snapshot(workflowId)?.summary.projectId
+    }
+}
