@@ -15,6 +15,12 @@ let package = Package(
         .executable(name: "cairn", targets: ["cairn"]),
         .library(name: "CairnKit", targets: ["CairnKit"]),
         .library(name: "LMDB", targets: ["LMDB"]),
+        // For the benchmarks package (Benchmarks/), which measures the modules directly.
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "Projections", targets: ["Projections"]),
+        .library(name: "Scheduler", targets: ["Scheduler"]),
+        .library(name: "Cron", targets: ["Cron"]),
+        .library(name: "YDoc", targets: ["YDoc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

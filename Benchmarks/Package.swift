@@ -11,6 +11,29 @@ let package = Package(
         .executableTarget(
             name: "bench-lmdb",
             dependencies: [.product(name: "LMDB", package: "Cairn")]
-        )
+        ),
+        .executableTarget(
+            name: "bench-eventlog",
+            dependencies: [.product(name: "EventLog", package: "Cairn"), .product(name: "LMDB", package: "Cairn")]
+        ),
+        .executableTarget(
+            name: "bench-replay",
+            dependencies: [
+                .product(name: "EventLog", package: "Cairn"), .product(name: "Projections", package: "Cairn"),
+                .product(name: "LMDB", package: "Cairn"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench-scheduler",
+            dependencies: [
+                .product(name: "EventLog", package: "Cairn"), .product(name: "Projections", package: "Cairn"),
+                .product(name: "Scheduler", package: "Cairn"), .product(name: "Cron", package: "Cairn"),
+                .product(name: "LMDB", package: "Cairn"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench-ydoc",
+            dependencies: [.product(name: "YDoc", package: "Cairn")]
+        ),
     ]
 )

@@ -17,9 +17,11 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: lmdb_floor DIR [RECORDS]\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: lmdb_floor DIR [RECORDS [VALUE_BYTES]]\n"); return 2; }
     long records = argc > 2 ? atol(argv[2]) : 1000000;
-    const int per_txn = 1000, value_size = 200;
+    const int per_txn = 1000;
+    int value_size = argc > 3 ? atoi(argv[3]) : 200;
+    if (value_size < 1 || value_size > 4096) { fprintf(stderr, "VALUE_BYTES must be 1..4096\n"); return 2; }
     mkdir(argv[1], 0755);
     MDB_env *env; MDB_txn *txn; MDB_dbi dbi; MDB_cursor *cur;
     CHECK(mdb_env_create(&env));
@@ -30,7 +32,7 @@ int main(int argc, char **argv) {
     CHECK(mdb_dbi_open(txn, "bench", MDB_CREATE, &dbi));
     CHECK(mdb_txn_commit(txn));
 
-    unsigned char value[200];
+    unsigned char value[4096];
     for (int i = 0; i < value_size; i++) value[i] = (unsigned char)(i * 31);
     uint64_t key = 0;
     double t0 = now();

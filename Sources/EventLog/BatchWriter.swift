@@ -12,12 +12,86 @@ struct BatchWriter {
     let txn: WriteTransaction
     let recordedAt: Timestamp
     var nextSequence: UInt64
+    /// This batch's view over the write cache; merged into it after commit.
+    var overlay = WriteCache.Overlay()
 
     init(store: EventStore, txn: WriteTransaction, recordedAt: Timestamp) throws {
         self.store = store
         self.txn = txn
         self.recordedAt = recordedAt
         nextSequence = try store.lastSequence(txn) + 1
+    }
+
+    /// Hands the overlay to the cache once the transaction commits.
+    func finish() {
+        let overlay = self.overlay
+        let cache = store.cache
+        txn.afterCommit { cache.merge(overlay) }
+    }
+
+    // MARK: Cached reads (overlay, then cache, then LMDB)
+
+    mutating func run(_ id: String) throws -> RunAggregate? {
+        if let run = overlay.runs[id] ?? store.cache.runs[id] { return run }
+        guard let run = try store.loadRun(id, txn) else { return nil }
+        overlay.runs[id] = run
+        return run
+    }
+
+    mutating func snapshot(_ workflowId: String, lockVersion: UInt32?) throws -> StoredSnapshot? {
+        let version: UInt32
+        if let lockVersion {
+            version = lockVersion
+        } else if let latest = overlay.latestSnapshot[workflowId] ?? store.cache.latestSnapshot[workflowId] {
+            version = latest
+        } else {
+            guard let latest = try store.loadSnapshot(workflowId, lockVersion: nil, txn) else { return nil }
+            let key = WriteCache.SnapshotKey(workflowId: workflowId, lockVersion: latest.lockVersion)
+            overlay.snapshots[key] = latest
+            overlay.latestSnapshot[workflowId] = latest.lockVersion
+            return latest
+        }
+        let key = WriteCache.SnapshotKey(workflowId: workflowId, lockVersion: version)
+        if let cached = overlay.snapshots[key] ?? store.cache.snapshots[key] { return cached }
+        guard let loaded = try store.loadSnapshot(workflowId, lockVersion: version, txn) else { return nil }
+        overlay.snapshots[key] = loaded
+        return loaded
+    }
+
+    mutating func project(_ id: String) throws -> ProjectConfigured? {
+        if let cached = overlay.projects[id] ?? store.cache.projects[id] { return cached }
+        let loaded = try store.loadProject(id, txn)
+        overlay.projects[id] = .some(loaded)
+        return loaded
+    }
+
+    /// Keeps the overlay in step with an event just written.
+    mutating func remember(_ recorded: RecordedEvent, snapshot: StoredSnapshot?) {
+        switch recorded.event {
+        case .runCreated(let e):
+            overlay.runs[e.runId] = RunAggregate(recorded)
+        case .runClaimed(let e): advance(e.runId, recorded)
+        case .runStarted(let e): advance(e.runId, recorded)
+        case .stepStarted(let e): advance(e.runId, recorded)
+        case .stepCompleted(let e): advance(e.runId, recorded)
+        case .runCompleted(let e): advance(e.runId, recorded)
+        case .runLost(let e): advance(e.runId, recorded)
+        case .runCancelled(let e): advance(e.runId, recorded)
+        case .projectConfigured(let e): overlay.projects[e.projectId] = .some(e)
+        case .workflowPublished(let e):
+            if let snapshot {
+                overlay.snapshots[WriteCache.SnapshotKey(workflowId: e.workflowId, lockVersion: e.lockVersion)] = snapshot
+            }
+            overlay.latestSnapshot[e.workflowId] = e.lockVersion
+        case .runLogged(let e): advance(e.runId, recorded)
+        case .dataclipWiped, .scheduleTicked: break
+        }
+    }
+
+    private mutating func advance(_ runId: String, _ recorded: RecordedEvent) {
+        guard var run = overlay.runs[runId] ?? store.cache.runs[runId] else { return }
+        run.apply(recorded)
+        overlay.runs[runId] = run
     }
 
     /// What an accepted command writes besides the event itself.
@@ -42,7 +116,12 @@ struct BatchWriter {
             return .rejected(error)
         }
         let stream = decision.event.stream
-        let version = try store.streamVersion(stream, txn)
+        let version: UInt32
+        if let runId = decision.event.runId, let run = try run(runId) {
+            version = run.version
+        } else {
+            version = try store.streamVersion(stream, txn)
+        }
         if let expected = submission.expectedVersion, expected != version {
             return .rejected(.versionConflict(stream: stream, expected: expected, actual: version))
         }
@@ -68,6 +147,7 @@ struct BatchWriter {
             try txn.put(store.stepRuns, key: Array(owner.stepId.utf8), value: Array(owner.runId.utf8))
         }
         nextSequence += 1
+        remember(recorded, snapshot: decision.snapshot)
         return .appended(sequence: sequence)
     }
 
@@ -78,14 +158,14 @@ struct BatchWriter {
 
     // MARK: The rules
 
-    func decide(_ submission: Submission) throws -> Verdict {
+    mutating func decide(_ submission: Submission) throws -> Verdict {
         let eventName = submission.command.eventName
         func time(_ given: Timestamp?) -> Timestamp { given ?? recordedAt }
 
         switch submission.command {
         case let .configureProject(projectId, name, retention):
             try checkId(projectId, field: "id")
-            let previous = try store.loadProject(projectId, txn)
+            let previous = try project(projectId)
             return .accepted(Decision(event: .projectConfigured(ProjectConfigured(
                 projectId: projectId, name: name ?? previous?.name,
                 retention: retention ?? previous?.retention ?? .retainAll))))
@@ -94,7 +174,7 @@ struct BatchWriter {
             try checkId(request.workflowId, field: "id")
             try checkId(request.projectId, field: "project_id")
             let hash = StoredSnapshot.hash(request.content)
-            let latest = try store.loadSnapshot(request.workflowId, lockVersion: nil, txn)
+            let latest = try snapshot(request.workflowId, lockVersion: nil)
             if let latest {
                 if latest.contentHash == hash { return .unchanged(latest.lockVersion) }
                 if latest.summary.projectId != request.projectId {
@@ -114,25 +194,25 @@ struct BatchWriter {
         case .createRun(let c):
             try checkId(c.runId, field: "run_id")
             try checkId(c.workflowId, field: "workflow_id")
-            if try store.streamVersion("run:" + c.runId, txn) > 0 { throw EventLogError.runExists(c.runId) }
-            guard let latest = try store.loadSnapshot(c.workflowId, lockVersion: nil, txn) else {
+            if try run(c.runId) != nil { throw EventLogError.runExists(c.runId) }
+            guard let latest = try snapshot(c.workflowId, lockVersion: nil) else {
                 throw EventLogError.unknownWorkflow(c.workflowId)
             }
             if latest.summary.deleted { throw EventLogError.workflowDeleted(c.workflowId) }
-            var snapshot = latest
+            var runsAgainst = latest
             if let wanted = c.lockVersion, wanted != latest.lockVersion {
-                guard let older = try store.loadSnapshot(c.workflowId, lockVersion: wanted, txn) else {
+                guard let older = try snapshot(c.workflowId, lockVersion: wanted) else {
                     throw EventLogError.unknownSnapshot(workflowId: c.workflowId, lockVersion: wanted)
                 }
-                snapshot = older
+                runsAgainst = older
             }
-            let projectId = snapshot.summary.projectId
-            if let trigger = c.startingTriggerId, !snapshot.summary.triggers.contains(where: { $0.id == trigger }) {
-                throw EventLogError.unknownTrigger(trigger, workflowId: c.workflowId, lockVersion: snapshot.lockVersion)
+            let projectId = runsAgainst.summary.projectId
+            if let trigger = c.startingTriggerId, !runsAgainst.summary.triggers.contains(where: { $0.id == trigger }) {
+                throw EventLogError.unknownTrigger(trigger, workflowId: c.workflowId, lockVersion: runsAgainst.lockVersion)
             }
             let timestamp = time(c.timestamp)
             var decision = Decision(event: .runCreated(RunCreated(
-                runId: c.runId, workflowId: c.workflowId, projectId: projectId, lockVersion: snapshot.lockVersion,
+                runId: c.runId, workflowId: c.workflowId, projectId: projectId, lockVersion: runsAgainst.lockVersion,
                 startingTriggerId: c.startingTriggerId, inputDataclipId: "", createdInput: false,
                 scheduledFor: c.scheduledFor, timestamp: timestamp)))
             let inputId: String
@@ -313,9 +393,9 @@ struct BatchWriter {
         if let problem = Identifier.problem(with: id) { throw EventLogError.invalidValue(field: field, reason: problem) }
     }
 
-    func requireRun(_ id: String) throws -> RunAggregate {
+    mutating func requireRun(_ id: String) throws -> RunAggregate {
         try checkId(id, field: "run_id")
-        guard let run = try store.loadRun(id, txn) else { throw EventLogError.unknownRun(id) }
+        guard let run = try run(id) else { throw EventLogError.unknownRun(id) }
         return run
     }
 
@@ -325,8 +405,8 @@ struct BatchWriter {
         }
     }
 
-    func requireJob(_ jobId: String, in run: RunAggregate) throws {
-        guard let snapshot = try store.loadSnapshot(run.workflowId, lockVersion: run.lockVersion, txn) else {
+    mutating func requireJob(_ jobId: String, in run: RunAggregate) throws {
+        guard let snapshot = try snapshot(run.workflowId, lockVersion: run.lockVersion) else {
             throw EventLogError.unknownSnapshot(workflowId: run.workflowId, lockVersion: run.lockVersion)
         }
         guard snapshot.summary.jobIds.contains(jobId) else {
@@ -347,10 +427,10 @@ struct BatchWriter {
     }
 
     /// A dataclip created by an event; under `erase_all` it has no body and is wiped at creation.
-    func newDataclip(_ id: String, projectId: String, type: DataclipType, body: [UInt8], at time: Timestamp) throws
+    mutating func newDataclip(_ id: String, projectId: String, type: DataclipType, body: [UInt8], at time: Timestamp) throws
         -> Dataclip
     {
-        let retention = try store.loadProject(projectId, txn)?.retention ?? .retainAll
+        let retention = try project(projectId)?.retention ?? .retainAll
         let erase = retention == .eraseAll
         return Dataclip(
             id: id, projectId: projectId, type: type, size: body.count, createdAt: time,

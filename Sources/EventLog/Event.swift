@@ -39,6 +39,22 @@ public enum Event: Sendable, Equatable {
         }
     }
 
+    /// The run the event is about, if any.
+    public var runId: String? {
+        switch self {
+        case .runCreated(let e): return e.runId
+        case .runClaimed(let e): return e.runId
+        case .runStarted(let e): return e.runId
+        case .stepStarted(let e): return e.runId
+        case .stepCompleted(let e): return e.runId
+        case .runCompleted(let e): return e.runId
+        case .runLogged(let e): return e.runId
+        case .runLost(let e): return e.runId
+        case .runCancelled(let e): return e.runId
+        case .projectConfigured, .workflowPublished, .dataclipWiped, .scheduleTicked: return nil
+        }
+    }
+
     /// The stream the event belongs to: one run, project, workflow or dataclip.
     public var stream: String {
         switch self {

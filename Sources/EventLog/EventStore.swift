@@ -25,6 +25,7 @@ public final class EventStore: Sendable {
     let stepRuns: Database
     let clock: @Sendable () -> Timestamp
     let notifier = HeadNotifier()
+    let cache = WriteCache()
     let committer: GroupCommitter
 
     /// Opens (creating if missing) the log's databases.
@@ -51,7 +52,9 @@ public final class EventStore: Sendable {
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
         let outcomes = try environment.write { txn in
             var writer = try BatchWriter(store: self, txn: txn, recordedAt: clock())
-            return try submissions.map { try writer.append($0) }
+            let outcomes = try submissions.map { try writer.append($0) }
+            writer.finish()
+            return outcomes
         }
         let head = try lastSequence()
         notifier.advance(to: head)

@@ -160,6 +160,8 @@ public final class Environment: @unchecked Sendable {
                         let result = try body(txn)
                         committed = true  // mdb_txn_commit frees the txn even when it fails.
                         try LMDBError.check(mdb_txn_commit(raw))
+                        // Still holding the writer lock: the next writer sees what these did.
+                        for action in txn.commitActions { action() }
                         return result
                     }
                 } catch LMDBError.mapFull {

@@ -111,6 +111,15 @@ public struct Statistics: Sendable, Equatable {
 /// A read-write transaction. It can read too, and sees its own writes.
 /// Valid only during the execution of the closure passed to `Environment.write`.
 public final class WriteTransaction: ReadTransaction {
+    var commitActions: [() -> Void] = []
+
+    /// Runs `action` once the transaction has committed, before the next
+    /// write transaction can begin; never if it aborts. For in-memory state
+    /// (caches) that must change exactly when the data does.
+    public func afterCommit(_ action: @escaping () -> Void) {
+        commitActions.append(action)
+    }
+
     /// How a `put` treats an existing key.
     public struct PutFlags: OptionSet, Sendable {
         public let rawValue: UInt32

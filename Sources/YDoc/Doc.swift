@@ -24,6 +24,7 @@ public final class Doc {
     /// Replace deleted content with its length at the end of each transaction.
     public var gc = true
     private var observers: [(Transaction) -> Void] = []
+    private var updateObservers: [([UInt8]) -> Void] = []
     private var current: Transaction?
 
     /// A document with a random client id (32 bits, as Yjs picks them).
@@ -53,6 +54,11 @@ public final class Doc {
 
     /// Calls `observer` once after every transaction, with what it changed.
     public func observe(_ observer: @escaping (Transaction) -> Void) { observers.append(observer) }
+
+    /// Calls `observer` after every transaction that changed something, with
+    /// that transaction's own update (its new structs and its deletions):
+    /// what Yjs emits as `doc.on('update')` and y-protocols sends to peers.
+    public func observeUpdates(_ observer: @escaping ([UInt8]) -> Void) { updateObservers.append(observer) }
 
     /// Runs `body` in a transaction (joining the current one if any).
     @discardableResult
@@ -85,6 +91,10 @@ public final class Doc {
         mergeNeighbours(txn)
         if !txn.changed.isEmpty || !txn.deleteSet.isEmpty {
             for observer in observers { observer(txn) }
+            if !updateObservers.isEmpty, txn.beforeState != store.stateVector || !txn.deleteSet.isEmpty {
+                let update = txn.encodeUpdate()
+                for observer in updateObservers { observer(update) }
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import Encoding
+
 /// A group of changes to one document. Local edits and applied updates both
 /// run in one; observers hear of it once, when it ends.
 public final class Transaction {
@@ -18,6 +20,16 @@ public final class Transaction {
         self.doc = doc
         self.isLocal = local
         beforeState = doc.store.stateVector
+    }
+
+    /// This transaction's own update: the structs it added and what it deleted.
+    public func encodeUpdate() -> [UInt8] {
+        var w = ByteWriter(capacity: 64)
+        UpdateEncoder.writeStructs(doc.store, from: beforeState, into: &w)
+        var deletes = deleteSet
+        deletes.normalize()
+        deletes.write(&w)
+        return w.bytes
     }
 
     /// The types this transaction changed.

@@ -124,3 +124,23 @@ import Testing
         #expect(text.string == "aXb")
     }
 }
+
+@Suite struct UpdateObserverTests {
+    /// Each transaction's own update (what y-protocols sends) rebuilds the document on a peer.
+    @Test func transactionUpdatesReplayToTheSameDocument() throws {
+        let doc = Doc(clientID: 1)
+        var updates: [[UInt8]] = []
+        doc.observeUpdates { updates.append($0) }
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<200 { ConvergenceTests.randomEdit(doc, &rng) }
+        #expect(updates.count > 150)
+        let peer = Doc(clientID: 2)
+        for update in updates.shuffled(using: &rng) { try peer.applyUpdate(update) }
+        #expect(ConvergenceTests.json(peer) == ConvergenceTests.json(doc))
+        // A transaction's update carries only its own deletions, not the whole history's.
+        let before = updates.count
+        doc.transact { txn in doc.text("t").insert(0, "z", txn) }
+        #expect(updates.count == before + 1)
+        #expect(updates.last!.count < 40)
+    }
+}

@@ -1,0 +1,92 @@
+// Generates RUNS ten-event runs over 1,000 workflows, then times a full
+// rebuild of every projection beside a raw scan of the same `events`
+// database (the floor), and prints peak memory.
+import EventLog
+import Foundation
+import LMDB
+import Projections
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    print("usage: bench-replay DIR [RUNS]")
+    exit(2)
+}
+let runs = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
+let workflows = 1_000
+// Generation is not measured: skip fsync while filling the log.
+let env = try Environment(path: arguments[1], options: .init(mapSize: 4 << 30, noSync: true))
+let log = try EventStore(environment: env)
+
+var setup: [Submission] = []
+for w in 0..<workflows {
+    setup.append(Submission(id: EventID.derived("wf", String(w)), command: .publishWorkflow(PublishRequest(
+        workflowId: "w\(w)", projectId: "p\(w % 10)", deleted: false, jobIds: ["j0", "j1", "j2"],
+        triggers: [TriggerSummary(id: "t\(w)", type: "cron", enabled: true, cronExpression: "*/5 * * * *", cronCursorJobId: w % 2 == 0 ? "j0" : nil)],
+        content: Array("w\(w)".utf8), document: { _ in Array("{}".utf8) }))))
+}
+_ = try log.append(setup)
+let output = Array("{\"data\":\"\(String(repeating: "x", count: 180))\"}".utf8)
+var pending: [Submission] = []
+var clock: Int64 = 1_700_000_000_000_000
+var generated = 0
+for r in 0..<runs {
+    let run = "r\(r)"
+    let w = r % workflows
+    clock += 1_000
+    var commands: [Command] = [
+        .createRun(CreateRun(runId: run, workflowId: "w\(w)", startingTriggerId: "t\(w)",
+                             input: NewDataclip(type: .global, body: Array("{}".utf8)), timestamp: Timestamp(microseconds: clock))),
+        .claimRun(runId: run, workerName: "worker", timestamp: Timestamp(microseconds: clock + 1)),
+        .startRun(runId: run, timestamp: Timestamp(microseconds: clock + 2)),
+    ]
+    for s in 0..<3 {
+        let step = "\(run)-s\(s)"
+        commands.append(.startStep(StartStep(runId: run, stepId: step, jobId: "j\(s)", timestamp: Timestamp(microseconds: clock + 3))))
+        commands.append(.completeStep(CompleteStep(
+            runId: run, stepId: step, jobId: "j\(s)", reason: .success, outputDataclipId: "\(step)-out", outputDataclip: output,
+            timestamp: Timestamp(microseconds: clock + 4))))
+    }
+    commands.append(.completeRun(CompleteRun(runId: run, state: .success, finalDataclipId: "\(run)-s2-out", timestamp: Timestamp(microseconds: clock + 5))))
+    pending += commands.enumerated().map { Submission(id: EventID.derived(run, String($0.offset)), command: $0.element) }
+    if pending.count >= 10_000 || r == runs - 1 {
+        generated += try log.append(pending).filter { if case .appended = $0 { return true } else { return false } }.count
+        pending.removeAll(keepingCapacity: true)
+    }
+}
+try env.sync()
+let events = try log.lastSequence()
+precondition(generated == runs * 10, "generated \(generated) of \(runs * 10)")
+let rssAfterGeneration = peakRSSMiB()
+
+// The floor: a raw cursor scan over the same events.
+var start = now()
+var scanned = 0
+var checksum = 0
+try log.forEachEncodedEvent(from: 1) { _, bytes in
+    scanned += 1
+    checksum &+= bytes.count
+    return true
+}
+let scanSeconds = now() - start
+
+// A full rebuild of every projection.
+let projections = try Projections(log: log)
+start = now()
+try projections.engine.rebuild()
+let rebuildSeconds = now() - start
+let lastRun = try projections.run("r\(runs - 1)")
+precondition(lastRun?.state == .success, "the last run did not replay")
+
+print("events=\(events) scan_seconds=\(scanSeconds) rebuild_seconds=\(rebuildSeconds) rss_generation_mib=\(rssAfterGeneration) rss_peak_mib=\(peakRSSMiB()) checksum=\(checksum)")

@@ -1,0 +1,117 @@
+// YDoc on real editing traces: local apply (one transaction per edit),
+// remote apply (one update per edit), v1 size, loading that encoding,
+// merging the halves of a concurrent trace, replaying concurrent traces.
+// tools/bench-ydoc runs pycrdt (yrs) on the same traces beside it.
+import Foundation
+import YDoc
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func load(_ path: String) throws -> [String: Any] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["gzip", "-dc", path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+}
+
+typealias Patch = (Int, Int, String)
+func patches(_ txn: [String: Any]) -> [Patch] {
+    (txn["patches"] as! [[Any]]).map { (($0[0] as! NSNumber).intValue, ($0[1] as! NSNumber).intValue, $0[2] as! String) }
+}
+
+func apply(_ doc: Doc, _ edits: [Patch]) {
+    let text = doc.text("text")
+    doc.transact { t in
+        for (position, deleted, inserted) in edits {
+            if deleted > 0 { text.delete(position, deleted, t) }
+            if !inserted.isEmpty { text.insert(position, inserted, t) }
+        }
+    }
+}
+
+let folder = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "fixtures/editing-traces"
+let paper = try load(folder + "/automerge-paper.json.gz")
+let paperEdits = (paper["txns"] as! [[String: Any]]).map(patches)
+let end = paper["endContent"] as! String
+
+// 1. Local apply.
+var doc = Doc(clientID: 1)
+var start = now()
+for edits in paperEdits { apply(doc, edits) }
+let localSeconds = now() - start
+precondition(doc.text("text").string == end)
+
+// 2. Remote apply: the same history as one update per edit.
+let recorder = Doc(clientID: 1)
+nonisolated(unsafe) var updates: [[UInt8]] = []
+updates.reserveCapacity(paperEdits.count)
+recorder.observeUpdates { updates.append($0) }  // each transaction's own update, as Yjs emits them
+for edits in paperEdits { apply(recorder, edits) }
+let remote = Doc(clientID: 2)
+start = now()
+for update in updates { try remote.applyUpdate(update) }
+let remoteSeconds = now() - start
+precondition(remote.text("text").string == end)
+
+// 3–4. Size of the whole document as one v1 update, and loading it.
+let encoded = try doc.encodeStateAsUpdate()
+start = now()
+let loaded = Doc(clientID: 3)
+try loaded.applyUpdate(encoded)
+let loadSeconds = now() - start
+precondition(loaded.text("text").string == end)
+
+// 5–6. Concurrent traces: one document per agent, each transaction on the merge of its parents.
+func replay(_ name: String) throws -> (seconds: Double, halves: (Doc, Doc)?, end: String) {
+    let trace = try load(folder + "/\(name).json.gz")
+    let txns = trace["txns"] as! [[String: Any]]
+    let agents = (txns.map { ($0["agent"] as! NSNumber).intValue }.max() ?? 0) + 1
+    let docs = (0..<agents).map { Doc(clientID: UInt64($0) + 1) }
+    nonisolated(unsafe) var own: [[UInt8]] = []
+    var has = docs.map { _ in Set<Int>() }
+    nonisolated(unsafe) var recording = false
+    for doc in docs { doc.observeUpdates { update in if recording { own.append(update) } } }
+    func bring(_ agent: Int, _ txn: Int) throws {
+        guard !has[agent].contains(txn) else { return }
+        for parent in (txns[txn]["parents"] as! [NSNumber]).map(\.intValue) { try bring(agent, parent) }
+        try docs[agent].applyUpdate(own[txn])
+        has[agent].insert(txn)
+    }
+    let begin = now()
+    for (i, txn) in txns.enumerated() {
+        let agent = (txn["agent"] as! NSNumber).intValue
+        for parent in (txn["parents"] as! [NSNumber]).map(\.intValue) { try bring(agent, parent) }
+        let count = own.count
+        recording = true
+        apply(docs[agent], patches(txn))
+        recording = false
+        if own.count == count { own.append(try docs[agent].encodeStateAsUpdate(stateVector: docs[agent].encodeStateVector())) }
+        has[agent].insert(i)
+    }
+    let seconds = now() - begin
+    return (seconds, docs.count >= 2 ? (docs[0], docs[1]) : nil, trace["endContent"] as! String)
+}
+let friends = try replay("friendsforever")
+let clowns = try replay("clownschool")
+
+// Merge the two agents' halves of friendsforever.
+let (a, b) = friends.halves!
+let aState = try a.encodeStateAsUpdate()
+let bState = try b.encodeStateAsUpdate()
+start = now()
+let merged = Doc(clientID: 99)
+try merged.applyUpdate(aState)
+try merged.applyUpdate(bState)
+let mergeSeconds = now() - start
+precondition(merged.text("text").string == friends.end)
+
+print("edits=\(paperEdits.count) local_seconds=\(localSeconds) remote_seconds=\(remoteSeconds) v1_bytes=\(encoded.count) load_seconds=\(loadSeconds) merge_seconds=\(mergeSeconds) friends_seconds=\(friends.seconds) clowns_seconds=\(clowns.seconds)")

@@ -1,0 +1,34 @@
+/// What validating an append reads again and again — the run's aggregate,
+/// the snapshot it runs against, the project's retention — kept in memory.
+/// Touched only under the writer lock: a batch works on its own overlay and
+/// merges it here after its transaction commits (`afterCommit`), so an
+/// aborted transaction leaves nothing behind.
+final class WriteCache: @unchecked Sendable {
+    var runs: [String: RunAggregate] = [:]
+    var snapshots: [SnapshotKey: StoredSnapshot] = [:]
+    var latestSnapshot: [String: UInt32] = [:]
+    var projects: [String: ProjectConfigured?] = [:]
+    /// Bound on cached runs; past it the cache starts over (runs are cheap to fold again).
+    let maxRuns = 200_000
+
+    struct SnapshotKey: Hashable {
+        var workflowId: String
+        var lockVersion: UInt32
+    }
+
+    /// A batch's changes, merged after commit.
+    struct Overlay {
+        var runs: [String: RunAggregate] = [:]
+        var snapshots: [SnapshotKey: StoredSnapshot] = [:]
+        var latestSnapshot: [String: UInt32] = [:]
+        var projects: [String: ProjectConfigured?] = [:]
+    }
+
+    func merge(_ overlay: Overlay) {
+        if runs.count + overlay.runs.count > maxRuns { runs.removeAll(keepingCapacity: true) }
+        runs.merge(overlay.runs) { _, new in new }
+        snapshots.merge(overlay.snapshots) { _, new in new }
+        latestSnapshot.merge(overlay.latestSnapshot) { _, new in new }
+        projects.merge(overlay.projects) { _, new in new }
+    }
+}
