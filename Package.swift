@@ -24,6 +24,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // Debian's liblmdb, through pkg-config; only `LMDB` imports it.
@@ -42,6 +43,14 @@ let package = Package(
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron"], swiftSettings: strict),
         .target(name: "Scheduler", dependencies: ["Projections", "EventLog", "Cron"], swiftSettings: strict),
         .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections", "Scheduler", "YDoc"], swiftSettings: strict),
+        .target(
+            name: "CairnServer",
+            dependencies: [
+                "CairnKit", "EventLog", "JSON", "Projections", "Scheduler", "Cron", "Workflows",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "cairn",
             dependencies: [
@@ -53,6 +62,8 @@ let package = Package(
                 "Projections",
                 "Scheduler",
                 "YDoc",
+                "CairnServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -69,6 +80,14 @@ let package = Package(
         .testTarget(name: "YDocTests", dependencies: ["YDoc", "Encoding", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "YDoc", "Encoding", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CairnKitTests", dependencies: ["CairnKit", "Workflows", "YDoc", "Encoding", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "CairnServerTests",
+            dependencies: [
+                "CairnServer", "CairnKit", "Workflows", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
     ]
 )

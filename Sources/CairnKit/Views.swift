@@ -1,5 +1,7 @@
 public import EventLog
 public import JSON
+public import Projections
+public import Scheduler
 
 /// The JSON shapes of the CLI contract (DESIGN.md §6.1), built in one place
 /// so the CLI and the HTTP API print the same documents.
@@ -36,5 +38,44 @@ public enum Views {
             ("id", .string(d.id)), ("project_id", .string(d.projectId)), ("type", .string(d.type.rawValue)),
             ("wiped_at", time(d.wipedAt)), ("body", body),
         ])
+    }
+
+    /// `cursor TRIGGER --json`.
+    public static func cursor(_ input: CronInput, body: JSONValue) -> JSONValue {
+        .object([
+            ("trigger_id", .string(input.triggerId)), ("source", .string(input.source.rawValue)),
+            ("dataclip_id", input.dataclipId.map(JSONValue.string) ?? .null), ("body", body),
+        ])
+    }
+
+    /// One entry of `schedule tick --json`.
+    public static func scheduledRun(_ run: ScheduledRun) -> JSONValue {
+        .object([
+            ("run_id", .string(run.runId)), ("trigger_id", .string(run.triggerId)),
+            ("workflow_id", .string(run.workflowId)), ("input_dataclip_id", .string(run.inputDataclipId)),
+            ("source", .string(run.source.rawValue)),
+        ])
+    }
+
+    /// `workflow publish` and `doc publish`.
+    public static func publish(_ r: PublishResult) -> JSONValue {
+        .object([
+            ("workflow_id", .string(r.workflowId)), ("lock_version", .number(Int64(r.lockVersion))),
+            ("changed", .bool(r.changed)),
+        ])
+    }
+
+    /// The outcome of one appended event, as the HTTP API reports it.
+    public static func outcome(_ outcome: AppendOutcome) -> JSONValue {
+        switch outcome {
+        case .appended(let sequence): return .object([("status", .string("appended")), ("sequence", .number(Int64(sequence)))])
+        case .duplicate(let sequence): return .object([("status", .string("duplicate")), ("sequence", .number(Int64(sequence)))])
+        case .unchanged(let version): return .object([("status", .string("unchanged")), ("lock_version", .number(Int64(version)))])
+        case .rejected(let error):
+            return .object([
+                ("status", .string("rejected")),
+                ("error", .object([("field", .string(error.field)), ("message", .string(error.message))])),
+            ])
+        }
     }
 }

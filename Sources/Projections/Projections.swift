@@ -67,6 +67,21 @@ public final class Projections: Sendable {
         }
     }
 
+    /// Runs still `available`, oldest first (a scan of the runs table; fine
+    /// for the claim endpoint's volumes, an index by state would replace it).
+    public func availableRuns(limit: Int) throws -> [RunAggregate] {
+        let table = try engine.table(runs, RunsProjector.runs)
+        return try environment.read { txn in
+            var found: [RunAggregate] = []
+            try txn.scan(table) { _, value in
+                let run = try RunRecord.decode(Array(value))
+                if run.state == .available { found.append(run) }
+                return true
+            }
+            return Array(found.sorted { $0.createdAt < $1.createdAt }.prefix(limit))
+        }
+    }
+
     /// The trigger as the latest snapshot of its workflow has it, or `nil`.
     public func trigger(_ id: String) throws -> TriggerRecord? {
         let table = try engine.table(cronIndex, CronIndexProjector.triggers)

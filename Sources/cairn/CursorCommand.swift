@@ -86,12 +86,3 @@ extension Cairn {
         }
     }
 }
-
-extension Views {
-    static func cursor(_ input: CronInput, body: JSONValue) -> JSONValue {
-        .object([
-            ("trigger_id", .string(input.triggerId)), ("source", .string(input.source.rawValue)),
-            ("dataclip_id", input.dataclipId.map(JSONValue.string) ?? .null), ("body", body),
-        ])
-    }
-}

@@ -97,13 +97,3 @@ extension Cairn.Schedule {
         }
     }
 }
-
-extension Views {
-    static func scheduledRun(_ run: ScheduledRun) -> JSONValue {
-        .object([
-            ("run_id", .string(run.runId)), ("trigger_id", .string(run.triggerId)),
-            ("workflow_id", .string(run.workflowId)), ("input_dataclip_id", .string(run.inputDataclipId)),
-            ("source", .string(run.source.rawValue)),
-        ])
-    }
-}

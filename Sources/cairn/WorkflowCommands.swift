@@ -66,12 +66,3 @@ extension Cairn.WorkflowCommand {
 func describe(_ errors: WorkflowErrors, file: String) -> String {
     "\(file): \(errors.problems.count) problem(s):\n" + errors.problems.map { "  \($0.path): \($0.message)" }.joined(separator: "\n")
 }
-
-extension Views {
-    static func publish(_ r: PublishResult) -> JSONValue {
-        .object([
-            ("workflow_id", .string(r.workflowId)), ("lock_version", .number(Int64(r.lockVersion))),
-            ("changed", .bool(r.changed)),
-        ])
-    }
-}

@@ -1,0 +1,187 @@
+public import CairnKit
+import Cron
+import EventLog
+import Foundation
+public import Hummingbird
+import JSON
+import Projections
+import Scheduler
+
+/// The HTTP API of DESIGN.md §6.2 over one store: the worker protocol
+/// (§4.3) as JSON, queries for runs, dataclips, cursors and fire times,
+/// publishing, health and metrics.
+public func makeRouter(store: Store, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
+    let router = Router()
+    let auth = Authorization(tokens: configuration.tokens)
+    let metrics = Metrics()
+    router.add(middleware: metrics)
+
+    router.get("/healthz") { _, _ in
+        JSONResponse.make(.object([("status", .string("ok")), ("last_sequence", .number(Int64(try store.log.lastSequence())))]))
+    }
+
+    router.get("/metrics") { _, _ in
+        let text = metrics.render(lastSequence: try store.log.lastSequence())
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
+
+    // run:created. The project comes from the workflow's latest snapshot.
+    router.post("/api/v1/runs") { request, _ in
+        let payload = try await body(request)
+        let workflowId = payload["workflow_id"]?.stringValue ?? ""
+        try auth.check(request, owner: try store.log.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
+        let outcome = try append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]))
+        return JSONResponse.make(Views.outcome(outcome), status: status(outcome))
+    }
+
+    // Claim available runs of the token's project (oldest first), like a worker asking for work.
+    router.post("/api/v1/runs/claim") { request, _ in
+        let payload = try await body(request, allowEmpty: true)
+        let project = try auth.project(of: request)
+        let worker = payload["worker_name"]?.stringValue ?? "worker"
+        let demand = Int(payload["demand"]?.int64Value ?? 1)
+        var claimed: [JSONValue] = []
+        for run in try store.projections.availableRuns(limit: max(1, min(demand, 100)) * 4) {
+            if claimed.count >= demand { break }
+            if let project, run.projectId != project { continue }
+            let submission = Submission(id: .random(), command: .claimRun(runId: run.runId, workerName: worker, timestamp: nil))
+            if case .appended = try store.append([submission])[0], let fresh = try store.projections.run(run.runId) {
+                claimed.append(Views.run(fresh))
+            }
+        }
+        return JSONResponse.make(.object([("runs", .array(claimed))]))
+    }
+
+    // One event or an array of them for a run; run_id comes from the path.
+    router.post("/api/v1/runs/:id/events") { request, context in
+        let runId = try context.parameters.require("id")
+        try auth.check(request, owner: try store.projections.run(runId)?.projectId, what: "run \(runId)")
+        let value = try await body(request)
+        let items = value.arrayValue ?? [value]
+        var submissions: [Submission] = []
+        var results: [JSONValue?] = []
+        for item in items {
+            guard var members = item.objectValue else { throw APIError.badRequest("each event must be an object") }
+            var payload = item["payload"]?.objectValue ?? []
+            if !payload.contains(where: { $0.key == "run_id" }) { payload.append(("run_id", .string(runId))) }
+            guard payload.last(where: { $0.key == "run_id" })?.value.stringValue == runId else {
+                throw APIError.badRequest("payload run_id differs from the path", field: "run_id")
+            }
+            members.removeAll { $0.key == "payload" }
+            members.append(("payload", .object(payload)))
+            do {
+                var name: String?
+                submissions.append(try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name))
+                results.append(nil)
+            } catch let error as EventLogError {
+                results.append(Views.outcome(.rejected(error)))
+            }
+        }
+        var outcomes = try store.append(submissions).makeIterator()
+        let answers = results.map { $0 ?? Views.outcome(outcomes.next()!) }
+        let rejected = answers.contains { $0["status"]?.stringValue == "rejected" }
+        return JSONResponse.make(value.arrayValue == nil ? answers[0] : .array(answers), status: rejected ? .unprocessableContent : .ok)
+    }
+
+    router.get("/api/v1/runs/:id") { request, context in
+        let id = try context.parameters.require("id")
+        guard let run = try store.projections.run(id) else { throw APIError.notFound("run \(id)") }
+        try auth.check(request, owner: run.projectId, what: "run \(id)")
+        return JSONResponse.make(Views.run(run))
+    }
+
+    router.get("/api/v1/workflows/:id/runs") { request, context in
+        let id = try context.parameters.require("id")
+        try auth.check(request, owner: try store.log.snapshot(id)?.summary.projectId, what: "workflow \(id)")
+        let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
+        return JSONResponse.make(.object([("runs", .array(try store.projections.runs(ofWorkflow: id, limit: limit).map(Views.run)))]))
+    }
+
+    router.get("/api/v1/dataclips/:id") { request, context in
+        let id = try context.parameters.require("id")
+        guard let dataclip = try store.log.dataclip(id) else { throw APIError.notFound("dataclip \(id)") }
+        try auth.check(request, owner: dataclip.projectId, what: "dataclip \(id)")
+        return JSONResponse.make(Views.dataclip(dataclip))
+    }
+
+    router.get("/api/v1/triggers/:id/cursor") { request, context in
+        let id = try context.parameters.require("id")
+        guard let trigger = try store.projections.trigger(id), let input = try store.projections.nextCronInput(id) else {
+            throw APIError.notFound("trigger \(id)")
+        }
+        try auth.check(request, owner: trigger.projectId, what: "trigger \(id)")
+        let body = try input.dataclipId.flatMap { try store.log.dataclip($0) }.map { Views.dataclip($0)["body"] ?? .null }
+        return JSONResponse.make(Views.cursor(input, body: body ?? .null))
+    }
+
+    router.get("/api/v1/triggers/:id/upcoming") { request, context in
+        let id = try context.parameters.require("id")
+        guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
+        try auth.check(request, owner: trigger.projectId, what: "trigger \(id)")
+        let count = max(1, min(request.uri.queryParameters.get("count", as: Int.self) ?? 5, 1_000))
+        let times = trigger.schedule?.next(count, after: Date()) ?? []
+        return JSONResponse.make(.object([
+            ("trigger_id", .string(id)), ("fires_at", .array(times.map { .string(Timestamp($0).iso8601) })),
+        ]))
+    }
+
+    // Publish: a workflow JSON body (like `workflow publish`), or no body to publish the document.
+    router.post("/api/v1/workflows/:id/publish") { request, context in
+        let id = try context.parameters.require("id")
+        let value = try await body(request, allowEmpty: true)
+        do {
+            let result: PublishResult
+            if case .object(let members) = value, !members.isEmpty {
+                let workflow = try WorkflowJSONBridge.decode(value)
+                guard workflow.id == id else { throw APIError.badRequest("the body's id differs from the path", field: "id") }
+                try auth.check(request, owner: workflow.projectId, what: "project \(workflow.projectId)")
+                if let existing = try store.log.snapshot(id)?.summary.projectId {
+                    try auth.check(request, owner: existing, what: "workflow \(id)")
+                }
+                result = try store.publish(workflow)
+            } else {
+                let project = try auth.project(of: request)
+                if let existing = try store.log.snapshot(id)?.summary.projectId, let project, existing != project {
+                    throw APIError.forbidden("workflow \(id)")
+                }
+                guard try store.documents.exists(id) else { throw APIError.notFound("document \(id)") }
+                result = try store.publishDocument(id, projectId: project)
+            }
+            return JSONResponse.make(Views.publish(result))
+        } catch let error as PublishError {
+            throw APIError(status: .unprocessableContent, field: nil, message: error.description)
+        }
+    }
+
+    return router
+}
+
+/// The request body as JSON (400 if it is not).
+func body(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
+    let buffer = try await request.body.collect(upTo: 32 << 20)
+    let bytes = Array(buffer.readableBytesView)
+    if bytes.isEmpty && allowEmpty { return .object([]) }
+    do { return try JSONParser.parse(bytes) } catch { throw APIError.badRequest(error.description) }
+}
+
+/// Appends one worker event given as `{"event", "id"?, "payload"}`.
+func append(_ store: Store, event: String, object: JSONValue) throws -> AppendOutcome {
+    var name: String?
+    do {
+        return try store.append([WorkerProtocol.decodeLine(object.serialized(), name: &name)])[0]
+    } catch let error as EventLogError {
+        return .rejected(error)
+    }
+}
+
+func status(_ outcome: AppendOutcome) -> HTTPResponse.Status {
+    switch outcome {
+    case .appended: return .created
+    case .duplicate, .unchanged: return .ok
+    case .rejected: return .unprocessableContent
+    }
+}
