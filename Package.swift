@@ -25,6 +25,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
     ],
     targets: [
         // Debian's liblmdb, through pkg-config; only `LMDB` imports it.
@@ -46,8 +47,9 @@ let package = Package(
         .target(
             name: "CairnServer",
             dependencies: [
-                "CairnKit", "EventLog", "JSON", "Projections", "Scheduler", "Cron", "Workflows",
+                "CairnKit", "EventLog", "JSON", "Projections", "Scheduler", "Cron", "Workflows", "YDoc",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict
         ),
@@ -64,6 +66,7 @@ let package = Package(
                 "YDoc",
                 "CairnServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -83,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "CairnServerTests",
             dependencies: [
-                "CairnServer", "CairnKit", "Workflows", "TestSupport",
+                "CairnServer", "CairnKit", "Workflows", "YDoc", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -3,6 +3,7 @@ import CairnKit
 import CairnServer
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Scheduler
 
 extension Cairn {
@@ -56,7 +57,10 @@ extension Cairn {
                 FileHandle.standardError.write(Data("cairn: no tokens configured: the API is open (local development only)\n".utf8))
             }
             let router = makeRouter(store: store, configuration: configuration)
-            let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "cairn"))
+            let app = Application(
+                router: router,
+                server: .http1WebSocketUpgrade(webSocketRouter: makeSyncRouter(store: store, configuration: configuration)),
+                configuration: .init(address: .hostname(host, port: port), serverName: "cairn"))
             var scheduler: Task<Void, Never>?
             if configuration.runScheduler {
                 let cron = Scheduler(

@@ -1,0 +1,44 @@
+public import CairnKit
+public import Hummingbird
+public import HummingbirdWebSocket
+import YDoc
+
+/// `GET /api/v1/workflows/{id}/sync`, upgraded to a WebSocket speaking
+/// y-protocols: the document store's editors meet here and every change is
+/// stored before it is relayed.
+public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> Router<BasicWebSocketRequestContext> {
+    let router = Router(context: BasicWebSocketRequestContext.self)
+    let auth = Authorization(tokens: configuration.tokens)
+    let hub = DocumentHub(store: store)
+    router.ws("/api/v1/workflows/:id/sync") { request, context in
+        guard let id = context.parameters.get("id") else { return .dontUpgrade }
+        do {
+            if let project = try auth.project(of: request),
+                let owner = try store.log.snapshot(id)?.summary.projectId, owner != project
+            {
+                return .dontUpgrade
+            }
+        } catch {
+            return .dontUpgrade
+        }
+        return .upgrade([:])
+    } onUpgrade: { inbound, outbound, context in
+        guard let id = context.requestContext.parameters.get("id") else { return }
+        let (connection, hello) = try await hub.join(id) { frame in
+            try? await outbound.write(.binary(ByteBuffer(bytes: frame)))
+        }
+        defer { Task { await hub.leave(id, connection) } }
+        try await outbound.write(.binary(ByteBuffer(bytes: hello)))
+        for try await message in inbound.messages(maxSize: 16 << 20) {
+            guard case .binary(let buffer) = message else { continue }
+            do {
+                if let reply = try await hub.receive(id, from: connection, Array(buffer.readableBytesView)) {
+                    try await outbound.write(.binary(ByteBuffer(bytes: reply)))
+                }
+            } catch {
+                context.logger.warning("sync \(id): refused a frame: \(error)")
+            }
+        }
+    }
+    return router
+}
