@@ -84,13 +84,31 @@ enum Content {
     }
 
     /// Appends `other` if both are of a kind that merges (Yjs's `mergeWith`).
+    /// Appends in place: typing grows one item a character at a time, and
+    /// copying its content at every keystroke would make that quadratic.
     mutating func merge(_ other: Content) -> Bool {
-        switch (self, other) {
-        case let (.deleted(a), .deleted(b)): self = .deleted(a + b)
-        case let (.json(a), .json(b)): self = .json(a + b)
-        case let (.string(a), .string(b)): self = .string(a + b)
-        case let (.any(a), .any(b)): self = .any(a + b)
-        default: return false
+        // Matched on `self` alone (not a tuple, which would hold a second reference).
+        switch other {
+        case .deleted(let b):
+            guard case .deleted(let a) = self else { return false }
+            self = .deleted(a + b)
+        case .string(let more):
+            guard case .string(var units) = self else { return false }
+            self = .deleted(0)  // drop self's reference so `units` is uniquely held
+            units.append(contentsOf: more)
+            self = .string(units)
+        case .any(let more):
+            guard case .any(var values) = self else { return false }
+            self = .deleted(0)
+            values.append(contentsOf: more)
+            self = .any(values)
+        case .json(let more):
+            guard case .json(var values) = self else { return false }
+            self = .deleted(0)
+            values.append(contentsOf: more)
+            self = .json(values)
+        default:
+            return false
         }
         return true
     }

@@ -128,48 +128,55 @@ public final class Doc {
     /// left neighbour where Yjs would (same client, consecutive, same state),
     /// keeping the store small. Only those positions are looked at.
     private func mergeNeighbours(_ txn: Transaction) {
-        var positions: [UInt64: Set<UInt64>] = [:]
-        for item in txn.mergeCandidates { positions[item.id.client, default: []].insert(item.id.clock) }
-        for (client, state) in store.stateVector {
+        // (client, clock) of every struct to try merging with its left neighbour.
+        var positions: [(client: UInt64, clock: UInt64)] = []
+        for item in txn.mergeCandidates { positions.append((item.id.client, item.id.clock)) }
+        for (client, list) in store.clients {
             let before = txn.beforeState[client] ?? 0
-            guard state > before, let list = store.clients[client],
-                let first = StructStore.findIndex(list.structs, before)
+            guard let last = list.structs.last, last.id.clock + UInt64(last.length) > before,
+                var index = StructStore.findIndex(list.structs, before)
             else { continue }
-            for s in list.structs[first...] { positions[client, default: []].insert(s.id.clock) }
+            while index < list.structs.count {
+                positions.append((client, list.structs[index].id.clock))
+                index += 1
+            }
         }
         for (client, ranges) in txn.deleteSet.clients {
             guard let list = store.clients[client] else { continue }
             for range in ranges {
                 guard var index = StructStore.findIndex(list.structs, range.clock) else { continue }
                 while index < list.structs.count, list.structs[index].id.clock <= range.clock + range.length {
-                    positions[client, default: []].insert(list.structs[index].id.clock)
+                    positions.append((client, list.structs[index].id.clock))
                     index += 1
                 }
             }
         }
-        for (client, clocks) in positions {
-            guard let list = store.clients[client] else { continue }
-            for clock in clocks.sorted(by: >) {
-                guard let i = StructStore.findIndex(list.structs, clock), i >= 1, list.structs[i].id.clock == clock else {
-                    continue
+        guard !positions.isEmpty else { return }
+        // Right to left per client, so earlier indexes stay valid as structs merge away.
+        positions.sort { $0.client != $1.client ? $0.client < $1.client : $0.clock > $1.clock }
+        var previous: (client: UInt64, clock: UInt64)?
+        for (client, clock) in positions {
+            if let p = previous, p.client == client, p.clock == clock { continue }
+            previous = (client, clock)
+            guard let list = store.clients[client], let i = StructStore.findIndex(list.structs, clock), i >= 1,
+                list.structs[i].id.clock == clock
+            else { continue }
+            let leftStruct = list.structs[i - 1]
+            let rightStruct = list.structs[i]
+            if let left = leftStruct as? Item, let right = rightStruct as? Item {
+                guard left.canMerge(with: right), left.content.merge(right.content) else { continue }
+                if let parent = left.parent, let marker = parent.marker, marker.item === right {
+                    // The marker pointed at the merged part: point at the whole, before it.
+                    parent.marker = left.isDeleted || !left.isCountable ? nil : (left, marker.index - left.length)
                 }
-                let leftStruct = list.structs[i - 1]
-                let rightStruct = list.structs[i]
-                if let left = leftStruct as? Item, let right = rightStruct as? Item {
-                    guard left.canMerge(with: right), left.content.merge(right.content) else { continue }
-                    if let parent = left.parent, let marker = parent.marker, marker.item === right {
-                        // The marker pointed at the merged part: point at the whole, before it.
-                        parent.marker = left.isDeleted || !left.isCountable ? nil : (left, marker.index - left.length)
-                    }
-                    left.length += right.length
-                    left.right = right.right
-                    right.right?.left = left
-                    if let sub = left.parentSub, left.parent?.map[sub] === right { left.parent?.map[sub] = left }
-                    list.structs.remove(at: i)
-                } else if leftStruct is GCStruct, rightStruct is GCStruct {
-                    leftStruct.length += rightStruct.length
-                    list.structs.remove(at: i)
-                }
+                left.length += right.length
+                left.right = right.right
+                right.right?.left = left
+                if let sub = left.parentSub, left.parent?.map[sub] === right { left.parent?.map[sub] = left }
+                list.structs.remove(at: i)
+            } else if leftStruct is GCStruct, rightStruct is GCStruct {
+                leftStruct.length += rightStruct.length
+                list.structs.remove(at: i)
             }
         }
     }

@@ -9,8 +9,8 @@ public final class Transaction {
     let beforeState: [UInt64: UInt64]
     /// Items created or split here, to merge with their left neighbour at the end.
     var mergeCandidates: [Item] = []
-    /// Types whose content changed.
-    var changed: [ObjectIdentifier: YType] = [:]
+    /// Types whose content changed (few per transaction: a list beats hashing).
+    var changed: [YType] = []
     /// Whether the changes were made here (not received in an update).
     public let isLocal: Bool
     /// Set while a text edit runs: it keeps its type's marker right itself.
@@ -33,11 +33,11 @@ public final class Transaction {
     }
 
     /// The types this transaction changed.
-    public var changedTypes: [YType] { Array(changed.values) }
+    public var changedTypes: [YType] { changed }
 
     func markChanged(_ type: YType?) {
         guard let type else { return }
-        changed[ObjectIdentifier(type)] = type
+        if !changed.contains(where: { $0 === type }) { changed.append(type) }
         if !keepMarkers { type.marker = nil }
     }
 
@@ -72,7 +72,7 @@ public final class Transaction {
                 child = current.right
             }
             for entry in type.map.values where !entry.isDeleted { delete(entry) }
-            changed.removeValue(forKey: ObjectIdentifier(type))
+            changed.removeAll { $0 === type }
         }
     }
 }
