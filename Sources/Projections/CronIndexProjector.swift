@@ -107,10 +107,10 @@ public struct TriggerRecord: Sendable, Equatable {
         w.writeVarString(summary.id)
         w.writeVarString(summary.type)
         w.writeUInt8(summary.enabled ? 1 : 0)
-        w.optional(summary.cronExpression)
-        w.optional(summary.cronCursorJobId)
-        w.optional(summary.timezone)
-        w.optional(summary.cronDayMatch)
+        w.writeOptional(summary.cronExpression)
+        w.writeOptional(summary.cronCursorJobId)
+        w.writeOptional(summary.timezone)
+        w.writeOptional(summary.cronDayMatch)
         return w.bytes
     }
 
@@ -122,8 +122,8 @@ public struct TriggerRecord: Sendable, Equatable {
         let lockVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
         let summary = TriggerSummary(
             id: try r.readVarString(), type: try r.readVarString(), enabled: try r.readUInt8() == 1,
-            cronExpression: try r.optionalString(), cronCursorJobId: try r.optionalString(),
-            timezone: try r.optionalString(), cronDayMatch: try r.optionalString())
+            cronExpression: try r.readOptionalString(), cronCursorJobId: try r.readOptionalString(),
+            timezone: try r.readOptionalString(), cronDayMatch: try r.readOptionalString())
         return TriggerRecord(workflowId: workflow, projectId: project, lockVersion: lockVersion, summary: summary)
     }
 }

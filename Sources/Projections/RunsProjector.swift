@@ -50,29 +50,29 @@ enum RunRecord {
         w.writeVarString(r.workflowId)
         w.writeVarString(r.projectId)
         w.writeVarUInt(UInt64(r.lockVersion))
-        w.optional(r.startingTriggerId)
+        w.writeOptional(r.startingTriggerId)
         w.writeVarString(r.inputDataclipId)
         w.writeVarString(r.state.rawValue)
-        w.optional(r.workerName)
+        w.writeOptional(r.workerName)
         w.writeVarInt(r.createdAt.microseconds)
-        w.optional(r.claimedAt)
-        w.optional(r.startedAt)
-        w.optional(r.finishedAt)
-        w.optional(r.finalDataclipId)
-        w.optional(r.errorType)
-        w.optional(r.errorMessage)
+        w.writeOptional(r.claimedAt?.microseconds)
+        w.writeOptional(r.startedAt?.microseconds)
+        w.writeOptional(r.finishedAt?.microseconds)
+        w.writeOptional(r.finalDataclipId)
+        w.writeOptional(r.errorType)
+        w.writeOptional(r.errorMessage)
         w.writeVarUInt(UInt64(r.version))
         w.writeVarUInt(UInt64(r.steps.count))
         for s in r.steps {
             w.writeVarString(s.id)
             w.writeVarString(s.jobId)
-            w.optional(s.inputDataclipId)
-            w.optional(s.outputDataclipId)
-            w.optional(s.exitReason?.rawValue)
-            w.optional(s.errorType)
-            w.optional(s.errorMessage)
+            w.writeOptional(s.inputDataclipId)
+            w.writeOptional(s.outputDataclipId)
+            w.writeOptional(s.exitReason?.rawValue)
+            w.writeOptional(s.errorType)
+            w.writeOptional(s.errorMessage)
             w.writeVarInt(s.startedAt.microseconds)
-            w.optional(s.finishedAt)
+            w.writeOptional(s.finishedAt?.microseconds)
         }
         return w.bytes
     }
@@ -84,17 +84,17 @@ enum RunRecord {
         let workflowId = try r.readVarString()
         let projectId = try r.readVarString()
         let lockVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
-        let trigger = try r.optionalString()
+        let trigger = try r.readOptionalString()
         let input = try r.readVarString()
         guard let state = RunState(rawValue: try r.readVarString()) else { throw ProjectionError.corrupt("run state") }
-        let worker = try r.optionalString()
+        let worker = try r.readOptionalString()
         let created = Timestamp(microseconds: try r.readVarInt())
-        let claimed = try r.optionalTime()
-        let started = try r.optionalTime()
-        let finished = try r.optionalTime()
-        let final = try r.optionalString()
-        let errorType = try r.optionalString()
-        let errorMessage = try r.optionalString()
+        let claimed = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+        let started = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+        let finished = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+        let final = try r.readOptionalString()
+        let errorType = try r.readOptionalString()
+        let errorMessage = try r.readOptionalString()
         let version = UInt32(truncatingIfNeeded: try r.readVarUInt())
         let count = try r.readLength()
         var steps: [StepRecord] = []
@@ -102,13 +102,13 @@ enum RunRecord {
         for _ in 0..<count {
             let id = try r.readVarString()
             let job = try r.readVarString()
-            let stepInput = try r.optionalString()
-            let output = try r.optionalString()
-            let reason = try r.optionalString().flatMap(StepExitReason.init(rawValue:))
-            let type = try r.optionalString()
-            let message = try r.optionalString()
+            let stepInput = try r.readOptionalString()
+            let output = try r.readOptionalString()
+            let reason = try r.readOptionalString().flatMap(StepExitReason.init(rawValue:))
+            let type = try r.readOptionalString()
+            let message = try r.readOptionalString()
             let stepStarted = Timestamp(microseconds: try r.readVarInt())
-            let stepFinished = try r.optionalTime()
+            let stepFinished = try r.readOptionalInt().map(Timestamp.init(microseconds:))
             steps.append(StepRecord(
                 id: id, jobId: job, inputDataclipId: stepInput, outputDataclipId: output, exitReason: reason,
                 errorType: type, errorMessage: message, startedAt: stepStarted, finishedAt: stepFinished))
@@ -127,35 +127,5 @@ public enum ProjectionError: Error, CustomStringConvertible {
         switch self {
         case .corrupt(let what): return "projection state is damaged (\(what)); run `cairn rebuild`"
         }
-    }
-}
-
-extension ByteWriter {
-    mutating func optional(_ s: String?) {
-        if let s {
-            writeUInt8(1)
-            writeVarString(s)
-        } else {
-            writeUInt8(0)
-        }
-    }
-
-    mutating func optional(_ t: Timestamp?) {
-        if let t {
-            writeUInt8(1)
-            writeVarInt(t.microseconds)
-        } else {
-            writeUInt8(0)
-        }
-    }
-}
-
-extension ByteReader {
-    mutating func optionalString() throws -> String? {
-        try readUInt8() == 1 ? try readVarString() : nil
-    }
-
-    mutating func optionalTime() throws -> Timestamp? {
-        try readUInt8() == 1 ? Timestamp(microseconds: try readVarInt()) : nil
     }
 }

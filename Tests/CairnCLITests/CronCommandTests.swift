@@ -2,19 +2,6 @@ import Foundation
 import TestSupport
 import Testing
 
-struct CronCase: Decodable, Sendable, CustomTestStringConvertible {
-    let expr: String
-    let start: String
-    let tz: String
-    let next: [String]?
-    let prev: [String]?
-    let invalid: Bool?
-    let error: String?
-    var testDescription: String { "'\(expr)' from \(start) in \(tz)" }
-}
-
-struct CronCaseFile: Decodable { let cases: [CronCase] }
-
 /// Normalizes croniter's offset-carrying times to the CLI's UTC form.
 private func utc(_ text: String) -> String {
     let parser = ISO8601DateFormatter()
@@ -24,13 +11,13 @@ private func utc(_ text: String) -> String {
 }
 
 @Suite struct CronCommandTests {
-    static let zoneCases = (try? Fixtures.decode(CronCaseFile.self, "cron/croniter-tz-cases.json").cases) ?? []
+    static let zoneCases = (try? CroniterCase.load("cron/croniter-tz-cases.json")) ?? []
     /// Every seventh UTC case keeps the process count modest; the library test runs them all.
-    static let utcSample = ((try? Fixtures.decode(CronCaseFile.self, "cron/croniter-cases.json").cases) ?? [])
+    static let utcSample = ((try? CroniterCase.load("cron/croniter-cases.json")) ?? [])
         .enumerated().filter { $0.offset % 7 == 0 || $0.element.invalid == true || $0.element.error != nil }.map(\.element)
 
     @Test(arguments: zoneCases + utcSample)
-    func cronNextMatchesCroniterFromTheCLI(_ c: CronCase) throws {
+    func cronNextMatchesCroniterFromTheCLI(_ c: CroniterCase) throws {
         let base = ["cron", "next", c.expr, "--from", c.start, "--tz", c.tz, "--json"]
         if c.invalid == true || c.error != nil {
             let result = try CLI.run(base)

@@ -4,32 +4,16 @@ import Testing
 
 @testable import Cron
 
-/// The cases croniter 7.0.0 computed (fixtures/cron/): every one must pass.
-struct CroniterCase: Decodable, Sendable, CustomTestStringConvertible {
-    let expr: String
-    let start: String
-    let tz: String
-    let next: [String]?
-    let prev: [String]?
-    let invalid: Bool?
-    let error: String?
-
-    var testDescription: String { "'\(expr)' from \(start) in \(tz)" }
-}
-
-struct CroniterFile: Decodable {
-    let cases: [CroniterCase]
-}
-
 func parseISO(_ text: String) -> Date {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
     return formatter.date(from: text)!
 }
 
+/// The cases croniter 7.0.0 computed (fixtures/cron/): every one must pass.
 @Suite struct CroniterCasesTests {
-    static let utcCases = (try? Fixtures.decode(CroniterFile.self, "cron/croniter-cases.json").cases) ?? []
-    static let zoneCases = (try? Fixtures.decode(CroniterFile.self, "cron/croniter-tz-cases.json").cases) ?? []
+    static let utcCases = (try? CroniterCase.load("cron/croniter-cases.json")) ?? []
+    static let zoneCases = (try? CroniterCase.load("cron/croniter-tz-cases.json")) ?? []
 
     @Test func fixturesAreThere() {
         #expect(Self.utcCases.count > 300)
