@@ -130,6 +130,7 @@ public final class ProjectionEngine: @unchecked Sendable {
                     count += 1
                     return count < UInt64(batchSize)
                 }
+                for (projector, _, context) in states { try projector.flush(context) }
                 for (projector, checkpoint, _) in states where checkpoint.sequence < last {
                     var moved = checkpoint
                     moved.sequence = last
@@ -208,6 +209,7 @@ public final class ProjectionEngine: @unchecked Sendable {
             for (projector, context) in zip(targets, contexts) { try projector.apply(event, context) }
             return true
         }
+        for (projector, context) in zip(targets, contexts) { try projector.flush(context) }
     }
 
     // MARK: Verifying

@@ -14,6 +14,20 @@ public protocol Projector: Sendable {
     /// The projection's databases, by logical name.
     var tables: [String] { get }
     func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws
+    /// Called at the end of each batch, before its checkpoint is written:
+    /// a projector that kept state in `context.scratch` writes it out here.
+    func flush(_ context: ProjectionContext) throws
+}
+
+extension Projector {
+    public func flush(_ context: ProjectionContext) throws {}
+}
+
+/// Per-batch memory a projector may keep between events of one batch (say,
+/// decoded records it will write once at `flush`). Dropped after the batch.
+public final class Scratch {
+    public var values: [String: AnyObject] = [:]
+    public init() {}
 }
 
 /// A projector's view of its own databases inside a write transaction.
@@ -21,6 +35,8 @@ public protocol Projector: Sendable {
 public struct ProjectionContext {
     public let transaction: WriteTransaction
     let handles: [Database]
+    /// This batch's scratch memory for the projector.
+    public let scratch = Scratch()
 
     /// The projector's table at `index` in its `tables`.
     public subscript(_ index: Int) -> Database { handles[index] }

@@ -14,11 +14,29 @@ public struct RunsProjector: Projector {
 
     public init() {}
 
+    /// Runs touched in this batch, decoded once and written once at `flush`.
+    final class Touched {
+        var runs: [String: RunAggregate] = [:]
+    }
+
+    func touched(_ context: ProjectionContext) -> Touched {
+        if let existing = context.scratch.values["runs"] as? Touched { return existing }
+        let fresh = Touched()
+        context.scratch.values["runs"] = fresh
+        return fresh
+    }
+
+    public func flush(_ context: ProjectionContext) throws {
+        guard let touched = context.scratch.values["runs"] as? Touched else { return }
+        for (id, run) in touched.runs { try context.put(Self.runs, Array(id.utf8), RunRecord.encode(run)) }
+        touched.runs.removeAll()
+    }
+
     public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
         switch event.event {
         case .runCreated(let e):
             guard let run = RunAggregate(event) else { return }
-            try context.put(Self.runs, Array(e.runId.utf8), RunRecord.encode(run))
+            touched(context).runs[e.runId] = run
             try context.put(Self.byWorkflow, Key.part(e.workflowId) + Key.time(e.timestamp) + Array(e.runId.utf8), [])
         case .runClaimed(let e): try update(e.runId, event, context)
         case .runStarted(let e): try update(e.runId, event, context)
@@ -34,10 +52,16 @@ public struct RunsProjector: Projector {
     }
 
     private func update(_ runId: String, _ event: RecordedEvent, _ context: ProjectionContext) throws {
-        guard let bytes = try context.get(Self.runs, Array(runId.utf8)) else { return }
-        var run = try RunRecord.decode(bytes)
+        let batch = touched(context)
+        var run: RunAggregate
+        if let cached = batch.runs[runId] {
+            run = cached
+        } else {
+            guard let bytes = try context.get(Self.runs, Array(runId.utf8)) else { return }
+            run = try RunRecord.decode(bytes)
+        }
         run.apply(event)
-        try context.put(Self.runs, Array(runId.utf8), RunRecord.encode(run))
+        batch.runs[runId] = run
     }
 }
 
