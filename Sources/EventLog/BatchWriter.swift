@@ -19,14 +19,17 @@ struct BatchWriter {
         self.store = store
         self.txn = txn
         self.recordedAt = recordedAt
-        nextSequence = try store.lastSequence(txn) + 1
+        let head = try store.lastSequence(txn)
+        store.cache.validate(head: head)
+        nextSequence = head + 1
     }
 
     /// Hands the overlay to the cache once the transaction commits.
     func finish() {
         let overlay = self.overlay
         let cache = store.cache
-        txn.afterCommit { cache.merge(overlay) }
+        let head = nextSequence - 1
+        txn.afterCommit { cache.merge(overlay, head: head) }
     }
 
     // MARK: Cached reads (overlay, then cache, then LMDB)

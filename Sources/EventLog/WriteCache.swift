@@ -8,6 +8,10 @@ final class WriteCache: @unchecked Sendable {
     var snapshots: [SnapshotKey: StoredSnapshot] = [:]
     var latestSnapshot: [String: UInt32] = [:]
     var projects: [String: ProjectConfigured?] = [:]
+    /// The log's last sequence when the cache was last brought up to date.
+    /// Another process writing to the same folder moves the head without
+    /// telling us: a batch that finds a different head starts from empty.
+    var head: UInt64 = 0
     /// Bound on cached runs; past it the cache starts over (runs are cheap to fold again).
     let maxRuns = 200_000
 
@@ -24,7 +28,18 @@ final class WriteCache: @unchecked Sendable {
         var projects: [String: ProjectConfigured?] = [:]
     }
 
-    func merge(_ overlay: Overlay) {
+    /// Forgets everything unless `head` is the head this cache last saw.
+    func validate(head: UInt64) {
+        guard head != self.head else { return }
+        runs.removeAll(keepingCapacity: true)
+        snapshots.removeAll()
+        latestSnapshot.removeAll()
+        projects.removeAll()
+        self.head = head
+    }
+
+    func merge(_ overlay: Overlay, head: UInt64) {
+        self.head = head
         if runs.count + overlay.runs.count > maxRuns { runs.removeAll(keepingCapacity: true) }
         runs.merge(overlay.runs) { _, new in new }
         snapshots.merge(overlay.snapshots) { _, new in new }

@@ -94,9 +94,11 @@ public final class ProjectionEngine: @unchecked Sendable {
         return both[Int(slot & 1)]
     }
 
-    /// The live database `table` of `projector`, for readers.
+    /// The live database `table` of `projector`, for readers. The active slot
+    /// is read from the checkpoint each time: another process may have
+    /// rebuilt and switched slots since this one opened.
     public func table(_ projector: any Projector, _ table: Int) throws -> Database {
-        let slot = lock.withLock { slots[projector.name] ?? 0 }
+        let slot = try checkpoint(projector)?.slot ?? lock.withLock { slots[projector.name] ?? 0 }
         return try handles(projector, slot: slot)[table]
     }
 

@@ -124,3 +124,26 @@ import Testing
         #expect(seen == Array(2...(head + 5)))
     }
 }
+
+@Suite struct SharedFolderTests {
+    /// Two writers on one data folder (two processes, in production): each
+    /// one's write cache must notice the other's appends.
+    @Test func aSecondWriterInvalidatesTheCache() throws {
+        let f = try LogFixture()
+        let other = try EventStore(environment: f.environment)
+        try f.run("r", to: .claimed)  // through the first store: its cache knows r as claimed
+        guard case .appended = try other.append([Submission(id: .random(), command: .startRun(runId: "r", timestamp: nil))])[0] else {
+            Issue.record("the second writer could not start the run")
+            return
+        }
+        // The first store must see the run as started now: starting it again is illegal.
+        let again = try f.submit(.startRun(runId: "r", timestamp: nil))
+        #expect(again == .rejected(.illegalTransition(runId: "r", from: .started, event: "run:start")))
+        guard case .appended = try f.submit(.completeRun(CompleteRun(runId: "r", state: .success))) else {
+            Issue.record("completing the run failed")
+            return
+        }
+        // Stream versions stay dense: no index entry was overwritten.
+        #expect(try f.log.stream("run:r").map(\.streamVersion) == [1, 2, 3, 4])
+    }
+}
