@@ -8,17 +8,20 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [.package(name: "Cairn", path: "..")],
     targets: [
+        // What every benchmark shares: the clock, peak memory.
+        .target(name: "BenchSupport"),
         .executableTarget(
             name: "bench-lmdb",
-            dependencies: [.product(name: "LMDB", package: "Cairn")]
+            dependencies: ["BenchSupport", .product(name: "LMDB", package: "Cairn")]
         ),
         .executableTarget(
             name: "bench-eventlog",
-            dependencies: [.product(name: "EventLog", package: "Cairn"), .product(name: "LMDB", package: "Cairn")]
+            dependencies: ["BenchSupport", .product(name: "EventLog", package: "Cairn"), .product(name: "LMDB", package: "Cairn")]
         ),
         .executableTarget(
             name: "bench-replay",
             dependencies: [
+                "BenchSupport",
                 .product(name: "EventLog", package: "Cairn"), .product(name: "Projections", package: "Cairn"),
                 .product(name: "LMDB", package: "Cairn"),
             ]
@@ -26,6 +29,7 @@ let package = Package(
         .executableTarget(
             name: "bench-scheduler",
             dependencies: [
+                "BenchSupport",
                 .product(name: "EventLog", package: "Cairn"), .product(name: "Projections", package: "Cairn"),
                 .product(name: "Scheduler", package: "Cairn"), .product(name: "Cron", package: "Cairn"),
                 .product(name: "LMDB", package: "Cairn"),
@@ -33,7 +37,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bench-ydoc",
-            dependencies: [.product(name: "YDoc", package: "Cairn")]
+            dependencies: ["BenchSupport", .product(name: "YDoc", package: "Cairn")]
         ),
     ]
 )

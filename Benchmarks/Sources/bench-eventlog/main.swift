@@ -3,14 +3,10 @@
 // single task, and one event per call from 64 concurrent tasks (group commit).
 // tools/bench-eventlog runs this beside the C floor and the Python peer.
 import EventLog
+import BenchSupport
 import Foundation
 import LMDB
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {

@@ -1,6 +1,7 @@
 // Appends N records (8-byte big-endian keys, 200-byte values, 1,000 per durable
 // transaction, MDB_APPEND) through the Swift LMDB wrapper, then scans them.
 // Mirrors c/lmdb_floor.c exactly; tools/bench-lmdb runs both and prints ratios.
+import BenchSupport
 import Foundation
 import LMDB
 
@@ -14,11 +15,6 @@ let records = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
 let perTransaction = 1_000
 let valueSize = 200
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 let env = try Environment(path: folder, options: .init(mapSize: 2 << 30))
 let db = try env.database("bench")

@@ -2,21 +2,12 @@
 // rebuild of every projection beside a raw scan of the same `events`
 // database (the floor), and prints peak memory.
 import EventLog
+import BenchSupport
 import Foundation
 import LMDB
 import Projections
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
-func peakRSSMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {

@@ -4,16 +4,12 @@
 // tools/bench-scheduler prints croniter computing the same fire times beside it.
 import Cron
 import EventLog
+import BenchSupport
 import Foundation
 import LMDB
 import Projections
 import Scheduler
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {

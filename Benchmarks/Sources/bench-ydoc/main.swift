@@ -2,14 +2,10 @@
 // remote apply (one update per edit), v1 size, loading that encoding,
 // merging the halves of a concurrent trace, replaying concurrent traces.
 // tools/bench-ydoc runs pycrdt (yrs) on the same traces beside it.
+import BenchSupport
 import Foundation
 import YDoc
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 func load(_ path: String) throws -> [String: Any] {
     let process = Process()
