@@ -82,7 +82,7 @@ public final class Doc {
                 for range in ranges {
                     guard var index = StructStore.findIndex(list.structs, range.clock) else { continue }
                     while index < list.structs.count, list.structs[index].id.clock < range.clock + range.length {
-                        if let item = list.structs[index] as? Item, item.isDeleted { collect(item, parentCollected: false) }
+                        if let item = list.structs[index].asItem, item.isDeleted { collect(item, parentCollected: false) }
                         index += 1
                     }
                 }
@@ -163,7 +163,7 @@ public final class Doc {
             else { continue }
             let leftStruct = list.structs[i - 1]
             let rightStruct = list.structs[i]
-            if let left = leftStruct as? Item, let right = rightStruct as? Item {
+            if let left = leftStruct.asItem, let right = rightStruct.asItem {
                 guard left.canMerge(with: right), left.content.merge(right.content) else { continue }
                 if let parent = left.parent, let marker = parent.marker, marker.item === right {
                     // The marker pointed at the merged part: point at the whole, before it.
@@ -174,7 +174,7 @@ public final class Doc {
                 right.right?.left = left
                 if let sub = left.parentSub, left.parent?.map[sub] === right { left.parent?.map[sub] = left }
                 list.structs.remove(at: i)
-            } else if leftStruct is GCStruct, rightStruct is GCStruct {
+            } else if leftStruct.isGC, rightStruct.isGC {
                 leftStruct.length += rightStruct.length
                 list.structs.remove(at: i)
             }
@@ -244,7 +244,7 @@ public final class Doc {
                     }
                     if s.id.clock > state { break }  // a gap: wait for the missing structs
                     let offset = Int(state - s.id.clock)
-                    if let item = s as? Item {
+                    if let item = s.asItem {
                         if txn.missing(item) != nil { break }
                         txn.integrate(item, offset: offset)
                     } else {
@@ -281,7 +281,7 @@ public final class Doc {
                 guard let list = store.clients[client], var index = StructStore.findIndex(list.structs, range.clock)
                 else { continue }
                 let first = list.structs[index]
-                if let item = first as? Item, !item.isDeleted, item.id.clock < range.clock {
+                if let item = first.asItem, !item.isDeleted, item.id.clock < range.clock {
                     let right = txn.split(item, Int(range.clock - item.id.clock))
                     list.structs.insert(right, at: index + 1)
                     index += 1
@@ -290,7 +290,7 @@ public final class Doc {
                     let s = list.structs[index]
                     index += 1
                     guard s.id.clock < end else { break }
-                    if let item = s as? Item, !item.isDeleted {
+                    if let item = s.asItem, !item.isDeleted {
                         if end < item.id.clock + UInt64(item.length) {
                             let right = txn.split(item, Int(end - item.id.clock))
                             list.structs.insert(right, at: index)

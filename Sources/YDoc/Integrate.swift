@@ -22,24 +22,24 @@ extension Transaction {
         var rightStruct: AbstractStruct?
         if let origin = item.origin {
             leftStruct = store.itemCleanEnd(origin, self)
-            item.left = leftStruct as? Item
+            item.left = leftStruct?.asItem
             if let l = leftStruct { item.origin = ID(client: l.id.client, clock: l.id.clock + UInt64(l.length) - 1) }
         }
         if let rightOrigin = item.rightOrigin {
             rightStruct = store.itemCleanStart(rightOrigin, self)
-            item.right = rightStruct as? Item
+            item.right = rightStruct?.asItem
             if let r = rightStruct { item.rightOrigin = r.id }
         }
-        if leftStruct is GCStruct || rightStruct is GCStruct {
+        if (leftStruct?.isGC ?? false) || (rightStruct?.isGC ?? false) {
             item.parent = nil
             item.pendingParent = nil
         } else if item.parent == nil && item.pendingParent == nil {
             // No parent on the wire: take the neighbours' (unless collected).
-            if let l = leftStruct as? Item {
+            if let l = leftStruct?.asItem {
                 item.parent = l.parent
                 item.parentSub = l.parentSub
             }
-            if let r = rightStruct as? Item {
+            if let r = rightStruct?.asItem {
                 item.parent = r.parent
                 item.parentSub = r.parentSub
             }
@@ -48,7 +48,7 @@ extension Transaction {
             case .root(let name):
                 item.parent = doc.root(name)
             case .item(let parentID):
-                if let parentItem = store.find(parentID) as? Item, case .type(let type) = parentItem.content {
+                if let parentItem = store.find(parentID)?.asItem, case .type(let type) = parentItem.content {
                     item.parent = type
                 } else {
                     item.parent = nil  // the parent was collected: this item is garbage too
@@ -64,7 +64,7 @@ extension Transaction {
         let store = doc.store
         if offset > 0 {
             item.id.clock += UInt64(offset)
-            item.left = store.itemCleanEnd(ID(client: item.id.client, clock: item.id.clock - 1), self) as? Item
+            item.left = store.itemCleanEnd(ID(client: item.id.client, clock: item.id.clock - 1), self)?.asItem
             item.origin = item.left?.lastID
             var skipped = item.content
             item.content = skipped.splice(offset)  // keep the part from offset on

@@ -3,13 +3,21 @@
 class AbstractStruct {
     var id: ID
     var length: Int
+    /// Set by `Item`: lets hot paths tell the two kinds apart without a
+    /// dynamic cast (`asItem`).
+    let isItem: Bool
 
-    init(id: ID, length: Int) {
+    init(id: ID, length: Int, isItem: Bool = false) {
         self.id = id
         self.length = length
+        self.isItem = isItem
     }
 
     var isDeleted: Bool { true }
+
+    /// The struct as an `Item`, or `nil` for a GC range.
+    @inline(__always) var asItem: Item? { isItem ? unsafeDowncast(self, to: Item.self) : nil }
+    @inline(__always) var isGC: Bool { !isItem }
 }
 
 /// A garbage-collected range: only its id and length are left.
@@ -51,7 +59,7 @@ final class Item: AbstractStruct {
         self.parent = parent
         self.parentSub = parentSub
         self.content = content
-        super.init(id: id, length: content.length)
+        super.init(id: id, length: content.length, isItem: true)
     }
 
     override var isDeleted: Bool { deleted }

@@ -68,7 +68,7 @@ final class StructStore {
     func itemCleanStart(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
         guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
         let s = list.structs[index]
-        if s.id.clock < id.clock, let item = s as? Item {
+        if s.id.clock < id.clock, let item = s.asItem {
             let right = txn.split(item, Int(id.clock - item.id.clock))
             list.structs.insert(right, at: index + 1)
             return right
@@ -80,7 +80,7 @@ final class StructStore {
     func itemCleanEnd(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
         guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
         let s = list.structs[index]
-        if id.clock != s.id.clock + UInt64(s.length) - 1, let item = s as? Item {
+        if id.clock != s.id.clock + UInt64(s.length) - 1, let item = s.asItem {
             let right = txn.split(item, Int(id.clock - item.id.clock) + 1)
             list.structs.insert(right, at: index + 1)
         }

@@ -25,7 +25,7 @@ enum UpdateEncoder {
     }
 
     static func write(_ s: AbstractStruct, offset: Int, into w: inout ByteWriter) {
-        guard let item = s as? Item else {
+        guard let item = s.asItem else {
             w.writeUInt8(0)
             w.writeVarUInt(UInt64(s.length - offset))
             return
