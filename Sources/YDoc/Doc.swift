@@ -222,6 +222,21 @@ public final class Doc {
     /// Integrates incoming and pending structs in any causal order until no
     /// more can be; the rest stays pending.
     private func integrate(_ incoming: [UInt64: [AbstractStruct]], _ txn: Transaction) {
+        // The common case: nothing pending and the update follows on from
+        // what we have, so its structs integrate in order. Whatever does not
+        // goes through the general loop below.
+        var incoming = incoming
+        if pendingStructs.isEmpty {
+            var leftover: [UInt64: [AbstractStruct]] = [:]
+            for client in incoming.keys.sorted() {
+                let structs = incoming[client]!
+                var i = 0
+                while i < structs.count, integrateIfReady(structs[i], txn) { i += 1 }
+                if i < structs.count { leftover[client] = Array(structs[i...]) }
+            }
+            if leftover.isEmpty { return }
+            incoming = leftover
+        }
         var queues = pendingStructs
         for (client, structs) in incoming { queues[client, default: []].append(contentsOf: structs) }
         for (client, structs) in queues where structs.count > 1 {
@@ -264,6 +279,24 @@ public final class Doc {
             if !remaining.isEmpty { rest[client] = remaining }
         }
         pendingStructs = rest
+    }
+
+    /// Integrates `s` if it is next for its client and its dependencies are
+    /// present (or drops it if already held); false if it must wait.
+    private func integrateIfReady(_ s: AbstractStruct, _ txn: Transaction) -> Bool {
+        let state = store.state(s.id.client)
+        if s.id.clock + UInt64(s.length) <= state { return true }
+        if s.id.clock > state { return false }
+        let offset = Int(state - s.id.clock)
+        if let item = s.asItem {
+            if txn.missing(item) != nil { return false }
+            txn.integrate(item, offset: offset)
+        } else {
+            s.id.clock += UInt64(offset)
+            s.length -= offset
+            try? store.add(s)
+        }
+        return true
     }
 
     /// Deletes what the ranges cover; returns the ranges about structs not received yet.
