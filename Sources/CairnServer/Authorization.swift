@@ -23,3 +23,15 @@ struct Authorization: Sendable {
         if owner != project { throw APIError.forbidden(what) }
     }
 }
+
+/// Refuses every `/api/v1` request without a valid token (401) before any
+/// route looks anything up, so a missing token never learns what exists.
+struct TokenGate: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let auth: Authorization
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.hasPrefix("/api/v1") { _ = try auth.project(of: request) }
+        return try await next(request, context)
+    }
+}

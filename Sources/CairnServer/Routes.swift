@@ -15,6 +15,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     let auth = Authorization(tokens: configuration.tokens)
     let metrics = Metrics()
     router.add(middleware: metrics)
+    router.add(middleware: TokenGate(auth: auth))
 
     router.get("/healthz") { _, _ in
         JSONResponse.make(.object([("status", .string("ok")), ("last_sequence", .number(Int64(try store.log.lastSequence())))]))

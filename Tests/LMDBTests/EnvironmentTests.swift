@@ -150,3 +150,38 @@ import Testing
         #expect(try env.read { txn in try txn.get(db, key: Array("a".utf8)) } == UInt64(300).bigEndianBytes)
     }
 }
+
+@Suite struct NestingTests {
+    /// A write begun inside another on the same thread would wait for itself forever: it is refused instead.
+    @Test func aNestedWriteIsRefusedNotDeadlocked() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("x")
+        #expect(throws: LMDBError.nestedWrite) {
+            try env.write { _ in try env.write { txn in try txn.put(db, key: [1], value: [1]) } }
+        }
+        #expect(throws: LMDBError.nestedWrite) {
+            try env.write { _ in _ = try env.database("opened-inside") }
+        }
+        // The environment is still usable afterwards.
+        try env.write { txn in try txn.put(db, key: [2], value: [2]) }
+        #expect(try env.read { txn in try txn.get(db, key: [2]) } == [2])
+    }
+
+    @Test func afterCommitRunsOnlyWhenTheTransactionCommits() throws {
+        struct Boom: Error {}
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("x")
+        nonisolated(unsafe) var ran: [String] = []
+        try env.write { txn in
+            try txn.put(db, key: [1], value: [1])
+            txn.afterCommit { ran.append("committed") }
+        }
+        _ = try? env.write { (txn: WriteTransaction) throws -> Void in
+            txn.afterCommit { ran.append("aborted") }
+            throw Boom()
+        }
+        #expect(ran == ["committed"])
+    }
+}
