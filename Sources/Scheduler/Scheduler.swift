@@ -69,11 +69,15 @@ public final class Scheduler: Sendable {
         var fires: [(TriggerRecord, Timestamp)] = []
 
         let horizon = try projections.schedulerHorizon()
-        let advancing = horizon.map { minute > $0 } ?? true
+        var advancing = horizon.map { minute > $0 } ?? true
         if advancing {
             // The index holds each trigger's next fire after the horizon: only
             // those due by this minute need a look.
-            for (trigger, nextFire) in try projections.triggersDue(by: minute) {
+            let due = try projections.triggersDue(by: minute)
+            // Nothing due: the index would not move, so record nothing (an idle
+            // scheduler does not grow the log by an event a minute).
+            if due.isEmpty { advancing = false }
+            for (trigger, nextFire) in due {
                 guard let schedule = trigger.schedule else { continue }
                 if nextFire == minute || schedule.fires(atMinuteOf: minute.date) {
                     fires.append((trigger, minute))
