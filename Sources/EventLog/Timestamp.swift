@@ -27,7 +27,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(date)
     }
 
-    static func parseISO(_ text: String) -> Date? {
+    /// ISO-8601 with `Z` or an offset (fractional seconds allowed), without
+    /// a zone (read as UTC), with a space instead of `T`, or a date alone
+    /// (midnight UTC).
+    static func parseISO(_ raw: String) -> Date? {
+        var text = raw
+        if text.count > 10, text[text.index(text.startIndex, offsetBy: 10)] == " " {
+            text.replaceSubrange(text.index(text.startIndex, offsetBy: 10)...text.index(text.startIndex, offsetBy: 10), with: "T")
+        }
+        if text.count == 10 { text += "T00:00:00Z" }
         let formatter = ISO8601DateFormatter()
         for options: ISO8601DateFormatter.Options in [
             [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],

@@ -43,6 +43,18 @@ private func utc(_ text: String) -> String {
         #expect(result.stderr.contains("25"))
     }
 
+    @Test func timesInTheFormsScriptsWrite() throws {
+        for (from, expected) in [
+            ("2026-01-01", "2026-01-01T00:15:00Z"), ("2026-01-01 06:30:00", "2026-01-01T06:45:00Z"),
+            ("2026-01-01T06:30:00", "2026-01-01T06:45:00Z"), ("2026-01-01T06:30:00+02:00", "2026-01-01T04:45:00Z"),
+            ("2026-01-01T06:30:00.5Z", "2026-01-01T06:45:00Z"), ("1767225600000000", "2026-01-01T00:15:00Z"),
+        ] {
+            let result = try CLI.run(["cron", "next", "*/15 * * * *", "--from", from, "--count", "1", "--json"])
+            #expect(try result.json() as? [String] == [expected], "\(from)")
+        }
+        #expect(try CLI.run(["cron", "next", "* * * * *", "--from", "someday"]).status == 1)
+    }
+
     @Test func dayMatchAllFromTheCLI() throws {
         let result = try CLI.run([
             "cron", "next", "0 0 13 * FRI", "--from", "2026-01-01T00:00:00Z", "--count", "2", "--day-match", "all",
