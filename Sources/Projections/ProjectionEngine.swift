@@ -19,8 +19,12 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// Both slots' database handles of every projector, opened once up front:
     /// opening a database needs a write transaction of its own.
     private let handleTable: [String: [[Database]]]
-    /// Events per write transaction while catching up or replaying.
+    /// Events per write transaction while catching up.
     public var batchSize = 8_192
+    /// Events per write transaction while replaying into the idle slots: a
+    /// rebuild is invisible until its switch, so it can take bigger steps
+    /// (fewer commits and fsyncs) while still bounding memory.
+    public var replayBatchSize = 65_536
 
     struct Checkpoint: Equatable {
         var slot: UInt8
@@ -188,7 +192,7 @@ public final class ProjectionEngine: @unchecked Sendable {
         let head = try log.lastSequence()
         var replayed: UInt64 = 0
         while replayed < head {
-            let end = min(head, replayed + UInt64(batchSize))
+            let end = min(head, replayed + UInt64(replayBatchSize))
             try environment.write { txn in
                 try applyRange(targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end, txn)
             }
