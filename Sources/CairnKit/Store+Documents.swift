@@ -74,9 +74,18 @@ extension Store {
         return result
     }
 
-    /// The project of a document: its `project_id` key, else its latest snapshot's.
+    /// The project of a document: its `project_id` key, else its latest
+    /// snapshot's, else — documents in the reference layout carry no project —
+    /// the data folder's only configured project, or `default` when none is
+    /// configured. With several projects and no other clue: `nil` (ask).
     func documentProject(_ workflowId: String, _ doc: Doc) throws -> String? {
         if case .any(.string(let id))? = doc.map("workflow").get("project_id"), !id.isEmpty { return id }
-        return try log.snapshot(workflowId)?.summary.projectId
+        if let id = try log.snapshot(workflowId)?.summary.projectId { return id }
+        let configured = try log.projectIds()
+        if configured.count == 1 { return configured[0] }
+        return configured.isEmpty ? Store.defaultProject : nil
     }
+
+    /// The project of documents published in a data folder with no project configured.
+    public static let defaultProject = "default"
 }

@@ -185,6 +185,20 @@ public final class EventStore: Sendable {
         return try latest.map(StoredSnapshot.decode)
     }
 
+    /// The ids of every configured project.
+    public func projectIds() throws -> [String] {
+        try environment.read { txn in
+            var ids: [String] = []
+            try txn.scan(streams, in: .prefix(Array("project:".utf8))) { key, _ in
+                guard let end = key.firstIndex(of: 0) else { return true }
+                let id = String(decoding: key[8..<end], as: UTF8.self)
+                if ids.last != id { ids.append(id) }
+                return true
+            }
+            return ids
+        }
+    }
+
     /// The latest `project:configured` of a project, or `nil` if never configured.
     public func project(_ id: String) throws -> ProjectConfigured? {
         try environment.read { txn in try loadProject(id, txn) }

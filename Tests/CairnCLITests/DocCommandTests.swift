@@ -42,7 +42,9 @@ import Testing
         let repairs = try #require(materialized["repairs"] as? [[String: Any]])
         #expect(repairs.contains { ($0["path"] as? String)?.hasSuffix("cron_cursor_job_id") == true })
 
-        // First publish needs a project; then it publishes, and again is unchanged.
+        // With two projects configured and no project in the document, the first publish must say which.
+        try CLI.run(["project", "configure", "p1"] + data)
+        try CLI.run(["project", "configure", "p2"] + data)
         let noProject = try CLI.run(["doc", "publish", workflow, "--json"] + data)
         #expect(noProject.status == 1)
         #expect(noProject.stderr.contains("project_id"))
@@ -56,5 +58,21 @@ import Testing
         let again = try #require(try CLI.run(["ydoc", "merge", exported]).json() as? [String: Any])
         #expect((again["workflow"] as? [String: Any])?["lock_version"] as? Int == 1)
         #expect(try CLI.run(["doc", "show", "unknown-workflow"] + data).status == 1)
+    }
+
+    @Test func aDocumentWithoutProjectPublishesIntoTheFoldersProject() throws {
+        let empty = TemporaryFolder()
+        try CLI.run(["doc", "apply", workflow, file("base.update")] + ["--data", empty.path])
+        let published = try CLI.run(["doc", "publish", workflow, "--json", "--data", empty.path])
+        #expect(try published.json() as? NSDictionary == ["workflow_id": workflow, "lock_version": 1, "changed": true])
+        let runs = try CLI.run(["ingest", "-", "--data", empty.path], stdin: #"{"event":"run:created","payload":{"run_id":"r","workflow_id":"\#(workflow)","input":{"type":"global","body":{}}}}"# + "\n")
+        #expect(runs.status == 0)
+        #expect((try CLI.run(["runs", "show", "r", "--json", "--data", empty.path]).json() as? [String: Any])?["project_id"] as? String == "default")
+
+        let single = TemporaryFolder()
+        try CLI.run(["project", "configure", "only-one", "--data", single.path])
+        try CLI.run(["doc", "apply", workflow, file("base.update"), "--data", single.path])
+        #expect(try CLI.run(["doc", "publish", workflow, "--data", single.path]).status == 0)
+        #expect((try CLI.run(["doc", "materialize", workflow, "--json", "--data", single.path]).json() as? [String: Any])?["project_id"] as? String == "only-one")
     }
 }
