@@ -176,6 +176,8 @@ struct BatchWriter {
         case .publishWorkflow(let request):
             try checkId(request.workflowId, field: "id")
             try checkId(request.projectId, field: "project_id")
+            for job in request.jobIds { try checkId(job, field: "jobs.id") }
+            for trigger in request.triggers { try checkId(trigger.id, field: "triggers.id") }
             let hash = StoredSnapshot.hash(request.content)
             let latest = try snapshot(request.workflowId, lockVersion: nil)
             if let latest {

@@ -55,9 +55,11 @@ extension UUID {
 
 /// Identifiers of runs, steps, jobs, workflows, triggers, projects and
 /// dataclips are strings: UUIDs in practice, checked only for being usable
-/// as keys (non-empty, at most 200 bytes, no NUL).
+/// as keys (non-empty, at most 120 bytes, no NUL). The bound keeps every
+/// composite key (a projection's workflow + job + dataclip + time + sequence)
+/// under LMDB's 511-byte key limit.
 public enum Identifier {
-    public static let maxBytes = 200
+    public static let maxBytes = 120
 
     public static func problem(with id: String) -> String? {
         if id.isEmpty { return "must not be empty" }
