@@ -240,6 +240,14 @@ public final class Environment: @unchecked Sendable {
         )
     }
 
+    /// Writes a consistent copy of the environment into the folder `path`
+    /// (created if missing, must not hold an environment), while readers and
+    /// writers go on. `compact` omits free pages (smaller, a little slower).
+    public func copy(to path: String, compact: Bool = true) throws(LMDBError) {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(errno) }
+        try LMDBError.check(mdb_env_copy2(handle, path, compact ? UInt32(MDB_CP_COMPACT) : 0))
+    }
+
     /// Flushes buffers to disk; needed only when opened with `noSync`.
     public func sync() throws(LMDBError) {
         try LMDBError.check(mdb_env_sync(handle, 1))

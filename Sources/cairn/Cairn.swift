@@ -15,7 +15,7 @@ struct Cairn: AsyncParsableCommand {
         version: version,
         subcommands: [
             Info.self, ProjectCommand.self, WorkflowCommand.self, Ingest.self, RunsCommand.self, DataclipsCommand.self,
-            Cursor.self, Rebuild.self, Schedule.self, YDocCommand.self, DocCommand.self, Serve.self,
+            Cursor.self, Rebuild.self, Schedule.self, YDocCommand.self, DocCommand.self, Serve.self, Backup.self,
             CronCommand.self,
         ]
     )

@@ -7,7 +7,7 @@ import JSON
 extension Cairn {
     struct RunsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "runs", abstract: "Inspect runs.", subcommands: [Show.self])
+            commandName: "runs", abstract: "Inspect runs.", subcommands: [Show.self, Cairn.RunsList.self])
     }
 
     struct DataclipsCommand: AsyncParsableCommand {

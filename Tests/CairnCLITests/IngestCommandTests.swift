@@ -80,6 +80,18 @@ import Testing
         #expect(clip["project_id"] as? String == "4f9e2d1c-aaaa-4bbb-8ccc-000000000001")
 
         #expect(try CLI.run(["runs", "show", "nope", "--data", folder.path]).status == 1)
+
+        let listed = try #require(try CLI.run([
+            "runs", "list", "--workflow", "7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60", "--data", folder.path, "--json",
+        ]).json() as? [[String: Any]])
+        #expect(listed.map { $0["id"] as? String } == ["b1000000-0000-4000-8000-000000000002", "b1000000-0000-4000-8000-000000000001"])
+
+        // A backup is a data folder of its own with the same runs.
+        let backup = folder.path + "/backup"
+        #expect(try CLI.run(["backup", backup, "--data", folder.path]).status == 0)
+        let restored = try #require(try CLI.run(["runs", "show", "b1000000-0000-4000-8000-000000000001", "--data", backup, "--json"]).json() as? [String: Any])
+        #expect(restored["state"] as? String == "success")
+        #expect(try CLI.run(["backup", backup, "--data", folder.path]).status == 1)
     }
 
     @Test func stdinAndPublishValidation() throws {

@@ -185,3 +185,22 @@ import Testing
         #expect(ran == ["committed"])
     }
 }
+
+@Suite struct BackupTests {
+    @Test func aCopyOpensWithTheSameData() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("kept")
+        try env.write { txn in
+            for i in UInt32(0)..<1_000 { try txn.put(db, key: i.bigEndianBytes, value: Array("value \(i)".utf8)) }
+        }
+        let backup = TemporaryFolder()
+        try env.copy(to: backup.path + "/copy")
+        let copy = try Environment(path: backup.path + "/copy")
+        let copied = try copy.database("kept")
+        #expect(try copy.read { txn in try txn.statistics(copied).entries } == 1_000)
+        #expect(try copy.read { txn in try txn.get(copied, key: UInt32(999).bigEndianBytes) } == Array("value 999".utf8))
+        // Copying onto an existing environment is refused, not merged.
+        #expect(throws: LMDBError.self) { try env.copy(to: backup.path + "/copy") }
+    }
+}
