@@ -216,12 +216,8 @@ struct BatchWriter {
                 throw EventLogError.unknownTrigger(trigger, workflowId: c.workflowId, lockVersion: runsAgainst.lockVersion)
             }
             let timestamp = time(c.timestamp)
-            var decision = Decision(event: .runCreated(RunCreated(
-                runId: c.runId, workflowId: c.workflowId, projectId: projectId, lockVersion: runsAgainst.lockVersion,
-                startingTriggerId: c.startingTriggerId, inputDataclipId: "", createdInput: false,
-                scheduledFor: c.scheduledFor, timestamp: timestamp)))
             let inputId: String
-            var created = false
+            var newInput: [Dataclip] = []
             if let input = c.input {
                 inputId = c.inputDataclipId ?? EventID.derived(submission.id.description, "input").description
                 if let id = c.inputDataclipId { try checkId(id, field: "input_dataclip_id") }
@@ -230,9 +226,8 @@ struct BatchWriter {
                         throw EventLogError.dataclipOfAnotherProject(field: "input_dataclip_id", id: inputId)
                     }
                 } else {
-                    decision.dataclips.append(
+                    newInput.append(
                         try newDataclip(inputId, projectId: projectId, type: input.type, body: input.body, at: timestamp))
-                    created = true
                 }
             } else if let id = c.inputDataclipId {
                 try requireDataclip(id, field: "input_dataclip_id", projectId: projectId)
@@ -240,11 +235,13 @@ struct BatchWriter {
             } else {
                 throw EventLogError.missingField("input_dataclip_id")
             }
-            guard case .runCreated(var event) = decision.event else { fatalError("unreachable") }
-            event.inputDataclipId = inputId
-            event.createdInput = created
-            decision.event = .runCreated(event)
-            return .accepted(decision)
+            return .accepted(Decision(
+                event: .runCreated(RunCreated(
+                    runId: c.runId, workflowId: c.workflowId, projectId: projectId,
+                    lockVersion: runsAgainst.lockVersion, startingTriggerId: c.startingTriggerId,
+                    inputDataclipId: inputId, createdInput: !newInput.isEmpty, scheduledFor: c.scheduledFor,
+                    timestamp: timestamp)),
+                dataclips: newInput))
 
         case let .claimRun(runId, workerName, timestamp):
             let run = try requireRun(runId)
