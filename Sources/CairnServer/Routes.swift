@@ -111,12 +111,10 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
 
     router.get("/api/v1/triggers/:id/cursor") { request, context in
         let id = try context.parameters.require("id")
-        guard let trigger = try store.projections.trigger(id), let input = try store.projections.nextCronInput(id) else {
-            throw APIError.notFound("trigger \(id)")
-        }
+        guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
         try auth.check(request, owner: trigger.projectId, what: "trigger \(id)")
-        let body = try input.dataclipId.flatMap { try store.log.dataclip($0) }.map { Views.dataclip($0)["body"] ?? .null }
-        return JSONResponse.make(Views.cursor(input, body: body ?? .null))
+        guard let view = try store.cursorView(id) else { throw APIError.notFound("trigger \(id)") }
+        return JSONResponse.make(view)
     }
 
     router.get("/api/v1/triggers/:id/upcoming") { request, context in

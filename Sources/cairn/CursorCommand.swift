@@ -23,18 +23,16 @@ extension Cairn {
 
         func run() async throws {
             let store = try Store(path: data.path)
-            guard let input = try store.projections.nextCronInput(trigger) else {
+            guard let view = try store.cursorView(trigger) else {
                 throw CommandFailure("trigger \(trigger) is not in any published workflow")
             }
-            let body = try input.dataclipId.flatMap { try store.log.dataclip($0) }.map { Views.dataclip($0)["body"] ?? .null }
-            let view = Views.cursor(input, body: body ?? .null)
             if output.json {
                 printJSONValue(view)
             } else {
                 print("trigger   \(trigger)")
-                print("source    \(input.source.rawValue)")
-                print("dataclip  \(input.dataclipId ?? "- (a new empty dataclip)")")
-                print("body      \((body ?? .null).serializedString())")
+                print("source    \(view["source"]?.stringValue ?? "?")")
+                print("dataclip  \(view["dataclip_id"]?.stringValue ?? "- (a new empty dataclip)")")
+                print("body      \((view["body"] ?? .null).serializedString())")
             }
         }
     }

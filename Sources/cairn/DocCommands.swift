@@ -59,8 +59,7 @@ extension Cairn.DocCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
-            guard try store.documents.exists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
+            let store = try data.storeWithDocument(workflow)
             let update = Data(try store.exportDocument(workflow))
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: update) else {
@@ -82,8 +81,7 @@ extension Cairn.DocCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
-            guard try store.documents.exists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
+            let store = try data.storeWithDocument(workflow)
             printJSONValue(YDocJSON.roots(try store.documents.load(workflow), RootSpec.workflowLayout))
         }
     }
@@ -99,8 +97,7 @@ extension Cairn.DocCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
-            guard try store.documents.exists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
+            let store = try data.storeWithDocument(workflow)
             let (materialized, repairs) = try store.materializeDocument(workflow)
             guard case .object(var members) = WorkflowJSON.encode(materialized) else { return }
             members.append(("repairs", .array(repairs.map {
@@ -124,8 +121,7 @@ extension Cairn.DocCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
-            guard try store.documents.exists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
+            let store = try data.storeWithDocument(workflow)
             do {
                 printJSONValue(Views.publish(try store.publishDocument(workflow, projectId: project)))
             } catch let error as PublishError {
@@ -133,5 +129,14 @@ extension Cairn.DocCommand {
                 throw CommandFailure("document \(workflow): \(error)")
             }
         }
+    }
+}
+
+extension DataOptions {
+    /// The store, once it is known to hold a document for `workflow`.
+    func storeWithDocument(_ workflow: String) throws -> Store {
+        let store = try Store(path: path)
+        guard try store.documents.exists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
+        return store
     }
 }
