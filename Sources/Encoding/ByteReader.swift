@@ -84,11 +84,24 @@ public struct ByteReader: Sendable {
     public mutating func readVarString() throws(ByteDecodingError) -> String {
         let start = position
         let length = try readLength()
-        let slice = try readBytes(length)
-        guard let string = String(validating: slice, as: UTF8.self) else {
-            throw .invalidUTF8(offset: start)
+        try need(length)
+        let from = position
+        position += length
+        let string: String? = bytes.withUnsafeBufferPointer { all in
+            let utf8 = UnsafeBufferPointer(rebasing: all[from..<from + length])
+            // Ids and names are ASCII: decoding them needs no validation pass,
+            // which is most of the cost of a short string.
+            return Self.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
         }
+        guard let string else { throw .invalidUTF8(offset: start) }
         return string
+    }
+
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var any: UInt8 = 0
+        for byte in bytes { any |= byte }
+        return any < 0x80
     }
 
     public mutating func readVarBytes() throws(ByteDecodingError) -> [UInt8] {

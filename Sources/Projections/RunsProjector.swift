@@ -53,15 +53,12 @@ public struct RunsProjector: Projector {
 
     private func update(_ runId: String, _ event: RecordedEvent, _ context: ProjectionContext) throws {
         let batch = touched(context)
-        var run: RunAggregate
-        if let cached = batch.runs[runId] {
-            run = cached
-        } else {
+        if batch.runs[runId] == nil {
             guard let bytes = try context.get(Self.runs, Array(runId.utf8)) else { return }
-            run = try RunRecord.decode(bytes)
+            batch.runs[runId] = try RunRecord.decode(bytes)
         }
-        run.apply(event)
-        batch.runs[runId] = run
+        // In place: copying the run out and back would copy its steps each event.
+        batch.runs[runId]?.apply(event)
     }
 }
 

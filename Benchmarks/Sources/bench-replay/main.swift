@@ -19,6 +19,8 @@ let workflows = 1_000
 // Generation is not measured: skip fsync while filling the log.
 let env = try Environment(path: arguments[1], options: .init(mapSize: 4 << 30, noSync: true))
 let log = try EventStore(environment: env)
+// A folder that already holds the log is reused (for profiling the rebuild alone).
+let reuse = try log.lastSequence() > 0
 
 var setup: [Submission] = []
 for w in 0..<workflows {
@@ -27,12 +29,12 @@ for w in 0..<workflows {
         triggers: [TriggerSummary(id: "t\(w)", type: "cron", enabled: true, cronExpression: "*/5 * * * *", cronCursorJobId: w % 2 == 0 ? "j0" : nil)],
         content: Array("w\(w)".utf8), document: { _ in Array("{}".utf8) }))))
 }
-_ = try log.append(setup)
+if !reuse { _ = try log.append(setup) }
 let output = Array("{\"data\":\"\(String(repeating: "x", count: 180))\"}".utf8)
 var pending: [Submission] = []
 var clock: Int64 = 1_700_000_000_000_000
 var generated = 0
-for r in 0..<runs {
+for r in 0..<(reuse ? 0 : runs) {
     let run = "r\(r)"
     let w = r % workflows
     clock += 1_000
@@ -58,7 +60,7 @@ for r in 0..<runs {
 }
 try env.sync()
 let events = try log.lastSequence()
-precondition(generated == runs * 10, "generated \(generated) of \(runs * 10)")
+precondition(reuse || generated == runs * 10, "generated \(generated) of \(runs * 10)")
 let rssAfterGeneration = peakRSSMiB()
 
 // The floor: a raw cursor scan over the same events.
@@ -78,6 +80,22 @@ start = now()
 try projections.engine.rebuild()
 let rebuildSeconds = now() - start
 let lastRun = try projections.run("r\(runs - 1)")
-precondition(lastRun?.state == .success, "the last run did not replay")
+precondition(ProcessInfo.processInfo.environment["BENCH_ONLY"] != nil || lastRun?.state == .success, "the last run did not replay")
 
 print("events=\(events) scan_seconds=\(scanSeconds) rebuild_seconds=\(rebuildSeconds) rss_generation_mib=\(rssAfterGeneration) rss_peak_mib=\(peakRSSMiB()) checksum=\(checksum)")
+if ProcessInfo.processInfo.environment["BENCH_SPLIT"] != nil {
+    let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
+    for p in projections.engine.projectors where only == nil || only == p.name {
+        let s = now()
+        try projections.engine.rebuild([p])
+        print("  \(p.name): \(now() - s)")
+    }
+    let s = now()
+    var n = 0
+    try log.forEachEncodedEvent(from: 1) { seq, bytes in
+        let e = try EventCodec.decode(Array(bytes), sequence: seq)
+        if case .runCreated = e.event { n += 1 }
+        return true
+    }
+    print("  decode only: \(now() - s) \(n)")
+}
