@@ -23,6 +23,9 @@ public final class Doc {
     var pendingDeletes = DeleteSet()
     /// Replace deleted content with its length at the end of each transaction.
     public var gc = true
+    /// Whether typing on extends this client's newest text item in place
+    /// (off only in tests, to compare against the general path).
+    var extendsTyping = true
     private var observers: [(Transaction) -> Void] = []
     private var updateObservers: [([UInt8]) -> Void] = []
     private var current: Transaction?
@@ -91,7 +94,7 @@ public final class Doc {
         mergeNeighbours(txn)
         if !txn.changed.isEmpty || !txn.deleteSet.isEmpty {
             for observer in observers { observer(txn) }
-            if !updateObservers.isEmpty, txn.beforeState != store.stateVector || !txn.deleteSet.isEmpty {
+            if !updateObservers.isEmpty, txn.addedStructs || !txn.deleteSet.isEmpty {
                 let update = txn.encodeUpdate()
                 for observer in updateObservers { observer(update) }
             }
@@ -131,9 +134,8 @@ public final class Doc {
         // (client, clock) of every struct to try merging with its left neighbour.
         var positions: [(client: UInt64, clock: UInt64)] = []
         for item in txn.mergeCandidates { positions.append((item.id.client, item.id.clock)) }
-        for (client, list) in store.clients {
-            let before = txn.beforeState[client] ?? 0
-            guard let last = list.structs.last, last.id.clock + UInt64(last.length) > before,
+        for (client, before) in txn.clocksBefore {
+            guard let list = store.clients[client], let last = list.structs.last, last.id.clock + UInt64(last.length) > before,
                 var index = StructStore.findIndex(list.structs, before)
             else { continue }
             while index < list.structs.count {
@@ -265,7 +267,7 @@ public final class Doc {
                     } else {
                         s.id.clock += UInt64(offset)
                         s.length -= offset
-                        try? store.add(s)
+                        try? store.add(s, txn)
                     }
                     i += 1
                     progress = true
@@ -294,7 +296,7 @@ public final class Doc {
         } else {
             s.id.clock += UInt64(offset)
             s.length -= offset
-            try? store.add(s)
+            try? store.add(s, txn)
         }
         return true
     }

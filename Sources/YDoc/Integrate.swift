@@ -72,7 +72,7 @@ extension Transaction {
         }
         guard let parent = item.parent else {
             // Its parent is gone: keep only the range.
-            try? store.add(GCStruct(id: item.id, length: item.length))
+            try? store.add(GCStruct(id: item.id, length: item.length), self)
             return
         }
         if (item.left == nil && (item.right == nil || item.right?.left != nil))
@@ -141,7 +141,7 @@ extension Transaction {
             if let previous = item.left { delete(previous) }
         }
         if item.parentSub == nil && item.isCountable && !item.isDeleted { parent.length += item.length }
-        try? store.add(item)
+        try? store.add(item, self)
         if case .type(let type) = item.content {
             type.item = item
             type.doc = doc

@@ -21,11 +21,12 @@ final class StructStore {
         return sv
     }
 
-    func add(_ s: AbstractStruct) throws(YDocError) {
+    func add(_ s: AbstractStruct, _ txn: Transaction) throws(YDocError) {
         let expected = state(s.id.client)
         guard s.id.clock == expected else {
             throw .impossibleClock(client: s.id.client, clock: s.id.clock)
         }
+        txn.willAdd(client: s.id.client, clock: expected)
         if let list = clients[s.id.client] {
             list.structs.append(s)
         } else {

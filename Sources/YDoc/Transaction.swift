@@ -6,7 +6,10 @@ public final class Transaction {
     unowned let doc: Doc
     /// Ranges this transaction deleted.
     var deleteSet = DeleteSet()
-    let beforeState: [UInt64: UInt64]
+    /// Each client's clock before this transaction first added to it: only
+    /// the clients it touched (one, for a local edit), recorded by
+    /// `StructStore.add`, so starting a transaction costs no state vector.
+    private(set) var clocksBefore: [(client: UInt64, clock: UInt64)] = []
     /// Items created or split here, to merge with their left neighbour at the end.
     var mergeCandidates: [Item] = []
     /// Types whose content changed (few per transaction: a list beats hashing).
@@ -19,7 +22,22 @@ public final class Transaction {
     init(doc: Doc, local: Bool) {
         self.doc = doc
         self.isLocal = local
-        beforeState = doc.store.stateVector
+    }
+
+    /// Called before a struct of `client` is added at `clock` (its state then).
+    func willAdd(client: UInt64, clock: UInt64) {
+        for entry in clocksBefore where entry.client == client { return }
+        clocksBefore.append((client, clock))
+    }
+
+    /// Whether any struct was added.
+    var addedStructs: Bool { !clocksBefore.isEmpty }
+
+    /// The state vector as it was when the transaction began.
+    var beforeState: [UInt64: UInt64] {
+        var state = doc.store.stateVector
+        for (client, clock) in clocksBefore { state[client] = clock }
+        return state
     }
 
     /// This transaction's own update: the structs it added and what it deleted.

@@ -22,11 +22,17 @@ public struct YText {
         let units = Array(text.utf16)
         guard !units.isEmpty else { return }
         let target = Swift.max(0, Swift.min(index, type.length))
-        var (left, right) = position(target, txn)
+        let (start, end) = position(target, txn)
+        unowned(unsafe) var left = start
+        unowned(unsafe) var right = end
         // Like Yjs, step over tombstones (and formatting ends) to the right of the insertion point.
         while let r = right, r.isDeleted || r.content.isNullFormat {
             left = r
             right = r.right
+        }
+        if let typed = left, extendTyping(typed, right: right, units, txn) {
+            type.marker = (typed, target - (typed.length - units.count))
+            return
         }
         let item = Item(
             id: ID(client: doc.clientID, clock: doc.store.state(doc.clientID)), left: left, origin: left?.lastID,
@@ -37,10 +43,29 @@ public struct YText {
         type.marker = (item, target)
     }
 
+    /// Typing on: when the insertion point is just after this client's
+    /// newest item, appending to that item gives exactly the struct that
+    /// integrating a new item and merging it at the end of the transaction
+    /// would (same ids, origins and content), without building either.
+    private func extendTyping(_ left: Item, right: Item?, _ units: [UInt16], _ txn: Transaction) -> Bool {
+        let clock = left.id.clock + UInt64(left.length)
+        guard doc.extendsTyping, left.id.client == doc.clientID, !left.isDeleted, left.parentSub == nil, left.right === right,
+            left.rightOrigin == right?.id, case .string = left.content, clock == doc.store.state(doc.clientID)
+        else { return false }
+        txn.willAdd(client: left.id.client, clock: clock)
+        guard left.content.merge(.string(units)) else { return false }
+        left.length += units.count
+        type.length += units.count
+        txn.keepMarkers = true
+        txn.markChanged(type)
+        txn.keepMarkers = false
+        return true
+    }
+
     /// Deletes `length` UTF-16 code units from `index`.
     public func delete(_ index: Int, _ length: Int, _ txn: Transaction) {
         guard length > 0, index >= 0, index < type.length else { return }
-        var (_, right) = position(index, txn)
+        unowned(unsafe) var right = position(index, txn).right
         var remaining = length
         let store = doc.store
         // Deletions at and after the marker leave the units before it unchanged.
@@ -61,12 +86,14 @@ public struct YText {
     /// The neighbours of UTF-16 offset `index`, splitting an item there.
     /// Starts from the type's marker when it is nearer than the start.
     func position(_ index: Int, _ txn: Transaction) -> (left: Item?, right: Item?) {
-        var left: Item?
-        var right = type.start
+        // The walk only reads links of items the store keeps alive: unowned
+        // references spare a retain and a release per item stepped over.
+        unowned(unsafe) var left: Item?
+        unowned(unsafe) var right = type.start
         var count = index
         if let marker = type.marker, index > marker.index / 2 {
             // Walk back from the marker until at or before the target, then forward.
-            var item = marker.item
+            unowned(unsafe) var item = marker.item
             var before = marker.index
             while before > index, let l = item.left {
                 item = l

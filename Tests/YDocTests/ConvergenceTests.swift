@@ -144,3 +144,63 @@ import Testing
         #expect(updates.last!.count < 40)
     }
 }
+
+@Suite struct TypingFastPathTests {
+    /// Typing on extends the newest item in place; it must give byte for byte
+    /// the updates and state of integrating a new item and merging it later.
+    @Test(arguments: [UInt64(21), 22, 23])
+    func extendingTypedTextEqualsIntegrateThenMerge(seed: UInt64) throws {
+        let fast = Doc(clientID: 7)
+        let general = Doc(clientID: 7)
+        general.extendsTyping = false
+        var fastUpdates: [[UInt8]] = [], generalUpdates: [[UInt8]] = []
+        fast.observeUpdates { fastUpdates.append($0) }
+        general.observeUpdates { generalUpdates.append($0) }
+        // A concurrent peer's text keeps some insertions from extending (other client, other right origin).
+        let other = Doc(clientID: 3)
+        other.transact { txn in other.text("t").insert(0, "peer text", txn) }
+        let otherState = try other.encodeStateAsUpdate()
+        try fast.applyUpdate(otherState)
+        try general.applyUpdate(otherState)
+        var rng = SplitMix64(seed: seed)
+        var cursor = 0
+        for _ in 0..<2_000 {
+            let length = fast.text("t").count
+            let roll = rng.next() % 100
+            if roll < 70 {
+                // Type on at the cursor, sometimes several characters, sometimes a surrogate pair.
+                let piece = roll < 5 ? "😀" : roll < 15 ? "ab" : String(UnicodeScalar(UInt8(97 + rng.next() % 26)))
+                for doc in [fast, general] { doc.transact { txn in doc.text("t").insert(cursor, piece, txn) } }
+                cursor += piece.utf16.count
+            } else if roll < 85, length > 0 {
+                let at = Int(rng.next() % UInt64(length))
+                let count = min(length - at, 1 + Int(rng.next() % 3))
+                for doc in [fast, general] { doc.transact { txn in doc.text("t").delete(at, count, txn) } }
+                cursor = at
+            } else if roll < 93 {
+                cursor = Int(rng.next() % UInt64(length + 1))  // the user clicks elsewhere
+            } else {
+                // The peer catches up and types next to our text; both documents hear it.
+                try other.applyUpdate(try fast.encodeStateAsUpdate(stateVector: other.encodeStateVector()))
+                let at = rng.next() % 2 == 0 ? cursor : Int(rng.next() % UInt64(other.text("t").count + 1))  // often right at our caret
+                let sv = general.encodeStateVector()
+                other.transact { txn in other.text("t").insert(at, "~", txn) }
+                let update = try other.encodeStateAsUpdate(stateVector: sv)
+                try fast.applyUpdate(update)
+                try general.applyUpdate(update)
+                if at < cursor { cursor += 1 }  // at the caret, the caret stays before it
+            }
+            cursor = min(cursor, fast.text("t").count)
+        }
+        #expect(fast.text("t").string == general.text("t").string)
+        let firstDifference = zip(fastUpdates, generalUpdates).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(fastUpdates.count == generalUpdates.count && firstDifference == nil, "transaction updates differ")
+        let sameState = try fast.encodeStateAsUpdate() == (try general.encodeStateAsUpdate())
+        #expect(sameState)
+        // And a peer that only hears the updates agrees.
+        let peer = Doc(clientID: 9)
+        try peer.applyUpdate(try other.encodeStateAsUpdate())
+        for update in fastUpdates { try peer.applyUpdate(update) }
+        #expect(peer.text("t").string == fast.text("t").string)
+    }
+}
