@@ -97,6 +97,26 @@ public struct ByteReader: Sendable {
         return string
     }
 
+    /// A string as UTF-16 code units (how Yjs measures text). ASCII widens
+    /// byte by byte without building a `String` first.
+    public mutating func readVarStringUTF16() throws(ByteDecodingError) -> [UInt16] {
+        let start = position
+        let length = try readLength()
+        let from = position
+        let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
+        if ascii {
+            position += length
+            return [UInt16](unsafeUninitializedCapacity: length) { units, count in
+                bytes.withUnsafeBufferPointer { all in
+                    for i in 0..<length { units[i] = UInt16(all[from + i]) }
+                }
+                count = length
+            }
+        }
+        position = start
+        return Array(try readVarString().utf16)
+    }
+
     @inline(__always)
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var any: UInt8 = 0

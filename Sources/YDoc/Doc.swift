@@ -81,7 +81,7 @@ public final class Doc {
         txn.deleteSet.normalize()
         if gc {
             for (client, ranges) in txn.deleteSet.clients {
-                guard let list = store.clients[client] else { continue }
+                guard let list = store.list(client) else { continue }
                 for range in ranges {
                     guard var index = StructStore.findIndex(list.structs, range.clock) else { continue }
                     while index < list.structs.count, list.structs[index].id.clock < range.clock + range.length {
@@ -131,55 +131,67 @@ public final class Doc {
     /// left neighbour where Yjs would (same client, consecutive, same state),
     /// keeping the store small. Only those positions are looked at.
     private func mergeNeighbours(_ txn: Transaction) {
-        // (client, clock) of every struct to try merging with its left neighbour.
-        var positions: [(client: UInt64, clock: UInt64)] = []
-        for item in txn.mergeCandidates { positions.append((item.id.client, item.id.clock)) }
-        for (client, before) in txn.clocksBefore {
-            guard let list = store.clients[client], let last = list.structs.last, last.id.clock + UInt64(last.length) > before,
-                var index = StructStore.findIndex(list.structs, before)
-            else { continue }
-            while index < list.structs.count {
-                positions.append((client, list.structs[index].id.clock))
-                index += 1
+        // Per client, the index spans to look at, all taken before any merge:
+        // walking each client's indexes from right to left, a merge at i
+        // removes only index i, so every index still to visit stays valid.
+        // Few clients per transaction: a list, not a dictionary.
+        var spans: [(client: UInt64, list: StructStore.List, spans: [(low: Int, high: Int)])] = []
+        func add(_ client: UInt64, _ list: StructStore.List, _ low: Int, _ high: Int) {
+            if let k = spans.firstIndex(where: { $0.client == client }) {
+                spans[k].spans.append((low, high))
+            } else {
+                spans.append((client, list, [(low, high)]))
             }
+        }
+        for (client, before) in txn.clocksBefore {
+            guard let list = store.list(client), let first = StructStore.findIndex(list.structs, before) else { continue }
+            add(client, list, first, list.structs.count - 1)
+        }
+        for item in txn.mergeCandidates {
+            guard let list = store.list(item.id.client), let index = StructStore.findIndex(list.structs, item.id.clock)
+            else { continue }
+            add(item.id.client, list, index, index)
         }
         for (client, ranges) in txn.deleteSet.clients {
-            guard let list = store.clients[client] else { continue }
+            guard let list = store.list(client) else { continue }
             for range in ranges {
-                guard var index = StructStore.findIndex(list.structs, range.clock) else { continue }
-                while index < list.structs.count, list.structs[index].id.clock <= range.clock + range.length {
-                    positions.append((client, list.structs[index].id.clock))
-                    index += 1
-                }
+                guard let low = StructStore.findIndex(list.structs, range.clock) else { continue }
+                // Up to and including the struct just after the range (it may merge into the range's last).
+                let high = StructStore.findIndex(list.structs, range.clock + range.length) ?? list.structs.count - 1
+                add(client, list, low, high)
             }
         }
-        guard !positions.isEmpty else { return }
-        // Right to left per client, so earlier indexes stay valid as structs merge away.
-        positions.sort { $0.client != $1.client ? $0.client < $1.client : $0.clock > $1.clock }
-        var previous: (client: UInt64, clock: UInt64)?
-        for (client, clock) in positions {
-            if let p = previous, p.client == client, p.clock == clock { continue }
-            previous = (client, clock)
-            guard let list = store.clients[client], let i = StructStore.findIndex(list.structs, clock), i >= 1,
-                list.structs[i].id.clock == clock
-            else { continue }
-            let leftStruct = list.structs[i - 1]
-            let rightStruct = list.structs[i]
-            if let left = leftStruct.asItem, let right = rightStruct.asItem {
-                guard left.canMerge(with: right), left.content.merge(right.content) else { continue }
-                if let parent = left.parent, let marker = parent.marker, marker.item === right {
-                    // The marker pointed at the merged part: point at the whole, before it.
-                    parent.marker = left.isDeleted || !left.isCountable ? nil : (left, marker.index - left.length)
+        for (_, list, clientSpans) in spans {
+            var next = Int.max  // the lowest index visited so far
+            for span in clientSpans.count > 1 ? clientSpans.sorted(by: { $0.high > $1.high }) : clientSpans {
+                var i = min(span.high, next - 1)
+                while i >= max(span.low, 1) {
+                    mergeWithLeft(list, i)
+                    i -= 1
                 }
-                left.length += right.length
-                left.right = right.right
-                right.right?.left = left
-                if let sub = left.parentSub, left.parent?.map[sub] === right { left.parent?.map[sub] = left }
-                list.structs.remove(at: i)
-            } else if leftStruct.isGC, rightStruct.isGC {
-                leftStruct.length += rightStruct.length
-                list.structs.remove(at: i)
+                next = min(next, max(span.low, 1))
             }
+        }
+    }
+
+    /// Merges the struct at `i` into the one before it if Yjs would.
+    private func mergeWithLeft(_ list: StructStore.List, _ i: Int) {
+        let leftStruct = list.structs[i - 1]
+        let rightStruct = list.structs[i]
+        if let left = leftStruct.asItem, let right = rightStruct.asItem {
+            guard left.canMerge(with: right), left.content.merge(right.content) else { return }
+            if let parent = left.parent, let marker = parent.marker, marker.item === right {
+                // The marker pointed at the merged part: point at the whole, before it.
+                parent.marker = left.isDeleted || !left.isCountable ? nil : (left, marker.index - left.length)
+            }
+            left.length += right.length
+            left.right = right.right
+            right.right?.left = left
+            if let sub = left.parentSub, left.parent?.map[sub] === right { left.parent?.map[sub] = left }
+            list.structs.remove(at: i)
+        } else if leftStruct.isGC, rightStruct.isGC {
+            leftStruct.length += rightStruct.length
+            list.structs.remove(at: i)
         }
     }
 
@@ -241,44 +253,61 @@ public final class Doc {
         }
         var queues = pendingStructs
         for (client, structs) in incoming { queues[client, default: []].append(contentsOf: structs) }
-        for (client, structs) in queues where structs.count > 1 {
-            queues[client] = structs.sorted { $0.id.clock < $1.id.clock }
+        // One lane per client, in clock order. A lane blocked on another
+        // client's struct drains that client first (depth first, as Yjs
+        // does), so interleaved clients take one pass, not one per switch.
+        var lanes = queues.keys.sorted().map { client in
+            let structs = queues[client]!
+            return (client: client, structs: structs.count > 1 ? structs.sorted { $0.id.clock < $1.id.clock } : structs, head: 0)
         }
-        var heads = queues.mapValues { _ in 0 }
+        var laneOf: [UInt64: Int] = [:]
+        for (index, lane) in lanes.enumerated() { laneOf[lane.client] = index }
         var progress = true
         while progress {
             progress = false
-            for client in queues.keys.sorted() {
-                let structs = queues[client]!
-                var i = heads[client]!
-                while i < structs.count {
-                    let s = structs[i]
-                    let state = store.state(client)
-                    let end = s.id.clock + UInt64(s.length)
-                    if end <= state {
-                        i += 1  // already integrated
-                        continue
+            // A lane that stopped without another lane to wait on is done for this pass.
+            var stopped = [Bool](repeating: false, count: lanes.count)
+            for first in lanes.indices where !stopped[first] {
+                var stack = [first]
+                while let l = stack.last {
+                    let client = lanes[l].client
+                    var waitFor: Int?
+                    while lanes[l].head < lanes[l].structs.count {
+                        let s = lanes[l].structs[lanes[l].head]
+                        let state = store.state(client)
+                        if s.id.clock + UInt64(s.length) <= state {
+                            lanes[l].head += 1  // already integrated
+                            continue
+                        }
+                        if s.id.clock > state { break }  // a gap: wait for the missing structs
+                        let offset = Int(state - s.id.clock)
+                        if let item = s.asItem {
+                            if let dependency = txn.missing(item) {
+                                if let d = laneOf[dependency], !stopped[d], !stack.contains(d) { waitFor = d }
+                                break
+                            }
+                            txn.integrate(item, offset: offset)
+                        } else {
+                            s.id.clock += UInt64(offset)
+                            s.length -= offset
+                            try? store.add(s, txn)
+                        }
+                        lanes[l].head += 1
+                        progress = true
                     }
-                    if s.id.clock > state { break }  // a gap: wait for the missing structs
-                    let offset = Int(state - s.id.clock)
-                    if let item = s.asItem {
-                        if txn.missing(item) != nil { break }
-                        txn.integrate(item, offset: offset)
+                    if let waitFor {
+                        stack.append(waitFor)
                     } else {
-                        s.id.clock += UInt64(offset)
-                        s.length -= offset
-                        try? store.add(s, txn)
+                        stopped[l] = true
+                        stack.removeLast()
                     }
-                    i += 1
-                    progress = true
                 }
-                heads[client] = i
             }
         }
         var rest: [UInt64: [AbstractStruct]] = [:]
-        for (client, structs) in queues {
-            let remaining = Array(structs[heads[client]!...]).filter { $0.id.clock + UInt64($0.length) > store.state(client) }
-            if !remaining.isEmpty { rest[client] = remaining }
+        for lane in lanes where lane.head < lane.structs.count {
+            let remaining = lane.structs[lane.head...].filter { $0.id.clock + UInt64($0.length) > store.state(lane.client) }
+            if !remaining.isEmpty { rest[lane.client] = remaining }
         }
         pendingStructs = rest
     }
@@ -313,7 +342,7 @@ public final class Doc {
                     continue
                 }
                 if state < end { unapplied.add(client, state, end - state) }
-                guard let list = store.clients[client], var index = StructStore.findIndex(list.structs, range.clock)
+                guard let list = store.list(client), var index = StructStore.findIndex(list.structs, range.clock)
                 else { continue }
                 let first = list.structs[index]
                 if let item = first.asItem, !item.isDeleted, item.id.clock < range.clock {

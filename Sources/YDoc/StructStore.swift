@@ -5,11 +5,25 @@ final class StructStore {
         var structs: [AbstractStruct] = []
     }
 
-    var clients: [UInt64: List] = [:]
+    private(set) var clients: [UInt64: List] = [:]
+    /// The last list looked up: integration asks for the same client many
+    /// times in a row, and hashing a UInt64 key costs more than the rest of
+    /// a lookup. Lists are never removed, so the cache cannot go stale.
+    private var lastClient = UInt64.max
+    private var lastList: List?
+
+    @inline(__always)
+    func list(_ client: UInt64) -> List? {
+        if client == lastClient { return lastList }
+        guard let found = clients[client] else { return nil }
+        lastClient = client
+        lastList = found
+        return found
+    }
 
     /// The next clock expected from `client` (Yjs's `getState`).
     func state(_ client: UInt64) -> UInt64 {
-        guard let last = clients[client]?.structs.last else { return 0 }
+        guard let last = list(client)?.structs.last else { return 0 }
         return last.id.clock + UInt64(last.length)
     }
 
@@ -27,7 +41,7 @@ final class StructStore {
             throw .impossibleClock(client: s.id.client, clock: s.id.clock)
         }
         txn.willAdd(client: s.id.client, clock: expected)
-        if let list = clients[s.id.client] {
+        if let list = list(s.id.client) {
             list.structs.append(s)
         } else {
             let list = List()
@@ -61,13 +75,13 @@ final class StructStore {
     }
 
     func find(_ id: ID) -> AbstractStruct? {
-        guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        guard let list = list(id.client), let index = Self.findIndex(list.structs, id.clock) else { return nil }
         return list.structs[index]
     }
 
     /// The item starting exactly at `id`, splitting the one containing it if needed.
     func itemCleanStart(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
-        guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        guard let list = list(id.client), let index = Self.findIndex(list.structs, id.clock) else { return nil }
         let s = list.structs[index]
         if s.id.clock < id.clock, let item = s.asItem {
             let right = txn.split(item, Int(id.clock - item.id.clock))
@@ -79,7 +93,7 @@ final class StructStore {
 
     /// The item ending exactly at `id`, splitting the one containing it if needed.
     func itemCleanEnd(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
-        guard let list = clients[id.client], let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        guard let list = list(id.client), let index = Self.findIndex(list.structs, id.clock) else { return nil }
         let s = list.structs[index]
         if id.clock != s.id.clock + UInt64(s.length) - 1, let item = s.asItem {
             let right = txn.split(item, Int(id.clock - item.id.clock) + 1)
@@ -89,7 +103,7 @@ final class StructStore {
     }
 
     func replace(_ old: AbstractStruct, with new: AbstractStruct) {
-        guard let list = clients[old.id.client], let index = Self.findIndex(list.structs, old.id.clock) else { return }
+        guard let list = list(old.id.client), let index = Self.findIndex(list.structs, old.id.clock) else { return }
         list.structs[index] = new
     }
 }

@@ -96,7 +96,7 @@ enum UpdateDecoder {
         case Content.refBinary:
             return .binary(try r.readVarBytes())
         case Content.refString:
-            return .string(Array(try r.readVarString().utf16))
+            return .string(try r.readVarStringUTF16())
         case Content.refEmbed:
             return .embed(try r.readVarString())
         case Content.refFormat:
