@@ -233,32 +233,50 @@ public final class Doc {
         }
     }
 
+    /// Integrates `s` if it is next for its client and its dependencies are
+    /// present (or drops it if already held); false if it must wait.
+    private func integrateIfReady(_ s: AbstractStruct, _ txn: Transaction) -> Bool {
+        let state = store.state(s.id.client)
+        if s.id.clock + UInt64(s.length) <= state { return true }
+        if s.id.clock > state { return false }
+        let offset = Int(state - s.id.clock)
+        if let item = s.asItem {
+            if txn.missing(item) != nil { return false }
+            txn.integrate(item, offset: offset)
+        } else {
+            s.id.clock += UInt64(offset)
+            s.length -= offset
+            try? store.add(s, txn)
+        }
+        return true
+    }
+
     /// Integrates incoming and pending structs in any causal order until no
     /// more can be; the rest stays pending.
-    private func integrate(_ incoming: [UInt64: [AbstractStruct]], _ txn: Transaction) {
-        // The common case: nothing pending and the update follows on from
-        // what we have, so its structs integrate in order. Whatever does not
-        // goes through the general loop below.
-        var incoming = incoming
-        if pendingStructs.isEmpty {
-            var leftover: [UInt64: [AbstractStruct]] = [:]
-            for client in incoming.keys.sorted() {
-                let structs = incoming[client]!
-                var i = 0
-                while i < structs.count, integrateIfReady(structs[i], txn) { i += 1 }
-                if i < structs.count { leftover[client] = Array(structs[i...]) }
-            }
-            if leftover.isEmpty { return }
-            incoming = leftover
-        }
-        var queues = pendingStructs
-        for (client, structs) in incoming { queues[client, default: []].append(contentsOf: structs) }
+    private func integrate(_ incoming: [UInt64: [AbstractStruct]], _ txn: Transaction, inOrderFirst: Bool = true) {
         // One lane per client, in clock order. A lane blocked on another
         // client's struct drains that client first (depth first, as Yjs
         // does), so interleaved clients take one pass, not one per switch.
-        var lanes = queues.keys.sorted().map { client in
-            let structs = queues[client]!
-            return (client: client, structs: structs.count > 1 ? structs.sorted { $0.id.clock < $1.id.clock } : structs, head: 0)
+        // An update lists each client's structs in clock order, so without
+        // pending structs the decoded arrays are used as they are.
+        if inOrderFirst, pendingStructs.isEmpty, incoming.count == 1, let (client, structs) = incoming.first {
+            // One client's structs following on from what we have (a peer's
+            // transaction): integrate in order, no lanes to build.
+            var i = 0
+            while i < structs.count, integrateIfReady(structs[i], txn) { i += 1 }
+            if i == structs.count { return }
+            return integrate([client: Array(structs[i...])], txn, inOrderFirst: false)
+        }
+        var clients = Array(incoming.keys)
+        for client in pendingStructs.keys where incoming[client] == nil { clients.append(client) }
+        var lanes: [(client: UInt64, structs: [AbstractStruct], head: Int)] = clients.sorted().map { client in
+            var structs = incoming[client] ?? []
+            if let pending = pendingStructs[client], !pending.isEmpty { structs += pending }
+            if !structs.indices.dropFirst().allSatisfy({ structs[$0 - 1].id.clock <= structs[$0].id.clock }) {
+                structs.sort { $0.id.clock < $1.id.clock }
+            }
+            store.reserve(client, more: structs.count)
+            return (client, structs, 0)
         }
         var laneOf: [UInt64: Int] = [:]
         for (index, lane) in lanes.enumerated() { laneOf[lane.client] = index }
@@ -310,24 +328,6 @@ public final class Doc {
             if !remaining.isEmpty { rest[lane.client] = remaining }
         }
         pendingStructs = rest
-    }
-
-    /// Integrates `s` if it is next for its client and its dependencies are
-    /// present (or drops it if already held); false if it must wait.
-    private func integrateIfReady(_ s: AbstractStruct, _ txn: Transaction) -> Bool {
-        let state = store.state(s.id.client)
-        if s.id.clock + UInt64(s.length) <= state { return true }
-        if s.id.clock > state { return false }
-        let offset = Int(state - s.id.clock)
-        if let item = s.asItem {
-            if txn.missing(item) != nil { return false }
-            txn.integrate(item, offset: offset)
-        } else {
-            s.id.clock += UInt64(offset)
-            s.length -= offset
-            try? store.add(s, txn)
-        }
-        return true
     }
 
     /// Deletes what the ranges cover; returns the ranges about structs not received yet.

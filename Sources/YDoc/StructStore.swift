@@ -35,6 +35,21 @@ final class StructStore {
         return sv
     }
 
+    /// Makes room for `count` more structs of `client` (an update about to be integrated).
+    func reserve(_ client: UInt64, more count: Int) {
+        let list: List
+        if let existing = self.list(client) {
+            list = existing
+        } else {
+            list = List()
+            clients[client] = list
+        }
+        // Never exactly what is needed: that would defeat the array's
+        // geometric growth when updates arrive one small one at a time.
+        let needed = list.structs.count + count
+        if needed > list.structs.capacity { list.structs.reserveCapacity(Swift.max(needed, 2 * list.structs.capacity)) }
+    }
+
     func add(_ s: AbstractStruct, _ txn: Transaction) throws(YDocError) {
         let expected = state(s.id.client)
         guard s.id.clock == expected else {
