@@ -115,3 +115,15 @@ let mergeSeconds = now() - start
 precondition(merged.text("text").string == friends.end)
 
 print("edits=\(paperEdits.count) local_seconds=\(localSeconds) remote_seconds=\(remoteSeconds) v1_bytes=\(encoded.count) load_seconds=\(loadSeconds) merge_seconds=\(mergeSeconds) friends_seconds=\(friends.seconds) clowns_seconds=\(clowns.seconds)")
+if let n = ProcessInfo.processInfo.environment["BENCH_MERGE_LOOP"].flatMap(Int.init) {
+    var t1 = 0.0, t2 = 0.0
+    for _ in 0..<n {
+        let s0 = now()
+        let m = Doc(clientID: 99)
+        try m.applyUpdate(aState)
+        let s1 = now()
+        if ProcessInfo.processInfo.environment["BENCH_A_ONLY"] == nil { try m.applyUpdate(bState) }
+        t1 += s1 - s0; t2 += now() - s1
+    }
+    print("a: \(t1 / Double(n)) b: \(t2 / Double(n)) sizes \(aState.count) \(bState.count)")
+}
