@@ -106,12 +106,13 @@ public struct ByteReader: Sendable {
         let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
         if ascii {
             position += length
-            return [UInt16](unsafeUninitializedCapacity: length) { units, count in
+            var units = [UInt16](repeating: 0, count: length)
+            units.withUnsafeMutableBufferPointer { units in
                 bytes.withUnsafeBufferPointer { all in
                     for i in 0..<length { units[i] = UInt16(all[from + i]) }
                 }
-                count = length
             }
+            return units
         }
         position = start
         return Array(try readVarString().utf16)

@@ -17,12 +17,14 @@ public struct JobOutputsProjector: Projector {
     public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
         switch event.event {
         case .runCreated(let e):
-            try context.put(Self.runWorkflow, Array(e.runId.utf8), Array(e.workflowId.utf8))
+            context.scratch.object("run_workflow", BatchMap.init).values[e.runId] = e.workflowId
+            context.putAtEndOfBatch(Self.runWorkflow, Array(e.runId.utf8), Array(e.workflowId.utf8))
         case .stepCompleted(let e):
             guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped,
-                let workflow = try context.get(Self.runWorkflow, Array(e.runId.utf8))
+                let workflow = try context.scratch.object("run_workflow", BatchMap.init).values[e.runId]
+                    ?? context.get(Self.runWorkflow, Array(e.runId.utf8)).map({ String(decoding: $0, as: UTF8.self) })
             else { return }
-            let key = Self.key(workflowId: String(decoding: workflow, as: UTF8.self), jobId: e.jobId)
+            let key = Self.key(workflowId: workflow, jobId: e.jobId)
             try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: output, context)
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)
@@ -50,13 +52,15 @@ public struct TriggerFinalsProjector: Projector {
         switch event.event {
         case .runCreated(let e):
             if let trigger = e.startingTriggerId {
-                try context.put(Self.runTrigger, Array(e.runId.utf8), Array(trigger.utf8))
+                context.scratch.object("run_trigger", BatchMap.init).values[e.runId] = trigger
+                context.putAtEndOfBatch(Self.runTrigger, Array(e.runId.utf8), Array(trigger.utf8))
             }
         case .runCompleted(let e):
             guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped,
-                let trigger = try context.get(Self.runTrigger, Array(e.runId.utf8))
+                let trigger = try context.scratch.object("run_trigger", BatchMap.init).values[e.runId]
+                    ?? context.get(Self.runTrigger, Array(e.runId.utf8)).map({ String(decoding: $0, as: UTF8.self) })
             else { return }
-            let key = Self.key(triggerId: String(decoding: trigger, as: UTF8.self))
+            let key = Self.key(triggerId: trigger)
             try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: final, context)
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)

@@ -11,12 +11,13 @@ struct LatestByTime {
     /// Records `dataclipId` under `key` at (time, sequence).
     func insert(_ key: [UInt8], time: Timestamp, sequence: UInt64, dataclipId: String, _ context: ProjectionContext) throws {
         let entry = key + Key.time(time) + sequence.bigEndianBytes
-        try context.put(entries, entry, Array(dataclipId.utf8))
-        try context.put(byDataclip, Key.part(dataclipId) + entry, [])
+        context.putAtEndOfBatch(entries, entry, Array(dataclipId.utf8))
+        context.putAtEndOfBatch(byDataclip, Key.part(dataclipId) + entry, [])
     }
 
     /// Forgets every entry that points at `dataclipId`.
     func remove(dataclipId: String, _ context: ProjectionContext) throws {
+        try context.writeDeferred()  // this batch's inserts may hold the dataclip
         let prefix = Key.part(dataclipId)
         for indexKey in try context.keys(byDataclip, prefix: prefix) {
             try context.delete(entries, Array(indexKey.dropFirst(prefix.count)))

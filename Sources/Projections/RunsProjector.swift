@@ -15,20 +15,22 @@ public struct RunsProjector: Projector {
     public init() {}
 
     /// Runs touched in this batch, decoded once and written once at `flush`.
+    /// Boxed: a dictionary of large structs moves each one in and out of its
+    /// storage on every in-place update; a box is mutated where it is.
     final class Touched {
-        var runs: [String: RunAggregate] = [:]
+        final class Box {
+            var run: RunAggregate
+            init(_ run: RunAggregate) { self.run = run }
+        }
+        var runs: [String: Box] = [:]
+        init() { runs.reserveCapacity(4_096) }
     }
 
-    func touched(_ context: ProjectionContext) -> Touched {
-        if let existing = context.scratch.values["runs"] as? Touched { return existing }
-        let fresh = Touched()
-        context.scratch.values["runs"] = fresh
-        return fresh
-    }
+    func touched(_ context: ProjectionContext) -> Touched { context.scratch.object("runs", Touched.init) }
 
     public func flush(_ context: ProjectionContext) throws {
         guard let touched = context.scratch.values["runs"] as? Touched else { return }
-        for (id, run) in touched.runs { try context.put(Self.runs, Array(id.utf8), RunRecord.encode(run)) }
+        for (id, box) in touched.runs { context.putAtEndOfBatch(Self.runs, Array(id.utf8), RunRecord.encode(box.run)) }
         touched.runs.removeAll()
     }
 
@@ -36,13 +38,13 @@ public struct RunsProjector: Projector {
         switch event.event {
         case .runCreated(let e):
             guard let run = RunAggregate(event) else { return }
-            touched(context).runs[e.runId] = run
-            try context.put(Self.byWorkflow, Key.part(e.workflowId) + Key.time(e.timestamp) + Array(e.runId.utf8), [])
+            touched(context).runs[e.runId] = Touched.Box(run)
+            context.putAtEndOfBatch(Self.byWorkflow, Key.part(e.workflowId) + Key.time(e.timestamp) + Array(e.runId.utf8), [])
         case .runClaimed(let e): try update(e.runId, event, context)
         case .runStarted(let e): try update(e.runId, event, context)
         case .stepStarted(let e):
             try update(e.runId, event, context)
-            try context.put(Self.steps, Array(e.stepId.utf8), Array(e.runId.utf8))
+            context.putAtEndOfBatch(Self.steps, Array(e.stepId.utf8), Array(e.runId.utf8))
         case .stepCompleted(let e): try update(e.runId, event, context)
         case .runCompleted(let e): try update(e.runId, event, context)
         case .runLost(let e): try update(e.runId, event, context)
@@ -53,12 +55,13 @@ public struct RunsProjector: Projector {
 
     private func update(_ runId: String, _ event: RecordedEvent, _ context: ProjectionContext) throws {
         let batch = touched(context)
-        if batch.runs[runId] == nil {
-            guard let bytes = try context.get(Self.runs, Array(runId.utf8)) else { return }
-            batch.runs[runId] = try RunRecord.decode(bytes)
+        if let box = batch.runs[runId] {
+            box.run.apply(event)
+        } else if let bytes = try context.get(Self.runs, Array(runId.utf8)) {
+            let box = Touched.Box(try RunRecord.decode(bytes))
+            box.run.apply(event)
+            batch.runs[runId] = box
         }
-        // In place: copying the run out and back would copy its steps each event.
-        batch.runs[runId]?.apply(event)
     }
 }
 

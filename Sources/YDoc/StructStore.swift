@@ -74,7 +74,9 @@ final class StructStore {
         let last = structs[right]
         let end = last.id.clock + UInt64(last.length)
         guard clock < end else { return nil }
-        if last.id.clock == clock { return right }
+        // Integration mostly asks for the newest struct (an item's origin is
+        // often the one just added before it).
+        if last.id.clock <= clock { return right }
         var mid = Int((Double(clock) / Double(end)) * Double(right))
         while left <= right {
             let s = structs[mid]

@@ -35,7 +35,7 @@ var pending: [Submission] = []
 var clock: Int64 = 1_700_000_000_000_000
 var generated = 0
 for r in 0..<(reuse ? 0 : runs) {
-    let run = "r\(r)"
+    let run = benchUUID(UInt64(r))
     let w = r % workflows
     clock += 1_000
     var commands: [Command] = [
@@ -45,13 +45,13 @@ for r in 0..<(reuse ? 0 : runs) {
         .startRun(runId: run, timestamp: Timestamp(microseconds: clock + 2)),
     ]
     for s in 0..<3 {
-        let step = "\(run)-s\(s)"
+        let step = benchUUID(UInt64(r * 3 + s), salt: 1)
         commands.append(.startStep(StartStep(runId: run, stepId: step, jobId: "j\(s)", timestamp: Timestamp(microseconds: clock + 3))))
         commands.append(.completeStep(CompleteStep(
-            runId: run, stepId: step, jobId: "j\(s)", reason: .success, outputDataclipId: "\(step)-out", outputDataclip: output,
+            runId: run, stepId: step, jobId: "j\(s)", reason: .success, outputDataclipId: benchUUID(UInt64(r * 3 + s), salt: 2), outputDataclip: output,
             timestamp: Timestamp(microseconds: clock + 4))))
     }
-    commands.append(.completeRun(CompleteRun(runId: run, state: .success, finalDataclipId: "\(run)-s2-out", timestamp: Timestamp(microseconds: clock + 5))))
+    commands.append(.completeRun(CompleteRun(runId: run, state: .success, finalDataclipId: benchUUID(UInt64(r * 3 + 2), salt: 2), timestamp: Timestamp(microseconds: clock + 5))))
     pending += commands.enumerated().map { Submission(id: EventID.derived(run, String($0.offset)), command: $0.element) }
     if pending.count >= 10_000 || r == runs - 1 {
         generated += try log.append(pending).filter { if case .appended = $0 { return true } else { return false } }.count
@@ -76,13 +76,17 @@ let scanSeconds = now() - start
 
 // A full rebuild of every projection.
 let projections = try Projections(log: log)
+if let size = ProcessInfo.processInfo.environment["BENCH_REPLAY_BATCH"].flatMap(Int.init) { projections.engine.replayBatchSize = size }
 start = now()
-try projections.engine.rebuild()
+// Heap in use, sampled after every replay transaction: the mapped file pages
+// in the RSS are the database itself, the heap is what the replay holds.
+nonisolated(unsafe) var anonymousPeak = anonymousRSSMiB()
+try projections.engine.rebuild(progress: { _, _ in anonymousPeak = max(anonymousPeak, anonymousRSSMiB()) })
 let rebuildSeconds = now() - start
-let lastRun = try projections.run("r\(runs - 1)")
+let lastRun = try projections.run(benchUUID(UInt64(runs - 1)))
 precondition(ProcessInfo.processInfo.environment["BENCH_ONLY"] != nil || lastRun?.state == .success, "the last run did not replay")
 
-print("events=\(events) scan_seconds=\(scanSeconds) rebuild_seconds=\(rebuildSeconds) rss_generation_mib=\(rssAfterGeneration) rss_peak_mib=\(peakRSSMiB()) checksum=\(checksum)")
+print("events=\(events) scan_seconds=\(scanSeconds) rebuild_seconds=\(rebuildSeconds) rss_generation_mib=\(rssAfterGeneration) rss_peak_mib=\(peakRSSMiB()) heap_peak_mib=\(anonymousPeak) checksum=\(checksum)")
 if ProcessInfo.processInfo.environment["BENCH_SPLIT"] != nil {
     let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
     for p in projections.engine.projectors where only == nil || only == p.name {
