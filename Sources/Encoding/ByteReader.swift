@@ -118,6 +118,21 @@ public struct ByteReader: Sendable {
         return Array(try readVarString().utf16)
     }
 
+    /// Steps over a string and returns its length in UTF-16 code units,
+    /// checking it is UTF-8 (ASCII without building anything).
+    public mutating func skipVarStringUTF16() throws(ByteDecodingError) -> Int {
+        let start = position
+        let length = try readLength()
+        let from = position
+        let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
+        if ascii {
+            position += length
+            return length
+        }
+        position = start
+        return try readVarString().utf16.count
+    }
+
     @inline(__always)
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var any: UInt8 = 0

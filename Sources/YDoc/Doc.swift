@@ -222,7 +222,7 @@ public final class Doc {
 
     /// Applies a Yjs v1 update. A malformed one throws and changes nothing.
     public func applyUpdate(_ update: [UInt8]) throws(YDocError) {
-        let decoded = try UpdateDecoder.decode(update)
+        let decoded = try UpdateDecoder.decode(update, known: store.state)
         transact(local: false) { txn in
             integrate(decoded.structs, txn)
             var deletes = pendingDeletes

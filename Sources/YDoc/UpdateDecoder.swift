@@ -10,7 +10,10 @@ struct DecodedUpdate {
 }
 
 enum UpdateDecoder {
-    static func decode(_ bytes: [UInt8]) throws(YDocError) -> DecodedUpdate {
+    /// - Parameter known: the receiving document's state per client. Structs
+    ///   wholly below it are already held: they are read and checked but not
+    ///   built (merging a peer's full state mostly repeats what we have).
+    static func decode(_ bytes: [UInt8], known: (UInt64) -> UInt64 = { _ in 0 }) throws(YDocError) -> DecodedUpdate {
         var r = ByteReader(bytes)
         do {
             var structs: [UInt64: [AbstractStruct]] = [:]
@@ -19,6 +22,7 @@ enum UpdateDecoder {
                 let count = try r.readLength()
                 let client = try r.readVarUInt()
                 var clock = try r.readVarUInt()
+                let held = known(client)
                 var list: [AbstractStruct] = []
                 list.reserveCapacity(min(count, 1 << 16))
                 for _ in 0..<count {
@@ -48,6 +52,18 @@ enum UpdateDecoder {
                             }
                             if info & 0x20 != 0 { parentSub = try r.readVarString() }
                         }
+                        if clock < held {
+                            // Measure the content on a copy of the reader; a struct that is
+                            // partly new is then read in full from where it starts.
+                            var probe = r
+                            if let length = try skipContent(&probe, ref: ref, offset: infoOffset), length > 0,
+                                clock + UInt64(length) <= held
+                            {
+                                r = probe
+                                clock += UInt64(length)
+                                continue
+                            }
+                        }
                         let content = try readContent(&r, ref: ref, offset: infoOffset)
                         guard content.length > 0 else { throw YDocError.malformed("empty content at byte \(infoOffset)") }
                         let item = Item(
@@ -71,6 +87,22 @@ enum UpdateDecoder {
             throw .truncated(error)
         } catch {
             throw .malformed("\(error)")
+        }
+    }
+
+    /// Reads past a content without building it and returns its length, or
+    /// nil for kinds measured only by reading them in full. Checks what
+    /// `readContent` checks (bounds, UTF-8).
+    private static func skipContent(_ r: inout ByteReader, ref: UInt8, offset: Int) throws -> Int? {
+        switch ref {
+        case Content.refDeleted:
+            let length = try r.readVarUInt()
+            guard length <= ByteReader.maxSafeInteger else { throw YDocError.malformed("deleted length") }
+            return Int(length)
+        case Content.refString:
+            return try r.skipVarStringUTF16()
+        default:
+            return nil
         }
     }
 

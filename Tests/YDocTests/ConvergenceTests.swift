@@ -204,3 +204,24 @@ import Testing
         #expect(peer.text("t").string == fast.text("t").string)
     }
 }
+
+@Suite struct KnownStructsTests {
+    /// A peer's full state repeats what we hold; a struct that straddles our
+    /// state (its start held, its end new) must still give us the new part.
+    @Test func aStructPartlyHeldBringsItsNewPart() throws {
+        let a = Doc(clientID: 1)
+        a.transact { txn in a.text("t").insert(0, "abc", txn) }
+        let b = Doc(clientID: 2)
+        try b.applyUpdate(try a.encodeStateAsUpdate())
+        // Typed on, "d" merges into a's one item: clocks 0...3 in one struct.
+        a.transact { txn in a.text("t").insert(3, "d", txn) }
+        b.transact { txn in b.text("t").insert(0, ">", txn) }
+        try b.applyUpdate(try a.encodeStateAsUpdate())
+        #expect(b.text("t").string == ">abcd")
+        // Whole-state exchanges both ways converge, and repeating one changes nothing.
+        try a.applyUpdate(try b.encodeStateAsUpdate())
+        try a.applyUpdate(try b.encodeStateAsUpdate())
+        #expect(a.text("t").string == b.text("t").string)
+        #expect(try a.encodeStateAsUpdate() == (try b.encodeStateAsUpdate()))
+    }
+}
