@@ -6,14 +6,16 @@ class AbstractStruct {
     /// Set by `Item`: lets hot paths tell the two kinds apart without a
     /// dynamic cast (`asItem`).
     let isItem: Bool
+    /// Stored, not overridden: read on every step of every walk, so no
+    /// dynamic dispatch. A GC range is deleted by definition.
+    final fileprivate(set) var isDeleted: Bool
 
     init(id: ID, length: Int, isItem: Bool = false) {
         self.id = id
         self.length = length
         self.isItem = isItem
+        self.isDeleted = !isItem
     }
-
-    var isDeleted: Bool { true }
 
     /// The struct as an `Item`, or `nil` for a GC range.
     @inline(__always) var asItem: Item? { isItem ? unsafeDowncast(self, to: Item.self) : nil }
@@ -41,7 +43,6 @@ final class Item: AbstractStruct {
     /// The map key, for items in a map.
     var parentSub: String?
     var content: Content
-    private(set) var deleted = false
 
     enum PendingParent {
         case root(String)
@@ -62,13 +63,12 @@ final class Item: AbstractStruct {
         super.init(id: id, length: content.length, isItem: true)
     }
 
-    override var isDeleted: Bool { deleted }
     var isCountable: Bool { content.isCountable }
 
     /// The id of the last unit of content.
     var lastID: ID { ID(client: id.client, clock: id.clock + UInt64(length) - 1) }
 
-    func markDeleted() { deleted = true }
+    func markDeleted() { isDeleted = true }
 
     /// Whether `right` can be appended to this item (Yjs's `mergeWith`):
     /// same client, consecutive clocks, inserted right after this one between
@@ -76,7 +76,7 @@ final class Item: AbstractStruct {
     func canMerge(with right: Item) -> Bool {
         right.id.client == id.client && right.id.clock == id.clock + UInt64(length)
             && right.origin == lastID && rightOrigin == right.rightOrigin && self.right === right
-            && deleted == right.deleted && parentSub == nil && right.parentSub == nil
+            && isDeleted == right.isDeleted && parentSub == nil && right.parentSub == nil
             && content.ref == right.content.ref && content.ref != Content.refType
     }
 }

@@ -77,7 +77,11 @@ enum UpdateDecoder {
                         clock += UInt64(content.length)
                     }
                 }
-                structs[client, default: []].append(contentsOf: list)
+                if structs[client] == nil {
+                    structs[client] = list
+                } else {
+                    structs[client]!.append(contentsOf: list)  // a client listed twice
+                }
             }
             let deletes = try DeleteSet.read(&r)
             return DecodedUpdate(structs: structs, deletes: deletes)
