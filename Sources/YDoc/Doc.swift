@@ -289,12 +289,15 @@ public final class Doc {
                 var stack = [first]
                 while let l = stack.last {
                     let client = lanes[l].client
+                    let structs = lanes[l].structs  // read once: indexing through the tuple retains per access
+                    var head = lanes[l].head
+                    defer { lanes[l].head = head }
                     var waitFor: Int?
-                    while lanes[l].head < lanes[l].structs.count {
-                        let s = lanes[l].structs[lanes[l].head]
+                    while head < structs.count {
+                        let s = structs[head]
                         let state = store.state(client)
                         if s.id.clock + UInt64(s.length) <= state {
-                            lanes[l].head += 1  // already integrated
+                            head += 1  // already integrated
                             continue
                         }
                         if s.id.clock > state { break }  // a gap: wait for the missing structs
@@ -310,7 +313,7 @@ public final class Doc {
                             s.length -= offset
                             try? store.add(s, txn)
                         }
-                        lanes[l].head += 1
+                        head += 1
                         progress = true
                     }
                     if let waitFor {

@@ -5,7 +5,6 @@ extension Transaction {
     /// everything it refers to is present — in which case its left and right
     /// neighbours and its parent are resolved (splitting items as needed).
     func missing(_ item: Item) -> UInt64? {
-        let store = doc.store
         if let origin = item.origin, origin.client != item.id.client, origin.clock >= store.state(origin.client) {
             return origin.client
         }
@@ -61,7 +60,6 @@ extension Transaction {
 
     /// Places `item` (or its part from `offset` on) in its parent and the store.
     func integrate(_ item: Item, offset: Int) {
-        let store = doc.store
         if offset > 0 {
             item.id.clock += UInt64(offset)
             item.left = store.itemCleanEnd(ID(client: item.id.client, clock: item.id.clock - 1), self)?.asItem

@@ -1,14 +1,17 @@
 /// A unit of the struct store: an `Item` (content placed in a type) or a
 /// `GCStruct` (a range whose content was collected).
 class AbstractStruct {
-    var id: ID
-    var length: Int
+    // The struct graph is confined to its document's thread and its fields
+    // are never accessed overlapping: run-time exclusivity checks (which
+    // cost more than these accesses) are off for the hot ones.
+    @exclusivity(unchecked) var id: ID
+    @exclusivity(unchecked) var length: Int
     /// Set by `Item`: lets hot paths tell the two kinds apart without a
     /// dynamic cast (`asItem`).
     let isItem: Bool
     /// Stored, not overridden: read on every step of every walk, so no
     /// dynamic dispatch. A GC range is deleted by definition.
-    final fileprivate(set) var isDeleted: Bool
+    @exclusivity(unchecked) final fileprivate(set) var isDeleted: Bool
 
     init(id: ID, length: Int, isItem: Bool = false) {
         self.id = id
@@ -30,19 +33,19 @@ final class GCStruct: AbstractStruct {}
 /// inserts by them. Named and organised as Yjs's `Item` so the two read side by side.
 final class Item: AbstractStruct {
     /// The item to the left when this one was inserted (its last id).
-    var origin: ID?
+    @exclusivity(unchecked) var origin: ID?
     /// The item to the right when this one was inserted (its first id).
-    var rightOrigin: ID?
+    @exclusivity(unchecked) var rightOrigin: ID?
     /// Current neighbours in the parent's list.
-    unowned(unsafe) var left: Item?
-    var right: Item?
+    @exclusivity(unchecked) unowned(unsafe) var left: Item?
+    @exclusivity(unchecked) var right: Item?
     /// The type this item belongs to; `nil` when its parent was collected.
-    var parent: YType?
+    @exclusivity(unchecked) var parent: YType?
     /// While decoding: the parent not yet resolved (a root name or an item id).
     var pendingParent: PendingParent?
     /// The map key, for items in a map.
-    var parentSub: String?
-    var content: Content
+    @exclusivity(unchecked) var parentSub: String?
+    @exclusivity(unchecked) var content: Content
 
     enum PendingParent {
         case root(String)

@@ -2,15 +2,21 @@
 final class StructStore {
     /// One list per client, a class so in-place edits never copy the array.
     final class List {
-        var structs: [AbstractStruct] = []
+        // Exclusivity is not checked at run time on the store's hot fields:
+        // the document is confined to one thread and these are never
+        // accessed overlapping (a check costs more than the access itself).
+        @exclusivity(unchecked) var structs: [AbstractStruct] = []
+        /// The clock after the last struct (the client's state), kept so the
+        /// hottest question in integration needs no struct loaded.
+        @exclusivity(unchecked) var end: UInt64 = 0
     }
 
     private(set) var clients: [UInt64: List] = [:]
     /// The last list looked up: integration asks for the same client many
     /// times in a row, and hashing a UInt64 key costs more than the rest of
     /// a lookup. Lists are never removed, so the cache cannot go stale.
-    private var lastClient = UInt64.max
-    private var lastList: List?
+    @exclusivity(unchecked) private var lastClient = UInt64.max
+    @exclusivity(unchecked) private var lastList: List?
 
     @inline(__always)
     func list(_ client: UInt64) -> List? {
@@ -23,8 +29,14 @@ final class StructStore {
 
     /// The next clock expected from `client` (Yjs's `getState`).
     func state(_ client: UInt64) -> UInt64 {
-        guard let last = list(client)?.structs.last else { return 0 }
-        return last.id.clock + UInt64(last.length)
+        guard let list = list(client) else { return 0 }
+        assert(list.end == list.structs.last.map { $0.id.clock + UInt64($0.length) } ?? 0, "client \(client)'s end is stale")
+        return list.end
+    }
+
+    /// The newest struct of `client` grew by `count` (typing on extends it in place).
+    func lastGrew(_ client: UInt64, by count: Int) {
+        list(client)?.end += UInt64(count)
     }
 
     var stateVector: [UInt64: UInt64] {
@@ -58,9 +70,11 @@ final class StructStore {
         txn.willAdd(client: s.id.client, clock: expected)
         if let list = list(s.id.client) {
             list.structs.append(s)
+            list.end = s.id.clock + UInt64(s.length)
         } else {
             let list = List()
             list.structs.append(s)
+            list.end = s.id.clock + UInt64(s.length)
             clients[s.id.client] = list
         }
     }

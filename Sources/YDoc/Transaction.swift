@@ -3,7 +3,10 @@ import Encoding
 /// A group of changes to one document. Local edits and applied updates both
 /// run in one; observers hear of it once, when it ends.
 public final class Transaction {
-    unowned let doc: Doc
+    /// A transaction lives inside `Doc.transact`, so its document always
+    /// outlives it: an unsafe unowned reference costs no reference counting.
+    unowned(unsafe) let doc: Doc
+    unowned(unsafe) let store: StructStore
     /// Ranges this transaction deleted.
     var deleteSet = DeleteSet()
     /// Each client's clock before this transaction first added to it: only
@@ -21,6 +24,7 @@ public final class Transaction {
 
     init(doc: Doc, local: Bool) {
         self.doc = doc
+        self.store = doc.store
         self.isLocal = local
     }
 

@@ -55,6 +55,7 @@ public struct YText {
         txn.willAdd(client: left.id.client, clock: clock)
         guard left.content.merge(.string(units)) else { return false }
         left.length += units.count
+        doc.store.lastGrew(left.id.client, by: units.count)
         type.length += units.count
         txn.keepMarkers = true
         txn.markChanged(type)

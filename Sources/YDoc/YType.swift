@@ -24,10 +24,10 @@ public final class YType {
     }
 
     public internal(set) var kind: Kind
-    var start: Item?
+    @exclusivity(unchecked) var start: Item?  // unchecked: see AbstractStruct
     var map: [String: Item] = [:]
     /// Countable, non-deleted length of the list part.
-    var length = 0
+    @exclusivity(unchecked) var length = 0
     /// The item whose content this type is; `nil` for a root.
     unowned(unsafe) var item: Item?
     /// The root name, for a root.
@@ -36,7 +36,7 @@ public final class YType {
     /// A remembered position for text edits (Yjs keeps "search markers" for
     /// the same reason): an item of the list and how many countable units
     /// precede it, so the next edit nearby does not walk from the start.
-    var marker: (item: Item, index: Int)?
+    @exclusivity(unchecked) var marker: (item: Item, index: Int)?
 
     init(kind: Kind) {
         self.kind = kind

@@ -49,10 +49,12 @@ remote_s = time.perf_counter() - t0
 assert str(remote.get("text", type=Text)) == paper["endContent"]
 
 encoded = doc.get_update()
-t0 = time.perf_counter()
-loaded = Doc()
-loaded.apply_update(encoded)
-load_s = time.perf_counter() - t0
+load_s = float("inf")
+for _ in range(5):  # best of 5, as bench-ydoc does
+    t0 = time.perf_counter()
+    loaded = Doc()
+    loaded.apply_update(encoded)
+    load_s = min(load_s, time.perf_counter() - t0)
 
 
 def replay(name):
@@ -94,10 +96,12 @@ def replay(name):
 friends_s, docs, friends_end = replay("friendsforever")
 clowns_s, _, _ = replay("clownschool")
 a, b = docs[0].get_update(), docs[1].get_update()
-t0 = time.perf_counter()
-merged = Doc()
-merged.apply_update(a)
-merged.apply_update(b)
-merge_s = time.perf_counter() - t0
-assert str(merged.get("text", type=Text)) == friends_end
+merge_s = float("inf")
+for _ in range(5):  # best of 5, as bench-ydoc does
+    t0 = time.perf_counter()
+    merged = Doc()
+    merged.apply_update(a)
+    merged.apply_update(b)
+    merge_s = min(merge_s, time.perf_counter() - t0)
+    assert str(merged.get("text", type=Text)) == friends_end
 print(f"edits={len(paper['txns'])} local_seconds={local} remote_seconds={remote_s} v1_bytes={len(encoded)} load_seconds={load_s} merge_seconds={merge_s} friends_seconds={friends_s} clowns_seconds={clowns_s}")

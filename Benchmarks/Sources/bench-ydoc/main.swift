@@ -63,12 +63,17 @@ let remoteSeconds = now() - start
 precondition(remote.text("text").string == end)
 
 // 3–4. Size of the whole document as one v1 update, and loading it.
+// Loading and merging take milliseconds: best of 5 (on both sides), so one
+// scheduling hiccup or first-use cost does not decide the row.
 let encoded = try doc.encodeStateAsUpdate()
-start = now()
-let loaded = Doc(clientID: 3)
-try loaded.applyUpdate(encoded)
-let loadSeconds = now() - start
-precondition(loaded.text("text").string == end)
+var loadSeconds = Double.infinity
+for _ in 0..<5 {
+    start = now()
+    let loaded = Doc(clientID: 3)
+    try loaded.applyUpdate(encoded)
+    loadSeconds = min(loadSeconds, now() - start)
+    precondition(loaded.text("text").string == end)
+}
 
 // 5–6. Concurrent traces: one document per agent, each transaction on the merge of its parents.
 func replay(_ name: String) throws -> (seconds: Double, halves: (Doc, Doc)?, end: String) {
@@ -107,12 +112,15 @@ let clowns = try replay("clownschool")
 let (a, b) = friends.halves!
 let aState = try a.encodeStateAsUpdate()
 let bState = try b.encodeStateAsUpdate()
-start = now()
-let merged = Doc(clientID: 99)
-try merged.applyUpdate(aState)
-try merged.applyUpdate(bState)
-let mergeSeconds = now() - start
-precondition(merged.text("text").string == friends.end)
+var mergeSeconds = Double.infinity
+for _ in 0..<5 {
+    start = now()
+    let merged = Doc(clientID: 99)
+    try merged.applyUpdate(aState)
+    try merged.applyUpdate(bState)
+    mergeSeconds = min(mergeSeconds, now() - start)
+    precondition(merged.text("text").string == friends.end)
+}
 
 print("edits=\(paperEdits.count) local_seconds=\(localSeconds) remote_seconds=\(remoteSeconds) v1_bytes=\(encoded.count) load_seconds=\(loadSeconds) merge_seconds=\(mergeSeconds) friends_seconds=\(friends.seconds) clowns_seconds=\(clowns.seconds)")
 if let n = ProcessInfo.processInfo.environment["BENCH_MERGE_LOOP"].flatMap(Int.init) {
