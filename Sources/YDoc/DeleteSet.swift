@@ -14,7 +14,9 @@ struct DeleteSet {
     /// Sorts each client's ranges and merges overlapping or touching ones.
     mutating func normalize() {
         for (client, ranges) in clients {
-            let sorted = ranges.sorted { $0.clock < $1.clock }
+            // Usually already in order (a decoded set, a transaction's own deletes).
+            let inOrder = ranges.indices.dropFirst().allSatisfy { ranges[$0 - 1].clock <= ranges[$0].clock }
+            let sorted = inOrder ? ranges : ranges.sorted { $0.clock < $1.clock }
             var merged: [(clock: UInt64, length: UInt64)] = []
             for range in sorted {
                 if let last = merged.last, last.clock + last.length >= range.clock {

@@ -225,8 +225,8 @@ public final class Doc {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
         transact(local: false) { txn in
             integrate(decoded.structs, txn)
-            var deletes = pendingDeletes
-            for (client, ranges) in decoded.deletes.clients {
+            var deletes = decoded.deletes
+            for (client, ranges) in pendingDeletes.clients {
                 for r in ranges { deletes.add(client, r.clock, r.length) }
             }
             pendingDeletes = applyDeletes(deletes, txn)
