@@ -18,6 +18,7 @@ public final class Store: Sendable {
     public let projections: Projections
     /// Workflow documents (Yjs updates).
     public let documents: DocumentStore
+    private let follower = DispatchQueue(label: "cairn.projections.catch-up")
 
     /// Opens the data folder at `path`, creating it (and its format record) on first use.
     public init(
@@ -46,6 +47,24 @@ public final class Store: Sendable {
         let outcomes = try log.append(submissions)
         try projections.catchUp()
         return outcomes
+    }
+
+    /// `append` for concurrent callers (the service): the submissions share
+    /// a write transaction with other callers' (group commit), and both the
+    /// append and the projections' catch-up run on their own queues, so no
+    /// fsync blocks a thread of Swift's cooperative pool.
+    public func submit(_ submissions: [Submission]) async throws -> [AppendOutcome] {
+        let outcomes = try await log.submit(submissions)
+        try await catchUpProjections()
+        return outcomes
+    }
+
+    /// Brings the projections up to date on the catch-up queue. Serial: a
+    /// burst of callers finds most of the work already done by the first.
+    public func catchUpProjections() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            follower.async { continuation.resume(with: Result { try self.projections.catchUp() }.map { _ in () }) }
+        }
     }
 
     private static func checkFormat(_ environment: Environment, _ meta: Database) throws {

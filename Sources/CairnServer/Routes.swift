@@ -35,7 +35,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
         let payload = try await body(request)
         let workflowId = payload["workflow_id"]?.stringValue ?? ""
         try auth.check(request, owner: try store.log.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
-        let outcome = try append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]))
+        let outcome = try await append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]))
         return JSONResponse.make(Views.outcome(outcome), status: status(outcome))
     }
 
@@ -50,7 +50,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
             if claimed.count >= demand { break }
             if let project, run.projectId != project { continue }
             let submission = Submission(id: .random(), command: .claimRun(runId: run.runId, workerName: worker, timestamp: nil))
-            if case .appended = try store.append([submission])[0], let fresh = try store.projections.run(run.runId) {
+            if case .appended = try await store.submit([submission])[0], let fresh = try store.projections.run(run.runId) {
                 claimed.append(Views.run(fresh))
             }
         }
@@ -82,7 +82,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
                 results.append(Views.outcome(.rejected(error)))
             }
         }
-        var outcomes = try store.append(submissions).makeIterator()
+        var outcomes = try await store.submit(submissions).makeIterator()
         let answers = results.map { $0 ?? Views.outcome(outcomes.next()!) }
         let rejected = answers.contains { $0["status"]?.stringValue == "rejected" }
         return JSONResponse.make(value.arrayValue == nil ? answers[0] : .array(answers), status: rejected ? .unprocessableContent : .ok)
@@ -168,13 +168,15 @@ func body(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValu
 }
 
 /// Appends one worker event given as `{"event", "id"?, "payload"}`.
-func append(_ store: Store, event: String, object: JSONValue) throws -> AppendOutcome {
+func append(_ store: Store, event: String, object: JSONValue) async throws -> AppendOutcome {
     var name: String?
+    let submission: Submission
     do {
-        return try store.append([WorkerProtocol.decodeLine(object.serialized(), name: &name)])[0]
-    } catch let error as EventLogError {
+        submission = try WorkerProtocol.decodeLine(object.serialized(), name: &name)
+    } catch {
         return .rejected(error)
     }
+    return try await store.submit([submission])[0]
 }
 
 func status(_ outcome: AppendOutcome) -> HTTPResponse.Status {

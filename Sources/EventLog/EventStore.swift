@@ -64,7 +64,13 @@ public final class EventStore: Sendable {
     /// Records one submission, batched with concurrent callers into one write
     /// transaction and one fsync (group commit).
     public func append(_ submission: Submission) async throws -> AppendOutcome {
-        try await committer.submit(submission, to: self)
+        try await committer.submit([submission], to: self)[0]
+    }
+
+    /// Records `submissions` in order, in one write transaction shared with
+    /// concurrent callers (group commit), off the caller's thread.
+    public func submit(_ submissions: [Submission]) async throws -> [AppendOutcome] {
+        try await committer.submit(submissions, to: self)
     }
 
     // MARK: Reading

@@ -2,22 +2,29 @@ import Foundation
 
 /// Group commit: concurrent appenders queue their submissions; one writer
 /// drains the queue into a single write transaction (one fsync) and hands
-/// each caller its own outcome. While a transaction is being written the
-/// next batch gathers, so the batch size follows the load.
+/// each caller its own outcomes. While a transaction is being written the
+/// next batch gathers, so the batch size follows the load. The writer runs
+/// on its own queue, so callers on Swift's cooperative pool never block on
+/// an fsync.
 final class GroupCommitter: @unchecked Sendable {
-    private typealias Waiter = (Submission, CheckedContinuation<Result<AppendOutcome, any Error>, Never>)
+    /// One caller's submissions: kept in order and in one transaction (a
+    /// run's events depend on the ones before them).
+    private typealias Waiter = (submissions: [Submission], continuation: CheckedContinuation<Result<[AppendOutcome], any Error>, Never>)
 
     private let lock = NSLock()
     private var pending: [Waiter] = []
     private var draining = false
     private let queue = DispatchQueue(label: "cairn.eventlog.group-commit")
-    /// The largest batch one transaction takes.
+    /// The most submissions one transaction takes (a larger single caller still goes whole).
     let maxBatch = 4_096
 
-    func submit(_ submission: Submission, to store: EventStore) async throws -> AppendOutcome {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendOutcome, any Error>, Never>) in
+    /// Appends `submissions` in order, in one transaction shared with other
+    /// callers'. A storage failure throws; a rejected submission is its own outcome.
+    func submit(_ submissions: [Submission], to store: EventStore) async throws -> [AppendOutcome] {
+        guard !submissions.isEmpty else { return [] }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[AppendOutcome], any Error>, Never>) in
             let startDrain: Bool = lock.withLock {
-                pending.append((submission, continuation))
+                pending.append((submissions, continuation))
                 if draining { return false }
                 draining = true
                 return true
@@ -30,18 +37,28 @@ final class GroupCommitter: @unchecked Sendable {
     private func drain(_ store: EventStore) {
         while true {
             let batch: [Waiter] = lock.withLock {
-                let taken = Array(pending.prefix(maxBatch))
-                pending.removeFirst(taken.count)
-                if taken.isEmpty { draining = false }
-                return taken
+                var count = 0
+                var taken = 0
+                while taken < pending.count, taken == 0 || count + pending[taken].submissions.count <= maxBatch {
+                    count += pending[taken].submissions.count
+                    taken += 1
+                }
+                let batch = Array(pending.prefix(taken))
+                pending.removeFirst(taken)
+                if batch.isEmpty { draining = false }
+                return batch
             }
             if batch.isEmpty { return }
             do {
-                let outcomes = try store.append(batch.map(\.0))
-                for (waiter, outcome) in zip(batch, outcomes) { waiter.1.resume(returning: .success(outcome)) }
+                var outcomes = try store.append(batch.flatMap(\.submissions))[...]
+                for waiter in batch {
+                    let own = Array(outcomes.prefix(waiter.submissions.count))
+                    outcomes = outcomes.dropFirst(waiter.submissions.count)
+                    waiter.continuation.resume(returning: .success(own))
+                }
             } catch {
                 // A storage failure fails the whole transaction, so every caller in it.
-                for waiter in batch { waiter.1.resume(returning: .failure(error)) }
+                for waiter in batch { waiter.continuation.resume(returning: .failure(error)) }
             }
         }
     }
