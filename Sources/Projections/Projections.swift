@@ -67,18 +67,17 @@ public final class Projections: Sendable {
         }
     }
 
-    /// Runs still `available`, oldest first (a scan of the runs table; fine
-    /// for the claim endpoint's volumes, an index by state would replace it).
+    /// Runs still `available`, oldest first, from the projection's index.
     public func availableRuns(limit: Int) throws -> [RunAggregate] {
+        let index = try engine.table(runs, RunsProjector.available)
         let table = try engine.table(runs, RunsProjector.runs)
         return try environment.read { txn in
             var found: [RunAggregate] = []
-            try txn.scan(table) { _, value in
-                let run = try RunRecord.decode(Array(value))
-                if run.state == .available { found.append(run) }
-                return true
+            try txn.scan(index) { key, _ in
+                if let bytes = try txn.get(table, key: Array(key.dropFirst(8))) { found.append(try RunRecord.decode(bytes)) }
+                return found.count < limit
             }
-            return Array(found.sorted { $0.createdAt < $1.createdAt }.prefix(limit))
+            return found
         }
     }
 

@@ -4,13 +4,18 @@ import LMDB
 
 /// `runs`: run id → the run (state, times, snapshot, trigger, input, final
 /// dataclip, steps); `steps`: step id → run id; `by_workflow`: the runs of a
-/// workflow in creation order. The fold is the event log's own
-/// (`RunAggregate`), so the projection and the lifecycle checks agree.
+/// workflow in creation order; `available`: the runs waiting for a worker,
+/// oldest first (what a claim reads, without scanning every run). The fold
+/// is the event log's own (`RunAggregate`), so the projection and the
+/// lifecycle checks agree.
 public struct RunsProjector: Projector {
     public let name = "runs"
-    public let version: UInt32 = 1
-    public let tables = ["runs", "steps", "by_workflow"]
-    static let runs = 0, steps = 1, byWorkflow = 2
+    /// 2: the `available` index.
+    public let version: UInt32 = 2
+    public let tables = ["runs", "steps", "by_workflow", "available"]
+    static let runs = 0, steps = 1, byWorkflow = 2, available = 3
+
+    static func availableKey(_ run: RunAggregate) -> [UInt8] { Key.time(run.createdAt) + Array(run.runId.utf8) }
 
     public init() {}
 
@@ -20,7 +25,12 @@ public struct RunsProjector: Projector {
     final class Touched {
         final class Box {
             var run: RunAggregate
-            init(_ run: RunAggregate) { self.run = run }
+            /// Whether the run is in the `available` index from an earlier batch.
+            let indexedAsAvailable: Bool
+            init(_ run: RunAggregate, stored: Bool) {
+                self.run = run
+                indexedAsAvailable = stored && run.state == .available
+            }
         }
         var runs: [String: Box] = [:]
         init() { runs.reserveCapacity(4_096) }
@@ -30,7 +40,16 @@ public struct RunsProjector: Projector {
 
     public func flush(_ context: ProjectionContext) throws {
         guard let touched = context.scratch.values["runs"] as? Touched else { return }
-        for (id, box) in touched.runs { context.putAtEndOfBatch(Self.runs, Array(id.utf8), RunRecord.encode(box.run)) }
+        for (id, box) in touched.runs {
+            context.putAtEndOfBatch(Self.runs, Array(id.utf8), RunRecord.encode(box.run))
+            // Each run is either in the index or not at the end of the batch,
+            // so its key is put or deleted, never both.
+            if box.run.state == .available {
+                if !box.indexedAsAvailable { context.putAtEndOfBatch(Self.available, Self.availableKey(box.run), []) }
+            } else if box.indexedAsAvailable {
+                try context.delete(Self.available, Self.availableKey(box.run))
+            }
+        }
         touched.runs.removeAll()
     }
 
@@ -38,7 +57,7 @@ public struct RunsProjector: Projector {
         switch event.event {
         case .runCreated(let e):
             guard let run = RunAggregate(event) else { return }
-            touched(context).runs[e.runId] = Touched.Box(run)
+            touched(context).runs[e.runId] = Touched.Box(run, stored: false)
             context.putAtEndOfBatch(Self.byWorkflow, Key.part(e.workflowId) + Key.time(e.timestamp) + Array(e.runId.utf8), [])
         case .runClaimed(let e): try update(e.runId, event, context)
         case .runStarted(let e): try update(e.runId, event, context)
@@ -58,7 +77,7 @@ public struct RunsProjector: Projector {
         if let box = batch.runs[runId] {
             box.run.apply(event)
         } else if let bytes = try context.get(Self.runs, Array(runId.utf8)) {
-            let box = Touched.Box(try RunRecord.decode(bytes))
+            let box = Touched.Box(try RunRecord.decode(bytes), stored: true)
             box.run.apply(event)
             batch.runs[runId] = box
         }
