@@ -99,12 +99,24 @@ public final class Store: Sendable {
         public let createdAt: Date?
         public let mapSize: Int
         public let usedBytes: Int
+        /// The databases in use: a projection's idle slot (the one a rebuild
+        /// replays into) is left out.
         public let databases: [DatabaseInfo]
+        /// The last sequence of the event log.
+        public let lastSequence: UInt64
+        public let projections: [ProjectionEngine.Status]
     }
 
     public func info() throws -> Info {
-        let names = try environment.databaseNames()
+        let status = try projections.engine.status()
+        // A projection's idle slot (`proj.<name>.<table>.<slot>`) is left out.
+        var idle = Set<String>()
+        for (projector, state) in zip(projections.engine.projectors, status) {
+            for table in projector.tables { idle.insert("proj.\(projector.name).\(table).\(1 - state.slot)") }
+        }
+        let names = try environment.databaseNames().filter { !idle.contains($0) }
         let handles = try names.map { try environment.database($0) }
+        let head = try log.lastSequence()
         return try environment.read { txn in
             let version = try txn.get(meta, key: Array("format_version".utf8)).flatMap { UInt32(bigEndianBytes: $0) }
             let created = try txn.get(meta, key: Array("created_at".utf8)).flatMap { UInt64(bigEndianBytes: $0) }
@@ -118,7 +130,9 @@ public final class Store: Sendable {
                 databases: try handles.map { db in
                     let stat = try txn.statistics(db)
                     return Info.DatabaseInfo(name: db.name ?? "", entries: stat.entries, bytes: stat.bytes)
-                }
+                },
+                lastSequence: head,
+                projections: status
             )
         }
     }

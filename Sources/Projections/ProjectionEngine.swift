@@ -86,6 +86,22 @@ public final class ProjectionEngine: @unchecked Sendable {
         }
     }
 
+    /// Where a projection stands: its projector's version, the last sequence
+    /// it applied and which of its two slots of databases is live.
+    public struct Status: Sendable, Codable, Equatable {
+        public let name: String
+        public let version: UInt32
+        public let sequence: UInt64
+        public let slot: UInt8
+    }
+
+    public func status() throws -> [Status] {
+        try projectors.map { projector in
+            let checkpoint = try checkpoint(projector) ?? Checkpoint(slot: 0, version: projector.version, sequence: 0)
+            return Status(name: projector.name, version: checkpoint.version, sequence: checkpoint.sequence, slot: checkpoint.slot)
+        }
+    }
+
     /// The last sequence each projection has applied.
     public func positions() throws -> [String: UInt64] {
         var result: [String: UInt64] = [:]

@@ -20,8 +20,14 @@ extension Cairn {
             print("data folder     \(info.path)")
             print("format version  \(info.formatVersion)")
             print("map size        \(formatBytes(info.mapSize)) (in use \(formatBytes(info.usedBytes)))")
+            print("events          \(info.lastSequence)")
             let rows = info.databases.map { [$0.name, String($0.entries), formatBytes($0.bytes)] }
             print(table(header: ["database", "entries", "size"], rows: rows))
+            print()
+            let projections = info.projections.map { p in
+                [p.name, String(p.version), String(p.sequence), p.sequence == info.lastSequence ? "up to date" : "\(info.lastSequence - p.sequence) behind"]
+            }
+            print(table(header: ["projection", "version", "applied", "state"], rows: projections))
         }
     }
 }

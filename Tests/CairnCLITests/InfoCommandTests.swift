@@ -19,6 +19,11 @@ import Testing
         #expect((json["map_size"] as? Int ?? 0) > 0)
         let names = (json["databases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(names.contains("meta"))
+        // Each projection table once: its live slot, not the idle one a rebuild uses.
+        #expect(names.contains("proj.runs.runs.0") && !names.contains("proj.runs.runs.1"))
+        let projections = json["projections"] as? [[String: Any]] ?? []
+        #expect(projections.map { $0["name"] as? String } == ["runs", "job_outputs", "trigger_finals", "cron_index"])
+        #expect(projections.allSatisfy { ($0["sequence"] as? Int) == (json["last_sequence"] as? Int) })
         #expect(FileManager.default.fileExists(atPath: data + "/data.mdb"))
     }
 
