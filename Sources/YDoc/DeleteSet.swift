@@ -2,18 +2,32 @@ import Encoding
 
 /// Deleted ranges per client: `(clock, length)` pairs, sorted and merged on demand.
 struct DeleteSet {
-    var clients: [UInt64: [(clock: UInt64, length: UInt64)]] = [:]
+    typealias Ranges = [(clock: UInt64, length: UInt64)]
+    /// One entry per client. A list, not a dictionary: a transaction or an
+    /// update names one or two clients, and a dictionary's table and hashing
+    /// cost more than scanning them.
+    private(set) var clients: [(client: UInt64, ranges: Ranges)] = []
 
     var isEmpty: Bool { clients.isEmpty }
 
     mutating func add(_ client: UInt64, _ clock: UInt64, _ length: UInt64) {
         guard length > 0 else { return }
-        clients[client, default: []].append((clock, length))
+        if let index = clients.firstIndex(where: { $0.client == client }) {
+            // Deleting item after item extends the last range instead of adding one.
+            if let last = clients[index].ranges.last, last.clock + last.length == clock {
+                clients[index].ranges[clients[index].ranges.count - 1].length += length
+            } else {
+                clients[index].ranges.append((clock, length))
+            }
+        } else {
+            clients.append((client, [(clock, length)]))
+        }
     }
 
     /// Sorts each client's ranges and merges overlapping or touching ones.
     mutating func normalize() {
-        for (client, ranges) in clients {
+        for index in clients.indices {
+            let ranges = clients[index].ranges
             // Usually already in order (a decoded set, a transaction's own deletes).
             let inOrder = ranges.indices.dropFirst().allSatisfy { ranges[$0 - 1].clock <= ranges[$0].clock }
             let sorted = inOrder ? ranges : ranges.sorted { $0.clock < $1.clock }
@@ -26,7 +40,7 @@ struct DeleteSet {
                     merged.append(range)
                 }
             }
-            clients[client] = merged
+            clients[index].ranges = merged
         }
     }
 
@@ -41,7 +55,7 @@ struct DeleteSet {
                     ranges.append((s.id.clock, UInt64(s.length)))
                 }
             }
-            if !ranges.isEmpty { clients[client] = ranges }
+            if !ranges.isEmpty { clients.append((client, ranges)) }
         }
     }
 
@@ -49,7 +63,7 @@ struct DeleteSet {
 
     func write(_ w: inout ByteWriter) {
         w.writeVarUInt(UInt64(clients.count))
-        for (client, ranges) in clients.sorted(by: { $0.key > $1.key }) {
+        for (client, ranges) in clients.sorted(by: { $0.client > $1.client }) {
             w.writeVarUInt(client)
             w.writeVarUInt(UInt64(ranges.count))
             for range in ranges {

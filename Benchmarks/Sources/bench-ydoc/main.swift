@@ -45,7 +45,7 @@ var start = now()
 for edits in paperEdits { apply(doc, edits) }
 let localSeconds = now() - start
 precondition(doc.text("text").string == end)
-if ProcessInfo.processInfo.environment["BENCH_LOCAL_ONLY"] != nil {
+if ProcessInfo.processInfo.environment["BENCH_LOCAL_ONLY"] != nil && ProcessInfo.processInfo.environment["BENCH_REMOTE_ONLY"] == nil {
     print("edits=\(paperEdits.count) local_seconds=\(localSeconds)")
     exit(0)
 }
@@ -61,6 +61,10 @@ start = now()
 for update in updates { try remote.applyUpdate(update) }
 let remoteSeconds = now() - start
 precondition(remote.text("text").string == end)
+if ProcessInfo.processInfo.environment["BENCH_REMOTE_ONLY"] != nil {
+    print("edits=\(paperEdits.count) remote_seconds=\(remoteSeconds)")
+    exit(0)
+}
 
 // 3–4. Size of the whole document as one v1 update, and loading it.
 // Loading and merging take milliseconds: best of 5 (on both sides), so one
