@@ -253,7 +253,7 @@ public final class Doc {
 
     /// Integrates incoming and pending structs in any causal order until no
     /// more can be; the rest stays pending.
-    private func integrate(_ incoming: [UInt64: [AbstractStruct]], _ txn: Transaction, inOrderFirst: Bool = true) {
+    private func integrate(_ incoming: [(client: UInt64, structs: [AbstractStruct])], _ txn: Transaction, inOrderFirst: Bool = true) {
         // One lane per client, in clock order. A lane blocked on another
         // client's struct drains that client first (depth first, as Yjs
         // does), so interleaved clients take one pass, not one per switch.
@@ -265,12 +265,12 @@ public final class Doc {
             var i = 0
             while i < structs.count, integrateIfReady(structs[i], txn) { i += 1 }
             if i == structs.count { return }
-            return integrate([client: Array(structs[i...])], txn, inOrderFirst: false)
+            return integrate([(client, Array(structs[i...]))], txn, inOrderFirst: false)
         }
-        var clients = Array(incoming.keys)
-        for client in pendingStructs.keys where incoming[client] == nil { clients.append(client) }
+        var clients = incoming.map(\.client)
+        for client in pendingStructs.keys where !clients.contains(client) { clients.append(client) }
         var lanes: [(client: UInt64, structs: [AbstractStruct], head: Int)] = clients.sorted().map { client in
-            var structs = incoming[client] ?? []
+            var structs = incoming.first { $0.client == client }?.structs ?? []
             if let pending = pendingStructs[client], !pending.isEmpty { structs += pending }
             if !structs.indices.dropFirst().allSatisfy({ structs[$0 - 1].id.clock <= structs[$0].id.clock }) {
                 structs.sort { $0.id.clock < $1.id.clock }

@@ -4,8 +4,9 @@ import Encoding
 /// delete set. Everything is read and checked before anything is applied, so
 /// a malformed update leaves the document untouched.
 struct DecodedUpdate {
-    /// Structs per client in clock order (GCs and items; skips dropped).
-    var structs: [UInt64: [AbstractStruct]]
+    /// Structs per client in clock order (GCs and items; skips dropped), one
+    /// entry per client (a list: an update names few clients).
+    var structs: [(client: UInt64, structs: [AbstractStruct])]
     var deletes: DeleteSet
 }
 
@@ -16,7 +17,7 @@ enum UpdateDecoder {
     static func decode(_ bytes: [UInt8], known: (UInt64) -> UInt64 = { _ in 0 }) throws(YDocError) -> DecodedUpdate {
         var r = ByteReader(bytes)
         do {
-            var structs: [UInt64: [AbstractStruct]] = [:]
+            var structs: [(client: UInt64, structs: [AbstractStruct])] = []
             let clients = try r.readLength()
             for _ in 0..<clients {
                 let count = try r.readLength()
@@ -77,10 +78,10 @@ enum UpdateDecoder {
                         clock += UInt64(content.length)
                     }
                 }
-                if structs[client] == nil {
-                    structs[client] = list
-                } else {
-                    structs[client]!.append(contentsOf: list)  // a client listed twice
+                if let index = structs.firstIndex(where: { $0.client == client }) {
+                    structs[index].structs.append(contentsOf: list)  // a client listed twice
+                } else if !list.isEmpty {
+                    structs.append((client, list))
                 }
             }
             let deletes = try DeleteSet.read(&r)
