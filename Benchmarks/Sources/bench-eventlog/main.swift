@@ -17,21 +17,24 @@ let root = arguments[1]
 let runs = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
 let output = String(repeating: "x", count: 180)
 
-/// The ten commands of one run: created, claimed, start, 3 × (step start, step complete with a ~200-byte output), complete.
-func runCommands(_ run: String) -> [Command] {
+/// The ten commands of run number `r`: created, claimed, start, 3 × (step
+/// start, step complete with a ~200-byte output), complete. Ids are random
+/// UUIDs, as workers send them (counters would make every index append-only).
+func runCommands(_ r: Int) -> [Command] {
+    let run = benchUUID(UInt64(r))
     var commands: [Command] = [
         .createRun(CreateRun(runId: run, workflowId: "w", inputDataclipId: "input")),
         .claimRun(runId: run, workerName: "worker", timestamp: nil),
         .startRun(runId: run, timestamp: nil),
     ]
     for s in 0..<3 {
-        let step = "\(run)-s\(s)"
+        let step = benchUUID(UInt64(r * 3 + s), salt: 1)
         commands.append(.startStep(StartStep(runId: run, stepId: step, jobId: "j\(s)")))
         commands.append(.completeStep(CompleteStep(
-            runId: run, stepId: step, jobId: "j\(s)", reason: .success, outputDataclipId: "\(step)-out",
+            runId: run, stepId: step, jobId: "j\(s)", reason: .success, outputDataclipId: benchUUID(UInt64(r * 3 + s), salt: 2),
             outputDataclip: Array("{\"data\":\"\(output)\"}".utf8))))
     }
-    commands.append(.completeRun(CompleteRun(runId: run, state: .success, finalDataclipId: "\(run)-s2-out")))
+    commands.append(.completeRun(CompleteRun(runId: run, state: .success, finalDataclipId: benchUUID(UInt64(r * 3 + 2), salt: 2))))
     return commands
 }
 
@@ -61,7 +64,7 @@ let batchLog = try freshLog("batch")
 var batches: [[Submission]] = []
 var pending: [Submission] = []
 for r in 0..<runs {
-    pending += runCommands("r\(r)").map { Submission(id: .random(), command: $0) }
+    pending += runCommands(r).map { Submission(id: .random(), command: $0) }
     if pending.count >= 1_000 || r == runs - 1 {
         batches.append(pending)
         pending.removeAll()
@@ -94,7 +97,7 @@ let singleRuns = max(runs / 50, 20)
 let singleLog = try freshLog("single")
 var start = now()
 for r in 0..<singleRuns {
-    for command in runCommands("r\(r)") { _ = try await singleLog.append(Submission(id: .random(), command: command)) }
+    for command in runCommands(r) { _ = try await singleLog.append(Submission(id: .random(), command: command)) }
 }
 let singleSeconds = now() - start
 
@@ -107,7 +110,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
             var r = task
             while r < groupRuns {
-                for command in runCommands("r\(r)") { _ = try await groupLog.append(Submission(id: .random(), command: command)) }
+                for command in runCommands(r) { _ = try await groupLog.append(Submission(id: .random(), command: command)) }
                 r += 64
             }
         }
