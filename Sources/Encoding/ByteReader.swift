@@ -97,6 +97,13 @@ public struct ByteReader: Sendable {
         return string
     }
 
+    /// Moves back to `offset`, a position this reader has already passed
+    /// (to read again what was measured first).
+    public mutating func rewind(to offset: Int) {
+        precondition(offset >= 0 && offset <= position, "rewind only to a position already read")
+        position = offset
+    }
+
     /// A string as UTF-16 code units (how Yjs measures text). ASCII widens
     /// byte by byte without building a `String` first.
     public mutating func readVarStringUTF16() throws(ByteDecodingError) -> [UInt16] {

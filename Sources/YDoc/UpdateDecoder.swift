@@ -54,16 +54,16 @@ enum UpdateDecoder {
                             if info & 0x20 != 0 { parentSub = try r.readVarString() }
                         }
                         if clock < held {
-                            // Measure the content on a copy of the reader; a struct that is
-                            // partly new is then read in full from where it starts.
-                            var probe = r
-                            if let length = try skipContent(&probe, ref: ref, offset: infoOffset), length > 0,
+                            // Measure the content first; a struct that is partly new
+                            // is then read in full from where its content starts.
+                            let contentStart = r.position
+                            if let length = try skipContent(&r, ref: ref, offset: infoOffset), length > 0,
                                 clock + UInt64(length) <= held
                             {
-                                r = probe
                                 clock += UInt64(length)
                                 continue
                             }
+                            r.rewind(to: contentStart)
                         }
                         let content = try readContent(&r, ref: ref, offset: infoOffset)
                         guard content.length > 0 else { throw YDocError.malformed("empty content at byte \(infoOffset)") }
