@@ -17,11 +17,22 @@ final class StructStore {
     /// a lookup. Lists are never removed, so the cache cannot go stale.
     @exclusivity(unchecked) private var lastClient = UInt64.max
     @exclusivity(unchecked) private var lastList: List?
+    /// The one looked up before it: two clients editing together alternate.
+    @exclusivity(unchecked) private var previousClient = UInt64.max
+    @exclusivity(unchecked) private var previousList: List?
 
     @inline(__always)
     func list(_ client: UInt64) -> List? {
         if client == lastClient { return lastList }
-        guard let found = clients[client] else { return nil }
+        let found: List
+        if client == previousClient, let previous = previousList {
+            found = previous
+        } else {
+            guard let looked = clients[client] else { return nil }
+            found = looked
+        }
+        previousClient = lastClient
+        previousList = lastList
         lastClient = client
         lastList = found
         return found
