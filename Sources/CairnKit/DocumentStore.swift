@@ -5,11 +5,14 @@ import Foundation
 /// Workflow documents in LMDB (DESIGN.md §3): the updates received since the
 /// last compaction (`doc_updates`: workflow, 0, sequence → update) and the
 /// compacted state (`doc_state`: workflow → one merged update). Reopening a
-/// document replays state then tail.
+/// document replays state then tail. `doc_revisions` (workflow → u64) counts
+/// the transactions that added updates, so a holder of the document in
+/// memory (the sync hub) can tell cheaply that someone else wrote to it.
 public final class DocumentStore: Sendable {
     let environment: Environment
     let updates: Database
     let states: Database
+    let revisions: Database
     /// Compact after this many tail updates...
     public let compactAfterUpdates: Int
     /// ...or this many tail bytes.
@@ -19,6 +22,7 @@ public final class DocumentStore: Sendable {
         self.environment = environment
         updates = try environment.database("doc_updates")
         states = try environment.database("doc_state")
+        revisions = try environment.database("doc_revisions")
         self.compactAfterUpdates = compactAfterUpdates
         self.compactAfterBytes = compactAfterBytes
     }
@@ -53,12 +57,25 @@ public final class DocumentStore: Sendable {
         }
     }
 
+    /// The document's revision: 0 before anything was stored, then one more
+    /// for every `append`.
+    public func revision(_ workflowId: String) throws -> UInt64 {
+        try environment.read { txn in try revision(workflowId, txn) }
+    }
+
+    private func revision(_ workflowId: String, _ txn: ReadTransaction) throws -> UInt64 {
+        try txn.get(revisions, key: Array(workflowId.utf8)).flatMap { UInt64(bigEndianBytes: $0) } ?? 0
+    }
+
     /// Stores updates already checked (applied to a document) in one durable
     /// transaction, compacting when the tail has grown. Nothing is
-    /// acknowledged before this returns.
-    public func append(_ workflowId: String, _ accepted: [[UInt8]]) throws {
-        guard !accepted.isEmpty else { return }
-        try environment.write { txn in
+    /// acknowledged before this returns. Returns the document's new revision.
+    @discardableResult
+    public func append(_ workflowId: String, _ accepted: [[UInt8]]) throws -> UInt64 {
+        guard !accepted.isEmpty else { return try revision(workflowId) }
+        return try environment.write { txn in
+            let revision = try self.revision(workflowId, txn) + 1
+            try txn.put(revisions, key: Array(workflowId.utf8), value: revision.bigEndianBytes)
             let prefix = Self.prefix(workflowId)
             var next: UInt64 = 1
             var tailCount = 0
@@ -78,7 +95,18 @@ public final class DocumentStore: Sendable {
             if tailCount >= compactAfterUpdates || tailBytes >= compactAfterBytes {
                 try compact(workflowId, txn)
             }
+            return revision
         }
+    }
+
+    /// The document and its revision, read in one transaction.
+    public func loadWithRevision(_ workflowId: String, clientID: UInt64? = nil) throws -> (Doc, UInt64) {
+        let doc = clientID.map { Doc(clientID: $0) } ?? Doc()
+        let current = try environment.read { txn in
+            try replay(workflowId, into: doc, txn)
+            return try self.revision(workflowId, txn)
+        }
+        return (doc, current)
     }
 
     /// Replaces state + tail by one merged update, inside the caller's write

@@ -12,8 +12,13 @@ actor DocumentHub {
 
     final class Room {
         let doc: Doc
+        /// The stored document's revision this room's doc includes.
+        var revision: UInt64
         var connections: [Int: @Sendable ([UInt8]) async -> Void] = [:]
-        init(doc: Doc) { self.doc = doc }
+        init(doc: Doc, revision: UInt64) {
+            self.doc = doc
+            self.revision = revision
+        }
     }
 
     init(store: Store) {
@@ -38,6 +43,7 @@ actor DocumentHub {
     /// relays changes to the room's other connections (after storing them).
     func receive(_ workflowId: String, from connection: Int, _ frame: [UInt8]) async throws -> [UInt8]? {
         let room = try room(workflowId)
+        try await catchUp(workflowId, room)
         switch try SyncMessage.decode(frame) {
         case .sync(.step1(let stateVector)):
             return SyncMessage.step2(update: try room.doc.encodeStateAsUpdate(stateVector: stateVector)).encoded()
@@ -45,7 +51,12 @@ actor DocumentHub {
             let before = room.doc.encodeStateVector()
             try room.doc.applyUpdate(update)  // throws on a malformed update: nothing stored or relayed
             guard room.doc.encodeStateVector() != before || !update.isEmpty else { return nil }
-            try store.documents.append(workflowId, [update])
+            let revision = try store.documents.append(workflowId, [update])
+            if revision == room.revision + 1 {
+                room.revision = revision
+            } else {
+                try await catchUp(workflowId, room)  // another writer came in between
+            }
             let relay = SyncMessage.update(update).encoded()
             for (id, send) in room.connections where id != connection { await send(relay) }
             return nil
@@ -57,9 +68,38 @@ actor DocumentHub {
         }
     }
 
+    /// Brings every open room up to what is stored: updates written by
+    /// someone else (a publish writing its problems into the document, the
+    /// CLI, another process) reach the room's editors. The service calls it
+    /// every half second; it reads one revision per room when nothing changed.
+    func poll() async {
+        for (workflowId, room) in rooms {
+            do {
+                try await catchUp(workflowId, room)
+            } catch {
+                // A document that cannot be read now is retried at the next poll.
+            }
+        }
+    }
+
+    /// Applies to the room what the store has and the room lacks, and sends
+    /// it to every editor in the room.
+    private func catchUp(_ workflowId: String, _ room: Room) async throws {
+        guard try store.documents.revision(workflowId) != room.revision else { return }
+        let (stored, revision) = try store.documents.loadWithRevision(workflowId)
+        let missing = try stored.encodeStateAsUpdate(stateVector: room.doc.encodeStateVector())
+        try room.doc.applyUpdate(missing)
+        room.revision = revision
+        // Someone else wrote: what the room lacked (and, as Yjs diffs do, the
+        // whole delete set, which may be all that changed) goes to every editor.
+        let relay = SyncMessage.update(missing).encoded()
+        for send in room.connections.values { await send(relay) }
+    }
+
     private func room(_ workflowId: String) throws -> Room {
         if let room = rooms[workflowId] { return room }
-        let room = Room(doc: try store.documents.load(workflowId))
+        let (doc, revision) = try store.documents.loadWithRevision(workflowId)
+        let room = Room(doc: doc, revision: revision)
         rooms[workflowId] = room
         return room
     }

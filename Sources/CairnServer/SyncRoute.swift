@@ -10,6 +10,13 @@ public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> 
     let router = Router(context: BasicWebSocketRequestContext.self)
     let auth = Authorization(tokens: configuration.tokens)
     let hub = DocumentHub(store: store)
+    // Writes that do not come through the hub reach open rooms within half a second.
+    Task {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            await hub.poll()
+        }
+    }
     router.ws("/api/v1/workflows/:id/sync") { request, context in
         guard let id = context.parameters.get("id") else { return .dontUpgrade }
         do {

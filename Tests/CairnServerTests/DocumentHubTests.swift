@@ -57,6 +57,46 @@ import YDoc
         await hub.leave("w", b)
     }
 
+    /// A write that does not come through the hub (a publish writing its
+    /// problems into the document, the CLI, another process) reaches the
+    /// editors of an open room: at the next frame, or at the next poll.
+    @Test func writesFromElsewhereReachTheRoom() async throws {
+        let folder = TemporaryFolder()
+        let store = try Store(path: folder.path)
+        let hub = DocumentHub(store: store)
+        let inbox = Inbox()
+        let (a, _) = try await hub.join("w") { inbox.add($0) }
+
+        // Written straight to the store, as another writer would.
+        let elsewhere = Doc(clientID: 5)
+        var updates: [[UInt8]] = []
+        elsewhere.observeUpdates { updates.append($0) }
+        elsewhere.transact { txn in elsewhere.map("workflow").set("name", .string("From elsewhere"), txn) }
+        try store.documents.append("w", updates)
+        await hub.poll()
+        let editor = Doc(clientID: 1)
+        for frame in inbox.all {
+            guard case .sync(.update(let update)) = try SyncMessage.decode(frame) else { continue }
+            try editor.applyUpdate(update)
+        }
+        #expect(editor.map("workflow").toJSON() == elsewhere.map("workflow").toJSON())
+        // Nothing new: the next poll sends nothing.
+        let heard = inbox.all.count
+        await hub.poll()
+        #expect(inbox.all.count == heard)
+
+        // Another outside write, then a frame from the editor: the hub catches up first.
+        elsewhere.transact { txn in elsewhere.map("workflow").set("name", .string("Again"), txn) }
+        try store.documents.append("w", [updates.last!])
+        _ = try await hub.receive("w", from: a, SyncMessage.step1(stateVector: editor.encodeStateVector()).encoded())
+        for frame in inbox.all.dropFirst(heard) {
+            guard case .sync(.update(let update)) = try SyncMessage.decode(frame) else { continue }
+            try editor.applyUpdate(update)
+        }
+        #expect(editor.map("workflow").toJSON() == elsewhere.map("workflow").toJSON())
+        await hub.leave("w", a)
+    }
+
     @Test func syncFramesAreY_protocolsBytes() throws {
         #expect(SyncMessage.step1(stateVector: [0]).encoded() == [0, 0, 1, 0])
         #expect(SyncMessage.step2(update: [0, 0]).encoded() == [0, 1, 2, 0, 0])
