@@ -30,6 +30,7 @@ public final class Transaction {
 
     /// Called before a struct of `client` is added at `clock` (its state then).
     func willAdd(client: UInt64, clock: UInt64) {
+        if clocksBefore.last?.client == client { return }
         for entry in clocksBefore where entry.client == client { return }
         clocksBefore.append((client, clock))
     }
@@ -59,8 +60,9 @@ public final class Transaction {
 
     func markChanged(_ type: YType?) {
         guard let type else { return }
-        if !changed.contains(where: { $0 === type }) { changed.append(type) }
-        if !keepMarkers { type.marker = nil }
+        // Called for every item integrated: the common answers first.
+        if changed.last !== type, !changed.contains(where: { $0 === type }) { changed.append(type) }
+        if !keepMarkers, type.marker != nil { type.marker = nil }
     }
 
     /// Splits `item` at `diff` and returns the right part (Yjs's `splitItem`).
