@@ -81,17 +81,25 @@ public struct ByteReader: Sendable {
         return Int(length)
     }
 
-    public mutating func readVarString() throws(ByteDecodingError) -> String {
+    /// Reads a string's length prefix and steps over its bytes, returning
+    /// where they are and whether they are all ASCII (then a byte is a
+    /// character and a UTF-16 unit, and no validation is needed).
+    private mutating func readStringBytes() throws(ByteDecodingError) -> (start: Int, bytes: Range<Int>, ascii: Bool) {
         let start = position
         let length = try readLength()
-        try need(length)
         let from = position
         position += length
+        let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
+        return (start, from..<from + length, ascii)
+    }
+
+    public mutating func readVarString() throws(ByteDecodingError) -> String {
+        let (start, range, ascii) = try readStringBytes()
+        // Ids and names are ASCII: decoding them needs no validation pass,
+        // which is most of the cost of a short string.
         let string: String? = bytes.withUnsafeBufferPointer { all in
-            let utf8 = UnsafeBufferPointer(rebasing: all[from..<from + length])
-            // Ids and names are ASCII: decoding them needs no validation pass,
-            // which is most of the cost of a short string.
-            return Self.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
+            let utf8 = UnsafeBufferPointer(rebasing: all[range])
+            return ascii ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
         }
         guard let string else { throw .invalidUTF8(offset: start) }
         return string
@@ -107,37 +115,29 @@ public struct ByteReader: Sendable {
     /// A string as UTF-16 code units (how Yjs measures text). ASCII widens
     /// byte by byte without building a `String` first.
     public mutating func readVarStringUTF16() throws(ByteDecodingError) -> [UInt16] {
-        let start = position
-        let length = try readLength()
-        let from = position
-        let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
-        if ascii {
-            position += length
-            var units = [UInt16](repeating: 0, count: length)
-            units.withUnsafeMutableBufferPointer { units in
-                bytes.withUnsafeBufferPointer { all in
-                    for i in 0..<length { units[i] = UInt16(all[from + i]) }
-                }
-            }
-            return units
+        let (start, range, ascii) = try readStringBytes()
+        guard ascii else {
+            position = start
+            return Array(try readVarString().utf16)
         }
-        position = start
-        return Array(try readVarString().utf16)
+        var units = [UInt16](repeating: 0, count: range.count)
+        units.withUnsafeMutableBufferPointer { units in
+            bytes.withUnsafeBufferPointer { all in
+                for (i, byte) in all[range].enumerated() { units[i] = UInt16(byte) }
+            }
+        }
+        return units
     }
 
     /// Steps over a string and returns its length in UTF-16 code units,
     /// checking it is UTF-8 (ASCII without building anything).
     public mutating func skipVarStringUTF16() throws(ByteDecodingError) -> Int {
-        let start = position
-        let length = try readLength()
-        let from = position
-        let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
-        if ascii {
-            position += length
-            return length
+        let (start, range, ascii) = try readStringBytes()
+        guard ascii else {
+            position = start
+            return try readVarString().utf16.count
         }
-        position = start
-        return try readVarString().utf16.count
+        return range.count
     }
 
     @inline(__always)
