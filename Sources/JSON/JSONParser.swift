@@ -45,7 +45,11 @@ public struct JSONParser {
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default:
-            throw error("unexpected character '\(Character(Unicode.Scalar(bytes[position])))'")
+            let byte = bytes[position]
+            // A printable ASCII character is named; anything else (a control
+            // byte, a stray UTF-8 byte of binary input) is shown in hex.
+            let shown = (0x21...0x7E).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
+            throw error("unexpected \(shown)")
         }
     }
 

@@ -42,8 +42,13 @@ func printJSONValue(_ value: JSONValue) {
 /// The bytes of a file, or of stdin for "-".
 func readInput(_ path: String) throws -> [UInt8] {
     if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        throw CommandFailure("cannot read \(path): no such file")
+    }
+    if isFolder.boolValue { throw CommandFailure("cannot read \(path): it is a folder, not a file") }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandFailure("cannot read \(path): no such file or not readable")
+        throw CommandFailure("cannot read \(path): not readable")
     }
     return Array(data)
 }

@@ -26,6 +26,11 @@ import Testing
         let failed = try CLI.run(["ydoc", "merge", file("base.update"), bad])
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("bad.update"))
+        // A folder or a missing file is named for what it is.
+        let folderGiven = try CLI.run(["ydoc", "merge", folder.path])
+        #expect(folderGiven.status == 1 && folderGiven.stderr.contains("is a folder"))
+        let missing = try CLI.run(["ydoc", "merge", folder.path + "/none.update"])
+        #expect(missing.status == 1 && missing.stderr.contains("no such file"))
     }
 
     @Test func documentLifecycleFromTheCLI() throws {
