@@ -73,9 +73,18 @@ extension Transaction {
             try? store.add(GCStruct(id: item.id, length: item.length), self)
             return
         }
-        if (item.left == nil && (item.right == nil || item.right?.left != nil))
-            || (item.left != nil && item.left?.right !== item.right)
-        {
+        // Read each link once: every read of a class reference costs a retain and a release.
+        let knownLeft = item.left
+        let knownRight = item.right
+        let conflicts: Bool
+        if let knownLeft {
+            conflicts = knownLeft.right !== knownRight
+        } else if let knownRight {
+            conflicts = knownRight.left != nil
+        } else {
+            conflicts = true
+        }
+        if conflicts {
             var left = item.left
             var o: Item?
             if let l = left {
@@ -117,35 +126,35 @@ extension Transaction {
             item.left = left
         }
         // Link into the list.
-        if let l = item.left {
-            item.right = l.right
-            l.right = item
+        let left = item.left
+        let parentSub = item.parentSub
+        var right: Item?
+        if let left {
+            right = left.right
+            left.right = item
+        } else if let parentSub {
+            right = parent.map[parentSub]
+            while let candidate = right, let l = candidate.left { right = l }
         } else {
-            var r: Item?
-            if let sub = item.parentSub {
-                r = parent.map[sub]
-                while let candidate = r, let l = candidate.left { r = l }
-            } else {
-                r = parent.start
-                parent.start = item
-            }
-            item.right = r
+            right = parent.start
+            parent.start = item
         }
-        if let r = item.right {
-            r.left = item
-        } else if let sub = item.parentSub {
+        item.right = right
+        if let right {
+            right.left = item
+        } else if let parentSub {
             // The newest value of a key: it replaces (deletes) the previous one.
-            parent.map[sub] = item
-            if let previous = item.left { delete(previous) }
+            parent.map[parentSub] = item
+            if let left { delete(left) }
         }
-        if item.parentSub == nil && item.isCountable && !item.isDeleted { parent.length += item.length }
+        if parentSub == nil && item.isCountable && !item.isDeleted { parent.length += item.length }
         try? store.add(item, self)
         if case .type(let type) = item.content {
             type.item = item
             type.doc = doc
         }
         markChanged(parent)
-        if (parent.item?.isDeleted ?? false) || (item.parentSub != nil && item.right != nil) {
+        if (parent.item?.isDeleted ?? false) || (parentSub != nil && right != nil) {
             delete(item)
         }
     }
