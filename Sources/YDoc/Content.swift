@@ -11,14 +11,16 @@ enum Content {
     case string([UInt16])
     /// An embed in a text (JSON text).
     case embed(String)
-    /// A formatting mark in a text: key and JSON text of the value.
-    case format(key: String, value: String)
+    /// A formatting mark in a text: key and JSON text of the value. Boxed
+    /// (as is `doc`): rare, and inline they would make every item's content
+    /// twice as wide.
+    indirect case format(key: String, value: String)
     /// A nested shared type.
     case type(YType)
     /// Values in lib0's `any` encoding.
     case any([Lib0Any])
     /// A subdocument (guid and options); kept and re-encoded, not loaded.
-    case doc(guid: String, options: Lib0Any)
+    indirect case doc(guid: String, options: Lib0Any)
 
     static let refDeleted: UInt8 = 1, refJSON: UInt8 = 2, refBinary: UInt8 = 3, refString: UInt8 = 4
     static let refEmbed: UInt8 = 5, refFormat: UInt8 = 6, refType: UInt8 = 7, refAny: UInt8 = 8, refDoc: UInt8 = 9
