@@ -44,9 +44,7 @@ public final class DocumentStore: Sendable {
 
     /// The document rebuilt from its compacted state and the updates after it.
     public func load(_ workflowId: String, clientID: UInt64? = nil) throws -> Doc {
-        let doc = clientID.map { Doc(clientID: $0) } ?? Doc()
-        try environment.read { txn in try replay(workflowId, into: doc, txn) }
-        return doc
+        try loadWithRevision(workflowId, clientID: clientID).0
     }
 
     private func replay(_ workflowId: String, into doc: Doc, _ txn: ReadTransaction) throws {

@@ -104,9 +104,7 @@ public final class ProjectionEngine: @unchecked Sendable {
 
     /// The last sequence each projection has applied.
     public func positions() throws -> [String: UInt64] {
-        var result: [String: UInt64] = [:]
-        for projector in projectors { result[projector.name] = try checkpoint(projector)?.sequence ?? 0 }
-        return result
+        Dictionary(uniqueKeysWithValues: try status().map { ($0.name, $0.sequence) })
     }
 
     func handles(_ projector: any Projector, slot: UInt8) throws -> [Database] {

@@ -233,22 +233,29 @@ public final class Doc {
         }
     }
 
-    /// Integrates `s` if it is next for its client and its dependencies are
-    /// present (or drops it if already held); false if it must wait.
-    private func integrateIfReady(_ s: AbstractStruct, _ txn: Transaction) -> Bool {
+    /// What happened to a struct offered for integration.
+    private enum Offer {
+        /// Integrated now, or already held.
+        case done
+        /// It must wait: for a missing struct of its own client (`nil`), or of `client`.
+        case waits(for: UInt64?)
+    }
+
+    /// Integrates `s` if it is next for its client and what it refers to is present.
+    private func offer(_ s: AbstractStruct, _ txn: Transaction) -> Offer {
         let state = store.state(s.id.client)
-        if s.id.clock + UInt64(s.length) <= state { return true }
-        if s.id.clock > state { return false }
+        if s.id.clock + UInt64(s.length) <= state { return .done }
+        if s.id.clock > state { return .waits(for: nil) }  // a gap: wait for the missing structs
         let offset = Int(state - s.id.clock)
         if let item = s.asItem {
-            if txn.missing(item) != nil { return false }
+            if let dependency = txn.missing(item) { return .waits(for: dependency) }
             txn.integrate(item, offset: offset)
         } else {
             s.id.clock += UInt64(offset)
             s.length -= offset
             try? store.add(s, txn)
         }
-        return true
+        return .done
     }
 
     /// Integrates incoming and pending structs in any causal order until no
@@ -263,7 +270,7 @@ public final class Doc {
             // One client's structs following on from what we have (a peer's
             // transaction): integrate in order, no lanes to build.
             var i = 0
-            while i < structs.count, integrateIfReady(structs[i], txn) { i += 1 }
+            while i < structs.count, case .done = offer(structs[i], txn) { i += 1 }
             if i == structs.count { return }
             return integrate([(client, Array(structs[i...]))], txn, inOrderFirst: false)
         }
@@ -288,30 +295,14 @@ public final class Doc {
             for first in lanes.indices where !stopped[first] {
                 var stack = [first]
                 while let l = stack.last {
-                    let client = lanes[l].client
                     let structs = lanes[l].structs  // read once: indexing through the tuple retains per access
                     var head = lanes[l].head
                     defer { lanes[l].head = head }
                     var waitFor: Int?
                     while head < structs.count {
-                        let s = structs[head]
-                        let state = store.state(client)
-                        if s.id.clock + UInt64(s.length) <= state {
-                            head += 1  // already integrated
-                            continue
-                        }
-                        if s.id.clock > state { break }  // a gap: wait for the missing structs
-                        let offset = Int(state - s.id.clock)
-                        if let item = s.asItem {
-                            if let dependency = txn.missing(item) {
-                                if let d = laneOf[dependency], !stopped[d], !stack.contains(d) { waitFor = d }
-                                break
-                            }
-                            txn.integrate(item, offset: offset)
-                        } else {
-                            s.id.clock += UInt64(offset)
-                            s.length -= offset
-                            try? store.add(s, txn)
+                        if case .waits(let dependency) = offer(structs[head], txn) {
+                            if let dependency, let d = laneOf[dependency], !stopped[d], !stack.contains(d) { waitFor = d }
+                            break
                         }
                         head += 1
                         progress = true
