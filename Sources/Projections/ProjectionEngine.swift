@@ -21,12 +21,14 @@ public final class ProjectionEngine: @unchecked Sendable {
     private let handleTable: [String: [[Database]]]
     /// Events per write transaction while catching up.
     public var batchSize = 8_192
-    /// Events per write transaction while replaying into the idle slots: a
-    /// rebuild is invisible until its switch, so it can take bigger steps
-    /// (fewer commits and fsyncs) while still bounding memory.
-    /// 131,072 measured best with random (UUID) ids: bigger transactions
-    /// rewrite each leaf page fewer times, until LMDB's dirty list spills.
-    public var replayBatchSize = 131_072
+    /// At most this many events per write transaction while replaying into
+    /// the idle slots. A rebuild is invisible until its switch, so it takes
+    /// big steps: the fewer the transactions, the fewer times each leaf page
+    /// is rewritten, and the first one loads empty tables by appending.
+    public var replayBatchSize = 1 << 20
+    /// A replay transaction also ends once its deferred writes hold this many
+    /// bytes, so a rebuild's memory stays bounded whatever the log's size.
+    public var replayMemoryBudget = 256 << 20
 
     struct Checkpoint: Equatable {
         var slot: UInt8
@@ -212,32 +214,47 @@ public final class ProjectionEngine: @unchecked Sendable {
         var replayed: UInt64 = 0
         while replayed < head {
             let end = min(head, replayed + UInt64(replayBatchSize))
-            try environment.write { txn in
-                try applyRange(targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end, txn)
+            replayed = try environment.write { txn in
+                try applyRange(
+                    targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end,
+                    memoryBudget: replayMemoryBudget, txn)
             }
-            replayed = end
             progress?(replayed, head)
         }
         return IdleSlots(slots: idle, replayed: replayed)
     }
 
+    /// Applies the events `from...end` (stopping early, after a whole event,
+    /// once the deferred writes reach `memoryBudget` bytes) and returns the
+    /// last sequence applied.
+    @discardableResult
     private func applyRange(
-        _ targets: [any Projector], slots: IdleSlots, from: UInt64, through end: UInt64, _ txn: WriteTransaction
-    ) throws {
-        guard from <= end else { return }
+        _ targets: [any Projector], slots: IdleSlots, from: UInt64, through end: UInt64,
+        memoryBudget: Int = .max, _ txn: WriteTransaction
+    ) throws -> UInt64 {
+        guard from <= end else { return from - 1 }
         let contexts = try targets.map {
             ProjectionContext(transaction: txn, handles: try handles($0, slot: slots.slots[$0.name]!))
         }
+        var last = from - 1
+        var sinceCheck = 0
         try log.scanEvents(txn, from: from) { sequence, bytes in
             guard sequence <= end else { return false }
             let event = try EventCodec.decode(Array(bytes), sequence: sequence)
             for (projector, context) in zip(targets, contexts) { try projector.apply(event, context) }
+            last = sequence
+            sinceCheck += 1
+            if sinceCheck == 4_096 {
+                sinceCheck = 0
+                if contexts.reduce(0, { $0 + $1.deferred.byteCount }) >= memoryBudget { return false }
+            }
             return true
         }
         for (projector, context) in zip(targets, contexts) {
             try projector.flush(context)
             try context.writeDeferred()
         }
+        return last
     }
 
     // MARK: Verifying

@@ -48,42 +48,101 @@ public final class BatchMap {
 
 /// Writes deferred to the end of a batch and then made in key order. LMDB
 /// copies every leaf page a write transaction touches; inserting a batch's
-/// keys in order touches each page once, in random order once per key.
+/// keys in order touches each page once, in random order once per key. A
+/// table that is empty, or whose keys all sort before the batch's (a
+/// rebuild's first batch), is loaded through one appending cursor instead.
+///
+/// Keys and values are copied into one byte arena per table, so a batch of
+/// millions of writes is a few large allocations, and sorting compares
+/// bytes in place (no reference counting per comparison).
 final class DeferredWrites {
-    var tables: [[(key: [UInt8], value: [UInt8])]] = []
+    struct Entry {
+        /// Where the key starts in the arena; its value follows it.
+        var start: Int
+        var keyCount: Int32
+        var valueCount: Int32
+        /// The key's first eight bytes, big-endian, zero-padded: most
+        /// comparisons end here.
+        var prefix: UInt64
+    }
 
-    var isEmpty: Bool { tables.allSatisfy(\.isEmpty) }
+    struct Table {
+        var arena: [UInt8] = []
+        var entries: [Entry] = []
+    }
+
+    private(set) var tables: [Table] = []
+    /// What the deferred writes hold, in bytes (arena and entries).
+    private(set) var byteCount = 0
+
+    var isEmpty: Bool { tables.allSatisfy(\.entries.isEmpty) }
 
     func add(_ table: Int, _ key: [UInt8], _ value: [UInt8]) {
-        while tables.count <= table { tables.append([]) }
-        tables[table].append((key, value))
+        while tables.count <= table { tables.append(Table()) }
+        let start = tables[table].arena.count
+        tables[table].arena.append(contentsOf: key)
+        tables[table].arena.append(contentsOf: value)
+        var prefix: UInt64 = 0
+        for i in 0..<8 { prefix = prefix << 8 | UInt64(i < key.count ? key[i] : 0) }
+        tables[table].entries.append(Entry(
+            start: start, keyCount: Int32(key.count), valueCount: Int32(value.count), prefix: prefix))
+        byteCount += key.count + value.count + MemoryLayout<Entry>.stride
     }
 
     func write(_ transaction: WriteTransaction, _ handles: [Database]) throws {
-        for (table, entries) in tables.enumerated() where !entries.isEmpty {
-            // Stable by position, so a later write of the same key wins as it would have.
-            let order = entries.indices.sorted { a, b in
-                let order = compare(entries[a].key, entries[b].key)
-                return order != 0 ? order < 0 : a < b
-            }
-            for index in order { try transaction.put(handles[table], key: entries[index].key, value: entries[index].value) }
+        for index in tables.indices where !tables[index].entries.isEmpty {
+            try Self.write(&tables[index], to: handles[index], transaction)
         }
-        tables.removeAll(keepingCapacity: true)
+        tables.removeAll(keepingCapacity: false)
+        byteCount = 0
     }
 
-    /// LMDB's default key order: bytes compared as unsigned, a prefix first.
-    private func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                let common = min(x.count, y.count)
-                if common > 0, let p = x.baseAddress, let q = y.baseAddress {
-                    let order = memcmp(p, q, common)
-                    if order != 0 { return Int(order) }
+    private static func write(_ table: inout Table, to db: Database, _ transaction: WriteTransaction) throws {
+        let arena = table.arena
+        try arena.withUnsafeBytes { bytes in
+            let base = bytes.baseAddress!
+            func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base + e.start, count: Int(e.keyCount)) }
+            func value(_ e: Entry) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(start: base + e.start + Int(e.keyCount), count: Int(e.valueCount))
+            }
+            // Equal keys keep their write order (arena offsets grow with it),
+            // so the later write of a key is the one kept below.
+            table.entries.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                let order = compareKeys(key(a), key(b))
+                return order != 0 ? order < 0 : a.start < b.start
+            }
+            let entries = table.entries
+            func isShadowed(_ i: Int) -> Bool {
+                i + 1 < entries.count && entries[i + 1].prefix == entries[i].prefix
+                    && compareKeys(key(entries[i]), key(entries[i + 1])) == 0
+            }
+            let appendable: Bool
+            if let last = try transaction.lastKey(db) {
+                appendable = last.withUnsafeBytes { compareKeys($0, key(entries[0])) < 0 }
+            } else {
+                appendable = true
+            }
+            if appendable {
+                try transaction.bulkAppend(db) { appender in
+                    for i in entries.indices where !isShadowed(i) { try appender.append(key: key(entries[i]), value: value(entries[i])) }
                 }
-                return x.count - y.count
+            } else {
+                for i in entries.indices where !isShadowed(i) { try transaction.put(db, key: key(entries[i]), value: value(entries[i])) }
             }
         }
     }
+}
+
+/// LMDB's default key order: bytes compared as unsigned, a prefix first.
+@inline(__always)
+func compareKeys(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+    let common = min(x.count, y.count)
+    if common > 0, let p = x.baseAddress, let q = y.baseAddress {
+        let order = memcmp(p, q, common)
+        if order != 0 { return Int(order) }
+    }
+    return x.count - y.count
 }
 
 /// A projector's view of its own databases inside a write transaction.

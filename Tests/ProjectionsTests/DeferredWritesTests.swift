@@ -35,4 +35,39 @@ import Testing
         #expect(stored.count == expected.count)
         for (key, value) in stored { #expect(expected[key] == value) }
     }
+
+    /// A batch whose keys all sort after the table's is appended through a
+    /// cursor; one whose keys fall between existing ones is put key by key.
+    /// Either way the table ends holding every key once, the last write winning.
+    @Test func laterBatchesAppendOrInsertAsTheirKeysRequire() throws {
+        let folder = try TemporaryFolder()
+        let environment = try Environment(path: folder.path)
+        let table = try environment.database("t")
+        var expected: [[UInt8]: [UInt8]] = [:]
+        func batch(_ keys: [UInt32], value: UInt8) throws {
+            try environment.write { txn in
+                let context = ProjectionContext(transaction: txn, handles: [table])
+                for k in keys {
+                    context.putAtEndOfBatch(0, k.bigEndianBytes, [value])
+                    expected[k.bigEndianBytes] = [value]
+                }
+                try context.writeDeferred()
+            }
+        }
+        try batch((0..<500).map { $0 * 2 }.shuffled(), value: 1)  // into an empty table
+        try batch((0..<500).map { $0 * 2 + 1 }.reversed(), value: 2)  // between existing keys
+        try batch([5_000, 4_000, 4_000, 3_000], value: 3)  // after every key, one of them twice
+        try batch([0, 998, 999], value: 4)  // overwriting
+        var stored: [[UInt8]: [UInt8]] = [:]
+        var order: [[UInt8]] = []
+        try environment.read { txn in
+            try txn.scan(table) { key, value in
+                stored[Array(key)] = Array(value)
+                order.append(Array(key))
+                return true
+            }
+        }
+        #expect(stored == expected)
+        #expect(order == expected.keys.sorted { $0.lexicographicallyPrecedes($1) })
+    }
 }
