@@ -28,14 +28,26 @@ extension Projector {
 /// decoded records it will write once at `flush`). Dropped after the batch.
 public final class Scratch {
     public var values: [String: AnyObject] = [:]
+    /// The last object asked for: a projector asks for the same one at
+    /// every event, and a hit costs no hashing.
+    private var lastKey = ""
+    private var lastObject: AnyObject?
+
     public init() {}
 
     /// The batch's object under `key`, made on first use.
     public func object<T: AnyObject>(_ key: String, _ make: () -> T) -> T {
-        if let existing = values[key] as? T { return existing }
-        let fresh = make()
-        values[key] = fresh
-        return fresh
+        if key == lastKey, let cached = lastObject as? T { return cached }
+        let found: T
+        if let existing = values[key] as? T {
+            found = existing
+        } else {
+            found = make()
+            values[key] = found
+        }
+        lastKey = key
+        lastObject = found
+        return found
     }
 }
 
@@ -146,13 +158,20 @@ func compareKeys(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> In
 }
 
 /// A projector's view of its own databases inside a write transaction.
-/// Valid only during the call to `apply`.
-public struct ProjectionContext {
+/// Valid only during the call to `apply`. A class: the engine hands it to
+/// every projector for every event, and a struct of four references would
+/// be retained and released field by field each time.
+public final class ProjectionContext {
     public let transaction: WriteTransaction
     let handles: [Database]
     /// This batch's scratch memory for the projector.
     public let scratch = Scratch()
     let deferred = DeferredWrites()
+
+    init(transaction: WriteTransaction, handles: [Database]) {
+        self.transaction = transaction
+        self.handles = handles
+    }
 
     /// Stores `value` under `key` at the end of the batch, in key order with
     /// the batch's other deferred writes. Reads in this batch do not see it:
