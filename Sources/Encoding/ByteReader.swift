@@ -120,13 +120,18 @@ public struct ByteReader: Sendable {
             position = start
             return Array(try readVarString().utf16)
         }
-        var units = [UInt16](repeating: 0, count: range.count)
-        units.withUnsafeMutableBufferPointer { units in
-            bytes.withUnsafeBufferPointer { all in
-                for (i, byte) in all[range].enumerated() { units[i] = UInt16(byte) }
+        // Widened into a temporary buffer, then copied out as a collection:
+        // that copy allocates through code specialized for UInt16, where
+        // `init(repeating:count:)` and `init(unsafeUninitializedCapacity:)`
+        // go through the standard library's unspecialized allocation (a
+        // generic metadata lookup per string, dearer than the widening).
+        return bytes.withUnsafeBufferPointer { all in
+            let utf8 = UnsafeBufferPointer(rebasing: all[range])
+            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: utf8.count) { units in
+                for i in 0..<utf8.count { units[i] = UInt16(utf8[i]) }
+                return Array(UnsafeBufferPointer(units))
             }
         }
-        return units
     }
 
     /// Steps over a string and returns its length in UTF-16 code units,

@@ -7,16 +7,20 @@ public final class Transaction {
     /// outlives it: an unsafe unowned reference costs no reference counting.
     unowned(unsafe) let doc: Doc
     unowned(unsafe) let store: StructStore
+    // The hot fields below are not checked for exclusivity at run time, for
+    // the reason `AbstractStruct` gives: a transaction is confined to its
+    // document's thread, and a check cost more than the access (every
+    // integrated item touches `clocksBefore` and `changed`).
     /// Ranges this transaction deleted.
-    var deleteSet = DeleteSet()
+    @exclusivity(unchecked) var deleteSet = DeleteSet()
     /// Each client's clock before this transaction first added to it: only
     /// the clients it touched (one, for a local edit), recorded by
     /// `StructStore.add`, so starting a transaction costs no state vector.
-    private(set) var clocksBefore: [(client: UInt64, clock: UInt64)] = []
+    @exclusivity(unchecked) private(set) var clocksBefore: [(client: UInt64, clock: UInt64)] = []
     /// Items created or split here, to merge with their left neighbour at the end.
-    var mergeCandidates: [Item] = []
+    @exclusivity(unchecked) var mergeCandidates: [Item] = []
     /// Types whose content changed (few per transaction: a list beats hashing).
-    var changed: [YType] = []
+    @exclusivity(unchecked) var changed: [YType] = []
     /// Whether the changes were made here (not received in an update).
     public let isLocal: Bool
     /// Set while a text edit runs: it keeps its type's marker right itself.

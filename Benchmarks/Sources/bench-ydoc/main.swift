@@ -35,6 +35,30 @@ func apply(_ doc: Doc, _ edits: [Patch]) {
 }
 
 let folder = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "fixtures/editing-traces"
+
+/// Profiling the merge alone: `BENCH_HALVES=DIR` saves the two halves there
+/// after a full run; a later run that finds them merges them
+/// `BENCH_MERGE_LOOP` times (default 1) and does nothing else.
+func mergeLoop(_ aState: [UInt8], _ bState: [UInt8], _ n: Int) throws {
+    var t1 = 0.0, t2 = 0.0
+    for _ in 0..<n {
+        let s0 = now()
+        let m = Doc(clientID: 99)
+        try m.applyUpdate(aState)
+        let s1 = now()
+        if ProcessInfo.processInfo.environment["BENCH_A_ONLY"] == nil { try m.applyUpdate(bState) }
+        t1 += s1 - s0; t2 += now() - s1
+    }
+    print("a: \(t1 / Double(n)) b: \(t2 / Double(n)) sizes \(aState.count) \(bState.count)")
+}
+let halvesFolder = ProcessInfo.processInfo.environment["BENCH_HALVES"]
+let loopCount = ProcessInfo.processInfo.environment["BENCH_MERGE_LOOP"].flatMap(Int.init)
+if let halvesFolder, let a = FileManager.default.contents(atPath: halvesFolder + "/a.update"),
+    let b = FileManager.default.contents(atPath: halvesFolder + "/b.update")
+{
+    try mergeLoop(Array(a), Array(b), loopCount ?? 1)
+    exit(0)
+}
 let paper = try load(folder + "/automerge-paper.json.gz")
 let paperEdits = (paper["txns"] as! [[String: Any]]).map(patches)
 let end = paper["endContent"] as! String
@@ -127,15 +151,8 @@ for _ in 0..<5 {
 }
 
 print("edits=\(paperEdits.count) local_seconds=\(localSeconds) remote_seconds=\(remoteSeconds) v1_bytes=\(encoded.count) load_seconds=\(loadSeconds) merge_seconds=\(mergeSeconds) friends_seconds=\(friends.seconds) clowns_seconds=\(clowns.seconds)")
-if let n = ProcessInfo.processInfo.environment["BENCH_MERGE_LOOP"].flatMap(Int.init) {
-    var t1 = 0.0, t2 = 0.0
-    for _ in 0..<n {
-        let s0 = now()
-        let m = Doc(clientID: 99)
-        try m.applyUpdate(aState)
-        let s1 = now()
-        if ProcessInfo.processInfo.environment["BENCH_A_ONLY"] == nil { try m.applyUpdate(bState) }
-        t1 += s1 - s0; t2 += now() - s1
-    }
-    print("a: \(t1 / Double(n)) b: \(t2 / Double(n)) sizes \(aState.count) \(bState.count)")
+if let halvesFolder {
+    FileManager.default.createFile(atPath: halvesFolder + "/a.update", contents: Data(aState))
+    FileManager.default.createFile(atPath: halvesFolder + "/b.update", contents: Data(bState))
 }
+if let loopCount { try mergeLoop(aState, bState, loopCount) }
