@@ -22,8 +22,13 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
-        let b = Array(bytes)
-        uuid = UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+        // Copied straight into the UUID's 16 bytes: every decoded event
+        // parses one, and an intermediate array cost an allocation each.
+        var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &raw) { target in
+            for (offset, byte) in bytes.enumerated() { target[offset] = byte }
+        }
+        uuid = UUID(uuid: raw)
     }
 
     public var description: String { uuid.uuidString.lowercased() }

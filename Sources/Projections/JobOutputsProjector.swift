@@ -18,7 +18,7 @@ public struct JobOutputsProjector: Projector {
         switch event.event {
         case .runCreated(let e):
             context.scratch.object("run_workflow", BatchMap.init).values[e.runId] = e.workflowId
-            context.putAtEndOfBatch(Self.runWorkflow, Array(e.runId.utf8), Array(e.workflowId.utf8))
+            context.putAtEndOfBatch(Self.runWorkflow, key: { $0.appendUTF8(e.runId) }, value: { $0.appendUTF8(e.workflowId) })
         case .stepCompleted(let e):
             guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped,
                 let workflow = try context.scratch.object("run_workflow", BatchMap.init).values[e.runId]
@@ -53,7 +53,7 @@ public struct TriggerFinalsProjector: Projector {
         case .runCreated(let e):
             if let trigger = e.startingTriggerId {
                 context.scratch.object("run_trigger", BatchMap.init).values[e.runId] = trigger
-                context.putAtEndOfBatch(Self.runTrigger, Array(e.runId.utf8), Array(trigger.utf8))
+                context.putAtEndOfBatch(Self.runTrigger, key: { $0.appendUTF8(e.runId) }, value: { $0.appendUTF8(trigger) })
             }
         case .runCompleted(let e):
             guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped,

@@ -10,9 +10,16 @@ struct LatestByTime {
 
     /// Records `dataclipId` under `key` at (time, sequence).
     func insert(_ key: [UInt8], time: Timestamp, sequence: UInt64, dataclipId: String, _ context: ProjectionContext) throws {
-        let entry = key + Key.time(time) + sequence.bigEndianBytes
-        context.putAtEndOfBatch(entries, entry, Array(dataclipId.utf8))
-        context.putAtEndOfBatch(byDataclip, Key.part(dataclipId) + entry, [])
+        func entry(_ bytes: inout [UInt8]) {
+            bytes.append(contentsOf: key)
+            bytes.appendTime(time)
+            bytes.appendBigEndian(sequence)
+        }
+        context.putAtEndOfBatch(entries, key: entry, value: { $0.appendUTF8(dataclipId) })
+        context.putAtEndOfBatch(byDataclip, key: {
+            $0.appendPart(dataclipId)
+            entry(&$0)
+        })
     }
 
     /// Forgets every entry that points at `dataclipId`.

@@ -90,15 +90,25 @@ final class DeferredWrites {
     var isEmpty: Bool { tables.allSatisfy(\.entries.isEmpty) }
 
     func add(_ table: Int, _ key: [UInt8], _ value: [UInt8]) {
+        add(table, key: { $0.append(contentsOf: key) }, value: { $0.append(contentsOf: value) })
+    }
+
+    /// Adds an entry whose key and value `key` and `value` append to the
+    /// arena themselves (a key of several parts costs no array per part).
+    func add(_ table: Int, key: (inout [UInt8]) -> Void, value: (inout [UInt8]) -> Void) {
         while tables.count <= table { tables.append(Table()) }
         let start = tables[table].arena.count
-        tables[table].arena.append(contentsOf: key)
-        tables[table].arena.append(contentsOf: value)
+        key(&tables[table].arena)
+        let keyEnd = tables[table].arena.count
+        value(&tables[table].arena)
+        let end = tables[table].arena.count
         var prefix: UInt64 = 0
-        for i in 0..<8 { prefix = prefix << 8 | UInt64(i < key.count ? key[i] : 0) }
+        tables[table].arena.withUnsafeBufferPointer { arena in
+            for i in 0..<8 { prefix = prefix << 8 | UInt64(start + i < keyEnd ? arena[start + i] : 0) }
+        }
         tables[table].entries.append(Entry(
-            start: start, keyCount: Int32(key.count), valueCount: Int32(value.count), prefix: prefix))
-        byteCount += key.count + value.count + MemoryLayout<Entry>.stride
+            start: start, keyCount: Int32(keyEnd - start), valueCount: Int32(end - keyEnd), prefix: prefix))
+        byteCount += end - start + MemoryLayout<Entry>.stride
     }
 
     func write(_ transaction: WriteTransaction, _ handles: [Database]) throws {
@@ -181,6 +191,14 @@ public final class ProjectionContext {
         deferred.add(table, key, value)
     }
 
+    /// `putAtEndOfBatch` for a key (and value) built in place by appending
+    /// its parts: `context.putAtEndOfBatch(t, key: { $0.appendPart(a); $0.appendUTF8(b) })`.
+    public func putAtEndOfBatch(
+        _ table: Int, key: (inout [UInt8]) -> Void, value: (inout [UInt8]) -> Void = { _ in }
+    ) {
+        deferred.add(table, key: key, value: value)
+    }
+
     /// Makes the deferred writes now (the engine calls it after `flush`; a
     /// projector about to read a table it defers writes to calls it first).
     public func writeDeferred() throws {
@@ -220,11 +238,29 @@ public enum Key {
 
     /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).
     public static func time(_ t: Timestamp) -> [UInt8] {
-        (UInt64(bitPattern: t.microseconds) ^ (1 << 63)).bigEndianBytes
+        timeBits(t).bigEndianBytes
     }
+
+    static func timeBits(_ t: Timestamp) -> UInt64 { UInt64(bitPattern: t.microseconds) ^ (1 << 63) }
 
     public static func time(from bytes: some Collection<UInt8>) -> Timestamp? {
         guard let raw = UInt64(bigEndianBytes: bytes) else { return nil }
         return Timestamp(microseconds: Int64(bitPattern: raw ^ (1 << 63)))
+    }
+}
+
+/// Appending key parts in place (see `ProjectionContext.putAtEndOfBatch(_:key:value:)`).
+extension [UInt8] {
+    /// A string's UTF-8 bytes.
+    public mutating func appendUTF8(_ s: String) { append(contentsOf: s.utf8) }
+    /// A string, then the 0 separator (`Key.part`).
+    public mutating func appendPart(_ s: String) {
+        append(contentsOf: s.utf8)
+        append(0)
+    }
+    /// A time that sorts numerically (`Key.time`).
+    public mutating func appendTime(_ t: Timestamp) { appendBigEndian(Key.timeBits(t)) }
+    public mutating func appendBigEndian(_ value: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 }

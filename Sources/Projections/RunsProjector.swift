@@ -41,7 +41,8 @@ public struct RunsProjector: Projector {
     public func flush(_ context: ProjectionContext) throws {
         guard let touched = context.scratch.values["runs"] as? Touched else { return }
         for (id, box) in touched.runs {
-            context.putAtEndOfBatch(Self.runs, Array(id.utf8), RunRecord.encode(box.run))
+            let record = RunRecord.encode(box.run)
+            context.putAtEndOfBatch(Self.runs, key: { $0.appendUTF8(id) }, value: { $0.append(contentsOf: record) })
             // Each run is either in the index or not at the end of the batch,
             // so its key is put or deleted, never both.
             if box.run.state == .available {
@@ -58,12 +59,16 @@ public struct RunsProjector: Projector {
         case .runCreated(let e):
             guard let run = RunAggregate(event) else { return }
             touched(context).runs[e.runId] = Touched.Box(run, stored: false)
-            context.putAtEndOfBatch(Self.byWorkflow, Key.part(e.workflowId) + Key.time(e.timestamp) + Array(e.runId.utf8), [])
+            context.putAtEndOfBatch(Self.byWorkflow, key: {
+                $0.appendPart(e.workflowId)
+                $0.appendTime(e.timestamp)
+                $0.appendUTF8(e.runId)
+            })
         case .runClaimed(let e): try update(e.runId, event, context)
         case .runStarted(let e): try update(e.runId, event, context)
         case .stepStarted(let e):
             try update(e.runId, event, context)
-            context.putAtEndOfBatch(Self.steps, Array(e.stepId.utf8), Array(e.runId.utf8))
+            context.putAtEndOfBatch(Self.steps, key: { $0.appendUTF8(e.stepId) }, value: { $0.appendUTF8(e.runId) })
         case .stepCompleted(let e): try update(e.runId, event, context)
         case .runCompleted(let e): try update(e.runId, event, context)
         case .runLost(let e): try update(e.runId, event, context)
