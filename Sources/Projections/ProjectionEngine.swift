@@ -28,7 +28,7 @@ public final class ProjectionEngine: @unchecked Sendable {
     public var replayBatchSize = 1 << 20
     /// A replay transaction also ends once its deferred writes hold this many
     /// bytes, so a rebuild's memory stays bounded whatever the log's size.
-    public var replayMemoryBudget = 256 << 20
+    public var replayMemoryBudget = 128 << 20
 
     struct Checkpoint: Equatable {
         var slot: UInt8

@@ -77,6 +77,9 @@ let scanSeconds = now() - start
 // A full rebuild of every projection.
 let projections = try Projections(log: log)
 if let size = ProcessInfo.processInfo.environment["BENCH_REPLAY_BATCH"].flatMap(Int.init) { projections.engine.replayBatchSize = size }
+if let mib = ProcessInfo.processInfo.environment["BENCH_REPLAY_BUDGET_MIB"].flatMap(Int.init) {
+    projections.engine.replayMemoryBudget = mib << 20
+}
 start = now()
 // Heap in use, sampled after every replay transaction: the mapped file pages
 // in the RSS are the database itself, the heap is what the replay holds.
