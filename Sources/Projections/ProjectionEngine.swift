@@ -215,9 +215,11 @@ public final class ProjectionEngine: @unchecked Sendable {
         while replayed < head {
             let end = min(head, replayed + UInt64(replayBatchSize))
             replayed = try environment.write { txn in
+                // One transaction may replay a million events: progress is
+                // reported inside it too, not only when it commits.
                 try applyRange(
                     targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end,
-                    memoryBudget: replayMemoryBudget, txn)
+                    memoryBudget: replayMemoryBudget, txn, progress: progress.map { report in { report($0, head) } })
             }
             progress?(replayed, head)
         }
@@ -230,7 +232,7 @@ public final class ProjectionEngine: @unchecked Sendable {
     @discardableResult
     private func applyRange(
         _ targets: [any Projector], slots: IdleSlots, from: UInt64, through end: UInt64,
-        memoryBudget: Int = .max, _ txn: WriteTransaction
+        memoryBudget: Int = .max, _ txn: WriteTransaction, progress: ((UInt64) -> Void)? = nil
     ) throws -> UInt64 {
         guard from <= end else { return from - 1 }
         let contexts = try targets.map {
@@ -246,6 +248,7 @@ public final class ProjectionEngine: @unchecked Sendable {
             sinceCheck += 1
             if sinceCheck == 4_096 {
                 sinceCheck = 0
+                progress?(sequence)
                 if contexts.reduce(0, { $0 + $1.deferred.byteCount }) >= memoryBudget { return false }
             }
             return true

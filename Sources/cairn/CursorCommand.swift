@@ -54,6 +54,7 @@ extension Cairn {
             var progress = Progress(label: verify ? "verify" : "rebuild", total: Int(total))
             var last: UInt64 = 0
             let report: (UInt64, UInt64) -> Void = { done, _ in
+                guard done > last else { return }
                 progress.advance(by: Int(done - last))
                 last = done
             }
