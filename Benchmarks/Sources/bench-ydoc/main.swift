@@ -150,7 +150,16 @@ for _ in 0..<5 {
     precondition(merged.text("text").string == friends.end)
 }
 
-print("edits=\(paperEdits.count) local_seconds=\(localSeconds) remote_seconds=\(remoteSeconds) v1_bytes=\(encoded.count) load_seconds=\(loadSeconds) merge_seconds=\(mergeSeconds) friends_seconds=\(friends.seconds) clowns_seconds=\(clowns.seconds)")
+// The same merge 200 times back to back (steady state), as the Python side does.
+start = now()
+for _ in 0..<200 {
+    let merged = Doc(clientID: 99)
+    try merged.applyUpdate(aState)
+    try merged.applyUpdate(bState)
+}
+let mergeMeanSeconds = (now() - start) / 200
+
+print("edits=\(paperEdits.count) local_seconds=\(localSeconds) remote_seconds=\(remoteSeconds) v1_bytes=\(encoded.count) load_seconds=\(loadSeconds) merge_seconds=\(mergeSeconds) merge_mean_seconds=\(mergeMeanSeconds) friends_seconds=\(friends.seconds) clowns_seconds=\(clowns.seconds)")
 if let halvesFolder {
     FileManager.default.createFile(atPath: halvesFolder + "/a.update", contents: Data(aState))
     FileManager.default.createFile(atPath: halvesFolder + "/b.update", contents: Data(bState))
