@@ -122,7 +122,12 @@ final class DeferredWrites {
     private static func write(_ table: inout Table, to db: Database, _ transaction: WriteTransaction) throws {
         let arena = table.arena
         try arena.withUnsafeBytes { bytes in
-            let base = bytes.baseAddress!
+            guard let base = bytes.baseAddress else {
+                // Nothing but empty keys and values: LMDB refuses an empty
+                // key, and its error says so.
+                try transaction.put(db, key: [], value: [])
+                return
+            }
             func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base + e.start, count: Int(e.keyCount)) }
             func value(_ e: Entry) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(start: base + e.start + Int(e.keyCount), count: Int(e.valueCount))

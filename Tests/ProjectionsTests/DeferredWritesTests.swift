@@ -36,6 +36,23 @@ import Testing
         for (key, value) in stored { #expect(expected[key] == value) }
     }
 
+    /// An empty key is refused by LMDB with a typed error, whether it comes
+    /// alone or among others; nothing traps.
+    @Test func anEmptyKeyIsATypedErrorNotATrap() throws {
+        let folder = try TemporaryFolder()
+        let environment = try Environment(path: folder.path)
+        let table = try environment.database("t")
+        for keys in [[[UInt8]()], [[1], [], [2]]] {
+            #expect(throws: LMDBError.self) {
+                try environment.write { txn in
+                    let context = ProjectionContext(transaction: txn, handles: [table])
+                    for key in keys { context.putAtEndOfBatch(0, key, []) }
+                    try context.writeDeferred()
+                }
+            }
+        }
+    }
+
     /// A batch whose keys all sort after the table's is appended through a
     /// cursor; one whose keys fall between existing ones is put key by key.
     /// Either way the table ends holding every key once, the last write winning.
