@@ -205,6 +205,23 @@ public final class Environment: @unchecked Sendable {
         return try run()
     }
 
+    /// Makes room for `bytes` more beyond the pages in use, doubling the map
+    /// as often as needed, before a large write known in advance (a rebuild
+    /// writes about as much again as the projections hold): otherwise it
+    /// fills the map midway, and a filled transaction starts over. Waits
+    /// until no transaction of this process is active, like a growth.
+    public func reserve(_ bytes: Int) throws(LMDBError) {
+        if writer.isHeldByCurrentThread { throw .nestedWrite }
+        try writer.withLock { () throws(LMDBError) in
+            try gate.exclusive { () throws(LMDBError) in
+                let info = self.info()
+                var size = info.mapSize
+                while size - info.usedBytes < bytes { size *= 2 }
+                if size != info.mapSize { try LMDBError.check(mdb_env_set_mapsize(handle, size)) }
+            }
+        }
+    }
+
     /// Doubles the map. Waits until no transaction of this process is active.
     private func grow() throws(LMDBError) {
         try gate.exclusive { () throws(LMDBError) in

@@ -205,11 +205,18 @@ public final class ProjectionEngine: @unchecked Sendable {
             let active = try checkpoint(projector)?.slot ?? 0
             idle[projector.name] = 1 - active
         }
-        try environment.write { txn in
+        let live = try environment.write { txn in
+            var bytes = 0
             for projector in targets {
                 for db in try handles(projector, slot: idle[projector.name]!) { try txn.clear(db) }
+                for db in try handles(projector, slot: 1 - idle[projector.name]!) { bytes += try txn.statistics(db).bytes }
             }
+            return bytes
         }
+        // The replay writes about what the live slots hold: room for it now,
+        // so a replay transaction of a million events never fills the map
+        // midway and starts over.
+        try environment.reserve(live + live / 4)
         let head = try log.lastSequence()
         var replayed: UInt64 = 0
         while replayed < head {

@@ -110,6 +110,29 @@ import Testing
         }
     }
 
+    /// Room reserved ahead lets one large transaction through without a
+    /// single growth (its closure runs once), and the data stays.
+    @Test func reservedRoomTakesALargeTransactionWithoutStartingOver() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path, options: .init(mapSize: 64 << 10))
+        let db = try env.database("big")
+        try env.write { txn in try txn.put(db, key: [0], value: [1]) }
+        try env.reserve(32 << 20)
+        let info = env.info()
+        #expect(info.mapSize - info.usedBytes >= 32 << 20)
+        #expect(info.mapSize <= 2 * (info.usedBytes + 32 << 20), "doubled no further than needed")
+        var runs = 0
+        let value = [UInt8](repeating: 7, count: 200)
+        try env.write { txn in
+            runs += 1
+            for i in 0..<20_000 { try txn.put(db, key: UInt64(i + 2).bigEndianBytes, value: value, flags: .append) }
+        }
+        #expect(runs == 1)
+        try env.read { txn throws in #expect(try txn.statistics(db).entries == 20_001) }
+        try env.reserve(0)  // already room: nothing changes
+        #expect(env.info().mapSize == info.mapSize)
+    }
+
     @Test func concurrentReadersSeeConsistentSnapshotsDuringWrites() async throws {
         let folder = TemporaryFolder()
         let env = try Environment(path: folder.path)
