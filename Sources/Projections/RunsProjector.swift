@@ -33,6 +33,8 @@ public struct RunsProjector: Projector {
             }
         }
         var runs: [String: Box] = [:]
+        /// Final runs already handed to the deferred writes in this batch.
+        var written: Set<String> = []
         init() { runs.reserveCapacity(4_096) }
     }
 
@@ -40,18 +42,21 @@ public struct RunsProjector: Projector {
 
     public func flush(_ context: ProjectionContext) throws {
         guard let touched = context.scratch.values["runs"] as? Touched else { return }
-        for (id, box) in touched.runs {
-            let record = RunRecord.encode(box.run)
-            context.putAtEndOfBatch(Self.runs, key: { $0.appendUTF8(id) }, value: { $0.append(contentsOf: record) })
-            // Each run is either in the index or not at the end of the batch,
-            // so its key is put or deleted, never both.
-            if box.run.state == .available {
-                if !box.indexedAsAvailable { context.putAtEndOfBatch(Self.available, Self.availableKey(box.run), []) }
-            } else if box.indexedAsAvailable {
-                try context.delete(Self.available, Self.availableKey(box.run))
-            }
-        }
+        for (id, box) in touched.runs { try write(id, box, context) }
         touched.runs.removeAll()
+        touched.written.removeAll()
+    }
+
+    private func write(_ id: String, _ box: Touched.Box, _ context: ProjectionContext) throws {
+        let record = RunRecord.encode(box.run)
+        context.putAtEndOfBatch(Self.runs, key: { $0.appendUTF8(id) }, value: { $0.append(contentsOf: record) })
+        // Each run is either in the index or not when it is written, so its
+        // key is put or deleted, never both.
+        if box.run.state == .available {
+            if !box.indexedAsAvailable { context.putAtEndOfBatch(Self.available, Self.availableKey(box.run), []) }
+        } else if box.indexedAsAvailable {
+            try context.delete(Self.available, Self.availableKey(box.run))
+        }
     }
 
     public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
@@ -79,13 +84,37 @@ public struct RunsProjector: Projector {
 
     private func update(_ runId: String, _ event: RecordedEvent, _ context: ProjectionContext) throws {
         let batch = touched(context)
-        if let box = batch.runs[runId] {
+        let box: Touched.Box
+        if let touched = batch.runs[runId] {
+            box = touched
             box.run.apply(event)
-        } else if let bytes = try context.get(Self.runs, Array(runId.utf8)) {
-            let box = Touched.Box(try RunRecord.decode(bytes), stored: true)
+        } else if let bytes = try storedRun(runId, batch, context) {
+            box = Touched.Box(try RunRecord.decode(bytes), stored: true)
             box.run.apply(event)
             batch.runs[runId] = box
+        } else {
+            return
         }
+        // A final run never changes again (the log refuses every event that
+        // would change it): it is written now and leaves the batch's
+        // memory, which then holds only the runs still going.
+        if box.run.state.isFinal {
+            try write(runId, box, context)
+            batch.runs[runId] = nil
+            batch.written.insert(runId)
+        }
+    }
+
+    /// The stored run, as the table will hold it: a run written earlier in
+    /// this batch is still among the deferred writes, which land first.
+    /// (The log refuses events for final runs, so this happens only with a
+    /// log from before that rule; replay stays exact all the same.)
+    private func storedRun(_ runId: String, _ batch: Touched, _ context: ProjectionContext) throws -> [UInt8]? {
+        if batch.written.contains(runId) {
+            try context.writeDeferred()
+            batch.written.removeAll()
+        }
+        return try context.get(Self.runs, Array(runId.utf8))
     }
 }
 
