@@ -35,6 +35,26 @@ public final class Doc {
         self.clientID = clientID
     }
 
+    /// The struct graph is full of reference cycles: a type holds its first
+    /// item and its map entries, and every item holds its type (and its
+    /// right neighbour). The store owns every struct, so cutting those links
+    /// here lets the whole graph go with the document; without it every
+    /// document ever loaded stayed in memory.
+    deinit {
+        for list in store.clients.values {
+            for s in list.structs {
+                guard let item = s.asItem else { continue }
+                item.right = nil
+                item.parent = nil
+            }
+        }
+        for type in share.values {
+            type.start = nil
+            type.map = [:]
+            type.marker = nil
+        }
+    }
+
     /// The root type `name`, created on first use.
     func root(_ name: String, kind: YType.Kind = .unknown) -> YType {
         if let type = share[name] {

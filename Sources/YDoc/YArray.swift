@@ -3,7 +3,8 @@ public import Encoding
 /// A shared array of values and nested types.
 public struct YArray {
     let type: YType
-    unowned let doc: Doc
+    /// Strong: a handle keeps its document (and so its content) alive.
+    let doc: Doc
 
     public var count: Int { type.length }
 

@@ -4,7 +4,8 @@ public import Encoding
 /// concurrent writes, the same on every replica).
 public struct YMap {
     let type: YType
-    unowned let doc: Doc
+    /// Strong: a handle keeps its document (and so its content) alive.
+    let doc: Doc
 
     public var keys: [String] { type.map.compactMap { $0.value.isDeleted ? nil : $0.key }.sorted() }
     public var count: Int { keys.count }

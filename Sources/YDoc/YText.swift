@@ -1,7 +1,8 @@
 /// A shared text. Positions and lengths are in UTF-16 code units, as in Yjs.
 public struct YText {
     let type: YType
-    unowned let doc: Doc
+    /// Strong: a handle keeps its document (and so its content) alive.
+    let doc: Doc
 
     /// Length in UTF-16 code units.
     public var count: Int { type.length }
