@@ -27,7 +27,8 @@ extension Projector {
 /// Per-batch memory a projector may keep between events of one batch (say,
 /// decoded records it will write once at `flush`). Dropped after the batch.
 public final class Scratch {
-    public var values: [String: AnyObject] = [:]
+    /// Set only through `object`, which caches the last one asked for.
+    public private(set) var values: [String: AnyObject] = [:]
     /// The last object asked for: a projector asks for the same one at
     /// every event, and a hit costs no hashing.
     private var lastKey = ""
@@ -239,14 +240,18 @@ public final class ProjectionContext {
 /// Key pieces shared by the projections: keys sort the way readers need.
 public enum Key {
     /// A string, then a 0 separator (ids never contain NUL).
-    public static func part(_ s: String) -> [UInt8] { Array(s.utf8) + [0] }
+    public static func part(_ s: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.appendPart(s)
+        return bytes
+    }
 
     /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).
     public static func time(_ t: Timestamp) -> [UInt8] {
-        timeBits(t).bigEndianBytes
+        var bytes: [UInt8] = []
+        bytes.appendTime(t)
+        return bytes
     }
-
-    static func timeBits(_ t: Timestamp) -> UInt64 { UInt64(bitPattern: t.microseconds) ^ (1 << 63) }
 
     public static func time(from bytes: some Collection<UInt8>) -> Timestamp? {
         guard let raw = UInt64(bigEndianBytes: bytes) else { return nil }
@@ -263,8 +268,8 @@ extension [UInt8] {
         append(contentsOf: s.utf8)
         append(0)
     }
-    /// A time that sorts numerically (`Key.time`).
-    public mutating func appendTime(_ t: Timestamp) { appendBigEndian(Key.timeBits(t)) }
+    /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).
+    public mutating func appendTime(_ t: Timestamp) { appendBigEndian(UInt64(bitPattern: t.microseconds) ^ (1 << 63)) }
     public mutating func appendBigEndian(_ value: UInt64) {
         for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
