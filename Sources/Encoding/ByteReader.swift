@@ -105,6 +105,23 @@ public struct ByteReader: Sendable {
         return string
     }
 
+    /// `readVarString`, taking repeated strings from `interner` (see
+    /// `StringInterner`) instead of building each one again.
+    public mutating func readVarString(interning interner: StringInterner) throws(ByteDecodingError) -> String {
+        let (start, range, ascii) = try readStringBytes()
+        let string: String? = bytes.withUnsafeBufferPointer { all in
+            let utf8 = UnsafeBufferPointer(rebasing: all[range])
+            return ascii ? interner.string(utf8) : String(validating: utf8, as: UTF8.self)
+        }
+        guard let string else { throw .invalidUTF8(offset: start) }
+        return string
+    }
+
+    /// Steps over a string without building it.
+    public mutating func skipVarString() throws(ByteDecodingError) {
+        _ = try readStringBytes()
+    }
+
     /// Moves back to `offset`, a position this reader has already passed
     /// (to read again what was measured first).
     public mutating func rewind(to offset: Int) {

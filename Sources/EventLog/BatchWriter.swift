@@ -131,7 +131,7 @@ struct BatchWriter {
 
         let sequence = nextSequence
         let recorded = RecordedEvent(
-            id: submission.id, sequence: sequence, stream: stream, streamVersion: version + 1,
+            id: submission.id, sequence: sequence, streamVersion: version + 1,
             recordedAt: recordedAt, event: decision.event)
         let key = sequence.bigEndianBytes
         try txn.put(store.events, key: key, value: EventCodec.encode(recorded), flags: .append)

@@ -277,10 +277,21 @@ public struct RecordedEvent: Sendable, Equatable {
     public let id: EventID
     /// Position in the global log, from 1, dense.
     public let sequence: UInt64
-    public let stream: String
     /// Position in its stream, from 1, dense.
     public let streamVersion: UInt32
     /// When the log accepted it.
     public let recordedAt: Timestamp
     public let event: Event
+
+    public init(id: EventID, sequence: UInt64, streamVersion: UInt32, recordedAt: Timestamp, event: Event) {
+        self.id = id
+        self.sequence = sequence
+        self.streamVersion = streamVersion
+        self.recordedAt = recordedAt
+        self.event = event
+    }
+
+    /// The stream is a function of the event (`Event.stream`): the codec
+    /// stores it for readers of the raw log but never builds it back.
+    public var stream: String { event.stream }
 }

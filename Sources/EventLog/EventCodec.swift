@@ -1,4 +1,4 @@
-import Encoding
+public import Encoding
 
 /// The binary form of a recorded event in the `events` database:
 ///
@@ -26,7 +26,11 @@ public enum EventCodec {
         return w.bytes
     }
 
-    public static func decode(_ bytes: [UInt8], sequence: UInt64) throws(EventDecodingError) -> RecordedEvent {
+    /// Decodes one stored event. A loop decoding many passes an `interner`,
+    /// so ids that recur from event to event are built once.
+    public static func decode(
+        _ bytes: [UInt8], sequence: UInt64, interner: StringInterner? = nil
+    ) throws(EventDecodingError) -> RecordedEvent {
         var r = ByteReader(bytes)
         do {
             let format = try r.readUInt8()
@@ -38,13 +42,13 @@ public enum EventCodec {
                 throw EventDecodingError.unknownSchema(kind: kind.rawValue, version: version, sequence: sequence)
             }
             guard let id = EventID(bytes: try r.readBytes(16)) else { throw EventDecodingError.malformed("id", sequence: sequence) }
-            let stream = try r.readVarString()
+            try r.skipVarString()  // the stream: a function of the event
             let streamVersion = try r.readVarUInt()
             let recordedAt = Timestamp(microseconds: try r.readVarInt())
-            let event = try decodePayload(kind, version: version, from: &r, sequence: sequence)
+            let event = try decodePayload(kind, version: version, from: &r, sequence: sequence, interner: interner)
             if !r.isAtEnd { throw EventDecodingError.malformed("trailing bytes", sequence: sequence) }
             return RecordedEvent(
-                id: id, sequence: sequence, stream: stream, streamVersion: UInt32(truncatingIfNeeded: streamVersion),
+                id: id, sequence: sequence, streamVersion: UInt32(truncatingIfNeeded: streamVersion),
                 recordedAt: recordedAt, event: event)
         } catch let error as EventDecodingError {
             throw error
@@ -148,34 +152,39 @@ public enum EventCodec {
     }
 
     static func decodePayload(
-        _ kind: EventKind, version: UInt8, from r: inout ByteReader, sequence: UInt64
+        _ kind: EventKind, version: UInt8, from r: inout ByteReader, sequence: UInt64, interner: StringInterner? = nil
     ) throws -> Event {
         func time() throws -> Timestamp { Timestamp(microseconds: try r.readVarInt()) }
+        func string() throws -> String {
+            if let interner { return try r.readVarString(interning: interner) }
+            return try r.readVarString()
+        }
+        func optionalString() throws -> String? { try r.readBool() ? try string() : nil }
         switch kind {
         case .projectConfigured:
-            let id = try r.readVarString()
-            let name = try r.readOptionalString()
-            let raw = try r.readVarString()
+            let id = try string()
+            let name = try optionalString()
+            let raw = try string()
             guard let retention = Retention(rawValue: raw) else {
                 throw EventDecodingError.malformed("retention \(raw)", sequence: sequence)
             }
             return .projectConfigured(ProjectConfigured(projectId: id, name: name, retention: retention))
         case .workflowPublished:
-            let workflowId = try r.readVarString()
-            let projectId = try r.readVarString()
+            let workflowId = try string()
+            let projectId = try string()
             let lockVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
             let deleted = try r.readBool()
             let jobCount = try r.readLength()
             var jobs: [String] = []
-            for _ in 0..<jobCount { jobs.append(try r.readVarString()) }
+            for _ in 0..<jobCount { jobs.append(try string()) }
             let triggerCount = try r.readLength()
             var triggers: [TriggerSummary] = []
             for _ in 0..<triggerCount {
                 triggers.append(
                     TriggerSummary(
-                        id: try r.readVarString(), type: try r.readVarString(), enabled: try r.readBool(),
-                        cronExpression: try r.readOptionalString(), cronCursorJobId: try r.readOptionalString(),
-                        timezone: try r.readOptionalString(), cronDayMatch: try r.readOptionalString()))
+                        id: try string(), type: try string(), enabled: try r.readBool(),
+                        cronExpression: try optionalString(), cronCursorJobId: try optionalString(),
+                        timezone: try optionalString(), cronDayMatch: try optionalString()))
             }
             let document = try r.readVarBytes()
             return .workflowPublished(
@@ -185,56 +194,56 @@ public enum EventCodec {
         case .runCreated:
             return .runCreated(
                 RunCreated(
-                    runId: try r.readVarString(), workflowId: try r.readVarString(), projectId: try r.readVarString(),
+                    runId: try string(), workflowId: try string(), projectId: try string(),
                     lockVersion: UInt32(truncatingIfNeeded: try r.readVarUInt()),
-                    startingTriggerId: try r.readOptionalString(), inputDataclipId: try r.readVarString(),
+                    startingTriggerId: try optionalString(), inputDataclipId: try string(),
                     createdInput: try r.readBool(),
                     scheduledFor: try r.readOptionalInt().map(Timestamp.init(microseconds:)), timestamp: try time()))
         case .runClaimed:
             return .runClaimed(
-                RunClaimed(runId: try r.readVarString(), workerName: try r.readOptionalString(), timestamp: try time()))
+                RunClaimed(runId: try string(), workerName: try optionalString(), timestamp: try time()))
         case .runStarted:
-            return .runStarted(RunStarted(runId: try r.readVarString(), timestamp: try time()))
+            return .runStarted(RunStarted(runId: try string(), timestamp: try time()))
         case .stepStarted:
             return .stepStarted(
                 StepStarted(
-                    runId: try r.readVarString(), stepId: try r.readVarString(), jobId: try r.readVarString(),
-                    inputDataclipId: try r.readOptionalString(), timestamp: try time()))
+                    runId: try string(), stepId: try string(), jobId: try string(),
+                    inputDataclipId: try optionalString(), timestamp: try time()))
         case .stepCompleted:
-            let runId = try r.readVarString()
-            let stepId = try r.readVarString()
-            let jobId = try r.readVarString()
+            let runId = try string()
+            let stepId = try string()
+            let jobId = try string()
             let code = try r.readUInt8()
             guard let reason = StepExitReason(code: code) else {
                 throw EventDecodingError.malformed("exit reason \(code)", sequence: sequence)
             }
             return .stepCompleted(
                 StepCompleted(
-                    runId: runId, stepId: stepId, jobId: jobId, reason: reason, errorType: try r.readOptionalString(),
-                    errorMessage: try r.readOptionalString(), outputDataclipId: try r.readOptionalString(),
+                    runId: runId, stepId: stepId, jobId: jobId, reason: reason, errorType: try optionalString(),
+                    errorMessage: try optionalString(), outputDataclipId: try optionalString(),
                     outputWiped: try r.readBool(), mem: try r.readOptionalInt(), duration: try r.readOptionalInt(), timestamp: try time()))
         case .runCompleted:
-            let runId = try r.readVarString()
+            let runId = try string()
             let code = try r.readUInt8()
             guard let state = RunState(code: code), state.isFinal else {
                 throw EventDecodingError.malformed("run state \(code)", sequence: sequence)
             }
             return .runCompleted(
                 RunCompleted(
-                    runId: runId, state: state, errorType: try r.readOptionalString(),
-                    errorMessage: try r.readOptionalString(), finalDataclipId: try r.readOptionalString(),
+                    runId: runId, state: state, errorType: try optionalString(),
+                    errorMessage: try optionalString(), finalDataclipId: try optionalString(),
                     createdFinalDataclip: try r.readBool(), finalWiped: try r.readBool(), timestamp: try time()))
         case .runLogged:
             return .runLogged(
                 RunLogged(
-                    runId: try r.readVarString(), stepId: try r.readOptionalString(), level: try r.readVarString(),
-                    source: try r.readOptionalString(), message: try r.readVarString(), timestamp: try time()))
+                    runId: try string(), stepId: try optionalString(), level: try string(),
+                    source: try optionalString(), message: try string(), timestamp: try time()))
         case .dataclipWiped:
-            return .dataclipWiped(DataclipWiped(dataclipId: try r.readVarString(), timestamp: try time()))
+            return .dataclipWiped(DataclipWiped(dataclipId: try string(), timestamp: try time()))
         case .runLost:
-            return .runLost(RunLost(runId: try r.readVarString(), timestamp: try time()))
+            return .runLost(RunLost(runId: try string(), timestamp: try time()))
         case .runCancelled:
-            return .runCancelled(RunCancelled(runId: try r.readVarString(), timestamp: try time()))
+            return .runCancelled(RunCancelled(runId: try string(), timestamp: try time()))
         case .scheduleTicked:
             return .scheduleTicked(ScheduleTicked(minute: try time()))
         }

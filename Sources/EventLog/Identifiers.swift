@@ -26,7 +26,8 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
         // parses one, and an intermediate array cost an allocation each.
         var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &raw) { target in
-            for (offset, byte) in bytes.enumerated() { target[offset] = byte }
+            let copied: Void? = bytes.withContiguousStorageIfAvailable { target.copyMemory(from: UnsafeRawBufferPointer($0)) }
+            if copied == nil { for (offset, byte) in bytes.enumerated() { target[offset] = byte } }
         }
         uuid = UUID(uuid: raw)
     }

@@ -1,4 +1,5 @@
 public import EventLog
+import Encoding
 public import LMDB
 import Foundation
 
@@ -145,8 +146,9 @@ public final class ProjectionEngine: @unchecked Sendable {
                 guard let from = states.map(\.1.sequence).min(), from < head else { return (0, true) }
                 var last = from
                 var count: UInt64 = 0
+                let interner = StringInterner()
                 try log.scanEvents(txn, from: from + 1) { sequence, bytes in
-                    let event = try EventCodec.decode(Array(bytes), sequence: sequence)
+                    let event = try EventCodec.decode(Array(bytes), sequence: sequence, interner: interner)
                     for (projector, checkpoint, context) in states where checkpoint.sequence < sequence {
                         try projector.apply(event, context)
                     }
@@ -247,9 +249,10 @@ public final class ProjectionEngine: @unchecked Sendable {
         }
         var last = from - 1
         var sinceCheck = 0
+        let interner = StringInterner()
         try log.scanEvents(txn, from: from) { sequence, bytes in
             guard sequence <= end else { return false }
-            let event = try EventCodec.decode(Array(bytes), sequence: sequence)
+            let event = try EventCodec.decode(Array(bytes), sequence: sequence, interner: interner)
             for (projector, context) in zip(targets, contexts) { try projector.apply(event, context) }
             last = sequence
             sinceCheck += 1

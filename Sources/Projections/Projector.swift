@@ -84,7 +84,9 @@ final class DeferredWrites {
         var entries: [Entry] = []
     }
 
-    private(set) var tables: [Table] = []
+    /// Touched at every deferred write, never from two places at once: no
+    /// run-time exclusivity checks.
+    @exclusivity(unchecked) private(set) var tables: [Table] = []
     /// What the deferred writes hold, in bytes (arena and entries).
     private(set) var byteCount = 0
 
@@ -261,16 +263,20 @@ public enum Key {
 
 /// Appending key parts in place (see `ProjectionContext.putAtEndOfBatch(_:key:value:)`).
 extension [UInt8] {
-    /// A string's UTF-8 bytes.
-    public mutating func appendUTF8(_ s: String) { append(contentsOf: s.utf8) }
+    /// A string's UTF-8 bytes, copied in one go: appending `s.utf8` as a
+    /// sequence goes byte by byte through the generic path.
+    public mutating func appendUTF8(_ s: String) {
+        var s = s
+        s.withUTF8 { append(contentsOf: $0) }
+    }
     /// A string, then the 0 separator (`Key.part`).
     public mutating func appendPart(_ s: String) {
-        append(contentsOf: s.utf8)
+        appendUTF8(s)
         append(0)
     }
     /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).
     public mutating func appendTime(_ t: Timestamp) { appendBigEndian(UInt64(bitPattern: t.microseconds) ^ (1 << 63)) }
     public mutating func appendBigEndian(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
     }
 }

@@ -44,7 +44,7 @@ import Testing
     func roundTrips(_ index: Int) throws {
         let event = Self.samples[index]
         let recorded = RecordedEvent(
-            id: .random(), sequence: 42, stream: event.stream, streamVersion: 9, recordedAt: Self.t, event: event)
+            id: .random(), sequence: 42, streamVersion: 9, recordedAt: Self.t, event: event)
         let decoded = try EventCodec.decode(EventCodec.encode(recorded), sequence: 42)
         #expect(decoded == recorded)
     }
@@ -61,7 +61,7 @@ import Testing
 
     @Test func garbageAndTruncationThrow() throws {
         let recorded = RecordedEvent(
-            id: .random(), sequence: 1, stream: "run:r", streamVersion: 1, recordedAt: Self.t, event: Self.samples[7])
+            id: .random(), sequence: 1, streamVersion: 1, recordedAt: Self.t, event: Self.samples[7])
         let bytes = EventCodec.encode(recorded)
         for cut in 0..<bytes.count {
             #expect(throws: EventDecodingError.self) { try EventCodec.decode(Array(bytes.prefix(cut)), sequence: 1) }

@@ -20,7 +20,7 @@ import Testing
         // Written straight into the log, as an older, looser log might hold it.
         let head = try f.log.lastSequence()
         let late = RecordedEvent(
-            id: .random(), sequence: head + 1, stream: "run:r1", streamVersion: 9,
+            id: .random(), sequence: head + 1, streamVersion: 9,
             recordedAt: Timestamp(microseconds: 5), event: .stepStarted(StepStarted(
                 runId: "r1", stepId: "late", jobId: "j1", inputDataclipId: nil, timestamp: Timestamp(microseconds: 5))))
         let events = try f.environment.database("events")
