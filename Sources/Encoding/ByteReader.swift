@@ -36,16 +36,27 @@ public struct ByteReader: Sendable {
 
     /// An unsigned varint of at most 53 bits, lib0's limit (numbers are JS doubles there).
     public mutating func readVarUInt() throws(ByteDecodingError) -> UInt64 {
+        // Most varints are one byte (lengths, tags, small clocks): no loop.
+        if position < bytes.count, bytes[position] < 0x80 {
+            position += 1
+            return UInt64(bytes[position - 1])
+        }
         let start = position
         var value: UInt64 = 0
         var shift: UInt64 = 0
-        while true {
-            let byte = try readUInt8()
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { break }
-            shift += 7
-            if shift > 49 { throw .integerOverflow(offset: start) }
+        var index = position
+        try bytes.withUnsafeBufferPointer { (all) throws(ByteDecodingError) in
+            while true {
+                guard index < all.count else { throw .unexpectedEnd(offset: index, needed: 1, available: 0) }
+                let byte = all[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
+                if shift > 49 { throw .integerOverflow(offset: start) }
+            }
         }
+        position = index
         if value > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
         return value
     }

@@ -147,30 +147,27 @@ public final class Doc {
         }
     }
 
+    /// Scratch for `mergeNeighbours`: (client, lowest index, highest index).
+    @exclusivity(unchecked) private var mergeSpans: [(client: UInt64, low: Int, high: Int)] = []
+
     /// Merges structs the transaction created, split or deleted with their
     /// left neighbour where Yjs would (same client, consecutive, same state),
     /// keeping the store small. Only those positions are looked at.
     private func mergeNeighbours(_ txn: Transaction) {
-        // Per client, the index spans to look at, all taken before any merge:
-        // walking each client's indexes from right to left, a merge at i
-        // removes only index i, so every index still to visit stays valid.
-        // Few clients per transaction: a list, not a dictionary.
-        var spans: [(client: UInt64, list: StructStore.List, spans: [(low: Int, high: Int)])] = []
-        func add(_ client: UInt64, _ list: StructStore.List, _ low: Int, _ high: Int) {
-            if let k = spans.firstIndex(where: { $0.client == client }) {
-                spans[k].spans.append((low, high))
-            } else {
-                spans.append((client, list, [(low, high)]))
-            }
-        }
+        // The index spans to look at, all taken before any merge: walking
+        // each client's indexes from right to left, a merge at i removes
+        // only index i, so every index still to visit stays valid. One flat
+        // list kept between transactions: most transactions have a span or
+        // two, and allocating per transaction cost more than the merging.
+        mergeSpans.removeAll(keepingCapacity: true)
         for (client, before) in txn.clocksBefore {
             guard let list = store.list(client), let first = StructStore.findIndex(list.structs, before) else { continue }
-            add(client, list, first, list.structs.count - 1)
+            mergeSpans.append((client, first, list.structs.count - 1))
         }
         for item in txn.mergeCandidates {
             guard let list = store.list(item.id.client), let index = StructStore.findIndex(list.structs, item.id.clock)
             else { continue }
-            add(item.id.client, list, index, index)
+            mergeSpans.append((item.id.client, index, index))
         }
         for (client, ranges) in txn.deleteSet.clients {
             guard let list = store.list(client) else { continue }
@@ -178,18 +175,26 @@ public final class Doc {
                 guard let low = StructStore.findIndex(list.structs, range.clock) else { continue }
                 // Up to and including the struct just after the range (it may merge into the range's last).
                 let high = StructStore.findIndex(list.structs, range.clock + range.length) ?? list.structs.count - 1
-                add(client, list, low, high)
+                mergeSpans.append((client, low, high))
             }
         }
-        for (_, list, clientSpans) in spans {
-            var next = Int.max  // the lowest index visited so far
-            for span in clientSpans.count > 1 ? clientSpans.sorted(by: { $0.high > $1.high }) : clientSpans {
+        if mergeSpans.count > 1 {
+            mergeSpans.sort { $0.client != $1.client ? $0.client < $1.client : $0.high > $1.high }
+        }
+        var k = 0
+        while k < mergeSpans.count {
+            let client = mergeSpans[k].client
+            guard let list = store.list(client) else { break }  // every span's list exists
+            var next = Int.max  // the lowest index of this client visited so far
+            while k < mergeSpans.count, mergeSpans[k].client == client {
+                let span = mergeSpans[k]
                 var i = min(span.high, next - 1)
                 while i >= max(span.low, 1) {
                     mergeWithLeft(list, i)
                     i -= 1
                 }
                 next = min(next, max(span.low, 1))
+                k += 1
             }
         }
     }
