@@ -5,7 +5,7 @@ final class StructStore {
         // Exclusivity is not checked at run time on the store's hot fields:
         // the document is confined to one thread and these are never
         // accessed overlapping (a check costs more than the access itself).
-        @exclusivity(unchecked) var structs: [AbstractStruct] = []
+        @exclusivity(unchecked) var structs = StructList()
         /// The clock after the last struct (the client's state), kept so the
         /// hottest question in integration needs no struct loaded.
         @exclusivity(unchecked) var end: UInt64 = 0
@@ -92,7 +92,7 @@ final class StructStore {
 
     /// The index of the struct containing `clock` (binary search, with a first
     /// guess from the average struct length, as Yjs does).
-    static func findIndex(_ structs: [AbstractStruct], _ clock: UInt64) -> Int? {
+    static func findIndex(_ structs: StructList, _ clock: UInt64) -> Int? {
         var left = 0
         var right = structs.count - 1
         guard right >= 0 else { return nil }
