@@ -111,9 +111,31 @@ public enum EventKind: String, Sendable, CaseIterable {
     }
 
     init?(tag: UInt8) {
-        guard let kind = EventKind.allCases.first(where: { $0.tag == tag }) else { return nil }
+        guard Int(tag) < Self.byTag.count, let kind = Self.byTag[Int(tag)] else { return nil }
         self = kind
     }
+
+    private static let byTag: [EventKind?] = {
+        var table = [EventKind?](repeating: nil, count: Int(EventKind.allCases.map(\.tag).max()!) + 1)
+        for kind in EventKind.allCases { table[Int(kind.tag)] = kind }
+        return table
+    }()
+}
+
+/// A set of event kinds, one bit each: asked at every event of a replay,
+/// where hashing a `Set` would cost more than the answer.
+public struct EventKinds: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public init(_ kinds: EventKind...) {
+        rawValue = kinds.reduce(0) { $0 | 1 << UInt32($1.tag) }
+    }
+
+    public static let all = EventKinds(rawValue: EventKind.allCases.reduce(0) { $0 | 1 << UInt32($1.tag) })
+
+    @inline(__always)
+    public func includes(_ kind: EventKind) -> Bool { rawValue & 1 << UInt32(kind.tag) != 0 }
 }
 
 public struct ProjectConfigured: Sendable, Equatable {

@@ -26,6 +26,15 @@ public enum EventCodec {
         return w.bytes
     }
 
+    /// The kind of a stored event, read from its header alone (a replay
+    /// decodes an event only for the projectors that act on its kind).
+    /// `nil` when the header is not one this Cairn reads: `decode` says why.
+    @inline(__always)
+    public static func kind(of bytes: UnsafeRawBufferPointer) -> EventKind? {
+        guard bytes.count > 2, bytes[0] == recordFormat else { return nil }
+        return EventKind(tag: bytes[1])
+    }
+
     /// Decodes one stored event. A loop decoding many passes an `interner`,
     /// so ids that recur from event to event are built once.
     public static func decode(

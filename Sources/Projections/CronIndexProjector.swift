@@ -14,6 +14,7 @@ public struct CronIndexProjector: Projector {
     public let name = "cron_index"
     public let version: UInt32 = 1
     public let tables = ["triggers", "workflow_triggers", "due", "next_fire", "meta"]
+    public let kinds = EventKinds(.workflowPublished, .scheduleTicked)
     static let triggers = 0, workflowTriggers = 1, due = 2, nextFire = 3, meta = 4
     static let horizonKey = Array("horizon".utf8)
 

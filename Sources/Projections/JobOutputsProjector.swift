@@ -7,6 +7,9 @@ public struct JobOutputsProjector: Projector {
     public let name = "job_outputs"
     public let version: UInt32 = 1
     public let tables = ["outputs", "by_dataclip", "run_workflow"]
+    public let kinds = EventKinds(.runCreated, .stepCompleted, .dataclipWiped)
+    /// A wipe reads and deletes this batch's entries: the writer's.
+    public let detachedKinds = EventKinds(.runCreated, .stepCompleted)
     static let outputs = 0, byDataclip = 1, runWorkflow = 2
     let history = LatestByTime(entries: outputs, byDataclip: byDataclip)
 
@@ -41,6 +44,8 @@ public struct TriggerFinalsProjector: Projector {
     public let name = "trigger_finals"
     public let version: UInt32 = 1
     public let tables = ["finals", "by_dataclip", "run_trigger"]
+    public let kinds = EventKinds(.runCreated, .runCompleted, .dataclipWiped)
+    public let detachedKinds = EventKinds(.runCreated, .runCompleted)
     static let finals = 0, byDataclip = 1, runTrigger = 2
     let history = LatestByTime(entries: finals, byDataclip: byDataclip)
 

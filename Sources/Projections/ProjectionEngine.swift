@@ -30,6 +30,12 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// A replay transaction also ends once its deferred writes hold this many
     /// bytes, so a rebuild's memory stays bounded whatever the log's size.
     public var replayMemoryBudget = 128 << 20
+    /// Off only in tests: every projector is handed every event, so a
+    /// replay can show that no `kinds` leaves out one its projector needs.
+    var honoursKinds = true
+    /// Replays the projectors that can be replayed detached (the cursor
+    /// projections) on a second thread beside the others.
+    public var parallelReplay = ProcessInfo.processInfo.activeProcessorCount > 1
 
     struct Checkpoint: Equatable {
         var slot: UInt8
@@ -144,18 +150,12 @@ public final class ProjectionEngine: @unchecked Sendable {
                 }
                 let head = try log.lastSequence(in: txn)
                 guard let from = states.map(\.1.sequence).min(), from < head else { return (0, true) }
-                var last = from
-                var count: UInt64 = 0
-                let interner = StringInterner()
-                try log.scanEvents(txn, from: from + 1) { sequence, bytes in
-                    let event = try EventCodec.decode(Array(bytes), sequence: sequence, interner: interner)
-                    for (projector, checkpoint, context) in states where checkpoint.sequence < sequence {
-                        try projector.apply(event, context)
-                    }
-                    last = sequence
-                    count += 1
-                    return count < UInt64(batchSize)
-                }
+                let last = min(head, from + UInt64(max(1, batchSize)))
+                var applied = states.map(\.1.sequence)
+                _ = try feed(
+                    states.map(\.0), states.map(\.2), members: Array(states.indices), applied: &applied, through: last, txn,
+                    detached: false, shouldStop: { false }, progress: nil)
+                let count = last - from
                 for (projector, _, context) in states {
                     try projector.flush(context)
                     try context.writeDeferred()
@@ -228,7 +228,8 @@ public final class ProjectionEngine: @unchecked Sendable {
                 // reported inside it too, not only when it commits.
                 try applyRange(
                     targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end,
-                    memoryBudget: replayMemoryBudget, txn, progress: progress.map { report in { report($0, head) } })
+                    memoryBudget: replayMemoryBudget, parallel: parallelReplay, txn,
+                    progress: progress.map { report in { report($0, head) } })
             }
             progress?(replayed, head)
         }
@@ -237,37 +238,208 @@ public final class ProjectionEngine: @unchecked Sendable {
 
     /// Applies the events `from...end` (stopping early, after a whole event,
     /// once the deferred writes reach `memoryBudget` bytes) and returns the
-    /// last sequence applied.
+    /// last sequence applied. With `parallel`, projectors that can be
+    /// replayed detached run on a second thread beside the others.
     @discardableResult
     private func applyRange(
         _ targets: [any Projector], slots: IdleSlots, from: UInt64, through end: UInt64,
-        memoryBudget: Int = .max, _ txn: WriteTransaction, progress: ((UInt64) -> Void)? = nil
+        memoryBudget: Int = .max, parallel: Bool = false, _ txn: WriteTransaction,
+        progress: ((UInt64) -> Void)? = nil
     ) throws -> UInt64 {
         guard from <= end else { return from - 1 }
         let contexts = try targets.map {
             ProjectionContext(transaction: txn, handles: try handles($0, slot: slots.slots[$0.name]!))
         }
-        var last = from - 1
-        var sinceCheck = 0
-        let interner = StringInterner()
-        try log.scanEvents(txn, from: from) { sequence, bytes in
-            guard sequence <= end else { return false }
-            let event = try EventCodec.decode(Array(bytes), sequence: sequence, interner: interner)
-            for (projector, context) in zip(targets, contexts) { try projector.apply(event, context) }
-            last = sequence
-            sinceCheck += 1
-            if sinceCheck == 4_096 {
-                sinceCheck = 0
-                progress?(sequence)
-                if contexts.reduce(0, { $0 + $1.deferred.byteCount }) >= memoryBudget { return false }
-            }
-            return true
+        var applied = [UInt64](repeating: from - 1, count: targets.count)
+        let detached = targets.indices.filter { !targets[$0].detachedKinds.isEmpty }
+        let last: UInt64
+        if parallel && !detached.isEmpty && detached.count < targets.count {
+            last = try applyInParallel(
+                targets, contexts, detached: detached, applied: &applied, through: end, memoryBudget: memoryBudget, txn,
+                progress: progress)
+        } else {
+            last = try feed(
+                targets, contexts, members: Array(targets.indices), applied: &applied, through: end, txn, detached: false,
+                shouldStop: { contexts.reduce(0) { $0 + $1.deferred.byteCount } >= memoryBudget }, progress: progress)
         }
         for (projector, context) in zip(targets, contexts) {
             try projector.flush(context)
             try context.writeDeferred()
         }
         return last
+    }
+
+    /// Feeds `members` (indexes into `projectors`) the events after each
+    /// one's `applied` sequence, up to `end`, read in `txn`. An event is
+    /// decoded only if one of them acts on its kind. `detached`: a projector
+    /// stops at its first event of a kind it cannot apply detached (its
+    /// `applied` stays before it). Every 4,096 events, reports progress and
+    /// asks `shouldStop`. Returns the last sequence read.
+    private func feed(
+        _ projectors: [any Projector], _ contexts: [ProjectionContext], members: [Int], applied: inout [UInt64],
+        through end: UInt64, _ txn: ReadTransaction, detached: Bool, shouldStop: () -> Bool,
+        progress: ((UInt64) -> Void)?
+    ) throws -> UInt64 {
+        guard let first = members.map({ applied[$0] }).min(), first < end else { return end }
+        var active = members
+        var last = first
+        var sinceCheck = 0
+        let interner = StringInterner()
+        try log.scanEvents(txn, from: first + 1) { sequence, bytes in
+            guard sequence <= end else { return false }
+            // A header this Cairn cannot read has no kind: decoding says why.
+            let kind = EventCodec.kind(of: bytes)
+            var event: RecordedEvent?
+            var k = 0
+            while k < active.count {
+                let i = active[k]
+                let projector = projectors[i]
+                if applied[i] >= sequence {
+                    k += 1
+                    continue
+                }
+                if honoursKinds, let kind, !projector.kinds.includes(kind) {
+                    applied[i] = sequence
+                    k += 1
+                    continue
+                }
+                if detached, let kind, !projector.detachedKinds.includes(kind) {
+                    active.remove(at: k)  // the writer's thread takes it on from here
+                    continue
+                }
+                if event == nil { event = try EventCodec.decode(Array(bytes), sequence: sequence, interner: interner) }
+                try projector.apply(event!, contexts[i])
+                applied[i] = sequence
+                k += 1
+            }
+            last = sequence
+            if active.isEmpty { return false }
+            sinceCheck += 1
+            if sinceCheck == 4_096 {
+                sinceCheck = 0
+                progress?(sequence)
+                if shouldStop() { return false }
+            }
+            return true
+        }
+        return last
+    }
+
+    /// A replay batch on two threads: the projectors listed in `detached`
+    /// on a second one, reading the log and their own tables through a read
+    /// transaction of their own and deferring every write; the others here,
+    /// with the writer. Each side stops at the memory budget (counting both)
+    /// or at `end`; a detached projector also stops at its first event that
+    /// needs the writer. Then, on this thread, every projector behind the one
+    /// that got furthest is carried on to it, so all end the batch together.
+    private func applyInParallel(
+        _ targets: [any Projector], _ contexts: [ProjectionContext], detached: [Int], applied: inout [UInt64],
+        through end: UInt64, memoryBudget: Int, _ txn: WriteTransaction, progress: ((UInt64) -> Void)?
+    ) throws -> UInt64 {
+        let attached = targets.indices.filter { !detached.contains($0) }
+        let budget = SharedBudget(limit: memoryBudget)
+        let worker = DetachedReplay(
+            engine: self, projectors: targets, contexts: contexts, members: detached, applied: applied, end: end,
+            budget: budget)
+        worker.start()
+        do {
+            _ = try feed(
+                targets, contexts, members: attached, applied: &applied, through: end, txn, detached: false,
+                shouldStop: { budget.exceeded(mine: attached.reduce(0) { $0 + contexts[$1].deferred.byteCount }, side: 0) },
+                progress: progress)
+        } catch {
+            budget.stop()
+            worker.join()
+            throw error
+        }
+        worker.join()
+        if let error = worker.error { throw error }
+        for i in detached {
+            applied[i] = worker.applied[i]
+            contexts[i].attach(txn)
+        }
+        let last = applied.max()!
+        _ = try feed(
+            targets, contexts, members: Array(targets.indices), applied: &applied, through: last, txn, detached: false,
+            shouldStop: { false }, progress: nil)
+        return last
+    }
+
+    /// The detached side of `applyInParallel`, on a thread of its own.
+    private final class DetachedReplay: @unchecked Sendable {
+        let engine: ProjectionEngine
+        let projectors: [any Projector]
+        let contexts: [ProjectionContext]
+        let members: [Int]
+        var applied: [UInt64]
+        let end: UInt64
+        let budget: SharedBudget
+        var error: (any Error)?
+        private let done = DispatchSemaphore(value: 0)
+
+        init(
+            engine: ProjectionEngine, projectors: [any Projector], contexts: [ProjectionContext], members: [Int],
+            applied: [UInt64], end: UInt64, budget: SharedBudget
+        ) {
+            self.engine = engine
+            self.projectors = projectors
+            self.contexts = contexts
+            self.members = members
+            self.applied = applied
+            self.end = end
+            self.budget = budget
+        }
+
+        func start() {
+            let thread = Thread { [self] in
+                defer { done.signal() }
+                do {
+                    try engine.environment.read { reader in
+                        for i in members { contexts[i].detach(reading: reader) }
+                        _ = try engine.feed(
+                            projectors, contexts, members: members, applied: &applied, through: end, reader,
+                            detached: true,
+                            shouldStop: { [self] in
+                                budget.exceeded(mine: members.reduce(0) { $0 + contexts[$1].deferred.byteCount }, side: 1)
+                            },
+                            progress: nil)
+                    }
+                    // While the writer's side is still at it: the writer
+                    // then only appends these in order.
+                    for i in members { contexts[i].deferred.sort() }
+                } catch {
+                    self.error = error
+                    budget.stop()
+                }
+            }
+            thread.name = "cairn-replay"
+            thread.start()
+        }
+
+        func join() { done.wait() }
+    }
+
+    /// What both sides of a parallel replay have deferred, and whether
+    /// either has called a stop.
+    private final class SharedBudget: @unchecked Sendable {
+        private let lock = NSLock()
+        private let limit: Int
+        private var bytes = [0, 0]
+        private var stopped = false
+
+        init(limit: Int) { self.limit = limit }
+
+        /// Records what `side` holds now; true once both together reach the
+        /// limit (or a stop was called), for both sides from then on.
+        func exceeded(mine: Int, side: Int) -> Bool {
+            lock.withLock {
+                bytes[side] = mine
+                if bytes[0] + bytes[1] >= limit { stopped = true }
+                return stopped
+            }
+        }
+
+        func stop() { lock.withLock { stopped = true } }
     }
 
     // MARK: Verifying

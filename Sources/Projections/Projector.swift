@@ -14,6 +14,15 @@ public protocol Projector: Sendable {
     var version: UInt32 { get }
     /// The projection's databases, by logical name.
     var tables: [String] { get }
+    /// The kinds of event `apply` acts on. The engine hands the projector
+    /// only these, and decodes an event only if some projector acts on it.
+    var kinds: EventKinds { get }
+    /// The kinds `apply` handles detached from the writer: reading its own
+    /// tables only through `context.get` and writing only through
+    /// `putAtEndOfBatch`. A replay may run a projector with some on a thread
+    /// of its own, beside the others, until its first event of another kind;
+    /// the writer's thread carries it on from there.
+    var detachedKinds: EventKinds { get }
     func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws
     /// Called at the end of each batch, before its checkpoint is written:
     /// a projector that kept state in `context.scratch` writes it out here.
@@ -21,6 +30,8 @@ public protocol Projector: Sendable {
 }
 
 extension Projector {
+    public var kinds: EventKinds { .all }
+    public var detachedKinds: EventKinds { [] }
     public func flush(_ context: ProjectionContext) throws {}
 }
 
@@ -82,6 +93,8 @@ final class DeferredWrites {
     struct Table {
         var arena: [UInt8] = []
         var entries: [Entry] = []
+        /// Whether `entries` are in key order (see `sort`).
+        var isSorted = true
     }
 
     /// Touched at every deferred write, never from two places at once: no
@@ -111,18 +124,43 @@ final class DeferredWrites {
         }
         tables[table].entries.append(Entry(
             start: start, keyCount: Int32(keyEnd - start), valueCount: Int32(end - keyEnd), prefix: prefix))
+        tables[table].isSorted = false
         byteCount += end - start + MemoryLayout<Entry>.stride
+    }
+
+    /// Puts every table's entries in key order: work that needs no
+    /// transaction, so a replay thread does it for its projectors before
+    /// handing them to the writer.
+    func sort() {
+        for index in tables.indices where !tables[index].isSorted { Self.sort(&tables[index]) }
+    }
+
+    private static func sort(_ table: inout Table) {
+        let arena = table.arena
+        arena.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base + e.start, count: Int(e.keyCount)) }
+            // Equal keys keep their write order (arena offsets grow with it),
+            // so the later write of a key is the one `write` keeps.
+            table.entries.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                let order = compareKeys(key(a), key(b))
+                return order != 0 ? order < 0 : a.start < b.start
+            }
+        }
+        table.isSorted = true
     }
 
     func write(_ transaction: WriteTransaction, _ handles: [Database]) throws {
         for index in tables.indices where !tables[index].entries.isEmpty {
-            try Self.write(&tables[index], to: handles[index], transaction)
+            if !tables[index].isSorted { Self.sort(&tables[index]) }
+            try Self.write(tables[index], to: handles[index], transaction)
         }
         tables.removeAll(keepingCapacity: false)
         byteCount = 0
     }
 
-    private static func write(_ table: inout Table, to db: Database, _ transaction: WriteTransaction) throws {
+    private static func write(_ table: Table, to db: Database, _ transaction: WriteTransaction) throws {
         let arena = table.arena
         try arena.withUnsafeBytes { bytes in
             guard let base = bytes.baseAddress else {
@@ -134,13 +172,6 @@ final class DeferredWrites {
             func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base + e.start, count: Int(e.keyCount)) }
             func value(_ e: Entry) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(start: base + e.start + Int(e.keyCount), count: Int(e.valueCount))
-            }
-            // Equal keys keep their write order (arena offsets grow with it),
-            // so the later write of a key is the one kept below.
-            table.entries.sort { a, b in
-                if a.prefix != b.prefix { return a.prefix < b.prefix }
-                let order = compareKeys(key(a), key(b))
-                return order != 0 ? order < 0 : a.start < b.start
             }
             let entries = table.entries
             func isShadowed(_ i: Int) -> Bool {
@@ -180,15 +211,46 @@ func compareKeys(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> In
 /// every projector for every event, and a struct of four references would
 /// be retained and released field by field each time.
 public final class ProjectionContext {
-    public let transaction: WriteTransaction
+    /// The batch's write transaction; `nil` while the projector is replayed
+    /// detached (see `Projector.detachedKinds`).
+    private var writer: WriteTransaction?
+    /// Where `get` and `keys` read: the writer, or the detached replay's
+    /// own read transaction. Both see the projector's tables as the batch
+    /// found them: only the projector writes them, and it has not yet.
+    private var reader: ReadTransaction
     let handles: [Database]
     /// This batch's scratch memory for the projector.
     public let scratch = Scratch()
     let deferred = DeferredWrites()
 
     init(transaction: WriteTransaction, handles: [Database]) {
-        self.transaction = transaction
+        writer = transaction
+        reader = transaction
         self.handles = handles
+    }
+
+    /// The batch's write transaction. Only for the event kinds a projector
+    /// does not declare detached: a detached replay never hands those over.
+    public var transaction: WriteTransaction {
+        guard let writer else { preconditionFailure("a detached projector asked for the write transaction") }
+        return writer
+    }
+
+    /// From now until `attach`, reads go through `reader` and writes other
+    /// than `putAtEndOfBatch` throw.
+    func detach(reading reader: ReadTransaction) {
+        writer = nil
+        self.reader = reader
+    }
+
+    func attach(_ transaction: WriteTransaction) {
+        writer = transaction
+        reader = transaction
+    }
+
+    private func writerOrThrow() throws(ProjectionError) -> WriteTransaction {
+        guard let writer else { throw .detachedWrite }
+        return writer
     }
 
     /// Stores `value` under `key` at the end of the batch, in key order with
@@ -210,28 +272,28 @@ public final class ProjectionContext {
     /// Makes the deferred writes now (the engine calls it after `flush`; a
     /// projector about to read a table it defers writes to calls it first).
     public func writeDeferred() throws {
-        if !deferred.isEmpty { try deferred.write(transaction, handles) }
+        if !deferred.isEmpty { try deferred.write(try writerOrThrow(), handles) }
     }
 
     /// The projector's table at `index` in its `tables`.
     public subscript(_ index: Int) -> Database { handles[index] }
 
     public func get(_ table: Int, _ key: [UInt8]) throws -> [UInt8]? {
-        try transaction.get(handles[table], key: key)
+        try reader.get(handles[table], key: key)
     }
 
     public func put(_ table: Int, _ key: [UInt8], _ value: [UInt8]) throws {
-        try transaction.put(handles[table], key: key, value: value)
+        try writerOrThrow().put(handles[table], key: key, value: value)
     }
 
     public func delete(_ table: Int, _ key: [UInt8]) throws {
-        try transaction.delete(handles[table], key: key)
+        try writerOrThrow().delete(handles[table], key: key)
     }
 
     /// Keys (copied) under `prefix`, in order.
     public func keys(_ table: Int, prefix: [UInt8]) throws -> [[UInt8]] {
         var keys: [[UInt8]] = []
-        try transaction.scan(handles[table], in: .prefix(prefix)) { key, _ in
+        try reader.scan(handles[table], in: .prefix(prefix)) { key, _ in
             keys.append(Array(key))
             return true
         }

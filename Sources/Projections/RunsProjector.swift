@@ -13,6 +13,8 @@ public struct RunsProjector: Projector {
     /// 2: the `available` index.
     public let version: UInt32 = 2
     public let tables = ["runs", "steps", "by_workflow", "available"]
+    public let kinds = EventKinds(
+        .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled)
     static let runs = 0, steps = 1, byWorkflow = 2, available = 3
 
     static func availableKey(_ run: RunAggregate) -> [UInt8] { Key.time(run.createdAt) + Array(run.runId.utf8) }
@@ -200,9 +202,13 @@ enum RunRecord {
 
 public enum ProjectionError: Error, CustomStringConvertible {
     case corrupt(String)
+    /// A projector replayed detached wrote other than at the end of the
+    /// batch: its `detachedKinds` promise more than its `apply` keeps.
+    case detachedWrite
     public var description: String {
         switch self {
         case .corrupt(let what): return "projection state is damaged (\(what)); run `cairn rebuild`"
+        case .detachedWrite: return "a projector replayed off the writer's thread tried to write (a bug in its detachedKinds)"
         }
     }
 }

@@ -2,7 +2,7 @@ import EventLog
 import Foundation
 import JSON
 import LMDB
-import Projections
+@testable import Projections
 import TestSupport
 import Testing
 
@@ -120,6 +120,18 @@ import Testing
         final.engine.replayBatchSize = 1 << 20
         final.engine.replayMemoryBudget = 1
         #expect(try final.engine.verify().isEmpty, "seed \(seed), replay batches cut by memory")
+        final.engine.replayMemoryBudget = 128 << 20
+        // The same on one thread (the cursor projections are replayed on a
+        // second one by default, and a wipe hands them back to the writer).
+        final.engine.parallelReplay = false
+        #expect(try final.engine.verify().isEmpty, "seed \(seed), replayed on one thread")
+        // Every projector handed every event: no projector's `kinds` leaves
+        // out an event its `apply` acts on.
+        final.engine.honoursKinds = false
+        try final.engine.rebuild()
+        final.engine.honoursKinds = true
+        final.engine.parallelReplay = true
+        #expect(try final.engine.verify().isEmpty, "seed \(seed), kinds honoured against every event to every projector")
         // And the projections say something: runs exist and cursors resolved.
         #expect(try final.run("r0") != nil)
         #expect(try final.nextCronInput("t1") != nil)
