@@ -285,32 +285,44 @@ public final class ProjectionEngine: @unchecked Sendable {
         var last = first
         var sinceCheck = 0
         let interner = StringInterner()
+        // The event's bytes are copied out of the map into one reused
+        // buffer: the decoder reads arrays, and a fresh one per event cost
+        // an allocation each.
+        var buffer: [UInt8] = []
         try log.scanEvents(txn, from: first + 1) { sequence, bytes in
             guard sequence <= end else { return false }
             // A header this Cairn cannot read has no kind: decoding says why.
             let kind = EventCodec.kind(of: bytes)
-            var event: RecordedEvent?
+            // First who acts on it (settling those that skip or stop), then,
+            // if anyone does, one decode for all of them.
+            var acting = false
             var k = 0
             while k < active.count {
                 let i = active[k]
-                let projector = projectors[i]
                 if applied[i] >= sequence {
                     k += 1
                     continue
                 }
-                if honoursKinds, let kind, !projector.kinds.includes(kind) {
+                if honoursKinds, let kind, !projectors[i].kinds.includes(kind) {
                     applied[i] = sequence
                     k += 1
                     continue
                 }
-                if detached, let kind, !projector.detachedKinds.includes(kind) {
+                if detached, let kind, !projectors[i].detachedKinds.includes(kind) {
                     active.remove(at: k)  // the writer's thread takes it on from here
                     continue
                 }
-                if event == nil { event = try EventCodec.decode(Array(bytes), sequence: sequence, interner: interner) }
-                try projector.apply(event!, contexts[i])
-                applied[i] = sequence
+                acting = true
                 k += 1
+            }
+            if acting {
+                buffer.removeAll(keepingCapacity: true)
+                buffer.append(contentsOf: bytes)
+                let event = try EventCodec.decode(buffer, sequence: sequence, interner: interner)
+                for i in active where applied[i] < sequence {
+                    try projectors[i].apply(event, contexts[i])
+                    applied[i] = sequence
+                }
             }
             last = sequence
             if active.isEmpty { return false }

@@ -35,8 +35,9 @@ public struct RunsProjector: Projector {
             }
         }
         var runs: [String: Box] = [:]
-        /// Final runs already handed to the deferred writes in this batch.
-        var written: Set<String> = []
+        /// Final runs already handed to the deferred writes in this batch,
+        /// by a hash of their id: a collision only costs an early write.
+        var written: Set<UInt64> = []
         init() { runs.reserveCapacity(4_096) }
     }
 
@@ -103,8 +104,13 @@ public struct RunsProjector: Projector {
         if box.run.state.isFinal {
             try write(runId, box, context)
             batch.runs[runId] = nil
-            batch.written.insert(runId)
+            batch.written.insert(Self.writtenKey(runId))
         }
+    }
+
+    static func writtenKey(_ runId: String) -> UInt64 {
+        var id = runId
+        return id.withUTF8 { utf8 in utf8.baseAddress.map { StringInterner.hash(UnsafeRawPointer($0), utf8.count) } ?? 0 }
     }
 
     /// The stored run, as the table will hold it: a run written earlier in
@@ -112,7 +118,7 @@ public struct RunsProjector: Projector {
     /// (The log refuses events for final runs, so this happens only with a
     /// log from before that rule; replay stays exact all the same.)
     private func storedRun(_ runId: String, _ batch: Touched, _ context: ProjectionContext) throws -> [UInt8]? {
-        if batch.written.contains(runId) {
+        if batch.written.contains(Self.writtenKey(runId)) {
             try context.writeDeferred()
             batch.written.removeAll()
         }
