@@ -103,7 +103,7 @@ public final class Doc {
             for (client, ranges) in txn.deleteSet.clients {
                 guard let list = store.list(client) else { continue }
                 for range in ranges {
-                    guard var index = StructStore.findIndex(list.structs, range.clock) else { continue }
+                    guard var index = list.structs.index(containing: range.clock) else { continue }
                     while index < list.structs.count, list.structs[index].id.clock < range.clock + range.length {
                         if let item = list.structs[index].asItem, item.isDeleted { collect(item, parentCollected: false) }
                         index += 1
@@ -161,20 +161,20 @@ public final class Doc {
         // two, and allocating per transaction cost more than the merging.
         mergeSpans.removeAll(keepingCapacity: true)
         for (client, before) in txn.clocksBefore {
-            guard let list = store.list(client), let first = StructStore.findIndex(list.structs, before) else { continue }
+            guard let list = store.list(client), let first = list.structs.index(containing: before) else { continue }
             mergeSpans.append((client, first, list.structs.count - 1))
         }
         for item in txn.mergeCandidates {
-            guard let list = store.list(item.id.client), let index = StructStore.findIndex(list.structs, item.id.clock)
+            guard let list = store.list(item.id.client), let index = list.structs.index(containing: item.id.clock)
             else { continue }
             mergeSpans.append((item.id.client, index, index))
         }
         for (client, ranges) in txn.deleteSet.clients {
             guard let list = store.list(client) else { continue }
             for range in ranges {
-                guard let low = StructStore.findIndex(list.structs, range.clock) else { continue }
+                guard let low = list.structs.index(containing: range.clock) else { continue }
                 // Up to and including the struct just after the range (it may merge into the range's last).
-                let high = StructStore.findIndex(list.structs, range.clock + range.length) ?? list.structs.count - 1
+                let high = list.structs.index(containing: range.clock + range.length) ?? list.structs.count - 1
                 mergeSpans.append((client, low, high))
             }
         }
@@ -361,7 +361,7 @@ public final class Doc {
                     continue
                 }
                 if state < end { unapplied.add(client, state, end - state) }
-                guard let list = store.list(client), var index = StructStore.findIndex(list.structs, range.clock)
+                guard let list = store.list(client), var index = list.structs.index(containing: range.clock)
                 else { continue }
                 let first = list.structs[index]
                 if let item = first.asItem, !item.isDeleted, item.id.clock < range.clock {

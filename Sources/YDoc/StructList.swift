@@ -13,6 +13,9 @@ struct StructList: RandomAccessCollection {
     private var storage: ContiguousArray<AbstractStruct?> = []
     private var gapStart = 0
     private var gapCount = 0
+    /// Where `index(containing:)` last found a struct: only a first guess,
+    /// checked before use, so edits need not keep it right.
+    private var finger = 0
 
     init() {}
 
@@ -23,13 +26,69 @@ struct StructList: RandomAccessCollection {
     private func cell(_ index: Int) -> Int { index < gapStart ? index : index + gapCount }
 
     subscript(index: Int) -> AbstractStruct {
-        @inline(__always) get {
-            precondition(index >= 0 && index < endIndex, "struct index out of range")
-            return storage[cell(index)].unsafelyUnwrapped
-        }
+        // No check of its own: an index outside the list maps outside the
+        // storage (or onto a gap cell only through a negative index, which
+        // the storage refuses), so the storage's bounds check traps it.
+        @inline(__always) get { storage[cell(index)].unsafelyUnwrapped }
         set {
             precondition(index >= 0 && index < endIndex, "struct index out of range")
             storage[cell(index)] = newValue
+        }
+    }
+
+    /// The index of the struct containing `clock`. Integration asks about
+    /// neighbouring structs one after another, so the last one found and
+    /// the one after it are tried before searching.
+    mutating func index(containing clock: UInt64) -> Int? {
+        let count = endIndex
+        if finger < count {
+            let s = self[finger]
+            if s.id.clock <= clock {
+                if clock < s.id.clock + UInt64(s.length) { return finger }
+                if finger + 1 < count {
+                    let next = self[finger + 1]
+                    if next.id.clock <= clock && clock < next.id.clock + UInt64(next.length) {
+                        finger += 1
+                        return finger
+                    }
+                }
+            }
+        }
+        guard let found = search(clock) else { return nil }
+        finger = found
+        return found
+    }
+
+    /// The index of the struct containing `clock` (binary search, with a
+    /// first guess from the average struct length, as Yjs does). Searched in
+    /// the storage itself: the hottest lookup of integration.
+    func search(_ clock: UInt64) -> Int? {
+        let gapStart = gapStart, gapCount = gapCount
+        return storage.withUnsafeBufferPointer { cells -> Int? in
+            var left = 0
+            var right = cells.count - gapCount - 1
+            guard right >= 0 else { return nil }
+            @inline(__always) func at(_ index: Int) -> AbstractStruct {
+                cells[index < gapStart ? index : index + gapCount].unsafelyUnwrapped
+            }
+            let last = at(right)
+            let end = last.id.clock + UInt64(last.length)
+            guard clock < end else { return nil }
+            // Integration mostly asks for the newest struct (an item's origin
+            // is often the one just added before it).
+            if last.id.clock <= clock { return right }
+            var mid = Int((Double(clock) / Double(end)) * Double(right))
+            while left <= right {
+                let s = at(mid)
+                if s.id.clock <= clock {
+                    if clock < s.id.clock + UInt64(s.length) { return mid }
+                    left = mid + 1
+                } else {
+                    right = mid - 1
+                }
+                mid = (left + right) / 2
+            }
+            return nil
         }
     }
 

@@ -90,40 +90,19 @@ final class StructStore {
         }
     }
 
-    /// The index of the struct containing `clock` (binary search, with a first
-    /// guess from the average struct length, as Yjs does).
+    /// The index of the struct containing `clock` (see `StructList.search`).
     static func findIndex(_ structs: StructList, _ clock: UInt64) -> Int? {
-        var left = 0
-        var right = structs.count - 1
-        guard right >= 0 else { return nil }
-        let last = structs[right]
-        let end = last.id.clock + UInt64(last.length)
-        guard clock < end else { return nil }
-        // Integration mostly asks for the newest struct (an item's origin is
-        // often the one just added before it).
-        if last.id.clock <= clock { return right }
-        var mid = Int((Double(clock) / Double(end)) * Double(right))
-        while left <= right {
-            let s = structs[mid]
-            if s.id.clock <= clock {
-                if clock < s.id.clock + UInt64(s.length) { return mid }
-                left = mid + 1
-            } else {
-                right = mid - 1
-            }
-            mid = (left + right) / 2
-        }
-        return nil
+        structs.search(clock)
     }
 
     func find(_ id: ID) -> AbstractStruct? {
-        guard let list = list(id.client), let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        guard let list = list(id.client), let index = list.structs.index(containing: id.clock) else { return nil }
         return list.structs[index]
     }
 
     /// The item starting exactly at `id`, splitting the one containing it if needed.
     func itemCleanStart(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
-        guard let list = list(id.client), let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        guard let list = list(id.client), let index = list.structs.index(containing: id.clock) else { return nil }
         let s = list.structs[index]
         if s.id.clock < id.clock, let item = s.asItem {
             let right = txn.split(item, Int(id.clock - item.id.clock))
@@ -135,7 +114,7 @@ final class StructStore {
 
     /// The item ending exactly at `id`, splitting the one containing it if needed.
     func itemCleanEnd(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
-        guard let list = list(id.client), let index = Self.findIndex(list.structs, id.clock) else { return nil }
+        guard let list = list(id.client), let index = list.structs.index(containing: id.clock) else { return nil }
         let s = list.structs[index]
         if id.clock != s.id.clock + UInt64(s.length) - 1, let item = s.asItem {
             let right = txn.split(item, Int(id.clock - item.id.clock) + 1)
@@ -145,7 +124,7 @@ final class StructStore {
     }
 
     func replace(_ old: AbstractStruct, with new: AbstractStruct) {
-        guard let list = list(old.id.client), let index = Self.findIndex(list.structs, old.id.clock) else { return }
+        guard let list = list(old.id.client), let index = list.structs.index(containing: old.id.clock) else { return }
         list.structs[index] = new
     }
 }

@@ -54,4 +54,34 @@ import Testing
         }
         #expect(list.count == model.count)
     }
+
+    /// Lookups by clock against a linear scan, while edits move the gap
+    /// around and the remembered position goes stale.
+    @Test func findsTheStructContainingAClock() {
+        var rng = SplitMix64(seed: 11)
+        var list = StructList()
+        var model: [AbstractStruct] = []
+        var clock: UInt64 = 0
+        for _ in 0..<2_000 {
+            let s = GCStruct(id: ID(client: 1, clock: clock), length: Int(rng.next() % 5) + 1)
+            clock += UInt64(s.length)
+            list.append(s)
+            model.append(s)
+        }
+        for _ in 0..<5_000 {
+            // Take a struct out and put it back where it was: the order (and
+            // so every answer) is unchanged, but the gap and indexes move.
+            let at = Int(rng.next() % UInt64(model.count))
+            let removed = list.remove(at: at)
+            #expect(removed === model[at])
+            #expect(list.index(containing: model[at].id.clock) != at)  // it is not there now
+            list.insert(removed, at: at)
+            for _ in 0..<4 {
+                let probe = rng.next() % (clock + 3)  // past the end too
+                let expected = model.firstIndex { $0.id.clock <= probe && probe < $0.id.clock + UInt64($0.length) }
+                #expect(list.index(containing: probe) == expected)
+                #expect(list.search(probe) == expected)
+            }
+        }
+    }
 }
