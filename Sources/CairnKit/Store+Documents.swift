@@ -62,8 +62,11 @@ extension Store {
         }
         WorkflowDocument.writeErrors(doc, problems)
         defer {
+            // The problems written into the document are advice for its
+            // editors, rewritten at every publish: failing to store them
+            // must not turn the publish's own outcome into another error.
             if let change = try? doc.encodeStateAsUpdate(stateVector: before), change.count > 2 {
-                try? documents.append(workflowId, [change])
+                _ = try? documents.append(workflowId, [change])
             }
         }
         if !problems.isEmpty { throw PublishError.invalid(WorkflowErrors(problems: problems)) }
