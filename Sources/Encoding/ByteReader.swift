@@ -96,10 +96,8 @@ public struct ByteReader: Sendable {
     /// where they are and whether they are all ASCII (then a byte is a
     /// character and a UTF-16 unit, and no validation is needed).
     private mutating func readStringBytes() throws(ByteDecodingError) -> (start: Int, bytes: Range<Int>, ascii: Bool) {
-        let start = position
-        let length = try readLength()
-        let from = position
-        position += length
+        let (start, range) = try readStringRange()
+        let from = range.lowerBound, length = range.count
         let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
         return (start, from..<from + length, ascii)
     }
@@ -119,13 +117,21 @@ public struct ByteReader: Sendable {
     /// `readVarString`, taking repeated strings from `interner` (see
     /// `StringInterner`) instead of building each one again.
     public mutating func readVarString(interning interner: StringInterner) throws(ByteDecodingError) -> String {
-        let (start, range, ascii) = try readStringBytes()
-        let string: String? = bytes.withUnsafeBufferPointer { all in
-            let utf8 = UnsafeBufferPointer(rebasing: all[range])
-            return ascii ? interner.string(utf8) : String(validating: utf8, as: UTF8.self)
-        }
+        // No ASCII scan first: a string the interner holds is valid already,
+        // and it validates the ones it builds.
+        let (start, range) = try readStringRange()
+        let string: String? = bytes.withUnsafeBufferPointer { all in interner.string(UnsafeBufferPointer(rebasing: all[range])) }
         guard let string else { throw .invalidUTF8(offset: start) }
         return string
+    }
+
+    /// Reads a string's length prefix and steps over its bytes.
+    private mutating func readStringRange() throws(ByteDecodingError) -> (start: Int, bytes: Range<Int>) {
+        let start = position
+        let length = try readLength()
+        let from = position
+        position += length
+        return (start, from..<from + length)
     }
 
     /// Steps over a string without building it.

@@ -30,10 +30,10 @@ public final class StringInterner {
         mask = size - 1
     }
 
-    /// The string for `utf8`, which the caller has checked is valid UTF-8.
+    /// The string for `utf8`, or `nil` if it is not valid UTF-8.
     @inline(__always)
-    public func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
-        guard utf8.count > 15, let base = utf8.baseAddress else { return String(decoding: utf8, as: UTF8.self) }
+    public func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+        guard utf8.count > 15, let base = utf8.baseAddress else { return Self.make(utf8) }
         let hash = Self.hash(UnsafeRawPointer(base), utf8.count)
         let slot = Int(truncatingIfNeeded: hash) & mask
         if hashes[slot] == hash {
@@ -43,10 +43,16 @@ public final class StringInterner {
             }
             if same { return existing }
         }
-        let made = String(decoding: utf8, as: UTF8.self)
+        guard let made = Self.make(utf8) else { return nil }
         strings[slot] = made
         hashes[slot] = hash
         return made
+    }
+
+    /// A new string, or `nil` for invalid UTF-8. ASCII (ids, names) is
+    /// valid as it is: `String(validating:)` costs several times more.
+    private static func make(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+        ByteReader.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
     }
 
     /// FNV-1a over 8-byte words (then the tail), finished with a multiply-
