@@ -215,8 +215,9 @@ public final class ProjectionContext {
     /// detached (see `Projector.detachedKinds`).
     private var writer: WriteTransaction?
     /// Where `get` and `keys` read: the writer, or the detached replay's
-    /// own read transaction. Both see the projector's tables as the batch
-    /// found them: only the projector writes them, and it has not yet.
+    /// own read transaction. While a projector is detached, both show its
+    /// tables as the batch found them: only it writes them, and a detached
+    /// projector only defers its writes.
     private var reader: ReadTransaction
     let handles: [Database]
     /// This batch's scratch memory for the projector.
