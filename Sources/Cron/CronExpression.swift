@@ -14,6 +14,14 @@
 /// whole field, as croniter reads it. When both day fields are restricted a
 /// day matches if either matches (`DayMatch.any`) unless the schedule asks
 /// for both (`DayMatch.all`).
+///
+/// Also croniter's day extensions: `L` in day-of-month is the month's last
+/// day (in a list, or as a range's end: `15-L`); in day-of-week `FRI#2` (or
+/// `5#2`) is the month's second Friday, `L5` its last Friday. Nth weekdays
+/// cannot share a field with plain days. As croniter reads them, they keep
+/// their own rule when day-of-month is also restricted: under `any` the
+/// schedule fires on the nth weekdays, provided some date is both (else it
+/// never fires); under `all`, on the dates that are both.
 public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// The text it was parsed from.
     public let source: String
@@ -25,6 +33,44 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// Whether the day fields count as restricted for the OR rule (croniter's reading).
     let dayOfMonthRestricted: Bool
     let dayOfWeekRestricted: Bool
+    /// `L` in day-of-month: the month's last day matches too.
+    let lastDayOfMonth: Bool
+    /// `w#k` and `Lw` in day-of-week; when any, they replace the day-of-week set.
+    let nthWeekdays: [NthWeekday]
+    /// Whether some date matches, under each `DayMatch` (worked out once for
+    /// the day extensions, which a bit set cannot answer).
+    private let firesUnderAny: Bool
+    private let firesUnderAll: Bool
+
+    /// The `occurrence`th `weekday` of a month (1...5), or its last (0).
+    struct NthWeekday: Hashable, Sendable {
+        let weekday: Int
+        let occurrence: Int
+
+        func matches(_ d: Day) -> Bool {
+            guard d.weekday == weekday else { return false }
+            if occurrence == 0 { return d.day + 7 > d.monthLength }
+            return (d.day - 1) / 7 + 1 == occurrence
+        }
+    }
+
+    /// What the day fields look at: the day of the month, its weekday and
+    /// how long its month is.
+    struct Day {
+        let day: Int
+        let weekday: Int
+        let monthLength: Int
+
+        init(_ t: CivilMinute) {
+            day = t.day
+            weekday = t.weekday
+            monthLength = CivilMinute.daysIn(month: t.month, year: t.year)
+        }
+
+        init(day: Int, weekday: Int, monthLength: Int) {
+            (self.day, self.weekday, self.monthLength) = (day, weekday, monthLength)
+        }
+    }
 
     public var description: String { source }
 
@@ -51,11 +97,14 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
 
         var sets: [BitSet64] = []
         var bareStar: [Bool] = []
+        var days = DayExtensions()
         for field in CronField.allCases {
-            let (set, star) = try Self.parseField(fields[field.rawValue], field)
+            let (set, star) = try Self.parseField(fields[field.rawValue], field, &days)
             sets.append(set)
             bareStar.append(star)
         }
+        lastDayOfMonth = days.lastDayOfMonth
+        nthWeekdays = days.nthWeekdays
         minutes = sets[0]
         hours = sets[1]
         daysOfMonth = sets[2]
@@ -65,19 +114,51 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         // or when it lists every value and the other day field contains a `*`.
         let domFull = daysOfMonth.count == 31
         let dowFull = daysOfWeek.count == 7
-        let domUnrestricted = bareStar[2] || (domFull && fields[4].contains("*"))
-        let dowUnrestricted = bareStar[4] || (dowFull && fields[2].contains("*"))
+        let domUnrestricted = !days.lastDayOfMonth && (bareStar[2] || (domFull && fields[4].contains("*")))
+        let dowUnrestricted = days.nthWeekdays.isEmpty && (bareStar[4] || (dowFull && fields[2].contains("*")))
         dayOfMonthRestricted = !domUnrestricted
         dayOfWeekRestricted = !dowUnrestricted
+        if days.lastDayOfMonth || !days.nthWeekdays.isEmpty {
+            // What the day fields see of a month is its length and the
+            // weekday of its 1st, and every allowed month has each first
+            // weekday in some year: trying those few months answers.
+            var lengths: Set<Int> = []
+            for month in months.members {
+                if month == 2 { lengths.formUnion([28, 29]) } else { lengths.insert(CivilMinute.daysIn(month: month, year: 2001)) }
+            }
+            var any = false, all = false, both = false
+            for length in lengths {
+                for first in 0..<7 {
+                    for day in 1...length {
+                        let d = Day(day: day, weekday: (first + day - 1) % 7, monthLength: length)
+                        any = any || Self.matches(d, .any, daysOfMonth, daysOfWeek, days, dayOfMonthRestricted, dayOfWeekRestricted)
+                        all = all || Self.matches(d, .all, daysOfMonth, daysOfWeek, days, dayOfMonthRestricted, dayOfWeekRestricted)
+                        both = both || Self.matches(d, .all, daysOfMonth, daysOfWeek, days, true, true)
+                    }
+                }
+            }
+            // croniter: with nth weekdays and a restricted day-of-month, the
+            // day-of-month side is itself an intersection, and when it can
+            // never match, neither can the expression.
+            firesUnderAny = any && (days.nthWeekdays.isEmpty || !dayOfMonthRestricted || both)
+            firesUnderAll = all
+        } else {
+            firesUnderAny = Self.plainCanFire(.any, daysOfMonth, daysOfWeek, months, dayOfMonthRestricted, dayOfWeekRestricted)
+            firesUnderAll = Self.plainCanFire(.all, daysOfMonth, daysOfWeek, months, dayOfMonthRestricted, dayOfWeekRestricted)
+        }
     }
 
     /// Whether some calendar date matches the day and month fields under `dayMatch`.
+    public func canFire(dayMatch: DayMatch = .any) -> Bool { dayMatch == .any ? firesUnderAny : firesUnderAll }
+
     /// Every (month, day) that exists falls on every weekday in some year, so
-    /// only the day-of-month × month combination can make an expression dead.
-    public func canFire(dayMatch: DayMatch = .any) -> Bool {
-        if dayMatch == .any && dayOfMonthRestricted && dayOfWeekRestricted && !daysOfWeek.isEmpty {
-            return true
-        }
+    /// without the day extensions only the day-of-month × month combination
+    /// can make an expression dead.
+    private static func plainCanFire(
+        _ dayMatch: DayMatch, _ daysOfMonth: BitSet64, _ daysOfWeek: BitSet64, _ months: BitSet64,
+        _ domRestricted: Bool, _ dowRestricted: Bool
+    ) -> Bool {
+        if dayMatch == .any && domRestricted && dowRestricted && !daysOfWeek.isEmpty { return true }
         for month in months.members {
             let longest = month == 2 ? 29 : CivilMinute.daysIn(month: month, year: 2001)
             if daysOfMonth.next(atOrAfter: 1).map({ $0 <= longest }) == true { return true }
@@ -88,29 +169,101 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// Whether the day (year, month, day) matches the day fields.
     @inline(__always)
     func dayMatches(_ t: CivilMinute, _ dayMatch: DayMatch) -> Bool {
-        let dom = daysOfMonth.contains(t.day)
-        let dow = daysOfWeek.contains(t.weekday)
-        if dayMatch == .any && dayOfMonthRestricted && dayOfWeekRestricted { return dom || dow }
-        return dom && dow
+        if !lastDayOfMonth && nthWeekdays.isEmpty {
+            let dom = daysOfMonth.contains(t.day)
+            let dow = daysOfWeek.contains(t.weekday)
+            if dayMatch == .any && dayOfMonthRestricted && dayOfWeekRestricted { return dom || dow }
+            return dom && dow
+        }
+        return Self.matches(
+            Day(t), dayMatch, daysOfMonth, daysOfWeek, DayExtensions(lastDayOfMonth: lastDayOfMonth, nthWeekdays: nthWeekdays),
+            dayOfMonthRestricted, dayOfWeekRestricted)
+    }
+
+    private static func matches(
+        _ d: Day, _ dayMatch: DayMatch, _ daysOfMonth: BitSet64, _ daysOfWeek: BitSet64, _ days: DayExtensions,
+        _ domRestricted: Bool, _ dowRestricted: Bool
+    ) -> Bool {
+        let inDayOfMonth = daysOfMonth.contains(d.day) || (days.lastDayOfMonth && d.day == d.monthLength)
+        if !days.nthWeekdays.isEmpty {
+            let nth = days.nthWeekdays.contains { $0.matches(d) }
+            // croniter keeps the nth rule on both sides of its OR, so under
+            // `any` the days are the nth weekdays (see `firesUnderAny`).
+            return dayMatch == .any ? nth : (!domRestricted || inDayOfMonth) && nth
+        }
+        let inDayOfWeek = daysOfWeek.contains(d.weekday)
+        if dayMatch == .any && domRestricted && dowRestricted { return inDayOfMonth || inDayOfWeek }
+        return (!domRestricted || inDayOfMonth) && (!dowRestricted || inDayOfWeek)
+    }
+
+    /// What the day fields hold beyond a set of values.
+    struct DayExtensions {
+        var lastDayOfMonth = false
+        var nthWeekdays: [NthWeekday] = []
     }
 
     // MARK: Parsing
 
-    private static func parseField(_ text: String, _ field: CronField) throws(CronError) -> (BitSet64, Bool) {
+    private static func parseField(
+        _ text: String, _ field: CronField, _ days: inout DayExtensions
+    ) throws(CronError) -> (BitSet64, Bool) {
         var set = BitSet64()
         var star = false
+        var plainDays = false
         for element in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
             guard !element.isEmpty else {
                 throw .invalidToken(field: field, token: text, reason: "empty list element")
             }
             if element == "*" || (element == "?" && (field == .dayOfMonth || field == .dayOfWeek)) {
                 star = true
+                plainDays = true
                 set.bits |= BitSet64(field.bounds).bits
                 continue
             }
-            for value in try expand(element, field) { set.insert(value) }
+            if field == .dayOfMonth && element == "l" {
+                days.lastDayOfMonth = true
+                continue
+            }
+            if field == .dayOfWeek, let nth = try nthWeekdays(element) {
+                days.nthWeekdays += nth
+                continue
+            }
+            plainDays = true
+            for value in try expand(field == .dayOfMonth ? lastAsRangeEnd(element) : element, field) { set.insert(value) }
+        }
+        if field == .dayOfWeek && plainDays && !days.nthWeekdays.isEmpty {
+            throw .invalidToken(field: field, token: text, reason: "nth weekdays (5#2, L5) cannot be listed with plain days")
         }
         return (set, star)
+    }
+
+    /// `a-L` in day-of-month: a range to the 31st (a month without one stops
+    /// at its last day), as croniter reads it.
+    private static func lastAsRangeEnd(_ element: String) -> String {
+        guard element.hasSuffix("-l") || element.contains("-l/") else { return element }
+        return element.replacingFirst("-l", with: "-31")
+    }
+
+    /// `w#k` (a weekday, or a range of them, and an occurrence 1-5) or `Lw`
+    /// (a weekday number); `nil` when `element` is neither.
+    private static func nthWeekdays(_ element: String) throws(CronError) -> [NthWeekday]? {
+        func fail(_ reason: String) -> CronError { .invalidToken(field: .dayOfWeek, token: element, reason: reason) }
+        if let hash = element.firstIndex(of: "#") {
+            let occurrenceText = String(element[element.index(after: hash)...])
+            guard let occurrence = Int(occurrenceText), occurrenceText.allSatisfy(\.isASCIIDigit), (1...5).contains(occurrence)
+            else { throw fail("the occurrence after # must be 1 to 5") }
+            let weekdays = String(element[..<hash])
+            guard !weekdays.isEmpty, !weekdays.contains("/") else { throw fail("a weekday must come before #") }
+            return try expand(weekdays, .dayOfWeek).map { NthWeekday(weekday: $0, occurrence: occurrence) }
+        }
+        if element.hasPrefix("l"), element.count > 1 {
+            let digits = element.dropFirst()
+            guard digits.allSatisfy(\.isASCIIDigit), let weekday = Int(digits), (0...7).contains(weekday) else {
+                throw fail("L must be followed by a weekday number 0-7 (L5: the last Friday)")
+            }
+            return [NthWeekday(weekday: weekday % 7, occurrence: 0)]
+        }
+        return nil
     }
 
     private static func expand(_ element: String, _ field: CronField) throws(CronError) -> [Int] {
@@ -205,6 +358,11 @@ extension Character {
 }
 
 extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+
     func trimmingASCIIWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {

@@ -63,6 +63,23 @@ import Testing
             == (try CronSchedule("0 9 * * 1-5")).next(5, after: parseISO("2026-01-01T00:00:00Z")))
     }
 
+    /// Nth weekdays under `all` (croniter has no AND reading to check against),
+    /// hand-checked: the dates that are both.
+    @Test func nthWeekdaysUnderAllMatchTheDatesThatAreBoth() throws {
+        let start = parseISO("2026-01-01T00:00:00Z")
+        // Every second Friday falls on the 8th to the 14th...
+        let second = try CronSchedule("0 0 8-14 * FRI#2", dayMatch: .all)
+        #expect(second.next(3, after: start) == ["2026-01-09T00:00:00Z", "2026-02-13T00:00:00Z", "2026-03-13T00:00:00Z"].map(parseISO))
+        // ...so never on the 1st to the 7th.
+        #expect(try !CronExpression("0 0 1-7 * 5#2").canFire(dayMatch: .all))
+        // The last Friday that is also the last day of its month: 2026-07-31, 2027-04-30.
+        let last = try CronSchedule("0 0 L * L5", dayMatch: .all)
+        #expect(last.next(2, after: start) == ["2026-07-31T00:00:00Z", "2027-04-30T00:00:00Z"].map(parseISO))
+        // Plain days and nth weekdays in one field are refused, naming the field.
+        #expect(throws: CronError.self) { try CronExpression("0 0 * * 1,5#2") }
+        #expect((try? CronExpression("0 0 * * 5#6")) == nil)
+    }
+
     /// Field jumping against a minute-by-minute oracle on random expressions.
     @Test func nextAndPreviousAgreeWithBruteForce() throws {
         var rng = SplitMix64(seed: 2026)

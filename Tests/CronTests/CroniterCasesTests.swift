@@ -14,13 +14,16 @@ func parseISO(_ text: String) -> Date {
 @Suite struct CroniterCasesTests {
     static let utcCases = (try? CroniterCase.load("cron/croniter-cases.json")) ?? []
     static let zoneCases = (try? CroniterCase.load("cron/croniter-tz-cases.json")) ?? []
+    /// `L`, `w#k` and `Lw` (tools/peers/croniter_extension_cases.py).
+    static let extensionCases = (try? CroniterCase.load("cron/croniter-extension-cases.json")) ?? []
 
     @Test func fixturesAreThere() {
         #expect(Self.utcCases.count > 300)
         #expect(Self.zoneCases.count > 20)
+        #expect(Self.extensionCases.count > 90)
     }
 
-    @Test(arguments: utcCases + zoneCases)
+    @Test(arguments: utcCases + zoneCases + extensionCases)
     func matchesCroniter(_ c: CroniterCase) throws {
         if c.invalid == true {
             #expect(throws: CronError.self) { try CronExpression(c.expr) }
