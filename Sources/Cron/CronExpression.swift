@@ -16,12 +16,13 @@
 /// for both (`DayMatch.all`).
 ///
 /// Also croniter's day extensions: `L` in day-of-month is the month's last
-/// day (in a list, or as a range's end: `15-L`); in day-of-week `FRI#2` (or
-/// `5#2`) is the month's second Friday, `L5` its last Friday. Nth weekdays
-/// cannot share a field with plain days. As croniter reads them, they keep
-/// their own rule when day-of-month is also restricted: under `any` the
-/// schedule fires on the nth weekdays, provided some date is both (else it
-/// never fires); under `all`, on the dates that are both.
+/// day (in a list, or as a range's end: `15-L`), `15W` the weekday nearest
+/// the 15th (alone in its field); in day-of-week `FRI#2` (or `5#2`) is the
+/// month's second Friday, `L5` its last Friday. Nth weekdays cannot share a
+/// field with plain days. As croniter reads them, nth and nearest weekdays
+/// keep their rule on both sides of the OR when both day fields are
+/// restricted, and a side that can never match makes the expression never
+/// fire (see `DayRules`); under `all`, the dates that are both.
 public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// The text it was parsed from.
     public let source: String
@@ -37,6 +38,8 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     let lastDayOfMonth: Bool
     /// `w#k` and `Lw` in day-of-week; when any, they replace the day-of-week set.
     let nthWeekdays: [NthWeekday]
+    /// `15W` in day-of-month: the weekday nearest the 15th, within its month.
+    let nearestWeekday: Int?
     /// Whether some date matches, under each `DayMatch` (worked out once for
     /// the day extensions, which a bit set cannot answer).
     private let firesUnderAny: Bool
@@ -105,6 +108,7 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         }
         lastDayOfMonth = days.lastDayOfMonth
         nthWeekdays = days.nthWeekdays
+        nearestWeekday = days.nearestWeekday
         minutes = sets[0]
         hours = sets[1]
         daysOfMonth = sets[2]
@@ -114,11 +118,12 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         // or when it lists every value and the other day field contains a `*`.
         let domFull = daysOfMonth.count == 31
         let dowFull = daysOfWeek.count == 7
-        let domUnrestricted = !days.lastDayOfMonth && (bareStar[2] || (domFull && fields[4].contains("*")))
+        let domUnrestricted = !days.lastDayOfMonth && days.nearestWeekday == nil
+            && (bareStar[2] || (domFull && fields[4].contains("*")))
         let dowUnrestricted = days.nthWeekdays.isEmpty && (bareStar[4] || (dowFull && fields[2].contains("*")))
         dayOfMonthRestricted = !domUnrestricted
         dayOfWeekRestricted = !dowUnrestricted
-        if days.lastDayOfMonth || !days.nthWeekdays.isEmpty {
+        if days.any {
             // What the day fields see of a month is its length and the
             // weekday of its 1st, and every allowed month has each first
             // weekday in some year: trying those few months answers.
@@ -126,21 +131,25 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
             for month in months.members {
                 if month == 2 { lengths.formUnion([28, 29]) } else { lengths.insert(CivilMinute.daysIn(month: month, year: 2001)) }
             }
-            var any = false, all = false, both = false
+            let rules = DayRules(
+                daysOfMonth: daysOfMonth, daysOfWeek: daysOfWeek, extensions: days,
+                dayOfMonthRestricted: dayOfMonthRestricted, dayOfWeekRestricted: dayOfWeekRestricted)
+            var any = false, all = false, firstSide = false, secondSide = false
             for length in lengths {
                 for first in 0..<7 {
                     for day in 1...length {
                         let d = Day(day: day, weekday: (first + day - 1) % 7, monthLength: length)
-                        any = any || Self.matches(d, .any, daysOfMonth, daysOfWeek, days, dayOfMonthRestricted, dayOfWeekRestricted)
-                        all = all || Self.matches(d, .all, daysOfMonth, daysOfWeek, days, dayOfMonthRestricted, dayOfWeekRestricted)
-                        both = both || Self.matches(d, .all, daysOfMonth, daysOfWeek, days, true, true)
+                        any = any || rules.matches(d, .any)
+                        all = all || rules.matches(d, .all)
+                        firstSide = firstSide || rules.sides(d).first
+                        secondSide = secondSide || rules.sides(d).second
                     }
                 }
             }
-            // croniter: with nth weekdays and a restricted day-of-month, the
-            // day-of-month side is itself an intersection, and when it can
-            // never match, neither can the expression.
-            firesUnderAny = any && (days.nthWeekdays.isEmpty || !dayOfMonthRestricted || both)
+            // croniter: when its OR splits an expression with nth weekdays or
+            // a nearest weekday, each side keeps those rules, and a side that
+            // can never match makes the whole expression fail.
+            firesUnderAny = rules.splitsWithExtensions ? firstSide && secondSide : any
             firesUnderAll = all
         } else {
             firesUnderAny = Self.plainCanFire(.any, daysOfMonth, daysOfWeek, months, dayOfMonthRestricted, dayOfWeekRestricted)
@@ -169,37 +178,84 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// Whether the day (year, month, day) matches the day fields.
     @inline(__always)
     func dayMatches(_ t: CivilMinute, _ dayMatch: DayMatch) -> Bool {
-        if !lastDayOfMonth && nthWeekdays.isEmpty {
+        if !lastDayOfMonth && nthWeekdays.isEmpty && nearestWeekday == nil {
             let dom = daysOfMonth.contains(t.day)
             let dow = daysOfWeek.contains(t.weekday)
             if dayMatch == .any && dayOfMonthRestricted && dayOfWeekRestricted { return dom || dow }
             return dom && dow
         }
-        return Self.matches(
-            Day(t), dayMatch, daysOfMonth, daysOfWeek, DayExtensions(lastDayOfMonth: lastDayOfMonth, nthWeekdays: nthWeekdays),
-            dayOfMonthRestricted, dayOfWeekRestricted)
-    }
-
-    private static func matches(
-        _ d: Day, _ dayMatch: DayMatch, _ daysOfMonth: BitSet64, _ daysOfWeek: BitSet64, _ days: DayExtensions,
-        _ domRestricted: Bool, _ dowRestricted: Bool
-    ) -> Bool {
-        let inDayOfMonth = daysOfMonth.contains(d.day) || (days.lastDayOfMonth && d.day == d.monthLength)
-        if !days.nthWeekdays.isEmpty {
-            let nth = days.nthWeekdays.contains { $0.matches(d) }
-            // croniter keeps the nth rule on both sides of its OR, so under
-            // `any` the days are the nth weekdays (see `firesUnderAny`).
-            return dayMatch == .any ? nth : (!domRestricted || inDayOfMonth) && nth
-        }
-        let inDayOfWeek = daysOfWeek.contains(d.weekday)
-        if dayMatch == .any && domRestricted && dowRestricted { return inDayOfMonth || inDayOfWeek }
-        return (!domRestricted || inDayOfMonth) && (!dowRestricted || inDayOfWeek)
+        return DayRules(
+            daysOfMonth: daysOfMonth, daysOfWeek: daysOfWeek,
+            extensions: DayExtensions(lastDayOfMonth: lastDayOfMonth, nthWeekdays: nthWeekdays, nearestWeekday: nearestWeekday),
+            dayOfMonthRestricted: dayOfMonthRestricted, dayOfWeekRestricted: dayOfWeekRestricted
+        ).matches(Day(t), dayMatch)
     }
 
     /// What the day fields hold beyond a set of values.
     struct DayExtensions {
         var lastDayOfMonth = false
         var nthWeekdays: [NthWeekday] = []
+        var nearestWeekday: Int?
+
+        var any: Bool { lastDayOfMonth || !nthWeekdays.isEmpty || nearestWeekday != nil }
+    }
+
+    /// The two day fields with the extensions, as croniter combines them.
+    struct DayRules {
+        let daysOfMonth: BitSet64
+        let daysOfWeek: BitSet64
+        let extensions: DayExtensions
+        let dayOfMonthRestricted: Bool
+        let dayOfWeekRestricted: Bool
+
+        /// Under the OR reading, croniter splits the expression into a
+        /// day-of-month side and a day-of-week side; nth weekdays and a
+        /// nearest weekday stay on both sides.
+        var splitsWithExtensions: Bool {
+            dayOfMonthRestricted && dayOfWeekRestricted
+                && (!extensions.nthWeekdays.isEmpty || extensions.nearestWeekday != nil)
+        }
+
+        func dayOfMonth(_ d: Day) -> Bool {
+            if let target = extensions.nearestWeekday { return d.day == Self.nearestWeekday(to: target, in: d) }
+            return daysOfMonth.contains(d.day) || (extensions.lastDayOfMonth && d.day == d.monthLength)
+        }
+
+        func dayOfWeek(_ d: Day) -> Bool {
+            extensions.nthWeekdays.isEmpty ? daysOfWeek.contains(d.weekday) : extensions.nthWeekdays.contains { $0.matches(d) }
+        }
+
+        /// croniter's two sides: (day-of-month, and any nth weekday rule),
+        /// (any nearest-weekday rule, and day-of-week).
+        func sides(_ d: Day) -> (first: Bool, second: Bool) {
+            let nth = extensions.nthWeekdays.isEmpty || dayOfWeek(d)
+            let nearest = extensions.nearestWeekday == nil || dayOfMonth(d)
+            return (dayOfMonth(d) && nth, nearest && dayOfWeek(d))
+        }
+
+        func matches(_ d: Day, _ dayMatch: DayMatch) -> Bool {
+            if dayMatch == .any && dayOfMonthRestricted && dayOfWeekRestricted {
+                if splitsWithExtensions {
+                    let (first, second) = sides(d)
+                    return first || second
+                }
+                return dayOfMonth(d) || dayOfWeek(d)
+            }
+            return (!dayOfMonthRestricted || dayOfMonth(d)) && (!dayOfWeekRestricted || dayOfWeek(d))
+        }
+
+        /// The weekday nearest `target` in `d`'s month (croniter's rule: a
+        /// Saturday moves to the Friday before, a Sunday to the Monday
+        /// after, neither leaving the month; past the month's end, its end).
+        static func nearestWeekday(to target: Int, in d: Day) -> Int {
+            let day = min(target, d.monthLength)
+            let weekday = ((d.weekday + day - d.day) % 7 + 7) % 7
+            switch weekday {
+            case 6: return day > 1 ? day - 1 : day + 2
+            case 0: return day < d.monthLength ? day + 1 : day - 2
+            default: return day
+            }
+        }
     }
 
     // MARK: Parsing
@@ -224,6 +280,13 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
                 days.lastDayOfMonth = true
                 continue
             }
+            if field == .dayOfMonth, let target = try nearestWeekday(element) {
+                guard !text.contains(",") else {
+                    throw .invalidToken(field: field, token: text, reason: "W takes a single day, not a list")
+                }
+                days.nearestWeekday = target
+                continue
+            }
             if field == .dayOfWeek, let nth = try nthWeekdays(element) {
                 days.nthWeekdays += nth
                 continue
@@ -242,6 +305,16 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     private static func lastAsRangeEnd(_ element: String) -> String {
         guard element.hasSuffix("-l") || element.contains("-l/") else { return element }
         return element.replacingFirst("-l", with: "-31")
+    }
+
+    /// `15W` or `W15`: the weekday nearest a day (1-31); `nil` for anything else.
+    private static func nearestWeekday(_ element: String) throws(CronError) -> Int? {
+        guard element.count > 1, element.hasSuffix("w") || element.hasPrefix("w") else { return nil }
+        let digits = element.hasSuffix("w") ? element.dropLast() : element.dropFirst()
+        guard digits.allSatisfy(\.isASCIIDigit), let day = Int(digits), (1...31).contains(day) else {
+            throw .invalidToken(field: .dayOfMonth, token: element, reason: "W takes a day 1-31 (15W: the weekday nearest the 15th)")
+        }
+        return day
     }
 
     /// `w#k` (a weekday, or a range of them, and an occurrence 1-5) or `Lw`

@@ -1,5 +1,5 @@
 """Writes fixtures/cron/croniter-extension-cases.json: croniter's day
-extensions (L in day-of-month, w#k and Lw in day-of-week) as croniter
+extensions (L and nW in day-of-month, w#k and Lw in day-of-week) as croniter
 computes them, in the schema of croniter-cases.json. Seeded; run it again
 only to regenerate with a newer croniter (and say so in fixtures/README.md).
 
@@ -21,15 +21,18 @@ fixed = [
     "0 0 * * L5", "0 0 * * L0", "0 0 * * L7", "0 18 * DEC L5", "0 0 * * L1,L5",
     "0 0 L * 1", "0 0 L * MON-FRI", "0 0 1,L * SUN", "0 0 1-7 * 1#1", "0 0 8-14 * 5#2", "0 0 20-L * L5",
     "0 0 15 * 5#2", "0 0 1 * L5", "0 0 L * 5#1", "0 0 31 2 L5", "0 0 L 2 1#5",
+    "0 0 15W * *", "0 0 W15 * *", "0 0 1W * *", "0 0 31W * *", "0 0 30W 2 *", "0 12 15W * 1-5", "0 0 15W * SAT",
+    "0 0 1W * 0", "0 0 15W * 5#3", "0 0 10W * L5", "0 0 20W JUN *",
     # Rejected by croniter (and by Cairn):
     "0 0 * * 5L", "0 0 L-2 * *", "0 0 * * L", "0 0 * * 1,5#2", "0 0 * * 5#6", "0 0 * * 5#0", "0 0 * * L8", "0 0 LW * *",
+    "0 0 1,15W * *", "0 0 32W * *", "0 0 0W * *", "0 0 15W-20 * *",
 ]
 weekdays = ["0", "1", "2", "3", "4", "5", "6", "7", "SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 for _ in range(60):
     minute = rng.choice(["0", "15", "*/20", "5,35"])
     hour = rng.choice(["0", "6", "9-17/4", "23"])
     month = rng.choice(["*", "*", "2", "1-6", "JUN,DEC", "*/3"])
-    dom = rng.choice(["*", "*", "L", "1,L", f"{rng.randint(1, 28)}-L", f"{rng.randint(1, 31)}", "?"])
+    dom = rng.choice(["*", "*", "L", "1,L", f"{rng.randint(1, 28)}-L", f"{rng.randint(1, 31)}", "?", f"{rng.randint(1, 31)}W"])
     if rng.random() < 0.5:
         dow = f"{rng.choice(weekdays)}#{rng.randint(1, 5)}"
         if rng.random() < 0.3:
@@ -64,7 +67,7 @@ for expr in fixed:
 
 json.dump({
     "generator": f"croniter {croniter_module.__version__ if hasattr(croniter_module, '__version__') else '7.0.0'}",
-    "dialect": "croniter's day extensions: L in day-of-month (alone, in lists, as a range's end), w#k and Lw in day-of-week",
+    "dialect": "croniter's day extensions: L (alone, in lists, as a range's end) and nW in day-of-month, w#k and Lw in day-of-week",
     "seed": 20261202,
     "cases": cases,
 }, sys.stdout, indent=1)
