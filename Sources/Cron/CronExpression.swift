@@ -34,12 +34,9 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// Whether the day fields count as restricted for the OR rule (croniter's reading).
     let dayOfMonthRestricted: Bool
     let dayOfWeekRestricted: Bool
-    /// `L` in day-of-month: the month's last day matches too.
-    let lastDayOfMonth: Bool
-    /// `w#k` and `Lw` in day-of-week; when any, they replace the day-of-week set.
-    let nthWeekdays: [NthWeekday]
-    /// `15W` in day-of-month: the weekday nearest the 15th, within its month.
-    let nearestWeekday: Int?
+    /// The day fields with croniter's extensions (`L`, `15W`, `5#2`, `L5`),
+    /// built once at parse; `nil` when the expression uses none.
+    let dayRules: DayRules?
     /// Whether some date matches, under each `DayMatch` (worked out once for
     /// the day extensions, which a bit set cannot answer).
     private let firesUnderAny: Bool
@@ -106,9 +103,6 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
             sets.append(set)
             bareStar.append(star)
         }
-        lastDayOfMonth = days.lastDayOfMonth
-        nthWeekdays = days.nthWeekdays
-        nearestWeekday = days.nearestWeekday
         minutes = sets[0]
         hours = sets[1]
         daysOfMonth = sets[2]
@@ -134,6 +128,7 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
             let rules = DayRules(
                 daysOfMonth: daysOfMonth, daysOfWeek: daysOfWeek, extensions: days,
                 dayOfMonthRestricted: dayOfMonthRestricted, dayOfWeekRestricted: dayOfWeekRestricted)
+            dayRules = rules
             var any = false, all = false, firstSide = false, secondSide = false
             for length in lengths {
                 for first in 0..<7 {
@@ -141,8 +136,9 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
                         let d = Day(day: day, weekday: (first + day - 1) % 7, monthLength: length)
                         any = any || rules.matches(d, .any)
                         all = all || rules.matches(d, .all)
-                        firstSide = firstSide || rules.sides(d).first
-                        secondSide = secondSide || rules.sides(d).second
+                        let (dayOfMonthSide, dayOfWeekSide) = rules.sides(d)
+                        firstSide = firstSide || dayOfMonthSide
+                        secondSide = secondSide || dayOfWeekSide
                     }
                 }
             }
@@ -152,6 +148,7 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
             firesUnderAny = rules.splitsWithExtensions ? firstSide && secondSide : any
             firesUnderAll = all
         } else {
+            dayRules = nil
             firesUnderAny = Self.plainCanFire(.any, daysOfMonth, daysOfWeek, months, dayOfMonthRestricted, dayOfWeekRestricted)
             firesUnderAll = Self.plainCanFire(.all, daysOfMonth, daysOfWeek, months, dayOfMonthRestricted, dayOfWeekRestricted)
         }
@@ -178,21 +175,15 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// Whether the day (year, month, day) matches the day fields.
     @inline(__always)
     func dayMatches(_ t: CivilMinute, _ dayMatch: DayMatch) -> Bool {
-        if !lastDayOfMonth && nthWeekdays.isEmpty && nearestWeekday == nil {
-            let dom = daysOfMonth.contains(t.day)
-            let dow = daysOfWeek.contains(t.weekday)
-            if dayMatch == .any && dayOfMonthRestricted && dayOfWeekRestricted { return dom || dow }
-            return dom && dow
-        }
-        return DayRules(
-            daysOfMonth: daysOfMonth, daysOfWeek: daysOfWeek,
-            extensions: DayExtensions(lastDayOfMonth: lastDayOfMonth, nthWeekdays: nthWeekdays, nearestWeekday: nearestWeekday),
-            dayOfMonthRestricted: dayOfMonthRestricted, dayOfWeekRestricted: dayOfWeekRestricted
-        ).matches(Day(t), dayMatch)
+        if let dayRules { return dayRules.matches(Day(t), dayMatch) }
+        let dom = daysOfMonth.contains(t.day)
+        let dow = daysOfWeek.contains(t.weekday)
+        if dayMatch == .any && dayOfMonthRestricted && dayOfWeekRestricted { return dom || dow }
+        return dom && dow
     }
 
     /// What the day fields hold beyond a set of values.
-    struct DayExtensions {
+    struct DayExtensions: Hashable, Sendable {
         var lastDayOfMonth = false
         var nthWeekdays: [NthWeekday] = []
         var nearestWeekday: Int?
@@ -201,7 +192,7 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The two day fields with the extensions, as croniter combines them.
-    struct DayRules {
+    struct DayRules: Hashable, Sendable {
         let daysOfMonth: BitSet64
         let daysOfWeek: BitSet64
         let extensions: DayExtensions

@@ -97,9 +97,8 @@ public struct ByteReader: Sendable {
     /// character and a UTF-16 unit, and no validation is needed).
     private mutating func readStringBytes() throws(ByteDecodingError) -> (start: Int, bytes: Range<Int>, ascii: Bool) {
         let (start, range) = try readStringRange()
-        let from = range.lowerBound, length = range.count
-        let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[from..<from + length])) }
-        return (start, from..<from + length, ascii)
+        let ascii = bytes.withUnsafeBufferPointer { Self.isASCII(UnsafeBufferPointer(rebasing: $0[range])) }
+        return (start, range, ascii)
     }
 
     public mutating func readVarString() throws(ByteDecodingError) -> String {
@@ -136,7 +135,7 @@ public struct ByteReader: Sendable {
 
     /// Steps over a string without building it.
     public mutating func skipVarString() throws(ByteDecodingError) {
-        _ = try readStringBytes()
+        _ = try readStringRange()
     }
 
     /// Moves back to `offset`, a position this reader has already passed

@@ -90,11 +90,6 @@ final class StructStore {
         }
     }
 
-    /// The index of the struct containing `clock` (see `StructList.search`).
-    static func findIndex(_ structs: StructList, _ clock: UInt64) -> Int? {
-        structs.search(clock)
-    }
-
     func find(_ id: ID) -> AbstractStruct? {
         guard let list = list(id.client), let index = list.structs.index(containing: id.clock) else { return nil }
         return list.structs[index]

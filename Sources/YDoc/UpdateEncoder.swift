@@ -15,7 +15,7 @@ enum UpdateEncoder {
         for (client, from) in targets {
             let structs = store.clients[client]!.structs
             let clock = max(from, structs[0].id.clock)
-            guard let start = StructStore.findIndex(structs, clock) else { continue }
+            guard let start = structs.search(clock) else { continue }
             w.writeVarUInt(UInt64(structs.count - start))
             w.writeVarUInt(client)
             w.writeVarUInt(clock)
