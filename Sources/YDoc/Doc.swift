@@ -123,7 +123,7 @@ public final class Doc {
 
     /// Drops a deleted item's payload (Yjs's `Item.gc`).
     private func collect(_ item: Item, parentCollected: Bool) {
-        if case .type(let type) = item.content {
+        if item.holdsType, case .type(let type) = item.content {
             var child = type.start
             while let c = child {
                 collect(c, parentCollected: true)
@@ -141,9 +141,8 @@ public final class Doc {
         }
         if parentCollected {
             store.replace(item, with: GCStruct(id: item.id, length: item.length))
-        } else if case .deleted = item.content {
-        } else {
-            item.content = .deleted(item.length)
+        } else if item.contentRef != Content.refDeleted {
+            item.collectContent()
         }
     }
 

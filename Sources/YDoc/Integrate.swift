@@ -11,7 +11,7 @@ extension Transaction {
         if let right = item.rightOrigin, right.client != item.id.client, right.clock >= store.state(right.client) {
             return right.client
         }
-        if case .item(let parentID) = item.pendingParent, parentID.client != item.id.client,
+        if let parentID = item.pendingParentItem, parentID.client != item.id.client,
             parentID.clock >= store.state(parentID.client)
         {
             return parentID.client
@@ -31,29 +31,27 @@ extension Transaction {
         }
         if (leftStruct?.isGC ?? false) || (rightStruct?.isGC ?? false) {
             item.parent = nil
-            item.pendingParent = nil
-        } else if item.parent == nil && item.pendingParent == nil {
+            item.clearPendingParent()
+        } else if !item.awaitsParent {
             // No parent on the wire: take the neighbours' (unless collected).
             if let l = leftStruct?.asItem {
                 item.parent = l.parent
-                item.parentSub = l.parentSub
-            }
-            if let r = rightStruct?.asItem {
+                if l.isKeyed { item.parentSub = l.parentSub }
+            } else if let r = rightStruct?.asItem {
                 item.parent = r.parent
-                item.parentSub = r.parentSub
+                if r.isKeyed { item.parentSub = r.parentSub }
             }
-        } else if let pending = item.pendingParent {
-            switch pending {
-            case .root(let name):
+        } else {
+            if let name = item.pendingRoot {
                 item.parent = doc.root(name)
-            case .item(let parentID):
-                if let parentItem = store.find(parentID)?.asItem, case .type(let type) = parentItem.content {
-                    item.parent = type
-                } else {
-                    item.parent = nil  // the parent was collected: this item is garbage too
-                }
+            } else if let parentID = item.pendingParentItem, let parentItem = store.find(parentID)?.asItem,
+                parentItem.holdsType, case .type(let type) = parentItem.content
+            {
+                item.parent = type
+            } else {
+                item.parent = nil  // the parent was collected: this item is garbage too
             }
-            item.pendingParent = nil
+            item.clearPendingParent()
         }
         return nil
     }
@@ -89,7 +87,7 @@ extension Transaction {
             var o: Item?
             if let l = left {
                 o = l.right
-            } else if let sub = item.parentSub {
+            } else if item.isKeyed, let sub = item.parentSub {
                 o = parent.map[sub]
                 while let candidate = o, let l = candidate.left { o = l }
             } else {
@@ -127,12 +125,12 @@ extension Transaction {
         }
         // Link into the list.
         let left = item.left
-        let parentSub = item.parentSub
+        let keyed = item.isKeyed
         var right: Item?
         if let left {
             right = left.right
             left.right = item
-        } else if let parentSub {
+        } else if keyed, let parentSub = item.parentSub {
             right = parent.map[parentSub]
             while let candidate = right, let l = candidate.left { right = l }
         } else {
@@ -142,19 +140,19 @@ extension Transaction {
         item.right = right
         if let right {
             right.left = item
-        } else if let parentSub {
+        } else if keyed, let parentSub = item.parentSub {
             // The newest value of a key: it replaces (deletes) the previous one.
             parent.map[parentSub] = item
             if let left { delete(left) }
         }
-        if parentSub == nil && item.isCountable && !item.isDeleted { parent.length += item.length }
+        if !keyed && item.isCountable && !item.isDeleted { parent.length += item.length }
         try? store.add(item, self)
-        if case .type(let type) = item.content {
+        if item.holdsType, case .type(let type) = item.content {
             type.item = item
             type.doc = doc
         }
         markChanged(parent)
-        if (parent.item?.isDeleted ?? false) || (parentSub != nil && right != nil) {
+        if (parent.item?.isDeleted ?? false) || (keyed && right != nil) {
             delete(item)
         }
     }

@@ -41,16 +41,28 @@ final class Item: AbstractStruct {
     @exclusivity(unchecked) var right: Item?
     /// The type this item belongs to; `nil` when its parent was collected.
     @exclusivity(unchecked) var parent: YType?
-    /// While decoding: the parent not yet resolved (a root name or an item id).
-    var pendingParent: PendingParent?
+    /// While decoding: the parent named on the wire, not yet resolved: a
+    /// root by name, or the item whose content is the parent type. Two
+    /// fields and a flag, not one enum: copying an enum that can hold a
+    /// `String` costs reference counting even when it holds none, and
+    /// integration asks about the parent of every item.
+    var pendingRoot: String?
+    @exclusivity(unchecked) var pendingParentItem: ID?
+    @exclusivity(unchecked) var awaitsParent = false
     /// The map key, for items in a map.
-    @exclusivity(unchecked) var parentSub: String?
-    @exclusivity(unchecked) var content: Content
-
-    enum PendingParent {
-        case root(String)
-        case item(ID)
+    @exclusivity(unchecked) var parentSub: String? {
+        didSet { isKeyed = parentSub != nil }
     }
+    /// Whether `parentSub` is set. The hot paths ask this, not `parentSub`
+    /// itself: reading an optional `String` out of a class retains it.
+    @exclusivity(unchecked) private(set) var isKeyed: Bool
+    /// Changed in place (typing appends to it), so no observer here: one
+    /// would make every append copy the content. Replace it only through
+    /// `collectContent` (`contentRef` must follow it).
+    @exclusivity(unchecked) var content: Content
+    /// `content.ref`, kept beside it for the same reason as `isKeyed`:
+    /// asking the content's kind would copy the content.
+    @exclusivity(unchecked) private(set) var contentRef: UInt8
 
     init(
         id: ID, left: Item?, origin: ID?, right: Item?, rightOrigin: ID?, parent: YType?, parentSub: String?,
@@ -62,16 +74,35 @@ final class Item: AbstractStruct {
         self.right = right
         self.parent = parent
         self.parentSub = parentSub
+        self.isKeyed = parentSub != nil
         self.content = content
+        self.contentRef = content.ref
         super.init(id: id, length: content.length, isItem: true)
     }
 
-    var isCountable: Bool { content.isCountable }
+    /// Whether the content counts towards its parent's length (deleted
+    /// content and formats do not).
+    var isCountable: Bool { contentRef != Content.refDeleted && contentRef != Content.refFormat }
+
+    /// Whether the content is a nested type.
+    var holdsType: Bool { contentRef == Content.refType }
+
+    /// Drops the content's payload, keeping its length (Yjs's `Item.gc`).
+    func collectContent() {
+        content = .deleted(length)
+        contentRef = Content.refDeleted
+    }
 
     /// The id of the last unit of content.
     var lastID: ID { ID(client: id.client, clock: id.clock + UInt64(length) - 1) }
 
     func markDeleted() { isDeleted = true }
+
+    func clearPendingParent() {
+        pendingRoot = nil
+        pendingParentItem = nil
+        awaitsParent = false
+    }
 
     /// Whether `right` can be appended to this item (Yjs's `mergeWith`):
     /// same client, consecutive clocks, inserted right after this one between
@@ -79,7 +110,7 @@ final class Item: AbstractStruct {
     func canMerge(with right: Item) -> Bool {
         right.id.client == id.client && right.id.clock == id.clock + UInt64(length)
             && right.origin == lastID && rightOrigin == right.rightOrigin && self.right === right
-            && isDeleted == right.isDeleted && parentSub == nil && right.parentSub == nil
-            && content.ref == right.content.ref && content.ref != Content.refType
+            && isDeleted == right.isDeleted && !isKeyed && !right.isKeyed
+            && contentRef == right.contentRef && contentRef != Content.refType
     }
 }

@@ -3,10 +3,12 @@ import Encoding
 /// A group of changes to one document. Local edits and applied updates both
 /// run in one; observers hear of it once, when it ends.
 public final class Transaction {
-    /// A transaction lives inside `Doc.transact`, so its document always
-    /// outlives it: an unsafe unowned reference costs no reference counting.
-    unowned(unsafe) let doc: Doc
-    unowned(unsafe) let store: StructStore
+    /// Strong, and constants: calling through a `let` of a class borrows it,
+    /// where an unowned reference is retained and released around every
+    /// call (integration calls the store several times an item). The cycle
+    /// with `Doc.current` lasts only while the transaction runs.
+    let doc: Doc
+    let store: StructStore
     // The hot fields below are not checked for exclusivity at run time, for
     // the reason `AbstractStruct` gives: a transaction is confined to its
     // document's thread, and a check cost more than the access (every
@@ -89,11 +91,11 @@ public final class Transaction {
     /// and deletes a nested type's content with it.
     func delete(_ item: Item) {
         guard !item.isDeleted else { return }
-        if let parent = item.parent, item.parentSub == nil, item.isCountable { parent.length -= item.length }
+        if !item.isKeyed, item.isCountable, let parent = item.parent { parent.length -= item.length }
         item.markDeleted()
         deleteSet.add(item.id.client, item.id.clock, UInt64(item.length))
         markChanged(item.parent)
-        if case .type(let type) = item.content {
+        if item.holdsType, case .type(let type) = item.content {
             var child = type.start
             while let current = child {
                 if !current.isDeleted { delete(current) }

@@ -43,13 +43,14 @@ enum UpdateDecoder {
                         let hasRightOrigin = info & 0x40 != 0
                         let origin = hasOrigin ? ID(client: try r.readVarUInt(), clock: try r.readVarUInt()) : nil
                         let rightOrigin = hasRightOrigin ? ID(client: try r.readVarUInt(), clock: try r.readVarUInt()) : nil
-                        var pendingParent: Item.PendingParent?
+                        var pendingRoot: String?
+                        var pendingParentItem: ID?
                         var parentSub: String?
                         if !hasOrigin && !hasRightOrigin {
                             if try r.readVarUInt() == 1 {
-                                pendingParent = .root(try r.readVarString())
+                                pendingRoot = try r.readVarString()
                             } else {
-                                pendingParent = .item(ID(client: try r.readVarUInt(), clock: try r.readVarUInt()))
+                                pendingParentItem = ID(client: try r.readVarUInt(), clock: try r.readVarUInt())
                             }
                             if info & 0x20 != 0 { parentSub = try r.readVarString() }
                         }
@@ -70,7 +71,11 @@ enum UpdateDecoder {
                         let item = Item(
                             id: ID(client: client, clock: clock), left: nil, origin: origin, right: nil,
                             rightOrigin: rightOrigin, parent: nil, parentSub: parentSub, content: content)
-                        item.pendingParent = pendingParent
+                        if !hasOrigin && !hasRightOrigin {
+                            item.pendingRoot = pendingRoot
+                            item.pendingParentItem = pendingParentItem
+                            item.awaitsParent = true
+                        }
                         list.append(item)
                         guard clock <= ByteReader.maxSafeInteger - UInt64(content.length) else {
                             throw YDocError.impossibleClock(client: client, clock: clock)

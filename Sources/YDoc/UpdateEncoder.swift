@@ -54,16 +54,13 @@ enum UpdateEncoder {
                     w.writeVarUInt(1)
                     w.writeVarString(parent.rootName ?? "")
                 }
-            } else if let pending = item.pendingParent {
-                switch pending {
-                case .root(let name):
-                    w.writeVarUInt(1)
-                    w.writeVarString(name)
-                case .item(let id):
-                    w.writeVarUInt(0)
-                    w.writeVarUInt(id.client)
-                    w.writeVarUInt(id.clock)
-                }
+            } else if let name = item.pendingRoot {
+                w.writeVarUInt(1)
+                w.writeVarString(name)
+            } else if let id = item.pendingParentItem {
+                w.writeVarUInt(0)
+                w.writeVarUInt(id.client)
+                w.writeVarUInt(id.clock)
             }
             if let sub = item.parentSub { w.writeVarString(sub) }
         }
