@@ -71,80 +71,14 @@ extension Transaction {
             try? store.add(GCStruct(id: item.id, length: item.length), self)
             return
         }
-        // Read each link once: every read of a class reference costs a retain and a release.
-        let knownLeft = item.left
-        let knownRight = item.right
-        let conflicts: Bool
-        if let knownLeft {
-            conflicts = knownLeft.right !== knownRight
-        } else if let knownRight {
-            conflicts = knownRight.left != nil
-        } else {
-            conflicts = true
-        }
-        if conflicts {
-            var left = item.left
-            var o: Item?
-            if let l = left {
-                o = l.right
-            } else if item.isKeyed, let sub = item.parentSub {
-                o = parent.map[sub]
-                while let candidate = o, let l = candidate.left { o = l }
-            } else {
-                o = parent.start
-            }
-            // Items between left and right that conflict with this insert.
-            var conflicting = Set<ObjectIdentifier>()
-            var beforeOrigin = Set<ObjectIdentifier>()
-            while let current = o, current !== item.right {
-                beforeOrigin.insert(ObjectIdentifier(current))
-                conflicting.insert(ObjectIdentifier(current))
-                if item.origin == current.origin {
-                    // Case 1: same origin: the lower client goes left.
-                    if current.id.client < item.id.client {
-                        left = current
-                        conflicting.removeAll()
-                    } else if item.rightOrigin == current.rightOrigin {
-                        // Same origin and right origin, higher client: this goes before it.
-                        break
-                    }
-                } else if let currentOrigin = current.origin, let originItem = store.find(currentOrigin),
-                    beforeOrigin.contains(ObjectIdentifier(originItem))
-                {
-                    // Case 2: its origin lies between ours and it: it belongs to a run we skip.
-                    if !conflicting.contains(ObjectIdentifier(originItem)) {
-                        left = current
-                        conflicting.removeAll()
-                    }
-                } else {
-                    break
-                }
-                o = current.right
-            }
-            item.left = left
-        }
-        // Link into the list.
-        let left = item.left
+        // No class reference is held in a local across a call here: the
+        // compiler retains and releases such a local around every call
+        // (store.add, markChanged...), which made reference counting the
+        // bulk of integrating an item. The links are read and written in
+        // small functions whose locals end before the next call.
+        if hasConflict(item) { resolveConflicts(item, parent) }
+        let hasRight = link(item, parent)
         let keyed = item.isKeyed
-        var right: Item?
-        if let left {
-            right = left.right
-            left.right = item
-        } else if keyed, let parentSub = item.parentSub {
-            right = parent.map[parentSub]
-            while let candidate = right, let l = candidate.left { right = l }
-        } else {
-            right = parent.start
-            parent.start = item
-        }
-        item.right = right
-        if let right {
-            right.left = item
-        } else if keyed, let parentSub = item.parentSub {
-            // The newest value of a key: it replaces (deletes) the previous one.
-            parent.map[parentSub] = item
-            if let left { delete(left) }
-        }
         if !keyed && item.isCountable && !item.isDeleted { parent.length += item.length }
         try? store.add(item, self)
         if item.holdsType, case .type(let type) = item.content {
@@ -152,8 +86,99 @@ extension Transaction {
             type.doc = doc
         }
         markChanged(parent)
-        if (parent.item?.isDeleted ?? false) || (keyed && right != nil) {
+        if (parent.item?.isDeleted ?? false) || (keyed && hasRight) {
             delete(item)
         }
+    }
+
+    /// Whether items may stand between the item's left and right: then
+    /// where it goes among them is for YATA to decide.
+    @inline(__always)
+    private func hasConflict(_ item: Item) -> Bool {
+        if let knownLeft = item.left { return knownLeft.right !== item.right }
+        if let knownRight = item.right { return knownRight.left != nil }
+        return true
+    }
+
+    /// Moves `item.left` past the concurrent inserts that YATA orders before it.
+    private func resolveConflicts(_ item: Item, _ parent: YType) {
+        var left = item.left
+        var o: Item?
+        if let l = left {
+            o = l.right
+        } else if item.isKeyed, let sub = item.parentSub {
+            o = parent.map[sub]
+            while let candidate = o, let l = candidate.left { o = l }
+        } else {
+            o = parent.start
+        }
+        // Items between left and right that conflict with this insert.
+        var conflicting = Set<ObjectIdentifier>()
+        var beforeOrigin = Set<ObjectIdentifier>()
+        while let current = o, current !== item.right {
+            beforeOrigin.insert(ObjectIdentifier(current))
+            conflicting.insert(ObjectIdentifier(current))
+            if item.origin == current.origin {
+                // Case 1: same origin: the lower client goes left.
+                if current.id.client < item.id.client {
+                    left = current
+                    conflicting.removeAll()
+                } else if item.rightOrigin == current.rightOrigin {
+                    // Same origin and right origin, higher client: this goes before it.
+                    break
+                }
+            } else if let currentOrigin = current.origin, let originItem = store.find(currentOrigin),
+                beforeOrigin.contains(ObjectIdentifier(originItem))
+            {
+                // Case 2: its origin lies between ours and it: it belongs to a run we skip.
+                if !conflicting.contains(ObjectIdentifier(originItem)) {
+                    left = current
+                    conflicting.removeAll()
+                }
+            } else {
+                break
+            }
+            o = current.right
+        }
+        item.left = left
+    }
+
+    /// Links `item` into its parent's list after `item.left` (or where a
+    /// map key's items end); returns whether it has a right neighbour.
+    @inline(__always)
+    private func link(_ item: Item, _ parent: YType) -> Bool {
+        if let left = item.left {
+            let right = left.right
+            item.right = right
+            left.right = item
+            guard let right else {
+                if item.isKeyed { replaceKeyValue(item, parent, previous: left) }
+                return false
+            }
+            right.left = item
+            return true
+        }
+        var right: Item?
+        if item.isKeyed, let parentSub = item.parentSub {
+            right = parent.map[parentSub]
+            while let candidate = right, let l = candidate.left { right = l }
+        } else {
+            right = parent.start
+            parent.start = item
+        }
+        item.right = right
+        guard let right else {
+            if item.isKeyed { replaceKeyValue(item, parent, previous: nil) }
+            return false
+        }
+        right.left = item
+        return true
+    }
+
+    /// The newest value of a key: it replaces (deletes) the previous one.
+    private func replaceKeyValue(_ item: Item, _ parent: YType, previous: Item?) {
+        guard let parentSub = item.parentSub else { return }
+        parent.map[parentSub] = item
+        if let previous { delete(previous) }
     }
 }

@@ -12,25 +12,25 @@ final class StructStore {
     }
 
     private(set) var clients: [UInt64: List] = [:]
-    /// The last list looked up: integration asks for the same client many
-    /// times in a row, and hashing a UInt64 key costs more than the rest of
-    /// a lookup. Lists are never removed, so the cache cannot go stale.
+    /// The last two lists looked up: integration asks for the same client
+    /// many times in a row, or alternates between two clients editing
+    /// together, and hashing a UInt64 key costs more than the rest of a
+    /// lookup. Lists are never removed, so the cache cannot go stale. A hit
+    /// leaves the cache as it is: rotating it costs reference counting.
     @exclusivity(unchecked) private var lastClient = UInt64.max
     @exclusivity(unchecked) private var lastList: List?
-    /// The one looked up before it: two clients editing together alternate.
     @exclusivity(unchecked) private var previousClient = UInt64.max
     @exclusivity(unchecked) private var previousList: List?
 
     @inline(__always)
     func list(_ client: UInt64) -> List? {
         if client == lastClient { return lastList }
-        let found: List
-        if client == previousClient, let previous = previousList {
-            found = previous
-        } else {
-            guard let looked = clients[client] else { return nil }
-            found = looked
-        }
+        if client == previousClient { return previousList }
+        return lookUp(client)
+    }
+
+    private func lookUp(_ client: UInt64) -> List? {
+        guard let found = clients[client] else { return nil }
         previousClient = lastClient
         previousList = lastList
         lastClient = client
@@ -40,9 +40,13 @@ final class StructStore {
 
     /// The next clock expected from `client` (Yjs's `getState`).
     func state(_ client: UInt64) -> UInt64 {
-        guard let list = list(client) else { return 0 }
-        assert(list.end == list.structs.last.map { $0.id.clock + UInt64($0.length) } ?? 0, "client \(client)'s end is stale")
-        return list.end
+        assert(list(client).map { $0.end == $0.structs.last.map { $0.id.clock + UInt64($0.length) } ?? 0 } ?? true,
+            "client \(client)'s end is stale")
+        // Read through the cache directly: binding the list to a local
+        // would retain it, and this is asked several times an item.
+        if client == lastClient { return lastList?.end ?? 0 }
+        if client == previousClient { return previousList?.end ?? 0 }
+        return lookUp(client)?.end ?? 0
     }
 
     /// The newest struct of `client` grew by `count` (typing on extends it in place).

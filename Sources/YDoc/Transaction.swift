@@ -64,11 +64,20 @@ public final class Transaction {
     /// The types this transaction changed.
     public var changedTypes: [YType] { changed }
 
-    func markChanged(_ type: YType?) {
-        guard let type else { return }
-        // Called for every item integrated: the common answers first.
-        if changed.last !== type, !changed.contains(where: { $0 === type }) { changed.append(type) }
-        if !keepMarkers, type.marker != nil { type.marker = nil }
+    /// The type `markChanged` saw last: compared by identity, which reads
+    /// no reference out of `changed` (each read would retain it).
+    @exclusivity(unchecked) private var lastChanged: ObjectIdentifier?
+
+    /// Takes the type itself, not an optional: unwrapping a parameter
+    /// binds a copy, which retains it.
+    func markChanged(_ type: YType) {
+        // Called for every item integrated: the common answer first.
+        let id = ObjectIdentifier(type)
+        if id != lastChanged {
+            lastChanged = id
+            if !changed.contains(where: { $0 === type }) { changed.append(type) }
+        }
+        if !keepMarkers, type.hasMarker { type.marker = nil }
     }
 
     /// Splits `item` at `diff` and returns the right part (Yjs's `splitItem`).
@@ -94,7 +103,7 @@ public final class Transaction {
         if !item.isKeyed, item.isCountable, let parent = item.parent { parent.length -= item.length }
         item.markDeleted()
         deleteSet.add(item.id.client, item.id.clock, UInt64(item.length))
-        markChanged(item.parent)
+        if let parent = item.parent { markChanged(parent) }
         if item.holdsType, case .type(let type) = item.content {
             var child = type.start
             while let current = child {
@@ -103,6 +112,7 @@ public final class Transaction {
             }
             for entry in type.map.values where !entry.isDeleted { delete(entry) }
             changed.removeAll { $0 === type }
+            lastChanged = nil
         }
     }
 }

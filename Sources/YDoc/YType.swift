@@ -36,7 +36,12 @@ public final class YType {
     /// A remembered position for text edits (Yjs keeps "search markers" for
     /// the same reason): an item of the list and how many countable units
     /// precede it, so the next edit nearby does not walk from the start.
-    @exclusivity(unchecked) var marker: (item: Item, index: Int)?
+    @exclusivity(unchecked) var marker: (item: Item, index: Int)? {
+        didSet { hasMarker = marker != nil }
+    }
+    /// Whether `marker` is set, asked without reading the marker out
+    /// (which would retain its item).
+    @exclusivity(unchecked) private(set) var hasMarker = false
 
     init(kind: Kind) {
         self.kind = kind
