@@ -35,24 +35,19 @@ public final class Doc {
         self.clientID = clientID
     }
 
-    /// The struct graph is full of reference cycles: a type holds its first
-    /// item and its map entries, and every item holds its type (and its
-    /// right neighbour). The store owns every struct, so cutting those links
-    /// here lets the whole graph go with the document; without it every
-    /// document ever loaded stayed in memory.
+    /// The struct graph has reference cycles: a type holds its first item,
+    /// its map entries and its marker, and every item holds its type. The
+    /// store owns every struct, so cutting the types' links here lets the
+    /// whole graph go with the document; without it every document ever
+    /// loaded stayed in memory. (Neighbour links own nothing.)
     deinit {
         for list in store.clients.values {
             for s in list.structs {
-                guard let item = s.asItem else { continue }
-                item.right = nil
-                item.parent = nil
+                guard let item = s.asItem, item.holdsType, case .type(let type) = item.content else { continue }
+                type.detachItems()
             }
         }
-        for type in share.values {
-            type.start = nil
-            type.map = [:]
-            type.marker = nil
-        }
+        for type in share.values { type.detachItems() }
     }
 
     /// The root type `name`, created on first use.
@@ -136,8 +131,7 @@ public final class Doc {
                     e = c.left
                 }
             }
-            type.start = nil
-            type.map = [:]
+            type.detachItems()
         }
         if parentCollected {
             store.replace(item, with: GCStruct(id: item.id, length: item.length))

@@ -95,8 +95,8 @@ extension Transaction {
     /// where it goes among them is for YATA to decide.
     @inline(__always)
     private func hasConflict(_ item: Item) -> Bool {
-        if let knownLeft = item.left { return knownLeft.right !== item.right }
-        if let knownRight = item.right { return knownRight.left != nil }
+        if let knownLeft = item.leftRef { return !Unmanaged.same(knownLeft.rightRef, item.rightRef) }
+        if let knownRight = item.rightRef { return knownRight.leftRef != nil }
         return true
     }
 
@@ -147,15 +147,16 @@ extension Transaction {
     /// map key's items end); returns whether it has a right neighbour.
     @inline(__always)
     private func link(_ item: Item, _ parent: YType) -> Bool {
-        if let left = item.left {
-            let right = left.right
-            item.right = right
-            left.right = item
+        let me = Unmanaged.passUnretained(item)
+        if let left = item.leftRef {
+            let right = left.rightRef
+            item.rightRef = right
+            left.rightRef = me
             guard let right else {
-                if item.isKeyed { replaceKeyValue(item, parent, previous: left) }
+                if item.isKeyed { replaceKeyValue(item, parent, previous: left.takeUnretainedValue()) }
                 return false
             }
-            right.left = item
+            right.leftRef = me
             return true
         }
         var right: Item?

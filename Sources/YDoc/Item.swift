@@ -36,9 +36,24 @@ final class Item: AbstractStruct {
     @exclusivity(unchecked) var origin: ID?
     /// The item to the right when this one was inserted (its first id).
     @exclusivity(unchecked) var rightOrigin: ID?
-    /// Current neighbours in the parent's list.
-    @exclusivity(unchecked) unowned(unsafe) var left: Item?
-    @exclusivity(unchecked) var right: Item?
+    /// Current neighbours in the parent's list, held as plain pointers:
+    /// reading or comparing one costs no reference counting, where a strong
+    /// or unowned reference is retained and released at nearly every read
+    /// (that was most of the cost of integrating an item). They own
+    /// nothing: the store owns every struct, and an item leaves the store
+    /// only once unlinked (merged into its left neighbour) or together with
+    /// every item of its list (its parent type collected).
+    @exclusivity(unchecked) var leftRef: Unmanaged<Item>?
+    @exclusivity(unchecked) var rightRef: Unmanaged<Item>?
+
+    var left: Item? {
+        @inline(__always) get { leftRef?.takeUnretainedValue() }
+        @inline(__always) set { leftRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    var right: Item? {
+        @inline(__always) get { rightRef?.takeUnretainedValue() }
+        @inline(__always) set { rightRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
     /// The type this item belongs to; `nil` when its parent was collected.
     @exclusivity(unchecked) var parent: YType?
     /// While decoding: the parent named on the wire, not yet resolved: a
@@ -70,8 +85,8 @@ final class Item: AbstractStruct {
     ) {
         self.origin = origin
         self.rightOrigin = rightOrigin
-        self.left = left
-        self.right = right
+        self.leftRef = left.map { Unmanaged.passUnretained($0) }
+        self.rightRef = right.map { Unmanaged.passUnretained($0) }
         self.parent = parent
         self.parentSub = parentSub
         self.isKeyed = parentSub != nil
@@ -113,4 +128,21 @@ final class Item: AbstractStruct {
             && isDeleted == right.isDeleted && !isKeyed && !right.isKeyed
             && contentRef == right.contentRef && contentRef != Content.refType
     }
+}
+
+extension Unmanaged where Instance == Item {
+    /// The neighbour links of the item, read and written through the
+    /// pointer: no reference counting on the hot paths of integration.
+    var leftRef: Unmanaged<Item>? {
+        @inline(__always) get { _withUnsafeGuaranteedRef { $0.leftRef } }
+        @inline(__always) nonmutating set { _withUnsafeGuaranteedRef { $0.leftRef = newValue } }
+    }
+    var rightRef: Unmanaged<Item>? {
+        @inline(__always) get { _withUnsafeGuaranteedRef { $0.rightRef } }
+        @inline(__always) nonmutating set { _withUnsafeGuaranteedRef { $0.rightRef = newValue } }
+    }
+
+    /// Whether two links point at the same item (or both at none).
+    @inline(__always)
+    static func same(_ a: Unmanaged<Item>?, _ b: Unmanaged<Item>?) -> Bool { a?.toOpaque() == b?.toOpaque() }
 }

@@ -47,6 +47,14 @@ public final class YType {
         self.kind = kind
     }
 
+    /// Lets go of the type's items: its list, map and marker (once they
+    /// are collected, or when the document goes).
+    func detachItems() {
+        start = nil
+        map = [:]
+        marker = nil
+    }
+
     /// Items of the list part, in order (deleted ones included).
     var items: UnfoldSequence<Item, Item?> {
         sequence(state: start) { (next: inout Item?) -> Item? in
