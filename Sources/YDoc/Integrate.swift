@@ -16,17 +16,18 @@ extension Transaction {
         {
             return parentID.client
         }
-        // Everything is there: resolve references.
-        var leftStruct: AbstractStruct?
-        var rightStruct: AbstractStruct?
+        // Everything is there: resolve references. The structs are looked
+        // at through unretained pointers: the store keeps them.
+        var leftStruct: Unmanaged<AbstractStruct>?
+        var rightStruct: Unmanaged<AbstractStruct>?
         if let origin = item.origin {
             leftStruct = store.itemCleanEnd(origin, self)
-            item.left = leftStruct?.asItem
-            if let l = leftStruct { item.origin = ID(client: l.id.client, clock: l.id.clock + UInt64(l.length) - 1) }
+            item.leftRef = leftStruct?.asItem
+            if let l = leftStruct { item.origin = l.lastID }
         }
         if let rightOrigin = item.rightOrigin {
             rightStruct = store.itemCleanStart(rightOrigin, self)
-            item.right = rightStruct?.asItem
+            item.rightRef = rightStruct?.asItem
             if let r = rightStruct { item.rightOrigin = r.id }
         }
         if (leftStruct?.isGC ?? false) || (rightStruct?.isGC ?? false) {
@@ -34,12 +35,11 @@ extension Transaction {
             item.clearPendingParent()
         } else if !item.awaitsParent {
             // No parent on the wire: take the neighbours' (unless collected).
-            if let l = leftStruct?.asItem {
-                item.parent = l.parent
-                if l.isKeyed { item.parentSub = l.parentSub }
-            } else if let r = rightStruct?.asItem {
-                item.parent = r.parent
-                if r.isKeyed { item.parentSub = r.parentSub }
+            if let l = leftStruct?.asItem ?? rightStruct?.asItem {
+                l._withUnsafeGuaranteedRef { neighbour in
+                    item.parent = neighbour.parent
+                    if neighbour.isKeyed { item.parentSub = neighbour.parentSub }
+                }
             }
         } else {
             if let name = item.pendingRoot {
@@ -60,8 +60,9 @@ extension Transaction {
     func integrate(_ item: Item, offset: Int) {
         if offset > 0 {
             item.id.clock += UInt64(offset)
-            item.left = store.itemCleanEnd(ID(client: item.id.client, clock: item.id.clock - 1), self)?.asItem
-            item.origin = item.left?.lastID
+            let left = store.itemCleanEnd(ID(client: item.id.client, clock: item.id.clock - 1), self)
+            item.leftRef = left?.asItem
+            item.origin = left.flatMap { $0.isItem ? $0.lastID : nil }
             var skipped = item.content
             item.content = skipped.splice(offset)  // keep the part from offset on
             item.length -= offset

@@ -146,3 +146,18 @@ extension Unmanaged where Instance == Item {
     @inline(__always)
     static func same(_ a: Unmanaged<Item>?, _ b: Unmanaged<Item>?) -> Bool { a?.toOpaque() == b?.toOpaque() }
 }
+
+extension Unmanaged where Instance == AbstractStruct {
+    /// The struct's fields, read through the pointer.
+    var clock: UInt64 { @inline(__always) get { _withUnsafeGuaranteedRef { $0.id.clock } } }
+    var isItem: Bool { @inline(__always) get { _withUnsafeGuaranteedRef { $0.isItem } } }
+    var isGC: Bool { !isItem }
+    /// The id of the struct's last unit.
+    var lastClock: UInt64 { @inline(__always) get { _withUnsafeGuaranteedRef { $0.id.clock + UInt64($0.length) - 1 } } }
+    var lastID: ID { @inline(__always) get { _withUnsafeGuaranteedRef { ID(client: $0.id.client, clock: $0.id.clock + UInt64($0.length) - 1) } } }
+    var id: ID { @inline(__always) get { _withUnsafeGuaranteedRef { $0.id } } }
+    /// The struct as an item, or `nil` for a GC range.
+    var asItem: Unmanaged<Item>? {
+        @inline(__always) get { isItem ? Unmanaged<Item>.fromOpaque(toOpaque()) : nil }
+    }
+}

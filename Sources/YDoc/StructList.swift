@@ -36,6 +36,13 @@ struct StructList: RandomAccessCollection {
         }
     }
 
+    /// The struct at `index`, unretained: for callers that only look at it
+    /// while the list keeps it (reading it out would retain it).
+    @inline(__always)
+    func unretained(at index: Int) -> Unmanaged<AbstractStruct> {
+        storage.withUnsafeBufferPointer { Unmanaged.passUnretained($0[cell(index)].unsafelyUnwrapped) }
+    }
+
     /// The index of the struct containing `clock`. Integration asks about
     /// neighbouring structs one after another, so the last one found and
     /// the one after it are tried before searching.

@@ -15,38 +15,40 @@ final class StructStore {
     /// The last two lists looked up: integration asks for the same client
     /// many times in a row, or alternates between two clients editing
     /// together, and hashing a UInt64 key costs more than the rest of a
-    /// lookup. Lists are never removed, so the cache cannot go stale. A hit
-    /// leaves the cache as it is: rotating it costs reference counting.
+    /// lookup. Lists are never removed, so the cache cannot go stale; and
+    /// `clients` owns them, so the cache holds plain pointers, which the
+    /// hot paths use without reference counting. A hit leaves the cache
+    /// as it is.
     @exclusivity(unchecked) private var lastClient = UInt64.max
-    @exclusivity(unchecked) private var lastList: List?
+    @exclusivity(unchecked) private var lastList: Unmanaged<List>?
     @exclusivity(unchecked) private var previousClient = UInt64.max
-    @exclusivity(unchecked) private var previousList: List?
+    @exclusivity(unchecked) private var previousList: Unmanaged<List>?
 
+    /// `client`'s list, unretained (see the cache).
     @inline(__always)
-    func list(_ client: UInt64) -> List? {
+    func listRef(_ client: UInt64) -> Unmanaged<List>? {
         if client == lastClient { return lastList }
         if client == previousClient { return previousList }
         return lookUp(client)
     }
 
-    private func lookUp(_ client: UInt64) -> List? {
+    func list(_ client: UInt64) -> List? { listRef(client)?.takeUnretainedValue() }
+
+    private func lookUp(_ client: UInt64) -> Unmanaged<List>? {
         guard let found = clients[client] else { return nil }
         previousClient = lastClient
         previousList = lastList
         lastClient = client
-        lastList = found
-        return found
+        lastList = Unmanaged.passUnretained(found)
+        return lastList
     }
 
     /// The next clock expected from `client` (Yjs's `getState`).
     func state(_ client: UInt64) -> UInt64 {
         assert(list(client).map { $0.end == $0.structs.last.map { $0.id.clock + UInt64($0.length) } ?? 0 } ?? true,
             "client \(client)'s end is stale")
-        // Read through the cache directly: binding the list to a local
-        // would retain it, and this is asked several times an item.
-        if client == lastClient { return lastList?.end ?? 0 }
-        if client == previousClient { return previousList?.end ?? 0 }
-        return lookUp(client)?.end ?? 0
+        guard let list = listRef(client) else { return 0 }
+        return list._withUnsafeGuaranteedRef { $0.end }
     }
 
     /// The newest struct of `client` grew by `count` (typing on extends it in place).
@@ -99,27 +101,34 @@ final class StructStore {
         return list.structs[index]
     }
 
-    /// The item starting exactly at `id`, splitting the one containing it if needed.
-    func itemCleanStart(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
-        guard let list = list(id.client), let index = list.structs.index(containing: id.clock) else { return nil }
-        let s = list.structs[index]
-        if s.id.clock < id.clock, let item = s.asItem {
+    /// The item starting exactly at `id`, splitting the one containing it
+    /// if needed. Unretained: the store keeps it.
+    func itemCleanStart(_ id: ID, _ txn: Transaction) -> Unmanaged<AbstractStruct>? {
+        guard let list = listRef(id.client) else { return nil }
+        return list._withUnsafeGuaranteedRef { list -> Unmanaged<AbstractStruct>? in
+            guard let index = list.structs.index(containing: id.clock) else { return nil }
+            let s = list.structs.unretained(at: index)
+            guard s.clock < id.clock, s.isItem else { return s }
+            let item = s.takeUnretainedValue().asItem.unsafelyUnwrapped
             let right = txn.split(item, Int(id.clock - item.id.clock))
             list.structs.insert(right, at: index + 1)
-            return right
+            return Unmanaged.passUnretained(right)
         }
-        return s
     }
 
-    /// The item ending exactly at `id`, splitting the one containing it if needed.
-    func itemCleanEnd(_ id: ID, _ txn: Transaction) -> AbstractStruct? {
-        guard let list = list(id.client), let index = list.structs.index(containing: id.clock) else { return nil }
-        let s = list.structs[index]
-        if id.clock != s.id.clock + UInt64(s.length) - 1, let item = s.asItem {
+    /// The item ending exactly at `id`, splitting the one containing it if
+    /// needed. Unretained: the store keeps it.
+    func itemCleanEnd(_ id: ID, _ txn: Transaction) -> Unmanaged<AbstractStruct>? {
+        guard let list = listRef(id.client) else { return nil }
+        return list._withUnsafeGuaranteedRef { list -> Unmanaged<AbstractStruct>? in
+            guard let index = list.structs.index(containing: id.clock) else { return nil }
+            let s = list.structs.unretained(at: index)
+            guard id.clock != s.lastClock, s.isItem else { return s }
+            let item = s.takeUnretainedValue().asItem.unsafelyUnwrapped
             let right = txn.split(item, Int(id.clock - item.id.clock) + 1)
             list.structs.insert(right, at: index + 1)
+            return s
         }
-        return s
     }
 
     func replace(_ old: AbstractStruct, with new: AbstractStruct) {
