@@ -68,11 +68,23 @@ struct Trace {
         let docs = (0..<agents).map { Doc(clientID: UInt64($0) + 1) }
         var own: [[UInt8]] = []  // each transaction's own update
         var has = docs.map { _ in Set<Int>() }  // transactions each doc holds (causally closed)
+        // Ancestors first, with an explicit stack: the chain of ancestors
+        // runs thousands deep, too deep to recurse on a test worker's stack
+        // (it overflowed under AddressSanitizer).
         func bring(_ agent: Int, _ txn: Int) throws {
-            guard !has[agent].contains(txn) else { return }
-            for parent in trace.txns[txn].parents { try bring(agent, parent) }
-            try docs[agent].applyUpdate(own[txn])
-            has[agent].insert(txn)
+            var stack = [(txn: txn, parentsDone: false)]
+            while let (next, parentsDone) = stack.popLast() {
+                guard !has[agent].contains(next) else { continue }
+                if parentsDone {
+                    try docs[agent].applyUpdate(own[next])
+                    has[agent].insert(next)
+                } else {
+                    stack.append((next, true))
+                    for parent in trace.txns[next].parents.reversed() where !has[agent].contains(parent) {
+                        stack.append((parent, false))
+                    }
+                }
+            }
         }
         for (i, txn) in trace.txns.enumerated() {
             let doc = docs[txn.agent]
