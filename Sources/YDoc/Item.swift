@@ -142,6 +142,11 @@ extension Unmanaged where Instance == Item {
         @inline(__always) nonmutating set { _withUnsafeGuaranteedRef { $0.rightRef = newValue } }
     }
 
+    var id: ID { @inline(__always) get { _withUnsafeGuaranteedRef { $0.id } } }
+    var length: Int { @inline(__always) get { _withUnsafeGuaranteedRef { $0.length } } }
+    /// Whether the item counts towards its parent's length (not deleted, countable content).
+    var counts: Bool { @inline(__always) get { _withUnsafeGuaranteedRef { !$0.isDeleted && $0.isCountable } } }
+
     /// Whether two links point at the same item (or both at none).
     @inline(__always)
     static func same(_ a: Unmanaged<Item>?, _ b: Unmanaged<Item>?) -> Bool { a?.toOpaque() == b?.toOpaque() }

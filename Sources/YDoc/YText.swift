@@ -67,58 +67,62 @@ public struct YText {
     /// Deletes `length` UTF-16 code units from `index`.
     public func delete(_ index: Int, _ length: Int, _ txn: Transaction) {
         guard length > 0, index >= 0, index < type.length else { return }
-        unowned(unsafe) var right = position(index, txn).right
+        var right = position(index, txn).right.map { Unmanaged.passUnretained($0) }
         var remaining = length
         let store = doc.store
         // Deletions at and after the marker leave the units before it unchanged.
         txn.keepMarkers = true
         defer { txn.keepMarkers = false }
         while remaining > 0, let r = right {
-            if !r.isDeleted && r.isCountable {
+            if r.counts {
                 if remaining < r.length {
-                    _ = store.itemCleanStart(ID(client: r.id.client, clock: r.id.clock + UInt64(remaining)), txn)
+                    let id = r.id
+                    _ = store.itemCleanStart(ID(client: id.client, clock: id.clock + UInt64(remaining)), txn)
                 }
                 remaining -= r.length
-                txn.delete(r)
+                txn.delete(r.takeUnretainedValue())
             }
-            right = r.right
+            right = r.rightRef
         }
     }
 
     /// The neighbours of UTF-16 offset `index`, splitting an item there.
     /// Starts from the type's marker when it is nearer than the start.
     func position(_ index: Int, _ txn: Transaction) -> (left: Item?, right: Item?) {
-        // The walk only reads links of items the store keeps alive: unowned
-        // references spare a retain and a release per item stepped over.
-        unowned(unsafe) var left: Item?
-        unowned(unsafe) var right = type.start
+        // The walk follows the links as plain pointers (the store keeps the
+        // items alive): a reference read at each step would cost a retain
+        // and a release per item stepped over.
+        var left: Unmanaged<Item>?
+        var right = type.start.map { Unmanaged.passUnretained($0) }
         var count = index
-        if let marker = type.marker, index > marker.index / 2 {
+        if type.hasMarker, let marker = type.marker, index > marker.index / 2 {
             // Walk back from the marker until at or before the target, then forward.
-            unowned(unsafe) var item = marker.item
+            var item = Unmanaged.passUnretained(marker.item)
             var before = marker.index
-            while before > index, let l = item.left {
+            while before > index, let l = item.leftRef {
                 item = l
-                if !l.isDeleted && l.isCountable { before -= l.length }
+                if l.counts { before -= l.length }
             }
             if before <= index {
-                left = item.left
+                left = item.leftRef
                 right = item
                 count = index - before
             }
         }
         while let r = right, count > 0 {
-            if !r.isDeleted && r.isCountable {
+            if r.counts {
                 if count < r.length {
-                    _ = doc.store.itemCleanStart(ID(client: r.id.client, clock: r.id.clock + UInt64(count)), txn)
+                    let id = r.id
+                    _ = doc.store.itemCleanStart(ID(client: id.client, clock: id.clock + UInt64(count)), txn)
                 }
                 count -= r.length
             }
             left = r
-            right = r.right
+            right = r.rightRef
         }
-        if let right { type.marker = (right, index) }
-        return (left, right)
+        let rightItem = right?.takeUnretainedValue()
+        if let rightItem { type.marker = (rightItem, index) }
+        return (left?.takeUnretainedValue(), rightItem)
     }
 }
 
