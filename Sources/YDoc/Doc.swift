@@ -265,7 +265,9 @@ public final class Doc {
         if s.id.clock + UInt64(s.length) <= state { return .done }
         if s.id.clock > state { return .waits(for: nil) }  // a gap: wait for the missing structs
         let offset = Int(state - s.id.clock)
-        if let item = s.asItem {
+        if s.isItem {
+            // A cast, not `asItem`: binding an optional would retain it.
+            let item = unsafeDowncast(s, to: Item.self)
             if let dependency = txn.missing(item) { return .waits(for: dependency) }
             txn.integrate(item, offset: offset)
         } else {

@@ -85,9 +85,11 @@ final class StructStore {
             throw .impossibleClock(client: s.id.client, clock: s.id.clock)
         }
         txn.willAdd(client: s.id.client, clock: expected)
-        if let list = list(s.id.client) {
-            list.structs.append(s)
-            list.end = s.id.clock + UInt64(s.length)
+        if let list = listRef(s.id.client) {
+            list._withUnsafeGuaranteedRef { list in
+                list.structs.append(s)
+                list.end = s.id.clock + UInt64(s.length)
+            }
         } else {
             let list = List()
             list.structs.append(s)
