@@ -35,20 +35,11 @@ public final class Doc {
         self.clientID = clientID
     }
 
-    /// The struct graph has reference cycles: a type holds its first item,
-    /// its map entries and its marker, and every item holds its type. The
-    /// store owns every struct, so cutting the types' links here lets the
-    /// whole graph go with the document; without it every document ever
-    /// loaded stayed in memory. (Neighbour links own nothing.)
-    deinit {
-        for list in store.clients.values {
-            for s in list.structs {
-                guard let item = s.asItem, item.holdsType, case .type(let type) = item.content else { continue }
-                type.detachItems()
-            }
-        }
-        for type in share.values { type.detachItems() }
-    }
+    // No deinit: the struct graph has no reference cycles. The store owns
+    // every struct; a type owns its first item, map entries and marker, and
+    // an item owns a nested type through its content, but an item's links
+    // and its parent are not owned (see `Item`). So all of it goes with the
+    // document.
 
     /// The root type `name`, created on first use.
     func root(_ name: String, kind: YType.Kind = .unknown) -> YType {

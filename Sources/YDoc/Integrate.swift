@@ -37,7 +37,7 @@ extension Transaction {
             // No parent on the wire: take the neighbours' (unless collected).
             if let l = leftStruct?.asItem ?? rightStruct?.asItem {
                 l._withUnsafeGuaranteedRef { neighbour in
-                    item.parent = neighbour.parent
+                    item.parentRef = neighbour.parentRef
                     if neighbour.isKeyed { item.parentSub = neighbour.parentSub }
                 }
             }
@@ -67,7 +67,7 @@ extension Transaction {
             item.content = skipped.splice(offset)  // keep the part from offset on
             item.length -= offset
         }
-        guard let parent = item.parent else {
+        guard let parentRef = item.parentRef else {
             // Its parent is gone: keep only the range.
             try? store.add(GCStruct(id: item.id, length: item.length), self)
             return
@@ -75,20 +75,23 @@ extension Transaction {
         // No class reference is held in a local across a call here: the
         // compiler retains and releases such a local around every call
         // (store.add, markChanged...), which made reference counting the
-        // bulk of integrating an item. The links are read and written in
-        // small functions whose locals end before the next call.
-        if hasConflict(item) { resolveConflicts(item, parent) }
-        let hasRight = link(item, parent)
-        let keyed = item.isKeyed
-        if !keyed && item.isCountable && !item.isDeleted { parent.length += item.length }
-        try? store.add(item, self)
-        if item.holdsType, case .type(let type) = item.content {
-            type.item = item
-            type.doc = doc
-        }
-        markChanged(parent)
-        if (parent.item?.isDeleted ?? false) || (keyed && hasRight) {
-            delete(item)
+        // bulk of integrating an item. The parent is borrowed through its
+        // pointer, and the links are read and written in small functions
+        // whose locals end before the next call.
+        parentRef._withUnsafeGuaranteedRef { parent in
+            if hasConflict(item) { resolveConflicts(item, parent) }
+            let hasRight = link(item, parent)
+            let keyed = item.isKeyed
+            if !keyed && item.isCountable && !item.isDeleted { parent.length += item.length }
+            try? store.add(item, self)
+            if item.holdsType, case .type(let type) = item.content {
+                type.item = item
+                type.doc = doc
+            }
+            markChanged(parent)
+            if (parent.item?.isDeleted ?? false) || (keyed && hasRight) {
+                delete(item)
+            }
         }
     }
 

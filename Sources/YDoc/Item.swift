@@ -55,7 +55,16 @@ final class Item: AbstractStruct {
         @inline(__always) set { rightRef = newValue.map { Unmanaged.passUnretained($0) } }
     }
     /// The type this item belongs to; `nil` when its parent was collected.
-    @exclusivity(unchecked) var parent: YType?
+    /// Not owned, like the links: a root type is owned by the document, a
+    /// nested one by its item's content, and a type goes only after every
+    /// item in it was collected (see `Doc.collect`). So the struct graph
+    /// has no reference cycles, and integration stores and reads the
+    /// parent of every item without reference counting.
+    @exclusivity(unchecked) var parentRef: Unmanaged<YType>?
+    var parent: YType? {
+        @inline(__always) get { parentRef?.takeUnretainedValue() }
+        @inline(__always) set { parentRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
     /// While decoding: the parent named on the wire, not yet resolved: a
     /// root by name, or the item whose content is the parent type. Two
     /// fields and a flag, not one enum: copying an enum that can hold a
@@ -87,7 +96,7 @@ final class Item: AbstractStruct {
         self.rightOrigin = rightOrigin
         self.leftRef = left.map { Unmanaged.passUnretained($0) }
         self.rightRef = right.map { Unmanaged.passUnretained($0) }
-        self.parent = parent
+        self.parentRef = parent.map { Unmanaged.passUnretained($0) }
         self.parentSub = parentSub
         self.isKeyed = parentSub != nil
         self.content = content
