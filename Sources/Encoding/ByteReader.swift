@@ -167,6 +167,22 @@ public struct ByteReader: Sendable {
         }
     }
 
+    /// Reads a string and appends its UTF-16 code units to `units`;
+    /// returns how many it appended.
+    public mutating func readVarStringUTF16(appendingTo units: inout [UInt16]) throws(ByteDecodingError) -> Int {
+        let (start, range, ascii) = try readStringBytes()
+        let before = units.count
+        guard ascii else {
+            position = start
+            units.append(contentsOf: try readVarString().utf16)
+            return units.count - before
+        }
+        bytes.withUnsafeBufferPointer { all in
+            units.append(contentsOf: UnsafeBufferPointer(rebasing: all[range]).lazy.map { UInt16($0) })
+        }
+        return range.count
+    }
+
     /// Steps over a string and returns its length in UTF-16 code units,
     /// checking it is UTF-8 (ASCII without building anything).
     public mutating func skipVarStringUTF16() throws(ByteDecodingError) -> Int {

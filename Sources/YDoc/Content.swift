@@ -8,7 +8,7 @@ enum Content {
     case json([String])
     case binary([UInt8])
     /// Text, as UTF-16 code units: Yjs counts lengths and offsets in them.
-    case string([UInt16])
+    case string(TextUnits)
     /// An embed in a text (JSON text).
     case embed(String)
     /// A formatting mark in a text: key and JSON text of the value. Boxed
@@ -43,7 +43,7 @@ enum Content {
         switch self {
         case .deleted(let n): return n
         case .json(let values): return values.count
-        case .string(let units): return units.count
+        case .string(let units): return units.length
         case .any(let values): return values.count
         case .binary, .embed, .format, .type, .doc: return 1
         }
@@ -67,14 +67,8 @@ enum Content {
             self = .json(Array(values[..<offset]))
             return .json(Array(values[offset...]))
         case .string(var units):
-            // Yjs never leaves half a surrogate pair on either side: it
-            // replaces a split pair's halves with U+FFFD.
-            var right = Array(units[offset...])
-            units.removeSubrange(offset...)
-            if let last = units.last, (0xD800...0xDBFF).contains(last) {
-                units[units.count - 1] = 0xFFFD
-                right[0] = 0xFFFD
-            }
+            self = .deleted(0)  // drop self's reference so the units are held once
+            let right = units.splice(offset)
             self = .string(units)
             return .string(right)
         case .any(let values):
@@ -96,8 +90,8 @@ enum Content {
             self = .deleted(a + b)
         case .string(let more):
             guard case .string(var units) = self else { return false }
-            self = .deleted(0)  // drop self's reference so `units` is uniquely held
-            units.append(contentsOf: more)
+            self = .deleted(0)  // drop self's reference so the units are held once
+            units.append(more)
             self = .string(units)
         case .any(let more):
             guard case .any(var values) = self else { return false }
@@ -115,13 +109,22 @@ enum Content {
         return true
     }
 
+    /// Appends typed text to text content in place; false for other content.
+    mutating func append(typed units: [UInt16]) -> Bool {
+        guard case .string(var text) = self else { return false }
+        self = .deleted(0)  // drop self's reference so the units are held once
+        text.append(typed: units)
+        self = .string(text)
+        return true
+    }
+
     /// The values the content contributes to an array or map.
     func values() -> [YValue] {
         switch self {
         case .deleted, .format: return []
         case .json(let texts): return texts.map { .any(Lib0Any(jsonText: $0)) }
         case .binary(let bytes): return [.any(.bytes(bytes))]
-        case .string(let units): return units.map { .any(.string(String(decoding: [$0], as: UTF16.self))) }
+        case .string(let units): return units.units().map { .any(.string(String(decoding: [$0], as: UTF16.self))) }
         case .embed(let text): return [.any(Lib0Any(jsonText: text))]
         case .type(let type): return [YValue(type)]
         case .any(let values): return values.map { .any($0) }

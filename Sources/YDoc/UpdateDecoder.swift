@@ -16,6 +16,7 @@ enum UpdateDecoder {
     ///   built (merging a peer's full state mostly repeats what we have).
     static func decode(_ bytes: [UInt8], known: (UInt64) -> UInt64 = { _ in 0 }) throws(YDocError) -> DecodedUpdate {
         var r = ByteReader(bytes)
+        let text = TextBuffer()
         do {
             var structs: [(client: UInt64, structs: [AbstractStruct])] = []
             let clients = try r.readLength()
@@ -66,7 +67,7 @@ enum UpdateDecoder {
                             }
                             r.rewind(to: contentStart)
                         }
-                        let content = try readContent(&r, ref: ref, offset: infoOffset)
+                        let content = try readContent(&r, ref: ref, offset: infoOffset, text: text)
                         guard content.length > 0 else { throw YDocError.malformed("empty content at byte \(infoOffset)") }
                         let item = Item(
                             id: ID(client: client, clock: clock), left: nil, origin: origin, right: nil,
@@ -124,7 +125,9 @@ enum UpdateDecoder {
         return Int(length)
     }
 
-    static func readContent(_ r: inout ByteReader, ref: UInt8, offset: Int) throws -> Content {
+    /// - Parameter text: where text content goes (shared by the update's
+    ///   text items: one allocation, not one per item).
+    static func readContent(_ r: inout ByteReader, ref: UInt8, offset: Int, text: TextBuffer) throws -> Content {
         switch ref {
         case Content.refDeleted:
             let length = try r.readVarUInt()
@@ -138,7 +141,9 @@ enum UpdateDecoder {
         case Content.refBinary:
             return .binary(try r.readVarBytes())
         case Content.refString:
-            return .string(try r.readVarStringUTF16())
+            let start = text.units.count
+            let count = try r.readVarStringUTF16(appendingTo: &text.units)
+            return .string(TextUnits(buffer: text, start: start, count: count))
         case Content.refEmbed:
             return .embed(try r.readVarString())
         case Content.refFormat:

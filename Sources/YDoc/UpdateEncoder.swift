@@ -77,7 +77,7 @@ enum UpdateEncoder {
         case .binary(let bytes):
             w.writeVarBytes(bytes)
         case .string(let units):
-            w.writeVarString(String(decoding: units[offset...], as: UTF16.self))
+            w.writeVarString(String(decoding: units.units(from: offset), as: UTF16.self))
         case .embed(let json):
             w.writeVarString(json)
         case .format(let key, let value):

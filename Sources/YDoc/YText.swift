@@ -13,7 +13,7 @@ public struct YText {
         var units: [UInt16] = []
         units.reserveCapacity(type.length)
         for item in type.items where !item.isDeleted {
-            if case .string(let s) = item.content { units.append(contentsOf: s) }
+            if case .string(let s) = item.content { units.append(contentsOf: s.units()) }
         }
         return String(decoding: units, as: UTF16.self)
     }
@@ -37,7 +37,7 @@ public struct YText {
         }
         let item = Item(
             id: ID(client: doc.clientID, clock: doc.store.state(doc.clientID)), left: left, origin: left?.lastID,
-            right: right, rightOrigin: right?.id, parent: type, parentSub: nil, content: .string(units))
+            right: right, rightOrigin: right?.id, parent: type, parentSub: nil, content: .string(TextUnits(units)))
         txn.keepMarkers = true
         txn.integrate(item, offset: 0)
         txn.keepMarkers = false
@@ -54,7 +54,7 @@ public struct YText {
             left.rightOrigin == right?.id, case .string = left.content, clock == doc.store.state(doc.clientID)
         else { return false }
         txn.willAdd(client: left.id.client, clock: clock)
-        guard left.content.merge(.string(units)) else { return false }
+        guard left.content.append(typed: units) else { return false }
         left.length += units.count
         doc.store.lastGrew(left.id.client, by: units.count)
         type.length += units.count

@@ -112,7 +112,7 @@ func expectedJSON(_ path: String) throws -> Lib0Any {
         #expect(Content.deleted(1).ref == 1)
         #expect(Content.json([]).ref == 2)
         #expect(Content.binary([]).ref == 3)
-        #expect(Content.string([]).ref == 4)
+        #expect(Content.string(TextUnits([])).ref == 4)
         #expect(Content.embed("").ref == 5)
         #expect(Content.format(key: "", value: "").ref == 6)
         #expect(Content.type(YType(kind: .map)).ref == 7)
