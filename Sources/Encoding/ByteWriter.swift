@@ -58,10 +58,15 @@ public struct ByteWriter: Sendable {
 
     /// A UTF-8 string prefixed with its byte length (varuint).
     public mutating func writeVarString(_ string: String) {
-        var s = string
-        s.withUTF8 { utf8 in
+        // Not `withUTF8`: it is mutating, so it needs a copy of the string
+        // (a retain and a release per string written).
+        let written: Void? = string.utf8.withContiguousStorageIfAvailable { utf8 in
             writeVarUInt(UInt64(utf8.count))
             storage.append(contentsOf: utf8)
+        }
+        if written == nil {
+            writeVarUInt(UInt64(string.utf8.count))
+            storage.append(contentsOf: string.utf8)
         }
     }
 
