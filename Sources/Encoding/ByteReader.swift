@@ -145,30 +145,9 @@ public struct ByteReader: Sendable {
         position = offset
     }
 
-    /// A string as UTF-16 code units (how Yjs measures text). ASCII widens
-    /// byte by byte without building a `String` first.
-    public mutating func readVarStringUTF16() throws(ByteDecodingError) -> [UInt16] {
-        let (start, range, ascii) = try readStringBytes()
-        guard ascii else {
-            position = start
-            return Array(try readVarString().utf16)
-        }
-        // Widened into a temporary buffer, then copied out as a collection:
-        // that copy allocates through code specialized for UInt16, where
-        // `init(repeating:count:)` and `init(unsafeUninitializedCapacity:)`
-        // go through the standard library's unspecialized allocation (a
-        // generic metadata lookup per string, dearer than the widening).
-        return bytes.withUnsafeBufferPointer { all in
-            let utf8 = UnsafeBufferPointer(rebasing: all[range])
-            return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: utf8.count) { units in
-                for i in 0..<utf8.count { units[i] = UInt16(utf8[i]) }
-                return Array(UnsafeBufferPointer(units))
-            }
-        }
-    }
-
-    /// Reads a string and appends its UTF-16 code units to `units`;
-    /// returns how many it appended.
+    /// Reads a string and appends its UTF-16 code units (how Yjs measures
+    /// text) to `units`; returns how many it appended. ASCII widens byte by
+    /// byte without building a `String` first.
     public mutating func readVarStringUTF16(appendingTo units: inout [UInt16]) throws(ByteDecodingError) -> Int {
         let (start, range, ascii) = try readStringBytes()
         let before = units.count

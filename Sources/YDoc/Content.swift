@@ -49,13 +49,10 @@ enum Content {
         }
     }
 
-    /// Whether the content counts towards its parent's length (formats do not).
-    var isCountable: Bool {
-        switch self {
-        case .deleted, .format: return false
-        default: return true
-        }
-    }
+    /// Whether content of kind `ref` counts towards its parent's length
+    /// (deleted content and formats do not). Asked of the kind, which items
+    /// keep beside their content (`Item.contentRef`).
+    static func isCountable(ref: UInt8) -> Bool { ref != refDeleted && ref != refFormat }
 
     /// Splits off and returns the part from `offset` on; `self` keeps the rest.
     mutating func splice(_ offset: Int) -> Content {

@@ -104,9 +104,8 @@ final class Item: AbstractStruct {
         super.init(id: id, length: content.length, isItem: true)
     }
 
-    /// Whether the content counts towards its parent's length (deleted
-    /// content and formats do not).
-    var isCountable: Bool { contentRef != Content.refDeleted && contentRef != Content.refFormat }
+    /// Whether the content counts towards its parent's length.
+    var isCountable: Bool { Content.isCountable(ref: contentRef) }
 
     /// Whether the content is a nested type.
     var holdsType: Bool { contentRef == Content.refType }
