@@ -41,44 +41,22 @@ public struct ByteReader: Sendable {
             position += 1
             return UInt64(bytes[position - 1])
         }
-        let start = position
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
         var index = position
-        try bytes.withUnsafeBufferPointer { (all) throws(ByteDecodingError) in
-            while true {
-                guard index < all.count else { throw .unexpectedEnd(offset: index, needed: 1, available: 0) }
-                let byte = all[index]
-                index += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { break }
-                shift += 7
-                if shift > 49 { throw .integerOverflow(offset: start) }
-            }
+        let value = try bytes.withUnsafeBufferPointer { (all) throws(ByteDecodingError) in
+            try Varint.readUInt(UnsafeRawBufferPointer(all), at: &index)
         }
         position = index
-        if value > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
         return value
     }
 
     /// lib0's signed varint (see `ByteWriter.writeVarInt`).
     public mutating func readVarInt() throws(ByteDecodingError) -> Int64 {
-        let start = position
-        let first = try readUInt8()
-        var magnitude = UInt64(first & 0x3F)
-        let negative = first & 0x40 != 0
-        if first & 0x80 != 0 {
-            var shift: UInt64 = 6
-            while true {
-                let byte = try readUInt8()
-                magnitude |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { break }
-                shift += 7
-                if shift > 48 { throw .integerOverflow(offset: start) }
-            }
+        var index = position
+        let value = try bytes.withUnsafeBufferPointer { (all) throws(ByteDecodingError) in
+            try Varint.readInt(UnsafeRawBufferPointer(all), at: &index)
         }
-        if magnitude > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
-        return negative ? -Int64(magnitude) : Int64(magnitude)
+        position = index
+        return value
     }
 
     /// A varuint length, checked against what is left so a hostile length

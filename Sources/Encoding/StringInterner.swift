@@ -51,7 +51,7 @@ public final class StringInterner {
 
     /// A new string, or `nil` for invalid UTF-8. ASCII (ids, names) is
     /// valid as it is: `String(validating:)` costs several times more.
-    private static func make(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+    static func make(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
         ByteReader.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
     }
 

@@ -40,25 +40,79 @@ public enum EventCodec {
     public static func decode(
         _ bytes: [UInt8], sequence: UInt64, interner: StringInterner? = nil
     ) throws(EventDecodingError) -> RecordedEvent {
-        var r = ByteReader(bytes)
-        do {
-            let format = try r.readUInt8()
-            guard format == recordFormat else { throw EventDecodingError.unknownFormat(format, sequence: sequence) }
-            let tag = try r.readUInt8()
-            guard let kind = EventKind(tag: tag) else { throw EventDecodingError.unknownKind(tag, sequence: sequence) }
-            let version = try r.readUInt8()
-            guard version >= 1 && version <= schemaVersion else {
-                throw EventDecodingError.unknownSchema(kind: kind.rawValue, version: version, sequence: sequence)
+        try bytes.withUnsafeBufferPointer { (buffer) throws(EventDecodingError) in
+            try decode(UnsafeRawBufferPointer(buffer), sequence: sequence, interner: interner)
+        }
+    }
+
+    /// `decode` of bytes read in place (an LMDB value).
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, sequence: UInt64, interner: StringInterner? = nil
+    ) throws(EventDecodingError) -> RecordedEvent {
+        try reading(bytes, sequence: sequence) { r in
+            let header = try readHeader(&r, sequence: sequence)
+            guard let id = EventID(bytes: header.id) else { throw EventDecodingError.malformed("id", sequence: sequence) }
+            func string(_ slice: ByteSlice) -> String {
+                interner?.string(slice.buffer.assumingMemoryBound(to: UInt8.self)) ?? slice.string
             }
-            guard let id = EventID(bytes: try r.readBytes(16)) else { throw EventDecodingError.malformed("id", sequence: sequence) }
-            try r.skipVarString()  // the stream: a function of the event
-            let streamVersion = try r.readVarUInt()
-            let recordedAt = Timestamp(microseconds: try r.readVarInt())
-            let event = try decodePayload(kind, version: version, from: &r, sequence: sequence, interner: interner)
+            let fields = try EventView.Fields.read(header.kind, from: &r, sequence: sequence)
+            let event = try fields.event(string)
+                ?? decodeWhole(header.kind, from: &r, sequence: sequence, interner: interner)
             if !r.isAtEnd { throw EventDecodingError.malformed("trailing bytes", sequence: sequence) }
             return RecordedEvent(
-                id: id, sequence: sequence, streamVersion: UInt32(truncatingIfNeeded: streamVersion),
-                recordedAt: recordedAt, event: event)
+                id: id, sequence: sequence, streamVersion: header.streamVersion, recordedAt: header.recordedAt,
+                event: event)
+        }
+    }
+
+    /// Reads a stored event in place (see `EventView`): the header, and the
+    /// fields of the kinds it reads in place.
+    public static func view(_ bytes: UnsafeRawBufferPointer, sequence: UInt64) throws(EventDecodingError) -> EventView {
+        try reading(bytes, sequence: sequence) { r in
+            let header = try readHeader(&r, sequence: sequence)
+            let fields = try EventView.Fields.read(header.kind, from: &r, sequence: sequence)
+            if case .other = fields {
+                // Read whole on demand; `decoded()` checks the rest.
+            } else if !r.isAtEnd {
+                throw EventDecodingError.malformed("trailing bytes", sequence: sequence)
+            }
+            return EventView(
+                sequence: sequence, kind: header.kind, streamVersion: header.streamVersion,
+                recordedAt: header.recordedAt, fields: fields, bytes: bytes)
+        }
+    }
+
+    private struct Header {
+        var kind: EventKind
+        var id: UnsafeRawBufferPointer
+        var streamVersion: UInt32
+        var recordedAt: Timestamp
+    }
+
+    private static func readHeader(_ r: inout BorrowedReader, sequence: UInt64) throws -> Header {
+        let format = try r.readUInt8()
+        guard format == recordFormat else { throw EventDecodingError.unknownFormat(format, sequence: sequence) }
+        let tag = try r.readUInt8()
+        guard let kind = EventKind(tag: tag) else { throw EventDecodingError.unknownKind(tag, sequence: sequence) }
+        let version = try r.readUInt8()
+        guard version >= 1 && version <= schemaVersion else {
+            throw EventDecodingError.unknownSchema(kind: kind.rawValue, version: version, sequence: sequence)
+        }
+        let id = try r.readBytes(16)
+        try r.skipVarString()  // the stream: a function of the event
+        let streamVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
+        return Header(kind: kind, id: id, streamVersion: streamVersion, recordedAt: Timestamp(microseconds: try r.readVarInt()))
+    }
+
+    /// Runs `body` over a reader of `bytes`, naming any failure by the
+    /// event's sequence.
+    @inline(__always)
+    private static func reading<T>(
+        _ bytes: UnsafeRawBufferPointer, sequence: UInt64, _ body: (inout BorrowedReader) throws -> T
+    ) throws(EventDecodingError) -> T {
+        var r = BorrowedReader(bytes)
+        do {
+            return try body(&r)
         } catch let error as EventDecodingError {
             throw error
         } catch let error as ByteDecodingError {
@@ -160,14 +214,12 @@ public enum EventCodec {
         }
     }
 
-    static func decodePayload(
-        _ kind: EventKind, version: UInt8, from r: inout ByteReader, sequence: UInt64, interner: StringInterner? = nil
+    /// The payload of a kind `EventView` does not read in place.
+    static func decodeWhole(
+        _ kind: EventKind, from r: inout BorrowedReader, sequence: UInt64, interner: StringInterner?
     ) throws -> Event {
         func time() throws -> Timestamp { Timestamp(microseconds: try r.readVarInt()) }
-        func string() throws -> String {
-            if let interner { return try r.readVarString(interning: interner) }
-            return try r.readVarString()
-        }
+        func string() throws -> String { try r.readVarString(interning: interner) }
         func optionalString() throws -> String? { try r.readBool() ? try string() : nil }
         switch kind {
         case .projectConfigured:
@@ -200,61 +252,11 @@ public enum EventCodec {
                 WorkflowPublished(
                     workflowId: workflowId, projectId: projectId, lockVersion: lockVersion, deleted: deleted,
                     jobIds: jobs, triggers: triggers, document: document, timestamp: try time()))
-        case .runCreated:
-            return .runCreated(
-                RunCreated(
-                    runId: try string(), workflowId: try string(), projectId: try string(),
-                    lockVersion: UInt32(truncatingIfNeeded: try r.readVarUInt()),
-                    startingTriggerId: try optionalString(), inputDataclipId: try string(),
-                    createdInput: try r.readBool(),
-                    scheduledFor: try r.readOptionalInt().map(Timestamp.init(microseconds:)), timestamp: try time()))
-        case .runClaimed:
-            return .runClaimed(
-                RunClaimed(runId: try string(), workerName: try optionalString(), timestamp: try time()))
-        case .runStarted:
-            return .runStarted(RunStarted(runId: try string(), timestamp: try time()))
-        case .stepStarted:
-            return .stepStarted(
-                StepStarted(
-                    runId: try string(), stepId: try string(), jobId: try string(),
-                    inputDataclipId: try optionalString(), timestamp: try time()))
-        case .stepCompleted:
-            let runId = try string()
-            let stepId = try string()
-            let jobId = try string()
-            let code = try r.readUInt8()
-            guard let reason = StepExitReason(code: code) else {
-                throw EventDecodingError.malformed("exit reason \(code)", sequence: sequence)
-            }
-            return .stepCompleted(
-                StepCompleted(
-                    runId: runId, stepId: stepId, jobId: jobId, reason: reason, errorType: try optionalString(),
-                    errorMessage: try optionalString(), outputDataclipId: try optionalString(),
-                    outputWiped: try r.readBool(), mem: try r.readOptionalInt(), duration: try r.readOptionalInt(), timestamp: try time()))
-        case .runCompleted:
-            let runId = try string()
-            let code = try r.readUInt8()
-            guard let state = RunState(code: code), state.isFinal else {
-                throw EventDecodingError.malformed("run state \(code)", sequence: sequence)
-            }
-            return .runCompleted(
-                RunCompleted(
-                    runId: runId, state: state, errorType: try optionalString(),
-                    errorMessage: try optionalString(), finalDataclipId: try optionalString(),
-                    createdFinalDataclip: try r.readBool(), finalWiped: try r.readBool(), timestamp: try time()))
-        case .runLogged:
-            return .runLogged(
-                RunLogged(
-                    runId: try string(), stepId: try optionalString(), level: try string(),
-                    source: try optionalString(), message: try string(), timestamp: try time()))
-        case .dataclipWiped:
-            return .dataclipWiped(DataclipWiped(dataclipId: try string(), timestamp: try time()))
-        case .runLost:
-            return .runLost(RunLost(runId: try string(), timestamp: try time()))
-        case .runCancelled:
-            return .runCancelled(RunCancelled(runId: try string(), timestamp: try time()))
         case .scheduleTicked:
             return .scheduleTicked(ScheduleTicked(minute: try time()))
+        case .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLogged,
+            .dataclipWiped, .runLost, .runCancelled:
+            preconditionFailure("\(kind.rawValue) is read through EventView")
         }
     }
 }

@@ -19,12 +19,14 @@ public struct StoredSnapshot: Sendable, Equatable {
     }
 
     static func decode(_ bytes: [UInt8]) throws -> StoredSnapshot {
-        var r = ByteReader(bytes)
-        let hash = Array(try r.readBytes(32))
-        guard case .workflowPublished(let summary) = try EventCodec.decodePayload(
-            .workflowPublished, version: EventCodec.schemaVersion, from: &r, sequence: 0)
-        else { throw EventLogError.storage("snapshot record is not a workflow") }
-        return StoredSnapshot(summary: summary, contentHash: hash)
+        try bytes.withUnsafeBytes { raw in
+            var r = BorrowedReader(raw)
+            let hash = Array(try r.readBytes(32))
+            guard case .workflowPublished(let summary) = try EventCodec.decodeWhole(
+                .workflowPublished, from: &r, sequence: 0, interner: nil)
+            else { throw EventLogError.storage("snapshot record is not a workflow") }
+            return StoredSnapshot(summary: summary, contentHash: hash)
+        }
     }
 
     static func key(workflowId: String, lockVersion: UInt32) -> [UInt8] {

@@ -20,8 +20,10 @@ public struct CronIndexProjector: Projector {
 
     public init() {}
 
-    public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
-        switch event.event {
+    public func apply(_ view: EventView, _ context: ProjectionContext) throws {
+        // Rare events, read whole.
+        guard case .other = view.fields else { return }
+        switch try view.decoded().event {
         case .workflowPublished(let e):
             // The new snapshot replaces every trigger of the previous one.
             for key in try context.keys(Self.workflowTriggers, prefix: Key.part(e.workflowId)) {

@@ -1,4 +1,5 @@
 public import EventLog
+import Encoding
 
 /// `outputs`: (workflow, job) → every successful, non-wiped step output,
 /// ordered by (finished_at, sequence); the last is the job's latest output.
@@ -17,17 +18,22 @@ public struct JobOutputsProjector: Projector {
 
     public static func key(workflowId: String, jobId: String) -> [UInt8] { Key.part(workflowId) + Key.part(jobId) }
 
-    public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
-        switch event.event {
+    public func apply(_ event: EventView, _ context: ProjectionContext) throws {
+        switch event.fields {
         case .runCreated(let e):
             context.scratch.object("run_workflow", BatchMap.init).values[e.runId] = e.workflowId
-            context.putAtEndOfBatch(Self.runWorkflow, key: { $0.appendUTF8(e.runId) }, value: { $0.appendUTF8(e.workflowId) })
+            context.putAtEndOfBatch(Self.runWorkflow, key: { $0.append(e.runId) }, value: { $0.append(e.workflowId) })
         case .stepCompleted(let e):
-            guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped,
-                let workflow = try context.scratch.object("run_workflow", BatchMap.init).values[e.runId]
-                    ?? context.get(Self.runWorkflow, Array(e.runId.utf8)).map({ String(decoding: $0, as: UTF8.self) })
-            else { return }
-            let key = Self.key(workflowId: workflow, jobId: e.jobId)
+            guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped else { return }
+            var key: [UInt8]
+            if let workflow = context.scratch.object("run_workflow", BatchMap.init).values[e.runId] {
+                key = Key.part(workflow)
+            } else if let workflow = try context.get(Self.runWorkflow, e.runId.bytes) {
+                key = workflow + [0]
+            } else {
+                return
+            }
+            key.appendPart(e.jobId)
             try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: output, context)
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)
@@ -53,19 +59,23 @@ public struct TriggerFinalsProjector: Projector {
 
     public static func key(triggerId: String) -> [UInt8] { Key.part(triggerId) }
 
-    public func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
-        switch event.event {
+    public func apply(_ event: EventView, _ context: ProjectionContext) throws {
+        switch event.fields {
         case .runCreated(let e):
             if let trigger = e.startingTriggerId {
                 context.scratch.object("run_trigger", BatchMap.init).values[e.runId] = trigger
-                context.putAtEndOfBatch(Self.runTrigger, key: { $0.appendUTF8(e.runId) }, value: { $0.appendUTF8(trigger) })
+                context.putAtEndOfBatch(Self.runTrigger, key: { $0.append(e.runId) }, value: { $0.append(trigger) })
             }
         case .runCompleted(let e):
-            guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped,
-                let trigger = try context.scratch.object("run_trigger", BatchMap.init).values[e.runId]
-                    ?? context.get(Self.runTrigger, Array(e.runId.utf8)).map({ String(decoding: $0, as: UTF8.self) })
-            else { return }
-            let key = Self.key(triggerId: trigger)
+            guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped else { return }
+            let key: [UInt8]
+            if let trigger = context.scratch.object("run_trigger", BatchMap.init).values[e.runId] {
+                key = Key.part(trigger)
+            } else if let trigger = try context.get(Self.runTrigger, e.runId.bytes) {
+                key = trigger + [0]
+            } else {
+                return
+            }
             try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: final, context)
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)

@@ -1,4 +1,5 @@
 import EventLog
+import Encoding
 
 /// The pattern both cursor projections share: for a key (a workflow's job, a
 /// trigger), every eligible dataclip ordered by (finished_at, sequence), so
@@ -9,13 +10,13 @@ struct LatestByTime {
     let byDataclip: Int
 
     /// Records `dataclipId` under `key` at (time, sequence).
-    func insert(_ key: [UInt8], time: Timestamp, sequence: UInt64, dataclipId: String, _ context: ProjectionContext) throws {
+    func insert(_ key: [UInt8], time: Timestamp, sequence: UInt64, dataclipId: ByteSlice, _ context: ProjectionContext) throws {
         func entry(_ bytes: inout [UInt8]) {
             bytes.append(contentsOf: key)
             bytes.appendTime(time)
             bytes.appendBigEndian(sequence)
         }
-        context.putAtEndOfBatch(entries, key: entry, value: { $0.appendUTF8(dataclipId) })
+        context.putAtEndOfBatch(entries, key: entry, value: { $0.append(dataclipId) })
         context.putAtEndOfBatch(byDataclip, key: {
             $0.appendPart(dataclipId)
             entry(&$0)
@@ -23,7 +24,7 @@ struct LatestByTime {
     }
 
     /// Forgets every entry that points at `dataclipId`.
-    func remove(dataclipId: String, _ context: ProjectionContext) throws {
+    func remove(dataclipId: ByteSlice, _ context: ProjectionContext) throws {
         try context.writeDeferred()  // this batch's inserts may hold the dataclip
         let prefix = Key.part(dataclipId)
         for indexKey in try context.keys(byDataclip, prefix: prefix) {

@@ -271,7 +271,7 @@ public final class ProjectionEngine: @unchecked Sendable {
 
     /// Feeds `members` (indexes into `projectors`) the events after each
     /// one's `applied` sequence, up to `end`, read in `txn`. An event is
-    /// decoded only if one of them acts on its kind. `detached`: a projector
+    /// read only if one of them acts on its kind. `detached`: a projector
     /// stops at its first event of a kind it cannot apply detached (its
     /// `applied` stays before it). Every 4,096 events, reports progress and
     /// asks `shouldStop`. Returns the last sequence read.
@@ -284,11 +284,6 @@ public final class ProjectionEngine: @unchecked Sendable {
         var active = members
         var last = first
         var sinceCheck = 0
-        let interner = StringInterner()
-        // The event's bytes are copied out of the map into one reused
-        // buffer: the decoder reads arrays, and a fresh one per event cost
-        // an allocation each.
-        var buffer: [UInt8] = []
         try log.scanEvents(txn, from: first + 1) { sequence, bytes in
             guard sequence <= end else { return false }
             // A header this Cairn cannot read has no kind: decoding says why.
@@ -316,9 +311,9 @@ public final class ProjectionEngine: @unchecked Sendable {
                 k += 1
             }
             if acting {
-                buffer.removeAll(keepingCapacity: true)
-                buffer.append(contentsOf: bytes)
-                let event = try EventCodec.decode(buffer, sequence: sequence, interner: interner)
+                // Read in place: the bytes stay mapped, unchanged, until the
+                // batch's transaction ends (nothing in it writes the log).
+                let event = try EventCodec.view(bytes, sequence: sequence)
                 for i in active where applied[i] < sequence {
                     try projectors[i].apply(event, contexts[i])
                     applied[i] = sequence

@@ -1,4 +1,5 @@
 public import EventLog
+public import Encoding
 public import LMDB
 import Glibc
 
@@ -23,7 +24,10 @@ public protocol Projector: Sendable {
     /// of its own, beside the others, until its first event of another kind;
     /// the writer's thread carries it on from there.
     var detachedKinds: EventKinds { get }
-    func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws
+    /// Applies one event, read in place: its ids are slices of the stored
+    /// bytes, valid until the batch ends (`EventView`). A projector keeping
+    /// them in `context.scratch` must drop them at `flush`.
+    func apply(_ event: EventView, _ context: ProjectionContext) throws
     /// Called at the end of each batch, before its checkpoint is written:
     /// a projector that kept state in `context.scratch` writes it out here.
     func flush(_ context: ProjectionContext) throws
@@ -63,10 +67,11 @@ public final class Scratch {
     }
 }
 
-/// A string-to-string map kept for one batch (say, run id → workflow id for
-/// runs created in the batch, whose table writes are deferred).
+/// A map kept for one batch (say, run id → workflow id for runs created in
+/// the batch, whose table writes are deferred), of slices of the batch's
+/// events.
 public final class BatchMap {
-    public var values: [String: String] = [:]
+    public var values: [ByteSlice: ByteSlice] = [:]
     public init() {}
 }
 
@@ -310,6 +315,11 @@ public enum Key {
         bytes.appendPart(s)
         return bytes
     }
+    public static func part(_ s: ByteSlice) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.appendPart(s)
+        return bytes
+    }
 
     /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).
     public static func time(_ t: Timestamp) -> [UInt8] {
@@ -335,6 +345,10 @@ extension [UInt8] {
     /// A string, then the 0 separator (`Key.part`).
     public mutating func appendPart(_ s: String) {
         appendUTF8(s)
+        append(0)
+    }
+    public mutating func appendPart(_ s: ByteSlice) {
+        append(s)
         append(0)
     }
     /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).

@@ -49,6 +49,54 @@ import Testing
         #expect(decoded == recorded)
     }
 
+    /// A view reads the same event in place: its header, and for the kinds
+    /// it reads field by field, fields that make the decoded event again.
+    @Test(arguments: samples.indices)
+    func viewsReadWhatDecodeReads(_ index: Int) throws {
+        let recorded = RecordedEvent(
+            id: .random(), sequence: 42, streamVersion: 9, recordedAt: Self.t, event: Self.samples[index])
+        let bytes = EventCodec.encode(recorded)
+        try bytes.withUnsafeBytes { raw in
+            let view = try EventCodec.view(raw, sequence: 42)
+            #expect(view.sequence == 42 && view.streamVersion == 9 && view.recordedAt == Self.t)
+            #expect(view.kind == recorded.event.kind)
+            #expect(view.runId?.string == recorded.event.runId)
+            #expect(try view.decoded() == recorded)
+            switch recorded.event {
+            case .projectConfigured, .workflowPublished, .scheduleTicked:
+                guard case .other = view.fields else {
+                    Issue.record("\(view.kind) should be read whole")
+                    return
+                }
+            default:
+                #expect(view.fields.event { $0.string } == recorded.event)
+            }
+        }
+    }
+
+    @Test func viewsRefuseDamagedEvents() throws {
+        let recorded = RecordedEvent(
+            id: .random(), sequence: 1, streamVersion: 1, recordedAt: Self.t, event: Self.samples[7])
+        let bytes = EventCodec.encode(recorded)
+        for cut in 0..<bytes.count {
+            #expect(throws: EventDecodingError.self) {
+                try Array(bytes.prefix(cut)).withUnsafeBytes { _ = try EventCodec.view($0, sequence: 1) }
+            }
+        }
+        #expect(throws: EventDecodingError.self) { try (bytes + [0]).withUnsafeBytes { _ = try EventCodec.view($0, sequence: 1) } }
+        // A string that is not UTF-8 is refused, as `decode` refuses it.
+        let runId = Array("run-to-break".utf8)
+        var broken = EventCodec.encode(RecordedEvent(
+            id: .random(), sequence: 1, streamVersion: 1, recordedAt: Self.t,
+            event: .runStarted(RunStarted(runId: String(decoding: runId, as: UTF8.self), timestamp: Self.t))))
+        // The id is in the stream name first (`run:…`, never read back), then the payload.
+        let stream = try #require(broken.firstRange(of: runId))
+        let at = try #require(broken[stream.upperBound...].firstRange(of: runId)).lowerBound
+        broken[at + 1] = 0xFF
+        #expect(throws: EventDecodingError.self) { try broken.withUnsafeBytes { _ = try EventCodec.view($0, sequence: 1) } }
+        #expect(throws: EventDecodingError.self) { try EventCodec.decode(broken, sequence: 1) }
+    }
+
     @Test func tagsArePinned() {
         // Tags are the storage format: changing one would misread every log written before.
         let pinned: [EventKind: UInt8] = [

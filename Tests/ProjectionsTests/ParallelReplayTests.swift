@@ -21,10 +21,10 @@ import Testing
         let detachedKinds = EventKinds(.runCreated)
         let failAt: UInt64?
 
-        func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
+        func apply(_ event: EventView, _ context: ProjectionContext) throws {
             if let failAt, event.sequence >= failAt { throw Boom(sequence: failAt) }
-            guard case .runCreated(let e) = event.event else { return }
-            context.putAtEndOfBatch(0, Array(e.runId.utf8), [])
+            guard case .runCreated(let e) = event.fields else { return }
+            context.putAtEndOfBatch(0, e.runId.bytes, [])
         }
     }
 
@@ -36,7 +36,7 @@ import Testing
         let kinds = EventKinds(.runCreated)
         let detachedKinds = EventKinds(.runCreated)  // a false promise
 
-        func apply(_ event: RecordedEvent, _ context: ProjectionContext) throws {
+        func apply(_ event: EventView, _ context: ProjectionContext) throws {
             try context.put(0, [1], [])
         }
     }

@@ -62,6 +62,12 @@ try env.sync()
 let events = try log.lastSequence()
 precondition(reuse || generated == runs * 10, "generated \(generated) of \(runs * 10)")
 let rssAfterGeneration = peakRSSMiB()
+// A log to copy for each profiling run: a rebuild over a folder rebuilt before
+// reuses freed pages and is not the same measurement (see docs/benchmarks.md).
+if ProcessInfo.processInfo.environment["BENCH_GENERATE_ONLY"] != nil {
+    print("events=\(events)")
+    exit(0)
+}
 
 // The floor: a raw cursor scan over the same events.
 var start = now()
