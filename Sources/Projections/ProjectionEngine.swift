@@ -29,7 +29,10 @@ public final class ProjectionEngine: @unchecked Sendable {
     public var replayBatchSize = 1 << 20
     /// A replay transaction also ends once its deferred writes hold this many
     /// bytes, so a rebuild's memory stays bounded whatever the log's size.
-    public var replayMemoryBudget = 128 << 20
+    /// About a million events' writes: a later transaction inserts among
+    /// the keys of the ones before (run ids are random), where the first
+    /// appends, so it costs about twice as much an event.
+    public var replayMemoryBudget = 256 << 20
     /// Off only in tests: every projector is handed every event, so a
     /// replay can show that no `kinds` leaves out one its projector needs.
     var honoursKinds = true

@@ -36,6 +36,37 @@ import Testing
         for (key, value) in stored { #expect(expected[key] == value) }
     }
 
+    /// Entries are packed into fixed chunks: many that fill several, and
+    /// some larger than a chunk, come back whole and in key order.
+    @Test func entriesAcrossChunksAndLargerThanOneComeBackWhole() throws {
+        let folder = try TemporaryFolder()
+        let environment = try Environment(path: folder.path, options: .init(mapSize: 256 << 20))
+        let table = try environment.database("t")
+        var rng = SplitMix64(seed: 11)
+        var expected: [[UInt8]: [UInt8]] = [:]
+        try environment.write { txn in
+            let context = ProjectionContext(transaction: txn, handles: [table])
+            for n in 0..<3_000 {
+                let size = n % 1_000 == 7 ? DeferredWrites.chunkSize + Int(rng.next() % 5_000) : Int(rng.next() % 3_000)
+                let value = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                let key = UInt64(rng.next() % 100_000).bigEndianBytes + [UInt8(n & 0xFF)]
+                context.putAtEndOfBatch(0, key, value)
+                expected[key] = value
+            }
+            try context.writeDeferred()
+        }
+        var stored: [[UInt8]] = []
+        try environment.read { txn in
+            try txn.scan(table) { key, value in
+                stored.append(Array(key))
+                #expect(expected[Array(key)] == Array(value))
+                return true
+            }
+        }
+        #expect(stored.count == expected.count)
+        #expect(stored == stored.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
     /// An empty key is refused by LMDB with a typed error, whether it comes
     /// alone or among others; nothing traps.
     @Test func anEmptyKeyIsATypedErrorNotATrap() throws {

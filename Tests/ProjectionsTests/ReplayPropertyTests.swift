@@ -126,7 +126,7 @@ import Testing
         final.engine.replayBatchSize = 1 << 20
         final.engine.replayMemoryBudget = 1
         #expect(try final.engine.verify().isEmpty, "seed \(seed), replay batches cut by memory")
-        final.engine.replayMemoryBudget = 128 << 20
+        final.engine.replayMemoryBudget = 256 << 20
         // The same on one thread (the cursor projections are replayed on a
         // second one by default, and a wipe hands them back to the writer).
         final.engine.parallelReplay = false

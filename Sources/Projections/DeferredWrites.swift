@@ -1,0 +1,178 @@
+import LMDB
+import Glibc
+
+/// Writes deferred to the end of a batch and then made in key order. LMDB
+/// copies every leaf page a write transaction touches; inserting a batch's
+/// keys in order touches each page once, in random order once per key. A
+/// table that is empty, or whose keys all sort before the batch's (a
+/// rebuild's first batch), is loaded through one appending cursor instead.
+///
+/// Keys and values are copied into chunks of one mebibyte, allocated as the
+/// batch grows and never moved: a batch of millions of writes is a few
+/// hundred allocations, sorting compares bytes in place (no reference
+/// counting per comparison), and the memory held is what the entries need.
+/// (One growing array per table, as before, held up to twice that: the
+/// slack of its last doubling.)
+final class DeferredWrites {
+    struct Entry {
+        /// Where the key starts: chunk `start >> chunkShift`, at offset
+        /// `start & chunkMask` in it. Grows with the order of the writes.
+        var start: Int
+        var keyCount: Int32
+        var valueCount: Int32
+        /// The key's first eight bytes, big-endian, zero-padded: most
+        /// comparisons end here.
+        var prefix: UInt64
+    }
+
+    struct Table {
+        var entries: [Entry] = []
+        /// Whether `entries` are in key order (see `sort`).
+        var isSorted = true
+    }
+
+    static let chunkShift = 20
+    static let chunkSize = 1 << chunkShift
+    static let chunkMask = chunkSize - 1
+
+    // Touched at every deferred write, never from two places at once: no
+    // run-time exclusivity checks.
+    @exclusivity(unchecked) private(set) var tables: [Table] = []
+    /// Every entry's bytes; an entry larger than a chunk gets one of its own.
+    @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
+    /// Where the next entry goes in the last chunk.
+    private var used = chunkSize
+    /// Where an entry is built before it is copied into a chunk (its size is
+    /// known only once built); reused, so it stops growing early.
+    @exclusivity(unchecked) private var staging: [UInt8] = []
+    /// What the deferred writes hold, in bytes (chunks and entries).
+    private(set) var byteCount = 0
+
+    var isEmpty: Bool { tables.allSatisfy(\.entries.isEmpty) }
+
+    deinit { release() }
+
+    func add(_ table: Int, _ key: [UInt8], _ value: [UInt8]) {
+        add(table, key: { $0.append(contentsOf: key) }, value: { $0.append(contentsOf: value) })
+    }
+
+    /// Adds an entry whose key and value `key` and `value` append to a
+    /// buffer themselves (a key of several parts costs no array per part).
+    func add(_ table: Int, key: (inout [UInt8]) -> Void, value: (inout [UInt8]) -> Void) {
+        while tables.count <= table { tables.append(Table()) }
+        staging.removeAll(keepingCapacity: true)
+        key(&staging)
+        let keyCount = staging.count
+        value(&staging)
+        let count = staging.count
+        let start = reserve(count)
+        let target = pointer(start)
+        var prefix: UInt64 = 0
+        staging.withUnsafeBytes { bytes in
+            if count > 0 { target.copyMemory(from: bytes.baseAddress!, byteCount: count) }
+            if keyCount >= 8 {
+                prefix = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+            } else {
+                for i in 0..<8 { prefix = prefix << 8 | UInt64(i < keyCount ? bytes[i] : 0) }
+            }
+        }
+        tables[table].entries.append(Entry(
+            start: start, keyCount: Int32(keyCount), valueCount: Int32(count - keyCount), prefix: prefix))
+        tables[table].isSorted = false
+        byteCount += MemoryLayout<Entry>.stride
+    }
+
+    /// Room for `count` bytes; returns where they start.
+    private func reserve(_ count: Int) -> Int {
+        if chunks.isEmpty || count > Self.chunkSize - used {
+            let size = max(count, Self.chunkSize)
+            chunks.append(.allocate(byteCount: size, alignment: 16))
+            byteCount += size
+            used = 0
+        }
+        let start = (chunks.count - 1) << Self.chunkShift | used
+        // An oversized entry fills its chunk alone.
+        used = count > Self.chunkSize ? Self.chunkSize : used + count
+        return start
+    }
+
+    @inline(__always)
+    private func pointer(_ start: Int) -> UnsafeMutableRawPointer {
+        chunks[start >> Self.chunkShift] + (start & Self.chunkMask)
+    }
+
+    @inline(__always)
+    private func key(_ e: Entry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: pointer(e.start), count: Int(e.keyCount))
+    }
+
+    @inline(__always)
+    private func value(_ e: Entry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: pointer(e.start) + Int(e.keyCount), count: Int(e.valueCount))
+    }
+
+    /// Puts every table's entries in key order: work that needs no
+    /// transaction, so a replay thread does it for its projectors before
+    /// handing them to the writer.
+    func sort() {
+        for index in tables.indices where !tables[index].isSorted { sort(index) }
+    }
+
+    private func sort(_ index: Int) {
+        // Equal keys keep their write order (starts grow with it), so the
+        // later write of a key is the one `write` keeps.
+        tables[index].entries.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            let order = compareKeys(key(a), key(b))
+            return order != 0 ? order < 0 : a.start < b.start
+        }
+        tables[index].isSorted = true
+    }
+
+    func write(_ transaction: WriteTransaction, _ handles: [Database]) throws {
+        for index in tables.indices where !tables[index].entries.isEmpty {
+            if !tables[index].isSorted { sort(index) }
+            try write(tables[index].entries, to: handles[index], transaction)
+        }
+        tables.removeAll(keepingCapacity: false)
+        release()
+        byteCount = 0
+    }
+
+    private func release() {
+        for chunk in chunks { chunk.deallocate() }
+        chunks.removeAll()
+        used = Self.chunkSize
+    }
+
+    private func write(_ entries: [Entry], to db: Database, _ transaction: WriteTransaction) throws {
+        func isShadowed(_ i: Int) -> Bool {
+            i + 1 < entries.count && entries[i + 1].prefix == entries[i].prefix
+                && compareKeys(key(entries[i]), key(entries[i + 1])) == 0
+        }
+        let appendable: Bool
+        if let last = try transaction.lastKey(db) {
+            appendable = last.withUnsafeBytes { compareKeys($0, key(entries[0])) < 0 }
+        } else {
+            appendable = true
+        }
+        if appendable {
+            try transaction.bulkAppend(db) { appender in
+                for i in entries.indices where !isShadowed(i) { try appender.append(key: key(entries[i]), value: value(entries[i])) }
+            }
+        } else {
+            for i in entries.indices where !isShadowed(i) { try transaction.put(db, key: key(entries[i]), value: value(entries[i])) }
+        }
+    }
+}
+
+/// LMDB's default key order: bytes compared as unsigned, a prefix first.
+@inline(__always)
+func compareKeys(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+    let common = min(x.count, y.count)
+    if common > 0, let p = x.baseAddress, let q = y.baseAddress {
+        let order = memcmp(p, q, common)
+        if order != 0 { return Int(order) }
+    }
+    return x.count - y.count
+}
