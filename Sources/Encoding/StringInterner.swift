@@ -57,7 +57,7 @@ public final class StringInterner {
 
     /// FNV-1a over 8-byte words (then the tail), finished with a multiply-
     /// xorshift so the low bits, which pick the slot, depend on every byte.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func hash(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(count)
         var offset = 0

@@ -71,7 +71,7 @@ public final class Scratch {
 /// the batch, whose table writes are deferred), of slices of the batch's
 /// events.
 public final class BatchMap {
-    public var values: [ByteSlice: ByteSlice] = [:]
+    public var values = SliceTable<ByteSlice>(capacity: 4_096)
     public init() {}
 }
 

@@ -42,18 +42,18 @@ public struct RunsProjector: Projector {
                 indexedAsAvailable = record != nil && run.state == .available
             }
         }
-        var runs: [ByteSlice: Box] = [:]
+        var runs = SliceTable<Box>(capacity: 4_096)
         /// Final runs already handed to the deferred writes in this batch,
         /// by a hash of their id: a collision only costs an early write.
         var written: Set<UInt64> = []
-        init() { runs.reserveCapacity(4_096) }
+        init() {}
     }
 
     func touched(_ context: ProjectionContext) -> Touched { context.scratch.object("runs", Touched.init) }
 
     public func flush(_ context: ProjectionContext) throws {
         guard let touched = context.scratch.values["runs"] as? Touched else { return }
-        for box in touched.runs.values { try write(box, context) }
+        try touched.runs.forEach { _, box in try write(box, context) }
         touched.runs.removeAll()
         touched.written.removeAll()
     }
