@@ -342,6 +342,8 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// or at `end`; a detached projector also stops at its first event that
     /// needs the writer. Then, on this thread, every projector behind the one
     /// that got furthest is carried on to it, so all end the batch together.
+    /// When this side reaches `end` first, it writes its projectors' tables
+    /// while the other side is still at work.
     private func applyInParallel(
         _ targets: [any Projector], _ contexts: [ProjectionContext], detached: [Int], applied: inout [UInt64],
         through end: UInt64, memoryBudget: Int, _ txn: WriteTransaction, progress: ((UInt64) -> Void)?
@@ -357,6 +359,17 @@ public final class ProjectionEngine: @unchecked Sendable {
                 targets, contexts, members: attached, applied: &applied, through: end, txn, detached: false,
                 shouldStop: { budget.exceeded(mine: attached.reduce(0) { $0 + contexts[$1].deferred.byteCount }, side: 0) },
                 progress: progress)
+            // Done with the batch (not stopped by the budget): these
+            // projectors see no more of it, so their tables are written
+            // now, while the detached side is still replaying, instead of
+            // after it, when this thread would have the writing to itself.
+            if attached.allSatisfy({ applied[$0] == end }) {
+                for i in attached {
+                    try targets[i].flush(contexts[i])
+                    try contexts[i].writeDeferred()
+                }
+                budget.record(0, side: 0)
+            }
         } catch {
             budget.stop()
             worker.join()
@@ -448,6 +461,9 @@ public final class ProjectionEngine: @unchecked Sendable {
                 return stopped
             }
         }
+
+        /// Records what `side` holds now, without asking.
+        func record(_ mine: Int, side: Int) { lock.withLock { bytes[side] = mine } }
 
         func stop() { lock.withLock { stopped = true } }
     }
