@@ -2,68 +2,78 @@
 /// come back as `ByteSlice`s of that memory, checked to be UTF-8, so reading
 /// an event allocates nothing. Every read is bounds-checked and throws a
 /// `ByteDecodingError` naming the offset; no input can make it trap.
+///
+/// Inlinable: a replay reads a dozen fields an event, and a call per field
+/// across modules cost more than the reading.
+@frozen
 public struct BorrowedReader {
     public let bytes: UnsafeRawBufferPointer
-    /// The offset of the next byte to read.
-    public private(set) var position = 0
+    @usableFromInline var offset = 0
 
+    @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    public var isAtEnd: Bool { position >= bytes.count }
+    /// The offset of the next byte to read.
+    @inlinable public var position: Int { offset }
+    @inlinable public var isAtEnd: Bool { offset >= bytes.count }
 
-    @inline(__always)
-    private func need(_ count: Int) throws(ByteDecodingError) {
-        if count < 0 || count > bytes.count - position {
-            throw .unexpectedEnd(offset: position, needed: count, available: bytes.count - position)
+    @inlinable @inline(__always)
+    func need(_ count: Int) throws(ByteDecodingError) {
+        if count < 0 || count > bytes.count - offset {
+            throw .unexpectedEnd(offset: offset, needed: count, available: bytes.count - offset)
         }
     }
 
-    @inline(__always)
+    @inlinable
     public mutating func readUInt8() throws(ByteDecodingError) -> UInt8 {
         try need(1)
-        defer { position += 1 }
-        return bytes[position]
+        defer { offset += 1 }
+        return bytes[offset]
     }
 
+    @inlinable
     public mutating func readBytes(_ count: Int) throws(ByteDecodingError) -> UnsafeRawBufferPointer {
         try need(count)
-        defer { position += count }
-        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
     }
 
-    @inline(__always)
+    @inlinable
     public mutating func readVarUInt() throws(ByteDecodingError) -> UInt64 {
-        if position < bytes.count, bytes[position] < 0x80 {
-            position += 1
-            return UInt64(bytes[position - 1])
+        if offset < bytes.count, bytes[offset] < 0x80 {
+            offset += 1
+            return UInt64(bytes[offset - 1])
         }
-        return try Varint.readUInt(bytes, at: &position)
+        return try Varint.readUInt(bytes, at: &offset)
     }
 
+    @inlinable
     public mutating func readVarInt() throws(ByteDecodingError) -> Int64 {
-        try Varint.readInt(bytes, at: &position)
+        try Varint.readInt(bytes, at: &offset)
     }
 
     /// A varuint length, checked against what is left.
+    @inlinable
     public mutating func readLength() throws(ByteDecodingError) -> Int {
-        let start = position
+        let start = offset
         let length = try readVarUInt()
-        if length > UInt64(bytes.count - position) {
-            throw .lengthTooLarge(offset: start, length: length, available: bytes.count - position)
+        if length > UInt64(bytes.count - offset) {
+            throw .lengthTooLarge(offset: start, length: length, available: bytes.count - offset)
         }
         return Int(length)
     }
 
     /// A string, in place.
+    @inlinable
     public mutating func readSlice() throws(ByteDecodingError) -> ByteSlice {
-        let start = position
+        let start = offset
         let utf8 = try readBytes(try readLength())
         guard Varint.isUTF8(utf8) else { throw .invalidUTF8(offset: start) }
         return ByteSlice(utf8)
     }
 
     public mutating func readVarString(interning interner: StringInterner? = nil) throws(ByteDecodingError) -> String {
-        let start = position
+        let start = offset
         let raw = try readBytes(try readLength())
         let utf8 = raw.assumingMemoryBound(to: UInt8.self)
         let string: String? = if let interner { interner.string(utf8) } else { StringInterner.make(utf8) }
@@ -71,13 +81,16 @@ public struct BorrowedReader {
         return string
     }
 
+    @inlinable
     public mutating func skipVarString() throws(ByteDecodingError) { _ = try readBytes(try readLength()) }
 
+    @inlinable
     public mutating func readVarBytes() throws(ByteDecodingError) -> [UInt8] { Array(try readBytes(try readLength())) }
 
     /// A byte that must be 0 or 1.
+    @inlinable
     public mutating func readBool() throws(ByteDecodingError) -> Bool {
-        let offset = position
+        let offset = offset
         switch try readUInt8() {
         case 0: return false
         case 1: return true
@@ -85,10 +98,12 @@ public struct BorrowedReader {
         }
     }
 
+    @inlinable
     public mutating func readOptionalSlice() throws(ByteDecodingError) -> ByteSlice? {
         try readBool() ? try readSlice() : nil
     }
 
+    @inlinable
     public mutating func readOptionalInt() throws(ByteDecodingError) -> Int64? {
         try readBool() ? try readVarInt() : nil
     }
@@ -96,8 +111,10 @@ public struct BorrowedReader {
 
 /// lib0's varints over raw memory: the one reader both `ByteReader` and
 /// `BorrowedReader` use past their one-byte fast paths.
+@usableFromInline
 enum Varint {
     /// An unsigned varint of at most 53 bits, lib0's limit (numbers are JS doubles there).
+    @inlinable
     static func readUInt(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> UInt64 {
         let start = position
         var value: UInt64 = 0
@@ -118,6 +135,7 @@ enum Varint {
     }
 
     /// lib0's signed varint (see `ByteWriter.writeVarInt`).
+    @inlinable
     static func readInt(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> Int64 {
         let start = position
         var index = position
@@ -145,7 +163,7 @@ enum Varint {
     }
 
     /// ASCII (ids, names) needs no validation pass; anything else gets one.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
         return ByteReader.isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil

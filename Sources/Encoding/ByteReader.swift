@@ -151,11 +151,23 @@ public struct ByteReader: Sendable {
         return range.count
     }
 
-    @inline(__always)
+    /// Eight bytes at a time: ids are checked at every event of a replay.
+    @inlinable @inline(__always)
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var any: UInt8 = 0
-        for byte in bytes { any |= byte }
-        return any < 0x80
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var any: UInt64 = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            any |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        var tail: UInt8 = 0
+        while i < bytes.count {
+            tail |= bytes[i]
+            i += 1
+        }
+        return any & 0x8080_8080_8080_8080 == 0 && tail < 0x80
     }
 
     public mutating func readVarBytes() throws(ByteDecodingError) -> [UInt8] {

@@ -58,14 +58,14 @@ public struct ByteSlice: Hashable, @unchecked Sendable {
 extension [UInt8] {
     /// A slice's bytes, copied in one go.
     @inline(__always)
-    public mutating func append(_ slice: ByteSlice) { append(contentsOf: slice.buffer) }
+    public mutating func append(_ slice: ByteSlice) { append(contentsOf: slice.buffer.assumingMemoryBound(to: UInt8.self)) }
 
     // Cairn's record layout (see `Optionals.swift`), for slices.
 
     /// A string: its length (varuint), then its bytes.
     public mutating func appendVarString(_ slice: ByteSlice) {
         appendVarUInt(UInt64(slice.count))
-        append(contentsOf: slice.buffer)
+        append(slice)
     }
 
     public mutating func appendOptional(_ slice: ByteSlice?) {

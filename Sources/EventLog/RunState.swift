@@ -38,10 +38,13 @@ public enum RunState: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    var code: UInt8 { UInt8(RunState.allCases.firstIndex(of: self)!) }
+    /// The cases in code order, built once: `allCases` makes a new array
+    /// at every call, and a replay reads a code at every event.
+    static let byCode = allCases
+    public var code: UInt8 { UInt8(RunState.byCode.firstIndex(of: self)!) }
     init?(code: UInt8) {
-        guard Int(code) < RunState.allCases.count else { return nil }
-        self = RunState.allCases[Int(code)]
+        guard Int(code) < RunState.byCode.count else { return nil }
+        self = RunState.byCode[Int(code)]
     }
 }
 
@@ -49,10 +52,13 @@ public enum RunState: String, Sendable, CaseIterable, Codable {
 public enum StepExitReason: String, Sendable, CaseIterable, Codable {
     case success, fail, crash, kill, exception, cancel
 
-    var code: UInt8 { UInt8(StepExitReason.allCases.firstIndex(of: self)!) }
+    /// The cases in code order, built once: `allCases` makes a new array
+    /// at every call, and a replay reads a code at every event.
+    static let byCode = allCases
+    public var code: UInt8 { UInt8(StepExitReason.byCode.firstIndex(of: self)!) }
     init?(code: UInt8) {
-        guard Int(code) < StepExitReason.allCases.count else { return nil }
-        self = StepExitReason.allCases[Int(code)]
+        guard Int(code) < StepExitReason.byCode.count else { return nil }
+        self = StepExitReason.byCode[Int(code)]
     }
 }
 
@@ -72,9 +78,12 @@ public enum DataclipType: String, Sendable, CaseIterable, Codable {
     case savedInput = "saved_input"
     case kafka
 
-    var code: UInt8 { UInt8(DataclipType.allCases.firstIndex(of: self)!) }
+    /// The cases in code order, built once: `allCases` makes a new array
+    /// at every call, and a replay reads a code at every event.
+    static let byCode = allCases
+    var code: UInt8 { UInt8(DataclipType.byCode.firstIndex(of: self)!) }
     init?(code: UInt8) {
-        guard Int(code) < DataclipType.allCases.count else { return nil }
-        self = DataclipType.allCases[Int(code)]
+        guard Int(code) < DataclipType.byCode.count else { return nil }
+        self = DataclipType.byCode[Int(code)]
     }
 }

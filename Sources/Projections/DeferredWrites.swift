@@ -82,6 +82,34 @@ final class DeferredWrites {
         byteCount += MemoryLayout<Entry>.stride
     }
 
+    /// Adds an entry whose key `key` appends to a buffer and whose value
+    /// `value` writes in place, at most `valueBound` bytes, returning how
+    /// many it wrote: a large value (a run's record) is written once, where
+    /// it stays, without a capacity check per field.
+    func add(
+        _ table: Int, key: (inout [UInt8]) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
+    ) {
+        while tables.count <= table { tables.append(Table()) }
+        staging.removeAll(keepingCapacity: true)
+        key(&staging)
+        let keyCount = staging.count
+        let start = reserve(keyCount + valueBound)
+        let target = pointer(start)
+        var prefix: UInt64 = 0
+        staging.withUnsafeBytes { bytes in
+            if keyCount > 0 { target.copyMemory(from: bytes.baseAddress!, byteCount: keyCount) }
+            for i in 0..<8 { prefix = prefix << 8 | UInt64(i < keyCount ? bytes[i] : 0) }
+        }
+        let valueCount = value(target + keyCount)
+        precondition(valueCount <= valueBound, "a deferred value wrote past its bound")
+        // Give back what the value did not use (the chunk's tail is this entry's).
+        if keyCount + valueBound <= Self.chunkSize { used -= valueBound - valueCount }
+        tables[table].entries.append(Entry(
+            start: start, keyCount: Int32(keyCount), valueCount: Int32(valueCount), prefix: prefix))
+        tables[table].isSorted = false
+        byteCount += MemoryLayout<Entry>.stride
+    }
+
     /// Room for `count` bytes; returns where they start.
     private func reserve(_ count: Int) -> Int {
         if chunks.isEmpty || count > Self.chunkSize - used {

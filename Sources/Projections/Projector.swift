@@ -139,6 +139,14 @@ public final class ProjectionContext {
         deferred.add(table, key: key, value: value)
     }
 
+    /// `putAtEndOfBatch` for a large value written in place: `value` writes
+    /// at most `valueBound` bytes at the pointer it gets and returns how many.
+    public func putAtEndOfBatch(
+        _ table: Int, key: (inout [UInt8]) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
+    ) {
+        deferred.add(table, key: key, valueBound: valueBound, value: value)
+    }
+
     /// Makes the deferred writes now (the engine calls it after `flush`; a
     /// projector about to read a table it defers writes to calls it first).
     public func writeDeferred() throws {
@@ -218,6 +226,7 @@ extension [UInt8] {
     /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).
     public mutating func appendTime(_ t: Timestamp) { appendBigEndian(UInt64(bitPattern: t.microseconds) ^ (1 << 63)) }
     public mutating func appendBigEndian(_ value: UInt64) {
-        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
+        // A typed buffer: appending raw bytes goes element by element.
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
     }
 }

@@ -107,36 +107,53 @@ extension RunDraft {
 enum RunRecord {
     static let format: UInt8 = 1
 
-    static func encode(_ r: RunDraft, into w: inout [UInt8]) {
-        w.append(format)
-        w.appendVarString(r.runId)
-        w.appendVarString(r.workflowId)
-        w.appendVarString(r.projectId)
-        w.appendVarUInt(UInt64(r.lockVersion))
-        w.appendOptional(r.startingTriggerId)
-        w.appendVarString(r.inputDataclipId)
-        w.appendVarString(r.state.slice)
-        w.appendOptional(r.workerName)
-        w.appendVarInt(r.createdAt.microseconds)
-        w.appendOptional(r.claimedAt?.microseconds)
-        w.appendOptional(r.startedAt?.microseconds)
-        w.appendOptional(r.finishedAt?.microseconds)
-        w.appendOptional(r.finalDataclipId)
-        w.appendOptional(r.errorType)
-        w.appendOptional(r.errorMessage)
-        w.appendVarUInt(UInt64(r.version))
-        w.appendVarUInt(UInt64(r.steps.count))
+    /// The most bytes `encode` writes for `r`.
+    static func bound(_ r: RunDraft) -> Int {
+        func b(_ s: ByteSlice?) -> Int { RawByteWriter.bound(s) }
+        let varint = RawByteWriter.maxVarIntCount
+        var total = 1 + b(r.runId) + b(r.workflowId) + b(r.projectId) + varint + b(r.startingTriggerId)
+        total += b(r.inputDataclipId) + b(r.state.slice) + b(r.workerName) + varint + 3 * (1 + varint)
+        total += b(r.finalDataclipId) + b(r.errorType) + b(r.errorMessage) + 2 * varint
         for s in r.steps {
-            w.appendVarString(s.id)
-            w.appendVarString(s.jobId)
-            w.appendOptional(s.inputDataclipId)
-            w.appendOptional(s.outputDataclipId)
-            w.appendOptional(s.exitReason?.slice)
-            w.appendOptional(s.errorType)
-            w.appendOptional(s.errorMessage)
-            w.appendVarInt(s.startedAt.microseconds)
-            w.appendOptional(s.finishedAt?.microseconds)
+            total += b(s.id) + b(s.jobId) + b(s.inputDataclipId) + b(s.outputDataclipId) + b(s.exitReason?.slice)
+            total += b(s.errorType) + b(s.errorMessage) + varint + 1 + varint
         }
+        return total
+    }
+
+    /// Writes `r` at `target` (room for `bound(r)` bytes); returns the bytes written.
+    static func encode(_ r: RunDraft, to target: UnsafeMutableRawPointer) -> Int {
+        var w = RawByteWriter(target)
+        w.byte(format)
+        w.varString(r.runId)
+        w.varString(r.workflowId)
+        w.varString(r.projectId)
+        w.varUInt(UInt64(r.lockVersion))
+        w.optional(r.startingTriggerId)
+        w.varString(r.inputDataclipId)
+        w.varString(r.state.slice)
+        w.optional(r.workerName)
+        w.varInt(r.createdAt.microseconds)
+        w.optional(r.claimedAt?.microseconds)
+        w.optional(r.startedAt?.microseconds)
+        w.optional(r.finishedAt?.microseconds)
+        w.optional(r.finalDataclipId)
+        w.optional(r.errorType)
+        w.optional(r.errorMessage)
+        w.varUInt(UInt64(r.version))
+        w.varUInt(UInt64(r.steps.count))
+        for s in r.steps {
+            w.varString(s.id)
+            w.varString(s.jobId)
+            w.optional(s.inputDataclipId)
+            w.optional(s.outputDataclipId)
+            w.optional(s.exitReason?.slice)
+            w.optional(s.errorType)
+            w.optional(s.errorMessage)
+            w.varInt(s.startedAt.microseconds)
+            w.optional(s.finishedAt?.microseconds)
+        }
+        return w.written
     }
 
     /// The run in `bytes`, its strings slices of `bytes`.
@@ -227,11 +244,10 @@ final class OwnedBytes {
 }
 
 /// The raw values of the states and exit reasons, as slices of static
-/// memory, so a record is written without building a string.
+/// memory in code order, so a record is written without building a string.
 private enum StaticSlices {
-    static let runStates: [RunState: ByteSlice] = Dictionary(uniqueKeysWithValues: RunState.allCases.map { ($0, make($0.rawValue)) })
-    static let exitReasons: [StepExitReason: ByteSlice] = Dictionary(
-        uniqueKeysWithValues: StepExitReason.allCases.map { ($0, make($0.rawValue)) })
+    static let runStates = RunState.allCases.map { make($0.rawValue) }
+    static let exitReasons = StepExitReason.allCases.map { make($0.rawValue) }
 
     /// Never freed: a handful of short strings for the process's life.
     static func make(_ s: String) -> ByteSlice {
@@ -243,9 +259,9 @@ private enum StaticSlices {
 }
 
 extension RunState {
-    var slice: ByteSlice { StaticSlices.runStates[self]! }
+    var slice: ByteSlice { StaticSlices.runStates[Int(code)] }
 }
 
 extension StepExitReason {
-    var slice: ByteSlice { StaticSlices.exitReasons[self]! }
+    var slice: ByteSlice { StaticSlices.exitReasons[Int(code)] }
 }

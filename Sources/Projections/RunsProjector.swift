@@ -59,7 +59,9 @@ public struct RunsProjector: Projector {
     }
 
     private func write(_ box: Touched.Box, _ context: ProjectionContext) throws {
-        context.putAtEndOfBatch(Self.runs, key: { $0.append(box.run.runId) }, value: { RunRecord.encode(box.run, into: &$0) })
+        context.putAtEndOfBatch(Self.runs, key: { $0.append(box.run.runId) }, valueBound: RunRecord.bound(box.run)) {
+            RunRecord.encode(box.run, to: $0)
+        }
         // Each run is either in the index or not when it is written, so its
         // key is put or deleted, never both.
         if box.run.state == .available {
