@@ -132,26 +132,27 @@ extension EventView.Fields {
     /// Reads the payload of `kind` (schema version 1, the only one so far)
     /// from `r`; `.other` for the kinds read only whole.
     static func read(_ kind: EventKind, from r: inout BorrowedReader, sequence: UInt64) throws -> Self {
-        func time() throws -> Timestamp { Timestamp(microseconds: try r.readVarInt()) }
+        // No local `func time()`: a nested function capturing `r` makes every
+        // access to it a run-time exclusivity check.
         switch kind {
         case .runCreated:
             return .runCreated(RunCreatedView(
                 runId: try r.readSlice(), workflowId: try r.readSlice(), projectId: try r.readSlice(),
                 lockVersion: UInt32(truncatingIfNeeded: try r.readVarUInt()), startingTriggerId: try r.readOptionalSlice(),
                 inputDataclipId: try r.readSlice(), createdInput: try r.readBool(),
-                scheduledFor: try r.readOptionalInt().map(Timestamp.init(microseconds:)), timestamp: try time()))
+                scheduledFor: try r.readOptionalInt().map(Timestamp.init(microseconds:)), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runClaimed:
-            return .runClaimed(RunClaimedView(runId: try r.readSlice(), workerName: try r.readOptionalSlice(), timestamp: try time()))
+            return .runClaimed(RunClaimedView(runId: try r.readSlice(), workerName: try r.readOptionalSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runStarted:
-            return .runStarted(RunMarkView(runId: try r.readSlice(), timestamp: try time()))
+            return .runStarted(RunMarkView(runId: try r.readSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runLost:
-            return .runLost(RunMarkView(runId: try r.readSlice(), timestamp: try time()))
+            return .runLost(RunMarkView(runId: try r.readSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runCancelled:
-            return .runCancelled(RunMarkView(runId: try r.readSlice(), timestamp: try time()))
+            return .runCancelled(RunMarkView(runId: try r.readSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .stepStarted:
             return .stepStarted(StepStartedView(
                 runId: try r.readSlice(), stepId: try r.readSlice(), jobId: try r.readSlice(),
-                inputDataclipId: try r.readOptionalSlice(), timestamp: try time()))
+                inputDataclipId: try r.readOptionalSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .stepCompleted:
             let runId = try r.readSlice()
             let stepId = try r.readSlice()
@@ -164,7 +165,7 @@ extension EventView.Fields {
                 runId: runId, stepId: stepId, jobId: jobId, reason: reason, errorType: try r.readOptionalSlice(),
                 errorMessage: try r.readOptionalSlice(), outputDataclipId: try r.readOptionalSlice(),
                 outputWiped: try r.readBool(), mem: try r.readOptionalInt(), duration: try r.readOptionalInt(),
-                timestamp: try time()))
+                timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runCompleted:
             let runId = try r.readSlice()
             let code = try r.readUInt8()
@@ -174,13 +175,13 @@ extension EventView.Fields {
             return .runCompleted(RunCompletedView(
                 runId: runId, state: state, errorType: try r.readOptionalSlice(), errorMessage: try r.readOptionalSlice(),
                 finalDataclipId: try r.readOptionalSlice(), createdFinalDataclip: try r.readBool(),
-                finalWiped: try r.readBool(), timestamp: try time()))
+                finalWiped: try r.readBool(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runLogged:
             return .runLogged(RunLoggedView(
                 runId: try r.readSlice(), stepId: try r.readOptionalSlice(), level: try r.readSlice(),
-                source: try r.readOptionalSlice(), message: try r.readSlice(), timestamp: try time()))
+                source: try r.readOptionalSlice(), message: try r.readSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .dataclipWiped:
-            return .dataclipWiped(DataclipWipedView(dataclipId: try r.readSlice(), timestamp: try time()))
+            return .dataclipWiped(DataclipWipedView(dataclipId: try r.readSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .projectConfigured, .workflowPublished, .scheduleTicked:
             return .other
         }

@@ -48,12 +48,16 @@ public final class Scratch {
     /// every event, and a hit costs no hashing.
     private var lastKey = ""
     private var lastObject: AnyObject?
+    /// The type of `lastObject`: a hit is then checked without a dynamic cast.
+    private var lastType: ObjectIdentifier?
 
     public init() {}
 
     /// The batch's object under `key`, made on first use.
     public func object<T: AnyObject>(_ key: String, _ make: () -> T) -> T {
-        if key == lastKey, let cached = lastObject as? T { return cached }
+        if key == lastKey, lastType == ObjectIdentifier(T.self), let cached = lastObject {
+            return unsafeDowncast(cached, to: T.self)
+        }
         let found: T
         if let existing = values[key] as? T {
             found = existing
@@ -63,6 +67,7 @@ public final class Scratch {
         }
         lastKey = key
         lastObject = found
+        lastType = ObjectIdentifier(T.self)
         return found
     }
 }

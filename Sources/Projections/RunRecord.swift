@@ -160,8 +160,6 @@ enum RunRecord {
     static func draft(_ bytes: UnsafeRawBufferPointer) throws -> RunDraft {
         var r = BorrowedReader(bytes)
         guard try r.readUInt8() == format else { throw ProjectionError.corrupt("run record format") }
-        func time() throws -> Timestamp { Timestamp(microseconds: try r.readVarInt()) }
-        func optionalTime() throws -> Timestamp? { try r.readOptionalInt().map(Timestamp.init(microseconds:)) }
         let runId = try r.readSlice()
         let workflowId = try r.readSlice()
         let projectId = try r.readSlice()
@@ -170,10 +168,10 @@ enum RunRecord {
         let input = try r.readSlice()
         guard let state = RunState(rawValue: try r.readSlice().string) else { throw ProjectionError.corrupt("run state") }
         let worker = try r.readOptionalSlice()
-        let created = try time()
-        let claimed = try optionalTime()
-        let started = try optionalTime()
-        let finished = try optionalTime()
+        let created = Timestamp(microseconds: try r.readVarInt())
+        let claimed = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+        let started = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+        let finished = try r.readOptionalInt().map(Timestamp.init(microseconds:))
         let final = try r.readOptionalSlice()
         let errorType = try r.readOptionalSlice()
         let errorMessage = try r.readOptionalSlice()
@@ -192,8 +190,8 @@ enum RunRecord {
             }
             steps.append(RunDraft.StepDraft(
                 id: id, jobId: job, inputDataclipId: stepInput, outputDataclipId: output, exitReason: reason,
-                errorType: try r.readOptionalSlice(), errorMessage: try r.readOptionalSlice(), startedAt: try time(),
-                finishedAt: try optionalTime()))
+                errorType: try r.readOptionalSlice(), errorMessage: try r.readOptionalSlice(), startedAt: Timestamp(microseconds: try r.readVarInt()),
+                finishedAt: try r.readOptionalInt().map(Timestamp.init(microseconds:))))
         }
         return RunDraft(
             runId: runId, workflowId: workflowId, projectId: projectId, lockVersion: lockVersion,

@@ -30,8 +30,10 @@ public struct RunsProjector: Projector {
     /// Boxed: a dictionary of large structs moves each one in and out of its
     /// storage on every in-place update; a box is mutated where it is.
     final class Touched {
+        // Mutated at every run event, never from two places at once: no
+        // run-time exclusivity checks (they cost more than the fold).
         final class Box {
-            var run: RunDraft
+            @exclusivity(unchecked) var run: RunDraft
             /// Whether the run is in the `available` index from an earlier batch.
             let indexedAsAvailable: Bool
             /// The stored record the run was read from, which its slices point into.
@@ -42,10 +44,10 @@ public struct RunsProjector: Projector {
                 indexedAsAvailable = record != nil && run.state == .available
             }
         }
-        var runs = SliceTable<Box>(capacity: 4_096)
+        @exclusivity(unchecked) var runs = SliceTable<Box>(capacity: 4_096)
         /// Final runs already handed to the deferred writes in this batch,
         /// by a hash of their id: a collision only costs an early write.
-        var written: Set<UInt64> = []
+        @exclusivity(unchecked) var written: Set<UInt64> = []
         init() {}
     }
 
