@@ -24,21 +24,21 @@ public struct BorrowedReader {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readUInt8() throws(ByteDecodingError) -> UInt8 {
         try need(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBytes(_ count: Int) throws(ByteDecodingError) -> UnsafeRawBufferPointer {
         try need(count)
         defer { offset += count }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readVarUInt() throws(ByteDecodingError) -> UInt64 {
         if offset < bytes.count, bytes[offset] < 0x80 {
             offset += 1
@@ -47,13 +47,13 @@ public struct BorrowedReader {
         return try Varint.readUInt(bytes, at: &offset)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readVarInt() throws(ByteDecodingError) -> Int64 {
         try Varint.readInt(bytes, at: &offset)
     }
 
     /// A varuint length, checked against what is left.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readLength() throws(ByteDecodingError) -> Int {
         let start = offset
         let length = try readVarUInt()
@@ -64,7 +64,7 @@ public struct BorrowedReader {
     }
 
     /// A string, in place.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readSlice() throws(ByteDecodingError) -> ByteSlice {
         let start = offset
         let utf8 = try readBytes(try readLength())
@@ -81,14 +81,14 @@ public struct BorrowedReader {
         return string
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skipVarString() throws(ByteDecodingError) { _ = try readBytes(try readLength()) }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readVarBytes() throws(ByteDecodingError) -> [UInt8] { Array(try readBytes(try readLength())) }
 
     /// A byte that must be 0 or 1.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readBool() throws(ByteDecodingError) -> Bool {
         let offset = offset
         switch try readUInt8() {
@@ -98,12 +98,12 @@ public struct BorrowedReader {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readOptionalSlice() throws(ByteDecodingError) -> ByteSlice? {
         try readBool() ? try readSlice() : nil
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readOptionalInt() throws(ByteDecodingError) -> Int64? {
         try readBool() ? try readVarInt() : nil
     }
