@@ -25,16 +25,19 @@ public struct JobOutputsProjector: Projector {
             context.putAtEndOfBatch(Self.runWorkflow, key: { $0.append(e.runId) }, value: { $0.append(e.workflowId) })
         case .stepCompleted(let e):
             guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped else { return }
-            var key: [UInt8]
+            // The key is `key(workflowId:jobId:)`'s, built in place.
             if let workflow = context.scratch.object("run_workflow", BatchMap.init).values[e.runId] {
-                key = Key.part(workflow)
+                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: output, context) {
+                    $0.appendPart(workflow)
+                    $0.appendPart(e.jobId)
+                }
             } else if let workflow = try context.get(Self.runWorkflow, e.runId.bytes) {
-                key = workflow + [0]
-            } else {
-                return
+                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: output, context) {
+                    $0.append(contentsOf: workflow)
+                    $0.append(0)
+                    $0.appendPart(e.jobId)
+                }
             }
-            key.appendPart(e.jobId)
-            try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: output, context)
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)
         default:
@@ -68,15 +71,17 @@ public struct TriggerFinalsProjector: Projector {
             }
         case .runCompleted(let e):
             guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped else { return }
-            let key: [UInt8]
+            // The key is `key(triggerId:)`'s, built in place.
             if let trigger = context.scratch.object("run_trigger", BatchMap.init).values[e.runId] {
-                key = Key.part(trigger)
+                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: final, context) {
+                    $0.appendPart(trigger)
+                }
             } else if let trigger = try context.get(Self.runTrigger, e.runId.bytes) {
-                key = trigger + [0]
-            } else {
-                return
+                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: final, context) {
+                    $0.append(contentsOf: trigger)
+                    $0.append(0)
+                }
             }
-            try history.insert(key, time: e.timestamp, sequence: event.sequence, dataclipId: final, context)
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)
         default:

@@ -9,10 +9,14 @@ struct LatestByTime {
     let entries: Int
     let byDataclip: Int
 
-    /// Records `dataclipId` under `key` at (time, sequence).
-    func insert(_ key: [UInt8], time: Timestamp, sequence: UInt64, dataclipId: ByteSlice, _ context: ProjectionContext) throws {
+    /// Records `dataclipId` at (time, sequence) under the key `key` appends
+    /// (built in place, part by part: no array of its own per event).
+    func insert(
+        time: Timestamp, sequence: UInt64, dataclipId: ByteSlice, _ context: ProjectionContext,
+        key: (inout [UInt8]) -> Void
+    ) throws {
         func entry(_ bytes: inout [UInt8]) {
-            bytes.append(contentsOf: key)
+            key(&bytes)
             bytes.appendTime(time)
             bytes.appendBigEndian(sequence)
         }

@@ -83,6 +83,8 @@ let scanSeconds = now() - start
 // A full rebuild of every projection.
 let projections = try Projections(log: log)
 if let size = ProcessInfo.processInfo.environment["BENCH_REPLAY_BATCH"].flatMap(Int.init) { projections.engine.replayBatchSize = size }
+// One thread: every projector's work on the one callgrind follows.
+if ProcessInfo.processInfo.environment["BENCH_ONE_THREAD"] != nil { projections.engine.parallelReplay = false }
 if let mib = ProcessInfo.processInfo.environment["BENCH_REPLAY_BUDGET_MIB"].flatMap(Int.init) {
     projections.engine.replayMemoryBudget = mib << 20
 }
