@@ -44,38 +44,34 @@ final class DeferredWrites {
     private var used = chunkSize
     /// Where an entry is built before it is copied into a chunk (its size is
     /// known only once built); reused, so it stops growing early.
-    @exclusivity(unchecked) private var staging: [UInt8] = []
+    @exclusivity(unchecked) private var staging = EntryBuilder()
     /// What the deferred writes hold, in bytes (chunks and entries).
     private(set) var byteCount = 0
 
     var isEmpty: Bool { tables.allSatisfy(\.entries.isEmpty) }
 
-    deinit { release() }
+    deinit {
+        release()
+        staging.release()
+    }
 
     func add(_ table: Int, _ key: [UInt8], _ value: [UInt8]) {
-        add(table, key: { $0.append(contentsOf: key) }, value: { $0.append(contentsOf: value) })
+        add(table, key: { $0.append(bytes: key) }, value: { $0.append(bytes: value) })
     }
 
     /// Adds an entry whose key and value `key` and `value` append to a
     /// buffer themselves (a key of several parts costs no array per part).
-    func add(_ table: Int, key: (inout [UInt8]) -> Void, value: (inout [UInt8]) -> Void) {
+    func add(_ table: Int, key: (inout EntryBuilder) -> Void, value: (inout EntryBuilder) -> Void) {
         while tables.count <= table { tables.append(Table()) }
-        staging.removeAll(keepingCapacity: true)
+        staging.reset()
         key(&staging)
         let keyCount = staging.count
         value(&staging)
         let count = staging.count
         let start = reserve(count)
         let target = pointer(start)
-        var prefix: UInt64 = 0
-        staging.withUnsafeBytes { bytes in
-            if count > 0 { target.copyMemory(from: bytes.baseAddress!, byteCount: count) }
-            if keyCount >= 8 {
-                prefix = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
-            } else {
-                for i in 0..<8 { prefix = prefix << 8 | UInt64(i < keyCount ? bytes[i] : 0) }
-            }
-        }
+        if count > 0 { target.copyMemory(from: staging.base, byteCount: count) }
+        let prefix = Self.prefix(UnsafeRawBufferPointer(start: staging.base, count: keyCount))
         tables[table].entries.append(Entry(
             start: start, keyCount: Int32(keyCount), valueCount: Int32(count - keyCount), prefix: prefix))
         tables[table].isSorted = false
@@ -87,19 +83,16 @@ final class DeferredWrites {
     /// many it wrote: a large value (a run's record) is written once, where
     /// it stays, without a capacity check per field.
     func add(
-        _ table: Int, key: (inout [UInt8]) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
+        _ table: Int, key: (inout EntryBuilder) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
     ) {
         while tables.count <= table { tables.append(Table()) }
-        staging.removeAll(keepingCapacity: true)
+        staging.reset()
         key(&staging)
         let keyCount = staging.count
         let start = reserve(keyCount + valueBound)
         let target = pointer(start)
-        var prefix: UInt64 = 0
-        staging.withUnsafeBytes { bytes in
-            if keyCount > 0 { target.copyMemory(from: bytes.baseAddress!, byteCount: keyCount) }
-            for i in 0..<8 { prefix = prefix << 8 | UInt64(i < keyCount ? bytes[i] : 0) }
-        }
+        if keyCount > 0 { target.copyMemory(from: staging.base, byteCount: keyCount) }
+        let prefix = Self.prefix(UnsafeRawBufferPointer(start: staging.base, count: keyCount))
         let valueCount = value(target + keyCount)
         precondition(valueCount <= valueBound, "a deferred value wrote past its bound")
         // Give back what the value did not use (the chunk's tail is this entry's).
@@ -108,6 +101,15 @@ final class DeferredWrites {
             start: start, keyCount: Int32(keyCount), valueCount: Int32(valueCount), prefix: prefix))
         tables[table].isSorted = false
         byteCount += MemoryLayout<Entry>.stride
+    }
+
+    /// A key's first eight bytes, big-endian, zero-padded.
+    @inline(__always)
+    private static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        if key.count >= 8 { return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) }
+        var prefix: UInt64 = 0
+        for i in 0..<8 { prefix = prefix << 8 | UInt64(i < key.count ? key[i] : 0) }
+        return prefix
     }
 
     /// Room for `count` bytes; returns where they start.

@@ -33,8 +33,8 @@ public struct JobOutputsProjector: Projector {
                 }
             } else if let workflow = try context.get(Self.runWorkflow, e.runId.bytes) {
                 try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: output, context) {
-                    $0.append(contentsOf: workflow)
-                    $0.append(0)
+                    $0.append(bytes: workflow)
+                    $0.appendByte(0)
                     $0.appendPart(e.jobId)
                 }
             }
@@ -78,8 +78,8 @@ public struct TriggerFinalsProjector: Projector {
                 }
             } else if let trigger = try context.get(Self.runTrigger, e.runId.bytes) {
                 try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: final, context) {
-                    $0.append(contentsOf: trigger)
-                    $0.append(0)
+                    $0.append(bytes: trigger)
+                    $0.appendByte(0)
                 }
             }
         case .dataclipWiped(let e):

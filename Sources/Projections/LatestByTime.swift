@@ -13,9 +13,9 @@ struct LatestByTime {
     /// (built in place, part by part: no array of its own per event).
     func insert(
         time: Timestamp, sequence: UInt64, dataclipId: ByteSlice, _ context: ProjectionContext,
-        key: (inout [UInt8]) -> Void
+        key: (inout EntryBuilder) -> Void
     ) throws {
-        func entry(_ bytes: inout [UInt8]) {
+        func entry(_ bytes: inout EntryBuilder) {
             key(&bytes)
             bytes.appendTime(time)
             bytes.appendBigEndian(sequence)

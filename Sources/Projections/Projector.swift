@@ -139,7 +139,7 @@ public final class ProjectionContext {
     /// `putAtEndOfBatch` for a key (and value) built in place by appending
     /// its parts: `context.putAtEndOfBatch(t, key: { $0.appendPart(a); $0.appendUTF8(b) })`.
     public func putAtEndOfBatch(
-        _ table: Int, key: (inout [UInt8]) -> Void, value: (inout [UInt8]) -> Void = { _ in }
+        _ table: Int, key: (inout EntryBuilder) -> Void, value: (inout EntryBuilder) -> Void = { _ in }
     ) {
         deferred.add(table, key: key, value: value)
     }
@@ -147,7 +147,7 @@ public final class ProjectionContext {
     /// `putAtEndOfBatch` for a large value written in place: `value` writes
     /// at most `valueBound` bytes at the pointer it gets and returns how many.
     public func putAtEndOfBatch(
-        _ table: Int, key: (inout [UInt8]) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
+        _ table: Int, key: (inout EntryBuilder) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
     ) {
         deferred.add(table, key: key, valueBound: valueBound, value: value)
     }
@@ -208,30 +208,5 @@ public enum Key {
     public static func time(from bytes: some Collection<UInt8>) -> Timestamp? {
         guard let raw = UInt64(bigEndianBytes: bytes) else { return nil }
         return Timestamp(microseconds: Int64(bitPattern: raw ^ (1 << 63)))
-    }
-}
-
-/// Appending key parts in place (see `ProjectionContext.putAtEndOfBatch(_:key:value:)`).
-extension [UInt8] {
-    /// A string's UTF-8 bytes, copied in one go: appending `s.utf8` as a
-    /// sequence goes byte by byte through the generic path.
-    public mutating func appendUTF8(_ s: String) {
-        var s = s
-        s.withUTF8 { append(contentsOf: $0) }
-    }
-    /// A string, then the 0 separator (`Key.part`).
-    public mutating func appendPart(_ s: String) {
-        appendUTF8(s)
-        append(0)
-    }
-    public mutating func appendPart(_ s: ByteSlice) {
-        append(s)
-        append(0)
-    }
-    /// A time that sorts numerically, negative times too (sign bit flipped, big-endian).
-    public mutating func appendTime(_ t: Timestamp) { appendBigEndian(UInt64(bitPattern: t.microseconds) ^ (1 << 63)) }
-    public mutating func appendBigEndian(_ value: UInt64) {
-        // A typed buffer: appending raw bytes goes element by element.
-        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
     }
 }
