@@ -51,6 +51,9 @@ extension RunDraft {
             runId: e.runId, workflowId: e.workflowId, projectId: e.projectId, lockVersion: e.lockVersion,
             startingTriggerId: e.startingTriggerId, inputDataclipId: e.inputDataclipId, state: .available,
             createdAt: e.timestamp, steps: [], version: first.streamVersion)
+        // Room for a few steps at once: growing one step at a time
+        // reallocated the array at the first, second and third.
+        steps.reserveCapacity(4)
     }
 
     /// `RunAggregate.apply`, field for field (a test holds the two folds to
