@@ -19,7 +19,8 @@ let workflows = 1_000
 // Generation is not measured: skip fsync while filling the log.
 let env = try Environment(path: arguments[1], options: .init(mapSize: 4 << 30, noSync: true))
 let log = try EventStore(environment: env)
-// A folder that already holds the log is reused (for profiling the rebuild alone).
+// A folder that already holds the log is reused: tools/bench-replay rebuilds
+// in a process of its own, and profiling wants the rebuild alone.
 let reuse = try log.lastSequence() > 0
 
 var setup: [Submission] = []
