@@ -47,42 +47,10 @@ public struct ByteSlice: Hashable, @unchecked Sendable {
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(hash64) }
-
-    /// Whether the bytes equal `s`'s UTF-8.
-    public func equals(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { ByteSlice(UnsafeRawBufferPointer($0)) == self }
-    }
 }
 
 extension [UInt8] {
     /// A slice's bytes, copied in one go.
     @inline(__always)
     public mutating func append(_ slice: ByteSlice) { append(contentsOf: slice.buffer.assumingMemoryBound(to: UInt8.self)) }
-
-    // Cairn's record layout (see `Optionals.swift`), for slices.
-
-    /// A string: its length (varuint), then its bytes.
-    public mutating func appendVarString(_ slice: ByteSlice) {
-        appendVarUInt(UInt64(slice.count))
-        append(slice)
-    }
-
-    public mutating func appendOptional(_ slice: ByteSlice?) {
-        if let slice {
-            append(1)
-            appendVarString(slice)
-        } else {
-            append(0)
-        }
-    }
-
-    public mutating func appendOptional(_ value: Int64?) {
-        if let value {
-            append(1)
-            appendVarInt(value)
-        } else {
-            append(0)
-        }
-    }
 }

@@ -315,7 +315,11 @@ public final class ProjectionEngine: @unchecked Sendable {
             }
             if acting {
                 // Read in place: the bytes stay mapped, unchanged, until the
-                // batch's transaction ends (nothing in it writes the log).
+                // batch's write transaction ends. Nothing in it writes the
+                // log, and LMDB reuses only pages that no longer belong to
+                // the state it started from, so slices kept in scratch stay
+                // good for the batch, even those a detached side read
+                // through its own (same-state) read transaction.
                 let event = try EventCodec.view(bytes, sequence: sequence)
                 for i in active where applied[i] < sequence {
                     try projectors[i].apply(event, contexts[i])

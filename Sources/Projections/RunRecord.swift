@@ -231,15 +231,16 @@ enum RunRecord {
 /// keeps of a record it read back, so slices of it outlive the read (a
 /// write to the table may move the page it came from).
 final class OwnedBytes {
-    let buffer: UnsafeMutableRawBufferPointer
+    private let buffer: UnsafeMutableRawBufferPointer
+    private let count: Int
 
     init(_ bytes: [UInt8]) {
+        count = bytes.count
         buffer = .allocate(byteCount: max(bytes.count, 1), alignment: 1)
         bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
     }
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer[0..<count]) }
-    private var count: Int { buffer.count }
 
     deinit { buffer.deallocate() }
 }
