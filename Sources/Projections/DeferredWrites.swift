@@ -19,6 +19,7 @@ final class DeferredWrites {
         /// `start & chunkMask` in it. Grows with the order of the writes.
         var start: Int
         var keyCount: Int32
+        /// `deletion` for a key to remove rather than write.
         var valueCount: Int32
         /// The key's first eight bytes, big-endian, zero-padded: most
         /// comparisons end here.
@@ -30,6 +31,9 @@ final class DeferredWrites {
         /// Whether `entries` are in key order (see `sort`).
         var isSorted = true
     }
+
+    /// The `valueCount` of a deferred deletion.
+    static let deletion: Int32 = -1
 
     static let chunkShift = 20
     static let chunkSize = 1 << chunkShift
@@ -112,6 +116,13 @@ final class DeferredWrites {
         return prefix
     }
 
+    /// Adds the removal of the key `key` appends: like a write, the last of
+    /// a batch's writes and removals of a key is the one that counts.
+    func addDeletion(_ table: Int, key: (inout EntryBuilder) -> Void) {
+        add(table, key: key, value: { _ in })
+        tables[table].entries[tables[table].entries.count - 1].valueCount = Self.deletion
+    }
+
     /// Room for `count` bytes; returns where they start.
     private func reserve(_ count: Int) -> Int {
         if chunks.isEmpty || count > Self.chunkSize - used {
@@ -138,7 +149,7 @@ final class DeferredWrites {
 
     @inline(__always)
     private func value(_ e: Entry) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: pointer(e.start) + Int(e.keyCount), count: Int(e.valueCount))
+        UnsafeRawBufferPointer(start: pointer(e.start) + Int(e.keyCount), count: Int(max(e.valueCount, 0)))
     }
 
     /// Puts every table's entries in key order: work that needs no
@@ -186,12 +197,22 @@ final class DeferredWrites {
         } else {
             appendable = true
         }
+        // A deletion of a key the table does not hold (appending: none it
+        // holds sorts this late) writes nothing.
         if appendable {
             try transaction.bulkAppend(db) { appender in
-                for i in entries.indices where !isShadowed(i) { try appender.append(key: key(entries[i]), value: value(entries[i])) }
+                for i in entries.indices where !isShadowed(i) && entries[i].valueCount != Self.deletion {
+                    try appender.append(key: key(entries[i]), value: value(entries[i]))
+                }
             }
         } else {
-            for i in entries.indices where !isShadowed(i) { try transaction.put(db, key: key(entries[i]), value: value(entries[i])) }
+            for i in entries.indices where !isShadowed(i) {
+                if entries[i].valueCount == Self.deletion {
+                    _ = try transaction.delete(db, key: key(entries[i]))
+                } else {
+                    try transaction.put(db, key: key(entries[i]), value: value(entries[i]))
+                }
+            }
         }
     }
 }

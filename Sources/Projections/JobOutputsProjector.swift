@@ -3,16 +3,19 @@ import Encoding
 
 /// `outputs`: (workflow, job) → every successful, non-wiped step output,
 /// ordered by (finished_at, sequence); the last is the job's latest output.
-/// `run_workflow` remembers each run's workflow so a step can be placed.
+/// `run_workflow` remembers the workflow of each run still going, so a step
+/// can be placed.
 public struct JobOutputsProjector: Projector {
     public let name = "job_outputs"
-    public let version: UInt32 = 1
+    /// 2: `run_workflow` holds only runs in flight.
+    public let version: UInt32 = 2
     public let tables = ["outputs", "by_dataclip", "run_workflow"]
-    public let kinds = EventKinds(.runCreated, .stepCompleted, .dataclipWiped)
+    public let kinds = EventKinds(.runCreated, .stepCompleted, .runCompleted, .runLost, .runCancelled, .dataclipWiped)
     /// A wipe reads and deletes this batch's entries: the writer's.
-    public let detachedKinds = EventKinds(.runCreated, .stepCompleted)
+    public let detachedKinds = EventKinds(.runCreated, .stepCompleted, .runCompleted, .runLost, .runCancelled)
     static let outputs = 0, byDataclip = 1, runWorkflow = 2
     let history = LatestByTime(entries: outputs, byDataclip: byDataclip)
+    let runs = RunsInFlight(table: runWorkflow, scratchKey: "run_workflow")
 
     public init() {}
 
@@ -21,42 +24,41 @@ public struct JobOutputsProjector: Projector {
     public func apply(_ event: EventView, _ context: ProjectionContext) throws {
         switch event.fields {
         case .runCreated(let e):
-            context.scratch.object("run_workflow", BatchMap.init).values[e.runId] = e.workflowId
-            context.putAtEndOfBatch(Self.runWorkflow, key: { $0.append(e.runId) }, value: { $0.append(e.workflowId) })
+            runs.started(e.runId, e.workflowId, context)
         case .stepCompleted(let e):
-            guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped else { return }
+            guard e.reason == .success, let output = e.outputDataclipId, !e.outputWiped,
+                let workflow = try runs.value(of: e.runId, context)
+            else { return }
             // The key is `key(workflowId:jobId:)`'s, built in place.
-            if let workflow = context.scratch.object("run_workflow", BatchMap.init).values[e.runId] {
-                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: output, context) {
-                    $0.appendPart(workflow)
-                    $0.appendPart(e.jobId)
-                }
-            } else if let workflow = try context.get(Self.runWorkflow, e.runId.bytes) {
-                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: output, context) {
-                    $0.append(bytes: workflow)
-                    $0.appendByte(0)
-                    $0.appendPart(e.jobId)
-                }
+            try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: output, context) {
+                $0.appendPart(workflow)
+                $0.appendPart(e.jobId)
             }
+        case .runCompleted, .runLost, .runCancelled:
+            if let runId = event.runId { runs.ended(runId, context) }
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)
         default:
             break
         }
     }
+
+    public func flush(_ context: ProjectionContext) throws { runs.flush(context) }
 }
 
 /// `finals`: trigger → the final dataclip of every successful run it started
 /// (not wiped), ordered by (finished_at, sequence). `run_trigger` remembers
-/// which trigger started each run.
+/// which trigger started each run still going.
 public struct TriggerFinalsProjector: Projector {
     public let name = "trigger_finals"
-    public let version: UInt32 = 1
+    /// 2: `run_trigger` holds only runs in flight.
+    public let version: UInt32 = 2
     public let tables = ["finals", "by_dataclip", "run_trigger"]
-    public let kinds = EventKinds(.runCreated, .runCompleted, .dataclipWiped)
-    public let detachedKinds = EventKinds(.runCreated, .runCompleted)
+    public let kinds = EventKinds(.runCreated, .runCompleted, .runLost, .runCancelled, .dataclipWiped)
+    public let detachedKinds = EventKinds(.runCreated, .runCompleted, .runLost, .runCancelled)
     static let finals = 0, byDataclip = 1, runTrigger = 2
     let history = LatestByTime(entries: finals, byDataclip: byDataclip)
+    let runs = RunsInFlight(table: runTrigger, scratchKey: "run_trigger")
 
     public init() {}
 
@@ -65,27 +67,24 @@ public struct TriggerFinalsProjector: Projector {
     public func apply(_ event: EventView, _ context: ProjectionContext) throws {
         switch event.fields {
         case .runCreated(let e):
-            if let trigger = e.startingTriggerId {
-                context.scratch.object("run_trigger", BatchMap.init).values[e.runId] = trigger
-                context.putAtEndOfBatch(Self.runTrigger, key: { $0.append(e.runId) }, value: { $0.append(trigger) })
-            }
+            runs.started(e.runId, e.startingTriggerId, context)
         case .runCompleted(let e):
-            guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped else { return }
+            defer { runs.ended(e.runId, context) }
+            guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped,
+                let trigger = try runs.value(of: e.runId, context)
+            else { return }
             // The key is `key(triggerId:)`'s, built in place.
-            if let trigger = context.scratch.object("run_trigger", BatchMap.init).values[e.runId] {
-                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: final, context) {
-                    $0.appendPart(trigger)
-                }
-            } else if let trigger = try context.get(Self.runTrigger, e.runId.bytes) {
-                try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: final, context) {
-                    $0.append(bytes: trigger)
-                    $0.appendByte(0)
-                }
+            try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: final, context) {
+                $0.appendPart(trigger)
             }
+        case .runLost, .runCancelled:
+            if let runId = event.runId { runs.ended(runId, context) }
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, context)
         default:
             break
         }
     }
+
+    public func flush(_ context: ProjectionContext) throws { runs.flush(context) }
 }

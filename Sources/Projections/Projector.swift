@@ -144,6 +144,13 @@ public final class ProjectionContext {
         deferred.add(table, key: key, value: value)
     }
 
+    /// Removes the key `key` appends at the end of the batch, in order with
+    /// the batch's deferred writes (the later of a write and a removal of
+    /// one key wins). Allowed detached.
+    public func deleteAtEndOfBatch(_ table: Int, key: (inout EntryBuilder) -> Void) {
+        deferred.addDeletion(table, key: key)
+    }
+
     /// `putAtEndOfBatch` for a large value written in place: `value` writes
     /// at most `valueBound` bytes at the pointer it gets and returns how many.
     public func putAtEndOfBatch(

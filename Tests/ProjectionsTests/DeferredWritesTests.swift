@@ -67,6 +67,43 @@ import Testing
         #expect(stored == stored.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
+    /// Deferred removals and writes of the same keys, in random order over
+    /// several batches: the table ends as if each had been made in order
+    /// (the last of a key's writes and removals wins), whether a batch is
+    /// appended to an empty table or put among existing keys.
+    @Test func removalsAndWritesLandInOrder() throws {
+        let folder = try TemporaryFolder()
+        let environment = try Environment(path: folder.path)
+        let table = try environment.database("t")
+        var rng = SplitMix64(seed: 5)
+        var expected: [[UInt8]: [UInt8]] = [:]
+        for batch in 0..<6 {
+            try environment.write { txn in
+                let context = ProjectionContext(transaction: txn, handles: [table])
+                for step in 0..<500 {
+                    let key = UInt32(rng.next() % 300).bigEndianBytes
+                    if rng.next() % 3 == 0 {
+                        context.deleteAtEndOfBatch(0) { $0.append(bytes: key) }
+                        expected[key] = nil
+                    } else {
+                        let value = [UInt8(batch), UInt8(step & 0xFF)]
+                        context.putAtEndOfBatch(0, key, value)
+                        expected[key] = value
+                    }
+                }
+                try context.writeDeferred()
+            }
+        }
+        var stored: [[UInt8]: [UInt8]] = [:]
+        try environment.read { txn in
+            try txn.scan(table) { key, value in
+                stored[Array(key)] = Array(value)
+                return true
+            }
+        }
+        #expect(stored == expected)
+    }
+
     /// An empty key is refused by LMDB with a typed error, whether it comes
     /// alone or among others; nothing traps.
     @Test func anEmptyKeyIsATypedErrorNotATrap() throws {

@@ -112,6 +112,14 @@ import Testing
         try final.catchUp()
         let differences = try final.engine.verify()
         #expect(differences.isEmpty, "seed \(seed): \(differences.prefix(5))")
+        // Every run ended, so the cursor projections remember no run in flight.
+        let inFlight: [(any Projector, Int)] = [
+            (JobOutputsProjector(), JobOutputsProjector.runWorkflow), (TriggerFinalsProjector(), TriggerFinalsProjector.runTrigger),
+        ]
+        for (projector, index) in inFlight {
+            let table = try final.engine.table(projector, index)
+            #expect(try f.environment.read { try $0.statistics(table).entries } == 0, "seed \(seed): \(projector.name)")
+        }
         // The runs projection folds events read in place (`RunDraft`); the
         // log folds them into `RunAggregate` for its lifecycle checks. The
         // two agree on every run.
