@@ -68,7 +68,7 @@ public struct BorrowedReader {
     public mutating func readSlice() throws(ByteDecodingError) -> ByteSlice {
         let start = offset
         let utf8 = try readBytes(try readLength())
-        guard Varint.isUTF8(utf8) else { throw .invalidUTF8(offset: start) }
+        guard ByteReader.isUTF8(utf8) else { throw .invalidUTF8(offset: start) }
         return ByteSlice(utf8)
     }
 
@@ -106,66 +106,5 @@ public struct BorrowedReader {
     @inlinable @inline(__always)
     public mutating func readOptionalInt() throws(ByteDecodingError) -> Int64? {
         try readBool() ? try readVarInt() : nil
-    }
-}
-
-/// lib0's varints over raw memory: the one reader both `ByteReader` and
-/// `BorrowedReader` use past their one-byte fast paths.
-@usableFromInline
-enum Varint {
-    /// An unsigned varint of at most 53 bits, lib0's limit (numbers are JS doubles there).
-    @inlinable
-    static func readUInt(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> UInt64 {
-        let start = position
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        var index = position
-        while true {
-            guard index < bytes.count else { throw .unexpectedEnd(offset: index, needed: 1, available: 0) }
-            let byte = bytes[index]
-            index += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { break }
-            shift += 7
-            if shift > 49 { throw .integerOverflow(offset: start) }
-        }
-        if value > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
-        position = index
-        return value
-    }
-
-    /// lib0's signed varint (see `ByteWriter.writeVarInt`).
-    @inlinable
-    static func readInt(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> Int64 {
-        let start = position
-        var index = position
-        func next() throws(ByteDecodingError) -> UInt8 {
-            guard index < bytes.count else { throw .unexpectedEnd(offset: index, needed: 1, available: 0) }
-            index += 1
-            return bytes[index - 1]
-        }
-        let first = try next()
-        var magnitude = UInt64(first & 0x3F)
-        let negative = first & 0x40 != 0
-        if first & 0x80 != 0 {
-            var shift: UInt64 = 6
-            while true {
-                let byte = try next()
-                magnitude |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { break }
-                shift += 7
-                if shift > 48 { throw .integerOverflow(offset: start) }
-            }
-        }
-        if magnitude > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
-        position = index
-        return negative ? -Int64(magnitude) : Int64(magnitude)
-    }
-
-    /// ASCII (ids, names) needs no validation pass; anything else gets one.
-    @inlinable @inline(__always)
-    static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
-        return ByteReader.isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil
     }
 }

@@ -151,6 +151,13 @@ public struct ByteReader: Sendable {
         return range.count
     }
 
+    /// ASCII (ids, names) needs no validation pass; anything else gets one.
+    @inlinable @inline(__always)
+    static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
+        return ByteReader.isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil
+    }
+
     /// Eight bytes at a time: ids are checked at every event of a replay.
     @inlinable @inline(__always)
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -27,7 +27,7 @@ public struct ByteWriter: Sendable {
     public mutating func writeBytes(_ raw: some Sequence<UInt8>) { storage.append(contentsOf: raw) }
 
     /// Unsigned LEB128: 7 bits a byte, least significant first, high bit = more.
-    public mutating func writeVarUInt(_ value: UInt64) { storage.appendVarUInt(value) }
+    public mutating func writeVarUInt(_ value: UInt64) { Varint.write(value) { storage.append($0) } }
 
     @inlinable
     public mutating func writeVarUInt(_ value: Int) {
@@ -37,7 +37,7 @@ public struct ByteWriter: Sendable {
 
     /// lib0's signed varint: the first byte holds a continuation bit, a sign
     /// bit and 6 bits of magnitude; the rest 7 bits each (sign-magnitude, not zigzag).
-    public mutating func writeVarInt(_ value: Int64) { storage.appendVarInt(value) }
+    public mutating func writeVarInt(_ value: Int64) { Varint.write(value) { storage.append($0) } }
 
     /// A UTF-8 string prefixed with its byte length (varuint).
     public mutating func writeVarString(_ string: String) {
@@ -69,29 +69,3 @@ public struct ByteWriter: Sendable {
     }
 }
 
-/// The varints, written straight onto a byte array (a record built in
-/// place in a larger buffer, without a `ByteWriter` of its own).
-extension [UInt8] {
-    /// Unsigned LEB128: 7 bits a byte, least significant first, high bit = more.
-    public mutating func appendVarUInt(_ value: UInt64) {
-        var v = value
-        while v > 0x7F {
-            append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        append(UInt8(v))
-    }
-
-    /// lib0's signed varint: the first byte holds a continuation bit, a sign
-    /// bit and 6 bits of magnitude; the rest 7 bits each (sign-magnitude, not zigzag).
-    public mutating func appendVarInt(_ value: Int64) {
-        let negative = value < 0
-        var magnitude = value.magnitude
-        append((magnitude > 0x3F ? 0x80 : 0) | (negative ? 0x40 : 0) | UInt8(truncatingIfNeeded: magnitude & 0x3F))
-        magnitude >>= 6
-        while magnitude > 0 {
-            append((magnitude > 0x7F ? 0x80 : 0) | UInt8(truncatingIfNeeded: magnitude & 0x7F))
-            magnitude >>= 7
-        }
-    }
-}

@@ -32,26 +32,10 @@ public struct RawByteWriter {
     }
 
     @inlinable
-    public mutating func varUInt(_ value: UInt64) {
-        var v = value
-        while v > 0x7F {
-            byte(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        byte(UInt8(v))
-    }
+    public mutating func varUInt(_ value: UInt64) { Varint.write(value) { byte($0) } }
 
-    /// lib0's signed varint (see `ByteWriter.writeVarInt`).
     @inlinable
-    public mutating func varInt(_ value: Int64) {
-        var magnitude = value.magnitude
-        byte((magnitude > 0x3F ? 0x80 : 0) | (value < 0 ? 0x40 : 0) | UInt8(truncatingIfNeeded: magnitude & 0x3F))
-        magnitude >>= 6
-        while magnitude > 0 {
-            byte((magnitude > 0x7F ? 0x80 : 0) | UInt8(truncatingIfNeeded: magnitude & 0x7F))
-            magnitude >>= 7
-        }
-    }
+    public mutating func varInt(_ value: Int64) { Varint.write(value) { byte($0) } }
 
     @inlinable
     public mutating func varString(_ s: ByteSlice) {

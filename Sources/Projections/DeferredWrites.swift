@@ -66,20 +66,14 @@ final class DeferredWrites {
     /// Adds an entry whose key and value `key` and `value` append to a
     /// buffer themselves (a key of several parts costs no array per part).
     func add(_ table: Int, key: (inout EntryBuilder) -> Void, value: (inout EntryBuilder) -> Void) {
-        while tables.count <= table { tables.append(Table()) }
         staging.reset()
         key(&staging)
         let keyCount = staging.count
         value(&staging)
         let count = staging.count
         let start = reserve(count)
-        let target = pointer(start)
-        if count > 0 { target.copyMemory(from: staging.base, byteCount: count) }
-        let prefix = Self.prefix(UnsafeRawBufferPointer(start: staging.base, count: keyCount))
-        tables[table].entries.append(Entry(
-            start: start, keyCount: Int32(keyCount), valueCount: Int32(count - keyCount), prefix: prefix))
-        tables[table].isSorted = false
-        byteCount += MemoryLayout<Entry>.stride
+        if count > 0 { pointer(start).copyMemory(from: staging.base, byteCount: count) }
+        record(table, start: start, keyCount: keyCount, valueCount: Int32(count - keyCount))
     }
 
     /// Adds an entry whose key `key` appends to a buffer and whose value
@@ -89,20 +83,38 @@ final class DeferredWrites {
     func add(
         _ table: Int, key: (inout EntryBuilder) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
     ) {
-        while tables.count <= table { tables.append(Table()) }
-        staging.reset()
-        key(&staging)
-        let keyCount = staging.count
-        let start = reserve(keyCount + valueBound)
-        let target = pointer(start)
-        if keyCount > 0 { target.copyMemory(from: staging.base, byteCount: keyCount) }
-        let prefix = Self.prefix(UnsafeRawBufferPointer(start: staging.base, count: keyCount))
-        let valueCount = value(target + keyCount)
+        let (start, keyCount) = placeKey(key, room: valueBound)
+        let valueCount = value(pointer(start) + keyCount)
         precondition(valueCount <= valueBound, "a deferred value wrote past its bound")
         // Give back what the value did not use (the chunk's tail is this entry's).
         if keyCount + valueBound <= Self.chunkSize { used -= valueBound - valueCount }
+        record(table, start: start, keyCount: keyCount, valueCount: Int32(valueCount))
+    }
+
+    /// Adds the removal of the key `key` appends: like a write, the last of
+    /// a batch's writes and removals of a key is the one that counts.
+    func addDeletion(_ table: Int, key: (inout EntryBuilder) -> Void) {
+        let (start, keyCount) = placeKey(key, room: 0)
+        record(table, start: start, keyCount: keyCount, valueCount: Self.deletion)
+    }
+
+    /// Builds the key `key` appends and copies it into a chunk, with `room`
+    /// bytes after it.
+    private func placeKey(_ key: (inout EntryBuilder) -> Void, room: Int) -> (start: Int, keyCount: Int) {
+        staging.reset()
+        key(&staging)
+        let keyCount = staging.count
+        let start = reserve(keyCount + room)
+        if keyCount > 0 { pointer(start).copyMemory(from: staging.base, byteCount: keyCount) }
+        return (start, keyCount)
+    }
+
+    /// Lists an entry whose key (and value) are in place at `start`.
+    private func record(_ table: Int, start: Int, keyCount: Int, valueCount: Int32) {
+        while tables.count <= table { tables.append(Table()) }
+        let key = UnsafeRawBufferPointer(start: pointer(start), count: keyCount)
         tables[table].entries.append(Entry(
-            start: start, keyCount: Int32(keyCount), valueCount: Int32(valueCount), prefix: prefix))
+            start: start, keyCount: Int32(keyCount), valueCount: valueCount, prefix: Self.prefix(key)))
         tables[table].isSorted = false
         byteCount += MemoryLayout<Entry>.stride
     }
@@ -114,13 +126,6 @@ final class DeferredWrites {
         var prefix: UInt64 = 0
         for i in 0..<8 { prefix = prefix << 8 | UInt64(i < key.count ? key[i] : 0) }
         return prefix
-    }
-
-    /// Adds the removal of the key `key` appends: like a write, the last of
-    /// a batch's writes and removals of a key is the one that counts.
-    func addDeletion(_ table: Int, key: (inout EntryBuilder) -> Void) {
-        add(table, key: key, value: { _ in })
-        tables[table].entries[tables[table].entries.count - 1].valueCount = Self.deletion
     }
 
     /// Room for `count` bytes; returns where they start.
