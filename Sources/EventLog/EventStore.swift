@@ -163,6 +163,14 @@ public final class EventStore: Sendable {
         return run
     }
 
+    /// The run that step `stepId` belongs to, from the index the log keeps
+    /// to check step events (written with each accepted `step:start`).
+    public func runId(ofStep stepId: String) throws -> String? {
+        try environment.read { txn in
+            try txn.get(stepRuns, key: Array(stepId.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
     /// The dataclip `id`, or `nil`.
     public func dataclip(_ id: String) throws -> Dataclip? {
         try environment.read { txn in try loadDataclip(id, txn) }

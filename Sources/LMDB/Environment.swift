@@ -110,6 +110,21 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Deletes the named database `name` and everything in it (nothing if
+    /// there is none). Its cached handle, if any, must not be used again.
+    public func dropDatabase(_ name: String) throws(LMDBError) {
+        try databases.withLock { () throws(LMDBError) in
+            try withRawTransaction(write: true) { txn throws(LMDBError) in
+                var dbi: MDB_dbi = 0
+                let code = mdb_dbi_open(txn, name, 0, &dbi)
+                if code == MDB_NOTFOUND { return }
+                try LMDBError.check(code)
+                try LMDBError.check(mdb_drop(txn, dbi, 1))
+            }
+            openDatabases[name] = nil
+        }
+    }
+
     /// Names of the named databases that exist in this environment.
     public func databaseNames() throws -> [String] {
         try read { txn in

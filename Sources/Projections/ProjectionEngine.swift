@@ -88,9 +88,26 @@ public final class ProjectionEngine: @unchecked Sendable {
                 }
             }
         }
-        if !stale.isEmpty { try rebuild(stale, progress: progress) }
+        if !stale.isEmpty {
+            try rebuild(stale, progress: progress)
+            try dropRetiredTables(of: stale)
+        }
         try catchUp()
     }
+
+    /// Deletes the databases of tables `projectors` no longer have (a new
+    /// version left one out), so an upgraded store keeps no dead copies.
+    private func dropRetiredTables(of projectors: [any Projector]) throws {
+        let names = try environment.databaseNames()
+        for projector in projectors {
+            let prefix = "proj.\(projector.name)."
+            let current = Set(projector.tables.flatMap { ["\(prefix)\($0).0", "\(prefix)\($0).1"] })
+            for name in names where name.hasPrefix(prefix) && !current.contains(name) {
+                try environment.dropDatabase(name)
+            }
+        }
+    }
+
 
     func checkpoint(_ projector: any Projector) throws -> Checkpoint? {
         try environment.read { txn in

@@ -51,6 +51,15 @@ public final class Projections: Sendable {
         return try environment.read { txn in try txn.get(table, key: Array(id.utf8)).map(RunRecord.decode) }
     }
 
+    /// Step `id` and its run (DESIGN.md §5's `steps`), `nil` when the log
+    /// has no such step or the runs projection has not reached it yet.
+    public func step(_ id: String) throws -> (run: RunAggregate, step: StepRecord)? {
+        guard let runId = try engine.log.runId(ofStep: id), let owner = try run(runId),
+            let step = owner.steps.first(where: { $0.id == id })
+        else { return nil }
+        return (owner, step)
+    }
+
     /// Runs of a workflow, newest first.
     public func runs(ofWorkflow workflowId: String, limit: Int = 100) throws -> [RunAggregate] {
         let index = try engine.table(runs, RunsProjector.byWorkflow)

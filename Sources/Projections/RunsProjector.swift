@@ -3,20 +3,23 @@ public import Encoding
 import LMDB
 
 /// `runs`: run id → the run (state, times, snapshot, trigger, input, final
-/// dataclip, steps); `steps`: step id → run id; `by_workflow`: the runs of a
-/// workflow in creation order; `available`: the runs waiting for a worker,
-/// oldest first (what a claim reads, without scanning every run). The fold
+/// dataclip, steps); `by_workflow`: the runs of a workflow in creation
+/// order; `available`: the runs waiting for a worker, oldest first (what a
+/// claim reads, without scanning every run). A step is found through the
+/// log's own step → run index (`EventStore.runId(ofStep:)`), which the log
+/// keeps to check step events as they arrive; a table here would be a
+/// second copy of it, and a fifth of a rebuild's writes. The fold
 /// (`RunDraft`) is the event log's own (`RunAggregate`) over event views; a
 /// test holds the two to the same records, so the projection and the
 /// lifecycle checks agree.
 public struct RunsProjector: Projector {
     public let name = "runs"
-    /// 2: the `available` index.
-    public let version: UInt32 = 2
-    public let tables = ["runs", "steps", "by_workflow", "available"]
+    /// 2: the `available` index. 3: no `steps` table.
+    public let version: UInt32 = 3
+    public let tables = ["runs", "by_workflow", "available"]
     public let kinds = EventKinds(
         .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled)
-    static let runs = 0, steps = 1, byWorkflow = 2, available = 3
+    static let runs = 0, byWorkflow = 1, available = 2
 
     static func availableKey(_ run: RunDraft) -> [UInt8] {
         var key = Key.time(run.createdAt)
@@ -83,10 +86,7 @@ public struct RunsProjector: Projector {
                 $0.appendTime(e.timestamp)
                 $0.append(e.runId)
             })
-        case .stepStarted(let e):
-            try update(e.runId, event, context)
-            context.putAtEndOfBatch(Self.steps, key: { $0.append(e.stepId) }, value: { $0.append(e.runId) })
-        case .runClaimed, .runStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled:
+        case .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled:
             if let runId = event.runId { try update(runId, event, context) }
         case .runLogged, .dataclipWiped, .other:
             break
