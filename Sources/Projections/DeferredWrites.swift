@@ -38,6 +38,7 @@ final class DeferredWrites {
     static let chunkShift = 20
     static let chunkSize = 1 << chunkShift
     static let chunkMask = chunkSize - 1
+    static let lookAhead = 8
 
     // Touched at every deferred write, never from two places at once: no
     // run-time exclusivity checks.
@@ -206,7 +207,9 @@ final class DeferredWrites {
         // holds sorts this late) writes nothing.
         if appendable {
             try transaction.bulkAppend(db) { appender in
-                for i in entries.indices where !isShadowed(i) && entries[i].valueCount != Self.deletion {
+                for i in entries.indices {
+                    if i + Self.lookAhead < entries.count { appender.prefetch(pointer(entries[i + Self.lookAhead].start)) }
+                    guard !isShadowed(i) && entries[i].valueCount != Self.deletion else { continue }
                     try appender.append(key: key(entries[i]), value: value(entries[i]))
                 }
             }

@@ -33,6 +33,18 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// the keys of the ones before (run ids are random), where the first
     /// appends, so it costs about twice as much an event.
     public var replayMemoryBudget = 256 << 20
+    /// When the writer's side of a parallel batch lets the other thread
+    /// sort its tables (see `applyInParallel`). Tests pin it down, so that
+    /// both orders are covered whatever the threads' timing.
+    enum SortHandOff {
+        /// If the detached side has finished when the writer's side does.
+        case whenReady
+        /// Always: the writer's side waits for the detached side first.
+        case wait
+        /// Never: the writer's side sorts its own tables.
+        case never
+    }
+    var sortHandOff = SortHandOff.whenReady
     /// Off only in tests: every projector is handed every event, so a
     /// replay can show that no `kinds` leaves out one its projector needs.
     var honoursKinds = true
@@ -107,7 +119,6 @@ public final class ProjectionEngine: @unchecked Sendable {
             }
         }
     }
-
 
     func checkpoint(_ projector: any Projector) throws -> Checkpoint? {
         try environment.read { txn in
@@ -381,14 +392,34 @@ public final class ProjectionEngine: @unchecked Sendable {
                 shouldStop: { budget.exceeded(mine: attached.reduce(0) { $0 + contexts[$1].deferred.byteCount }, side: 0) },
                 progress: progress)
             // Done with the batch (not stopped by the budget): these
-            // projectors see no more of it, so their tables are written
-            // now, while the detached side is still replaying, instead of
-            // after it, when this thread would have the writing to itself.
+            // projectors see no more of it, and only the writing is left,
+            // which is this thread's alone. What the other thread can
+            // still do is sort.
             if attached.allSatisfy({ applied[$0] == end }) {
-                for i in attached {
-                    try targets[i].flush(contexts[i])
-                    try contexts[i].writeDeferred()
+                for i in attached { try targets[i].flush(contexts[i]) }
+                let detachedDone: Bool
+                switch sortHandOff {
+                case .whenReady: detachedDone = worker.isFinished
+                case .wait:
+                    worker.join()
+                    detachedDone = true
+                case .never: detachedDone = false
                 }
+                if detachedDone && detached.allSatisfy({ worker.applied[$0] == end }) {
+                    // The detached side is done and sorted: it sorts this
+                    // side's tables while this thread writes its tables.
+                    let sorter = BackgroundWork("cairn-sort") { for i in attached { contexts[i].deferred.sort() } }
+                    try finishDetached(worker, detached, contexts, &applied, txn)
+                    for i in detached {
+                        try targets[i].flush(contexts[i])
+                        try contexts[i].writeDeferred()
+                    }
+                    sorter.join()
+                } else {
+                    // It is still replaying: this thread sorts its own
+                    // tables and writes them meanwhile.
+                }
+                for i in attached { try contexts[i].writeDeferred() }
                 budget.record(0, side: 0)
             }
         } catch {
@@ -396,17 +427,28 @@ public final class ProjectionEngine: @unchecked Sendable {
             worker.join()
             throw error
         }
-        worker.join()
-        if let error = worker.error { throw error }
-        for i in detached {
-            applied[i] = worker.applied[i]
-            contexts[i].attach(txn)
-        }
+        try finishDetached(worker, detached, contexts, &applied, txn)
         let last = applied.max()!
         _ = try feed(
             targets, contexts, members: Array(targets.indices), applied: &applied, through: last, txn, detached: false,
             shouldStop: { false }, progress: nil)
         return last
+    }
+
+    /// Waits for the detached side and hands its projectors back to `txn`
+    /// (once; later calls do nothing).
+    private func finishDetached(
+        _ worker: DetachedReplay, _ detached: [Int], _ contexts: [ProjectionContext], _ applied: inout [UInt64],
+        _ txn: WriteTransaction
+    ) throws {
+        guard !worker.isHandedBack else { return }
+        worker.join()
+        worker.isHandedBack = true
+        if let error = worker.error { throw error }
+        for i in detached {
+            applied[i] = worker.applied[i]
+            contexts[i].attach(txn)
+        }
     }
 
     /// The detached side of `applyInParallel`, on a thread of its own.
@@ -419,7 +461,9 @@ public final class ProjectionEngine: @unchecked Sendable {
         let end: UInt64
         let budget: SharedBudget
         var error: (any Error)?
-        private let done = DispatchSemaphore(value: 0)
+        /// Set once the writer has taken the projectors back.
+        var isHandedBack = false
+        private var work: BackgroundWork?
 
         init(
             engine: ProjectionEngine, projectors: [any Projector], contexts: [ProjectionContext], members: [Int],
@@ -435,8 +479,7 @@ public final class ProjectionEngine: @unchecked Sendable {
         }
 
         func start() {
-            let thread = Thread { [self] in
-                defer { done.signal() }
+            work = BackgroundWork("cairn-replay") { [self] in
                 do {
                     try engine.environment.read { reader in
                         for i in members { contexts[i].detach(reading: reader) }
@@ -456,11 +499,12 @@ public final class ProjectionEngine: @unchecked Sendable {
                     budget.stop()
                 }
             }
-            thread.name = "cairn-replay"
-            thread.start()
         }
 
-        func join() { done.wait() }
+        /// Whether the replay (and its sort) is over, without waiting.
+        var isFinished: Bool { work?.isFinished ?? true }
+
+        func join() { work?.join() }
     }
 
     /// What both sides of a parallel replay have deferred, and whether

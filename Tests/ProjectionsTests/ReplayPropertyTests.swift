@@ -131,6 +131,13 @@ import Testing
         // keys on both sides of theirs: the same state all the same.
         final.engine.replayBatchSize = 97
         #expect(try final.engine.verify().isEmpty, "seed \(seed), replay batches of 97 events")
+        // Both ways a parallel batch can end: the second thread sorting the
+        // writer's tables while the writer writes its own, or not.
+        for handOff in [ProjectionEngine.SortHandOff.wait, .never] {
+            final.engine.sortHandOff = handOff
+            #expect(try final.engine.verify().isEmpty, "seed \(seed), batches of 97 events, sort hand-off \(handOff)")
+        }
+        final.engine.sortHandOff = .whenReady
         final.engine.replayBatchSize = 1 << 20
         final.engine.replayMemoryBudget = 1
         #expect(try final.engine.verify().isEmpty, "seed \(seed), replay batches cut by memory")
