@@ -66,6 +66,25 @@ public struct BorrowedReader {
     /// A string, in place.
     @inlinable @inline(__always)
     public mutating func readSlice() throws(ByteDecodingError) -> ByteSlice {
+        // Ids: a one-byte length, then ASCII. Checked straight through,
+        // with no call and no error path in the way; the rest is below.
+        if offset < bytes.count, let base = bytes.baseAddress {
+            let length = Int(base.load(fromByteOffset: offset, as: UInt8.self))
+            if length < 0x80 && length < bytes.count - offset {
+                let slice = UnsafeRawBufferPointer(start: base + offset + 1, count: length)
+                if ByteReader.isASCII(slice) {
+                    offset += 1 + length
+                    return ByteSlice(slice)
+                }
+            }
+        }
+        return try readAnySlice()
+    }
+
+    /// `readSlice` for what its fast path leaves: long or non-ASCII
+    /// strings, and every error.
+    @inlinable
+    mutating func readAnySlice() throws(ByteDecodingError) -> ByteSlice {
         let start = offset
         let utf8 = try readBytes(try readLength())
         guard ByteReader.isUTF8(utf8) else { throw .invalidUTF8(offset: start) }

@@ -159,22 +159,29 @@ public struct ByteReader: Sendable {
     }
 
     /// Eight bytes at a time: ids are checked at every event of a replay.
+    /// Past eight bytes, the last word overlaps the one before it instead
+    /// of a byte loop for the tail (a 36-byte UUID is five loads).
     @inlinable @inline(__always)
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let raw = UnsafeRawPointer(base)
-        var any: UInt64 = 0
-        var i = 0
-        while i + 8 <= bytes.count {
-            any |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
+        isASCII(UnsafeRawBufferPointer(bytes))
+    }
+
+    @inlinable @inline(__always)
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let raw = bytes.baseAddress else { return true }
+        let count = bytes.count
+        if count >= 8 {
+            var any = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            var i = 0
+            while i < count - 8 {
+                any |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            return any & 0x8080_8080_8080_8080 == 0
         }
-        var tail: UInt8 = 0
-        while i < bytes.count {
-            tail |= bytes[i]
-            i += 1
-        }
-        return any & 0x8080_8080_8080_8080 == 0 && tail < 0x80
+        var any: UInt8 = 0
+        for i in 0..<count { any |= raw.load(fromByteOffset: i, as: UInt8.self) }
+        return any < 0x80
     }
 
     public mutating func readVarBytes() throws(ByteDecodingError) -> [UInt8] {

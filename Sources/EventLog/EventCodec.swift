@@ -67,41 +67,41 @@ public enum EventCodec {
 
     /// Reads a stored event in place (see `EventView`): the header, and the
     /// fields of the kinds it reads in place.
+    @inline(__always)
     public static func view(_ bytes: UnsafeRawBufferPointer, sequence: UInt64) throws(EventDecodingError) -> EventView {
-        try reading(bytes, sequence: sequence) { r in
-            let header = try readHeader(&r, sequence: sequence)
-            let fields = try EventView.Fields.read(header.kind, from: &r, sequence: sequence)
-            if case .other = fields {
-                // Read whole on demand; `decoded()` checks the rest.
-            } else if !r.isAtEnd {
-                throw EventDecodingError.malformed("trailing bytes", sequence: sequence)
-            }
-            return EventView(
-                sequence: sequence, kind: header.kind, streamVersion: header.streamVersion,
-                recordedAt: header.recordedAt, fields: fields, bytes: bytes)
-        }
+        try EventView(bytes, sequence: sequence)
     }
 
-    private struct Header {
+    struct Header {
         var kind: EventKind
         var id: UnsafeRawBufferPointer
         var streamVersion: UInt32
         var recordedAt: Timestamp
     }
 
-    private static func readHeader(_ r: inout BorrowedReader, sequence: UInt64) throws -> Header {
-        let format = try r.readUInt8()
-        guard format == recordFormat else { throw EventDecodingError.unknownFormat(format, sequence: sequence) }
-        let tag = try r.readUInt8()
-        guard let kind = EventKind(tag: tag) else { throw EventDecodingError.unknownKind(tag, sequence: sequence) }
-        let version = try r.readUInt8()
+    static func readHeader(_ r: inout BorrowedReader, sequence: UInt64) throws -> Header {
+        // Format, kind, schema version and the 16-byte id: one bounds check.
+        let fixed = try r.readBytes(19)
+        guard fixed[0] == recordFormat else { throw EventDecodingError.unknownFormat(fixed[0], sequence: sequence) }
+        guard let kind = EventKind(tag: fixed[1]) else { throw EventDecodingError.unknownKind(fixed[1], sequence: sequence) }
+        let version = fixed[2]
         guard version >= 1 && version <= schemaVersion else {
             throw EventDecodingError.unknownSchema(kind: kind.rawValue, version: version, sequence: sequence)
         }
-        let id = try r.readBytes(16)
         try r.skipVarString()  // the stream: a function of the event
         let streamVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
-        return Header(kind: kind, id: id, streamVersion: streamVersion, recordedAt: Timestamp(microseconds: try r.readVarInt()))
+        return Header(
+            kind: kind, id: UnsafeRawBufferPointer(rebasing: fixed[3...]), streamVersion: streamVersion,
+            recordedAt: Timestamp(microseconds: try r.readVarInt()))
+    }
+
+    /// The error a failure while reading the event at `sequence` is reported as.
+    static func decodingError(_ error: any Error, sequence: UInt64) -> EventDecodingError {
+        switch error {
+        case let error as EventDecodingError: return error
+        case let error as ByteDecodingError: return .truncated(error.description, sequence: sequence)
+        default: return .malformed(String(describing: error), sequence: sequence)
+        }
     }
 
     /// Runs `body` over a reader of `bytes`, naming any failure by the
@@ -113,12 +113,8 @@ public enum EventCodec {
         var r = BorrowedReader(bytes)
         do {
             return try body(&r)
-        } catch let error as EventDecodingError {
-            throw error
-        } catch let error as ByteDecodingError {
-            throw EventDecodingError.truncated(error.description, sequence: sequence)
         } catch {
-            throw EventDecodingError.malformed(String(describing: error), sequence: sequence)
+            throw decodingError(error, sequence: sequence)
         }
     }
 
