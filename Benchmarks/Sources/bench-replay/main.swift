@@ -80,24 +80,6 @@ try log.forEachEncodedEvent(from: 1) { _, bytes in
     return true
 }
 let scanSeconds = now() - start
-if ProcessInfo.processInfo.environment["BENCH_VIEWS"] != nil {
-    for round in 0..<3 {
-        var s = now()
-        var n = 0
-        try log.forEachEncodedEvent(from: 1) { _, bytes in n &+= bytes.count; return true }
-        let scan = now() - s
-        s = now()
-        var k = 0
-        try log.forEachEncodedEvent(from: 1) { seq, bytes in
-            let v = try EventCodec.view(bytes, sequence: seq)
-            if let r = v.runId { k &+= r.buffer.count }
-            return true
-        }
-        let views = now() - s
-        print("round \(round): scan \(scan) views \(views) \(n) \(k)")
-    }
-    exit(0)
-}
 
 // A full rebuild of every projection.
 let projections = try Projections(log: log)
