@@ -23,11 +23,6 @@ public struct BulkAppender: ~Copyable {
         if code == MDB_KEYEXIST { throw .appendOutOfOrder }
         try LMDBError.check(code)
     }
-
-    /// A hint that `bytes` will be appended soon: the CPU starts loading
-    /// them into cache now, so the append does not wait on memory.
-    @inline(__always)
-    public func prefetch(_ bytes: UnsafeRawPointer) { cairn_prefetch(bytes) }
 }
 
 extension WriteTransaction {
