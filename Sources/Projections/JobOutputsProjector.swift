@@ -11,8 +11,6 @@ public struct JobOutputsProjector: Projector {
     public let version: UInt32 = 2
     public let tables = ["outputs", "by_dataclip", "run_workflow"]
     public let kinds = EventKinds(.runCreated, .stepCompleted, .runCompleted, .runLost, .runCancelled, .dataclipWiped)
-    /// A wipe reads and deletes this batch's entries: the writer's.
-    public let detachedKinds = EventKinds(.runCreated, .stepCompleted, .runCompleted, .runLost, .runCancelled)
     static let outputs = 0, byDataclip = 1, runWorkflow = 2
     let history = LatestByTime(entries: outputs, byDataclip: byDataclip)
     let runs = RunsInFlight(table: runWorkflow, scratchKey: "run_workflow")
@@ -55,7 +53,6 @@ public struct TriggerFinalsProjector: Projector {
     public let version: UInt32 = 2
     public let tables = ["finals", "by_dataclip", "run_trigger"]
     public let kinds = EventKinds(.runCreated, .runCompleted, .runLost, .runCancelled, .dataclipWiped)
-    public let detachedKinds = EventKinds(.runCreated, .runCompleted, .runLost, .runCancelled)
     static let finals = 0, byDataclip = 1, runTrigger = 2
     let history = LatestByTime(entries: finals, byDataclip: byDataclip)
     let runs = RunsInFlight(table: runTrigger, scratchKey: "run_trigger")

@@ -48,8 +48,8 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// Off only in tests: every projector is handed every event, so a
     /// replay can show that no `kinds` leaves out one its projector needs.
     var honoursKinds = true
-    /// Replays the projectors that can be replayed detached (the cursor
-    /// projections) on a second thread beside the others.
+    /// Replays the projectors that can be replayed detached (the runs
+    /// projection) on a second thread beside the others.
     public var parallelReplay = ProcessInfo.processInfo.activeProcessorCount > 1
 
     struct Checkpoint: Equatable {
@@ -303,8 +303,8 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// Feeds `members` (indexes into `projectors`) the events after each
     /// one's `applied` sequence, up to `end`, read in `txn`. An event is
     /// read only if one of them acts on its kind. `detached`: a projector
-    /// stops at its first event of a kind it cannot apply detached (its
-    /// `applied` stays before it). Every 4,096 events, reports progress and
+    /// stops at its first event of a kind it cannot apply detached, or that
+    /// it says needs the writer (its `applied` stays before it). Every 4,096 events, reports progress and
     /// asks `shouldStop`. Returns the last sequence read.
     private func feed(
         _ projectors: [any Projector], _ contexts: [ProjectionContext], members: [Int], applied: inout [UInt64],
@@ -312,6 +312,10 @@ public final class ProjectionEngine: @unchecked Sendable {
         progress: ((UInt64) -> Void)?
     ) throws -> UInt64 {
         guard let first = members.map({ applied[$0] }).min(), first < end else { return end }
+        // Read once: each read through the existential copies the projector
+        // (a retain and a release), at every event, for every projector.
+        let kinds = projectors.map(\.kinds)
+        let detachedKinds = projectors.map(\.detachedKinds)
         var active = members
         var last = first
         var sinceCheck = 0
@@ -329,12 +333,12 @@ public final class ProjectionEngine: @unchecked Sendable {
                     k += 1
                     continue
                 }
-                if honoursKinds, let kind, !projectors[i].kinds.includes(kind) {
+                if honoursKinds, let kind, !kinds[i].includes(kind) {
                     applied[i] = sequence
                     k += 1
                     continue
                 }
-                if detached, let kind, !projectors[i].detachedKinds.includes(kind) {
+                if detached, let kind, !detachedKinds[i].includes(kind) {
                     active.remove(at: k)  // the writer's thread takes it on from here
                     continue
                 }
@@ -349,10 +353,17 @@ public final class ProjectionEngine: @unchecked Sendable {
                 // good for the batch, even those a detached side read
                 // through its own (same-state) read transaction.
                 let event = try EventCodec.view(bytes, sequence: sequence)
+                var handedBack: [Int] = []
                 for i in active where applied[i] < sequence {
-                    try projectors[i].apply(event, contexts[i])
+                    do {
+                        try projectors[i].apply(event, contexts[i])
+                    } catch ProjectionError.needsWriter where detached {
+                        handedBack.append(i)  // the writer's thread applies this event again
+                        continue
+                    }
                     applied[i] = sequence
                 }
+                if !handedBack.isEmpty { active.removeAll { handedBack.contains($0) } }
             }
             last = sequence
             if active.isEmpty { return false }

@@ -20,9 +20,16 @@ public protocol Projector: Sendable {
     var kinds: EventKinds { get }
     /// The kinds `apply` handles detached from the writer: reading its own
     /// tables only through `context.get` and writing only through
-    /// `putAtEndOfBatch`. A replay may run a projector with some on a thread
-    /// of its own, beside the others, until its first event of another kind;
-    /// the writer's thread carries it on from there.
+    /// `putAtEndOfBatch` and `deleteAtEndOfBatch`. A replay may run a
+    /// projector with some on a thread of its own, beside the others, until
+    /// its first event of another kind, or until `apply` throws
+    /// `ProjectionError.needsWriter` (before changing anything); the
+    /// writer's thread carries it on from that event.
+    ///
+    /// Only the writer's thread writes, and it writes the detached side's
+    /// tables after its own replay: the projector to detach is the one with
+    /// the longest replay and the fewest entries to write (the runs
+    /// projection: eight kinds of event to fold, one record a run).
     var detachedKinds: EventKinds { get }
     /// Applies one event, read in place: its ids are slices of the stored
     /// bytes, valid until the batch ends (`EventView`). A projector keeping
@@ -122,6 +129,10 @@ public final class ProjectionContext {
         writer = transaction
         reader = transaction
     }
+
+    /// Whether the projector is being replayed detached (see
+    /// `Projector.detachedKinds`): then only deferred writes are allowed.
+    public var isDetached: Bool { writer == nil }
 
     private func writerOrThrow() throws(ProjectionError) -> WriteTransaction {
         guard let writer else { throw .detachedWrite }

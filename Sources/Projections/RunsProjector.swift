@@ -1,5 +1,5 @@
 public import EventLog
-public import Encoding
+import Encoding
 import LMDB
 
 /// `runs`: run id → the run (state, times, snapshot, trigger, input, final
@@ -19,12 +19,21 @@ public struct RunsProjector: Projector {
     public let tables = ["runs", "by_workflow", "available"]
     public let kinds = EventKinds(
         .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled)
+    /// Its replay is the longest, its writes the fewest: see
+    /// `Projector.detachedKinds`. A run read back after being written in the
+    /// same batch needs the writer (`storedRun`).
+    public var detachedKinds: EventKinds { kinds }
     static let runs = 0, byWorkflow = 1, available = 2
 
     static func availableKey(_ run: RunDraft) -> [UInt8] {
         var key = Key.time(run.createdAt)
         key.append(run.runId)
         return key
+    }
+
+    static func availableKey(_ run: RunDraft, into key: inout EntryBuilder) {
+        key.appendTime(run.createdAt)
+        key.append(run.runId)
     }
 
     public init() {}
@@ -70,9 +79,9 @@ public struct RunsProjector: Projector {
         // Each run is either in the index or not when it is written, so its
         // key is put or deleted, never both.
         if box.run.state == .available {
-            if !box.indexedAsAvailable { context.putAtEndOfBatch(Self.available, Self.availableKey(box.run), []) }
+            if !box.indexedAsAvailable { context.putAtEndOfBatch(Self.available, key: { Self.availableKey(box.run, into: &$0) }) }
         } else if box.indexedAsAvailable {
-            try context.delete(Self.available, Self.availableKey(box.run))
+            context.deleteAtEndOfBatch(Self.available) { Self.availableKey(box.run, into: &$0) }
         }
     }
 
@@ -123,6 +132,8 @@ public struct RunsProjector: Projector {
     /// log from before that rule; replay stays exact all the same.)
     private func storedRun(_ runId: ByteSlice, _ batch: Touched, _ context: ProjectionContext) throws -> [UInt8]? {
         if batch.written.contains(runId.hash64) {
+            // Reading it back needs its deferred write made: the writer's work.
+            if context.isDetached { throw ProjectionError.needsWriter }
             try context.writeDeferred()
             batch.written.removeAll()
         }
@@ -135,10 +146,15 @@ public enum ProjectionError: Error, CustomStringConvertible {
     /// A projector replayed detached wrote other than at the end of the
     /// batch: its `detachedKinds` promise more than its `apply` keeps.
     case detachedWrite
+    /// Thrown by a projector replayed detached, before it changes anything,
+    /// for an event only the writer's thread can apply: the engine hands the
+    /// projector to that thread, which applies the event again.
+    case needsWriter
     public var description: String {
         switch self {
         case .corrupt(let what): return "projection state is damaged (\(what)); run `cairn rebuild`"
         case .detachedWrite: return "a projector replayed off the writer's thread tried to write (a bug in its detachedKinds)"
+        case .needsWriter: return "a projector replayed off the writer's thread needs the writer for this event"
         }
     }
 }

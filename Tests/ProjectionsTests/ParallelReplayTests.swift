@@ -50,9 +50,12 @@ import Testing
     @Test func aFailureOnTheDetachedThreadFailsTheRebuild() throws {
         let f = try log(runs: 50)
         let failAt = try f.log.lastSequence() - 7
-        let engine = try ProjectionEngine(log: f.log, projectors: [RunsProjector(), Tripwire(failAt: nil)])
+        // The cron index stays on the writer's thread; the runs projection
+        // and the tripwire replay on the second one.
+        let engine = try ProjectionEngine(log: f.log, projectors: [CronIndexProjector(), RunsProjector(), Tripwire(failAt: nil)])
         let live = try engine.status()
-        let failing = try ProjectionEngine(log: f.log, projectors: [RunsProjector(), Tripwire(failAt: failAt)])
+        let failing = try ProjectionEngine(
+            log: f.log, projectors: [CronIndexProjector(), RunsProjector(), Tripwire(failAt: failAt)])
         failing.parallelReplay = true
         #expect(throws: Boom(sequence: failAt)) { try failing.rebuild() }
         // Nothing switched: the live slots and checkpoints are as they were.
@@ -65,7 +68,7 @@ import Testing
 
     @Test func aDetachedProjectorThatWritesIsRefused() throws {
         let f = try log(runs: 5)
-        let engine = try ProjectionEngine(log: f.log, projectors: [RunsProjector(), Trespasser()])
+        let engine = try ProjectionEngine(log: f.log, projectors: [CronIndexProjector(), Trespasser()])
         engine.parallelReplay = true
         #expect(throws: ProjectionError.self) { try engine.rebuild() }
         engine.parallelReplay = false

@@ -142,8 +142,8 @@ import Testing
         final.engine.replayMemoryBudget = 1
         #expect(try final.engine.verify().isEmpty, "seed \(seed), replay batches cut by memory")
         final.engine.replayMemoryBudget = 256 << 20
-        // The same on one thread (the cursor projections are replayed on a
-        // second one by default, and a wipe hands them back to the writer).
+        // The same on one thread (the runs projection is replayed on a
+        // second one by default).
         final.engine.parallelReplay = false
         #expect(try final.engine.verify().isEmpty, "seed \(seed), replayed on one thread")
         // Every projector handed every event: no projector's `kinds` leaves
