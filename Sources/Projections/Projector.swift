@@ -83,7 +83,9 @@ public final class Scratch {
 /// the batch, whose table writes are deferred), of slices of the batch's
 /// events.
 public final class BatchMap {
-    public var values = SliceTable<ByteSlice>(capacity: 4_096)
+    // Mutated at every run event, never from two places at once: no
+    // run-time exclusivity checks.
+    @exclusivity(unchecked) public var values = SliceTable<ByteSlice>(capacity: 4_096)
     public init() {}
 }
 
