@@ -316,6 +316,16 @@ public final class ProjectionEngine: @unchecked Sendable {
         // (a retain and a release), at every event, for every projector.
         let kinds = projectors.map(\.kinds)
         let detachedKinds = projectors.map(\.detachedKinds)
+        // The loop below runs a million times a rebuild: `applied` lives in
+        // raw memory meanwhile (an array written through `inout` checks its
+        // uniqueness at every write), and no array is iterated by value
+        // (each such loop retains and releases its storage).
+        let progressOf = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: applied.count)
+        _ = progressOf.initialize(from: applied)
+        defer {
+            applied = Array(progressOf)
+            progressOf.deallocate()
+        }
         var active = members
         var last = first
         var sinceCheck = 0
@@ -329,12 +339,12 @@ public final class ProjectionEngine: @unchecked Sendable {
             var k = 0
             while k < active.count {
                 let i = active[k]
-                if applied[i] >= sequence {
+                if progressOf[i] >= sequence {
                     k += 1
                     continue
                 }
                 if honoursKinds, let kind, !kinds[i].includes(kind) {
-                    applied[i] = sequence
+                    progressOf[i] = sequence
                     k += 1
                     continue
                 }
@@ -353,17 +363,21 @@ public final class ProjectionEngine: @unchecked Sendable {
                 // good for the batch, even those a detached side read
                 // through its own (same-state) read transaction.
                 let event = try EventCodec.view(bytes, sequence: sequence)
-                var handedBack: [Int] = []
-                for i in active where applied[i] < sequence {
+                k = 0
+                while k < active.count {
+                    let i = active[k]
+                    k += 1
+                    guard progressOf[i] < sequence else { continue }
                     do {
                         try projectors[i].apply(event, contexts[i])
                     } catch ProjectionError.needsWriter where detached {
-                        handedBack.append(i)  // the writer's thread applies this event again
+                        // The writer's thread applies this event again.
+                        k -= 1
+                        active.remove(at: k)
                         continue
                     }
-                    applied[i] = sequence
+                    progressOf[i] = sequence
                 }
-                if !handedBack.isEmpty { active.removeAll { handedBack.contains($0) } }
             }
             last = sequence
             if active.isEmpty { return false }
