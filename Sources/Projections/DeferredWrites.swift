@@ -172,11 +172,7 @@ final class DeferredWrites {
     private func sort(_ index: Int) {
         // Equal keys keep their write order (starts grow with it), so the
         // later write of a key is the one `write` keeps.
-        tables[index].entries.sort { a, b in
-            if a.prefix != b.prefix { return a.prefix < b.prefix }
-            let order = compareKeys(key(a), key(b))
-            return order != 0 ? order < 0 : a.start < b.start
-        }
+        PrefixSort.sort(&tables[index].entries, key: key)
         tables[index].isSorted = true
     }
 
