@@ -22,7 +22,7 @@ enum PrefixSort {
     static func sort(
         _ entries: inout [DeferredWrites.Entry], key: (DeferredWrites.Entry) -> UnsafeRawBufferPointer
     ) {
-        let byKey: (DeferredWrites.Entry, DeferredWrites.Entry) -> Bool = { a, b in
+        func byKey(_ a: DeferredWrites.Entry, _ b: DeferredWrites.Entry) -> Bool {
             if a.prefix != b.prefix { return a.prefix < b.prefix }
             let order = compareKeys(key(a), key(b))
             return order != 0 ? order < 0 : a.start < b.start
@@ -32,14 +32,34 @@ enum PrefixSort {
             return
         }
         sortByPrefix(&entries)
-        // Runs of equal prefixes are in write order; put each in key order.
+        // Runs of equal prefixes are in write order; put each in key order,
+        // by the key's next eight bytes first. Those are read once an entry,
+        // in a loop whose loads do not wait on each other, so their cache
+        // misses overlap; a comparison sort would meet them one at a time.
+        var group: [(next: UInt64, entry: DeferredWrites.Entry)] = []
         var start = 0
         while start < entries.count {
             var end = start + 1
             while end < entries.count && entries[end].prefix == entries[start].prefix { end += 1 }
-            if end - start > 1 { entries[start..<end].sort(by: byKey) }
+            if end - start > 1 {
+                group.removeAll(keepingCapacity: true)
+                for i in start..<end { group.append((word(key(entries[i]), at: 8), entries[i])) }
+                group.sort { a, b in a.next != b.next ? a.next < b.next : byKey(a.entry, b.entry) }
+                for (offset, item) in group.enumerated() { entries[start + offset] = item.entry }
+            }
             start = end
         }
+    }
+
+    /// The key's bytes from `offset`, eight of them, big-endian, zero-padded:
+    /// keys that differ there compare as these words do.
+    @inline(__always)
+    static func word(_ key: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        guard let base = key.baseAddress else { return 0 }
+        if key.count >= offset + 8 { return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        var word: UInt64 = 0
+        for i in offset..<offset + 8 { word = word << 8 | UInt64(i < key.count ? base.load(fromByteOffset: i, as: UInt8.self) : 0) }
+        return word
     }
 
     /// A stable LSD radix sort by `prefix`, skipping the digits every entry
