@@ -95,10 +95,7 @@ public struct TriggerRecord: Sendable, Equatable {
     public var schedule: CronSchedule? {
         guard isCron, summary.enabled, let expression = summary.cronExpression else { return nil }
         let dayMatch = summary.cronDayMatch.flatMap(DayMatch.init(rawValue:)) ?? .any
-        guard let schedule = try? CronSchedule(expression, timeZone: summary.timezone ?? "UTC", dayMatch: dayMatch),
-            schedule.canFire
-        else { return nil }
-        return schedule
+        return ScheduleMemo.shared.schedule(.init(expression: expression, timeZone: summary.timezone ?? "UTC", dayMatch: dayMatch))
     }
 
     func encoded() -> [UInt8] {
@@ -135,5 +132,38 @@ extension Int64 {
     func floorDiv(_ d: Int64) -> Int64 {
         let q = self / d
         return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
+    }
+}
+
+/// Schedules already parsed, by expression, zone and day rule. Parsing one
+/// costs about as much as replaying a hundred events (a rebuild of a
+/// thousand publishes spent more on it than on the rest of the cron index),
+/// and a store has few distinct expressions among many triggers. Parsing is
+/// a pure function of the key, so a remembered result is the same result.
+final class ScheduleMemo: @unchecked Sendable {
+    struct Key: Hashable {
+        let expression: String
+        let timeZone: String
+        let dayMatch: DayMatch
+    }
+
+    static let shared = ScheduleMemo()
+    /// Bounded: emptied when full (distinct expressions are few).
+    static let capacity = 4_096
+    private let lock = NSLock()
+    /// `.some(nil)`: the key does not make a schedule that can fire.
+    private var schedules: [Key: CronSchedule?] = [:]
+
+    func schedule(_ key: Key) -> CronSchedule? {
+        if let known = lock.withLock({ schedules[key] }) { return known }
+        var usable: CronSchedule?
+        if let parsed = try? CronSchedule(key.expression, timeZone: key.timeZone, dayMatch: key.dayMatch), parsed.canFire {
+            usable = parsed
+        }
+        lock.withLock {
+            if schedules.count >= Self.capacity { schedules.removeAll() }
+            schedules[key] = .some(usable)
+        }
+        return usable
     }
 }
