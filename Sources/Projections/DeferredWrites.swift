@@ -25,6 +25,10 @@ final class DeferredWrites {
         /// The key's first eight bytes, big-endian, zero-padded: most
         /// comparisons end here.
         var prefix: UInt64
+        /// Its next eight bytes, the same way: read while the key is still
+        /// in cache, so that sorting keys that share their first eight
+        /// bytes (one workflow's job, one trigger) seldom reads the keys.
+        var next: UInt64
     }
 
     struct Table {
@@ -119,18 +123,10 @@ final class DeferredWrites {
         while tables.count <= table { tables.append(Table()) }
         let key = UnsafeRawBufferPointer(start: pointer(start), count: keyCount)
         tables[table].entries.append(Entry(
-            start: start, keyCount: Int32(keyCount), valueCount: valueCount, prefix: Self.prefix(key)))
+            start: start, keyCount: Int32(keyCount), valueCount: valueCount, prefix: PrefixSort.word(key, at: 0),
+            next: PrefixSort.word(key, at: 8)))
         tables[table].isSorted = false
         byteCount += MemoryLayout<Entry>.stride
-    }
-
-    /// A key's first eight bytes, big-endian, zero-padded.
-    @inline(__always)
-    private static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        if key.count >= 8 { return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) }
-        var prefix: UInt64 = 0
-        for i in 0..<8 { prefix = prefix << 8 | UInt64(i < key.count ? key[i] : 0) }
-        return prefix
     }
 
     /// Room for `count` bytes; returns where they start.
@@ -195,7 +191,7 @@ final class DeferredWrites {
     private func write(_ entries: [Entry], to db: Database, _ transaction: WriteTransaction) throws {
         func isShadowed(_ i: Int) -> Bool {
             guard i + 1 < entries.count, entries[i + 1].prefix == entries[i].prefix,
-                entries[i + 1].keyCount == entries[i].keyCount
+                entries[i + 1].next == entries[i].next, entries[i + 1].keyCount == entries[i].keyCount
             else { return false }
             // Keys of one table mostly end in a sequence number: comparing
             // the last eight bytes first usually settles it without memcmp.

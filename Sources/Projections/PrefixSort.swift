@@ -1,7 +1,7 @@
 /// Orders a batch's deferred entries by their keys: a stable radix sort on
 /// each key's first eight bytes (`DeferredWrites.Entry.prefix`), then, for
-/// each run of entries sharing those bytes, a comparison sort by the whole
-/// key, then by write order.
+/// each run of entries sharing those bytes, a comparison sort by the next
+/// eight (`Entry.next`), the whole key, then write order.
 ///
 /// A comparison sort of the whole batch was a tenth of a million-event
 /// rebuild, on the writer's thread: `log n` passes moving every entry, and
@@ -33,19 +33,14 @@ enum PrefixSort {
         }
         sortByPrefix(&entries)
         // Runs of equal prefixes are in write order; put each in key order,
-        // by the key's next eight bytes first. Those are read once an entry,
-        // in a loop whose loads do not wait on each other, so their cache
-        // misses overlap; a comparison sort would meet them one at a time.
-        var group: [(next: UInt64, entry: DeferredWrites.Entry)] = []
+        // by the key's next eight bytes (kept in the entry), then by the
+        // whole key when those are equal too.
         var start = 0
         while start < entries.count {
             var end = start + 1
             while end < entries.count && entries[end].prefix == entries[start].prefix { end += 1 }
             if end - start > 1 {
-                group.removeAll(keepingCapacity: true)
-                for i in start..<end { group.append((word(key(entries[i]), at: 8), entries[i])) }
-                group.sort { a, b in a.next != b.next ? a.next < b.next : byKey(a.entry, b.entry) }
-                for (offset, item) in group.enumerated() { entries[start + offset] = item.entry }
+                entries[start..<end].sort { a, b in a.next != b.next ? a.next < b.next : byKey(a, b) }
             }
             start = end
         }

@@ -27,9 +27,11 @@ import Testing
         var bytes: [UInt8] = []
         var entries: [DeferredWrites.Entry] = []
         for key in keys {
-            var prefix: UInt64 = 0
-            for i in 0..<8 { prefix = prefix << 8 | UInt64(i < key.count ? key[i] : 0) }
-            entries.append(DeferredWrites.Entry(start: bytes.count, keyCount: Int32(key.count), valueCount: 0, prefix: prefix))
+            func word(at offset: Int) -> UInt64 {
+                (offset..<offset + 8).reduce(0) { $0 << 8 | UInt64($1 < key.count ? key[$1] : 0) }
+            }
+            entries.append(DeferredWrites.Entry(
+                start: bytes.count, keyCount: Int32(key.count), valueCount: 0, prefix: word(at: 0), next: word(at: 8)))
             bytes += key
         }
         bytes.withUnsafeBytes { raw in
