@@ -304,8 +304,9 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// one's `applied` sequence, up to `end`, read in `txn`. An event is
     /// read only if one of them acts on its kind. `detached`: a projector
     /// stops at its first event of a kind it cannot apply detached, or that
-    /// it says needs the writer (its `applied` stays before it). Every 4,096 events, reports progress and
-    /// asks `shouldStop`. Returns the last sequence read.
+    /// it says needs the writer (its `applied` stays before it). Every 4,096
+    /// events, reports progress and asks `shouldStop`. Returns the last
+    /// sequence read.
     private func feed(
         _ projectors: [any Projector], _ contexts: [ProjectionContext], members: [Int], applied: inout [UInt64],
         through end: UInt64, _ txn: ReadTransaction, detached: Bool, shouldStop: () -> Bool,

@@ -25,12 +25,7 @@ public struct RunsProjector: Projector {
     public var detachedKinds: EventKinds { kinds }
     static let runs = 0, byWorkflow = 1, available = 2
 
-    static func availableKey(_ run: RunDraft) -> [UInt8] {
-        var key = Key.time(run.createdAt)
-        key.append(run.runId)
-        return key
-    }
-
+    /// The run's key in `available`: (created_at, run id), oldest first.
     static func availableKey(_ run: RunDraft, into key: inout EntryBuilder) {
         key.appendTime(run.createdAt)
         key.append(run.runId)
