@@ -41,6 +41,14 @@ enum Varint {
         return (word & mask & 0x7F7F_7F7F_7F7F_7F7F, count)
     }
 
+    /// `leadingVarint` of the eight bytes at `position`, when there are
+    /// eight; `nil` sends the caller to its byte-at-a-time path.
+    @inlinable @inline(__always)
+    static func leadingVarint(_ bytes: UnsafeRawBufferPointer, at position: Int) -> (payload: UInt64, count: Int)? {
+        guard position <= bytes.count &- 8, let base = bytes.baseAddress else { return nil }
+        return leadingVarint(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self)))
+    }
+
     /// Packs the 7-bit groups of up to eight bytes (least significant
     /// first, high bits clear) into one number.
     @inlinable @inline(__always)
@@ -55,9 +63,7 @@ enum Varint {
     /// An unsigned varint of at most 53 bits, lib0's limit (numbers are JS doubles there).
     @inlinable @inline(__always)
     static func readUInt(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> UInt64 {
-        if position <= bytes.count &- 8, let base = bytes.baseAddress,
-            let (groups, count) = leadingVarint(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self)))
-        {
+        if let (groups, count) = leadingVarint(bytes, at: position) {
             let value = pack(groups)
             if value > ByteReader.maxSafeInteger { throw .integerOverflow(offset: position) }
             position += count
@@ -91,9 +97,7 @@ enum Varint {
     /// lib0's signed varint (see `ByteWriter.writeVarInt`).
     @inlinable @inline(__always)
     static func readInt(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> Int64 {
-        if position <= bytes.count &- 8, let base = bytes.baseAddress,
-            let (groups, count) = leadingVarint(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self)))
-        {
+        if let (groups, count) = leadingVarint(bytes, at: position) {
             // The first byte: 6 bits of magnitude under the sign bit.
             let magnitude = (groups & 0x3F) | pack(groups >> 8) << 6
             if magnitude > ByteReader.maxSafeInteger { throw .integerOverflow(offset: position) }

@@ -153,11 +153,14 @@ public struct DataclipWipedView {
 
 extension EventKind {
     /// Whether `EventView` reads this kind's fields in place (the others
-    /// are `.other`, read whole).
+    /// are `.other`, read whole). No `default`: a new kind must say, here as
+    /// in `Fields.read`, or a view would call its payload trailing bytes.
     var isReadInPlace: Bool {
         switch self {
         case .projectConfigured, .workflowPublished, .scheduleTicked: return false
-        default: return true
+        case .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLogged,
+            .dataclipWiped, .runLost, .runCancelled:
+            return true
         }
     }
 }
