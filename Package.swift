@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Encoding", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Projections", "EventLog", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "YDocTests", dependencies: ["YDoc", "Encoding", "JSON", "TestSupport"], swiftSettings: strict),

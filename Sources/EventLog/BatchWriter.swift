@@ -313,6 +313,7 @@ struct BatchWriter {
                 }
                 if case .stepCompleted(var event) = decision.event {
                     event.outputWiped = output.wipedAt != nil
+                    event.outputFromThisRun = try isFrom(output, run: c.runId)
                     decision.event = .stepCompleted(event)
                 }
             }
@@ -332,10 +333,13 @@ struct BatchWriter {
             var finalId: String?
             var created = false
             var wiped = false
+            var fromThisRun = false
             var dataclips: [Dataclip] = []
             if let id = c.finalDataclipId {
                 // Single-leaf workflows: reuse the leaf's output, no copy. It wins over final_state.
-                wiped = try requireDataclip(id, field: "final_dataclip_id", projectId: run.projectId).wipedAt != nil
+                let final = try requireDataclip(id, field: "final_dataclip_id", projectId: run.projectId)
+                wiped = final.wipedAt != nil
+                fromThisRun = try isFrom(final, run: c.runId)
                 finalId = id
             } else if let state = c.finalState {
                 let id = EventID.derived(submission.id.description, "final_state").description
@@ -345,11 +349,13 @@ struct BatchWriter {
                 wiped = dataclip.wipedAt != nil
                 finalId = id
                 created = true
+                fromThisRun = true
             }
             return .accepted(Decision(
                 event: .runCompleted(RunCompleted(
                     runId: c.runId, state: c.state, errorType: c.errorType, errorMessage: c.errorMessage,
-                    finalDataclipId: finalId, createdFinalDataclip: created, finalWiped: wiped, timestamp: timestamp)),
+                    finalDataclipId: finalId, createdFinalDataclip: created, finalWiped: wiped,
+                    finalFromThisRun: fromThisRun, timestamp: timestamp)),
                 dataclips: dataclips))
 
         case .log(var entry, let timestampGiven):
@@ -428,7 +434,9 @@ struct BatchWriter {
         return dataclip
     }
 
-    /// A dataclip created by an event; under `erase_all` it has no body and is wiped at creation.
+    /// A dataclip created by the event being decided (the one `append` then
+    /// records at `nextSequence`); under `erase_all` it has no body and is
+    /// wiped at creation.
     mutating func newDataclip(_ id: String, projectId: String, type: DataclipType, body: [UInt8], at time: Timestamp) throws
         -> Dataclip
     {
@@ -436,6 +444,17 @@ struct BatchWriter {
         let erase = retention == .eraseAll
         return Dataclip(
             id: id, projectId: projectId, type: type, size: body.count, createdAt: time,
-            wipedAt: erase ? time : nil, body: erase ? nil : body)
+            wipedAt: erase ? time : nil, body: erase ? nil : body, origin: nextSequence)
+    }
+
+    /// Whether `dataclip` was created by an event of run `runId`: the event
+    /// being decided, or one already in the log (read back to learn its run).
+    func isFrom(_ dataclip: Dataclip, run runId: String) throws -> Bool {
+        guard let origin = dataclip.origin else { return false }
+        if origin == nextSequence { return true }
+        guard let bytes = try txn.get(store.events, key: origin.bigEndianBytes) else {
+            throw EventLogError.storage("dataclip \(dataclip.id) names missing origin event \(origin)")
+        }
+        return try bytes.withUnsafeBytes { try EventCodec.view($0, sequence: origin).runId?.string == runId }
     }
 }

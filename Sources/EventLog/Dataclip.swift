@@ -13,10 +13,15 @@ public struct Dataclip: Sendable, Equatable {
     public var wipedAt: Timestamp?
     /// The JSON text, `nil` once wiped (or when created under `erase_all`).
     public var body: [UInt8]?
+    /// The sequence of the event that created it. A wipe reads that event's
+    /// run to find the run's own uses of the dataclip, which the cursor
+    /// projections then need not index (`StepCompleted.outputFromThisRun`).
+    /// `nil` for dataclips stored before the log recorded origins.
+    public var origin: UInt64?
 
     public init(
         id: String, projectId: String, type: DataclipType, size: Int, createdAt: Timestamp, wipedAt: Timestamp?,
-        body: [UInt8]?
+        body: [UInt8]?, origin: UInt64? = nil
     ) {
         self.id = id
         self.projectId = projectId
@@ -25,9 +30,11 @@ public struct Dataclip: Sendable, Equatable {
         self.createdAt = createdAt
         self.wipedAt = wipedAt
         self.body = body
+        self.origin = origin
     }
 
-    static let format: UInt8 = 1
+    /// 1: no origin; 2: the origin sequence (0 for none) after `wipedAt`.
+    static let format: UInt8 = 2
 
     func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 32 + (body?.count ?? 0))
@@ -37,6 +44,7 @@ public struct Dataclip: Sendable, Equatable {
         w.writeVarUInt(UInt64(size))
         w.writeVarInt(createdAt.microseconds)
         w.writeOptional(wipedAt?.microseconds)
+        w.writeVarUInt(origin ?? 0)
         if let body {
             w.writeUInt8(1)
             w.writeVarBytes(body)
@@ -48,14 +56,20 @@ public struct Dataclip: Sendable, Equatable {
 
     static func decode(id: String, _ bytes: [UInt8]) throws -> Dataclip {
         var r = ByteReader(bytes)
-        guard try r.readUInt8() == format else { throw EventLogError.storage("dataclip \(id) has an unknown format") }
+        let format = try r.readUInt8()
+        guard format == 1 || format == Self.format else {
+            throw EventLogError.storage("dataclip \(id) has unknown format \(format)")
+        }
         let code = try r.readUInt8()
         guard let type = DataclipType(code: code) else { throw EventLogError.storage("dataclip \(id) has type \(code)") }
         let project = try r.readVarString()
         let size = Int(try r.readVarUInt())
         let created = Timestamp(microseconds: try r.readVarInt())
         let wiped = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+        let origin = format >= 2 ? try r.readVarUInt() : 0
         let body = try r.readBool() ? try r.readVarBytes() : nil
-        return Dataclip(id: id, projectId: project, type: type, size: size, createdAt: created, wipedAt: wiped, body: body)
+        return Dataclip(
+            id: id, projectId: project, type: type, size: size, createdAt: created, wipedAt: wiped, body: body,
+            origin: origin == 0 ? nil : origin)
     }
 }

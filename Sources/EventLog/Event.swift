@@ -245,6 +245,12 @@ public struct StepCompleted: Sendable, Equatable {
     public var outputDataclipId: String?
     /// Whether the output had no body when recorded (`erase_all`, or a reused wiped dataclip).
     public var outputWiped: Bool
+    /// Whether the output was created by an event of this run (this one,
+    /// most often). A wipe of it then finds this use by reading the run's
+    /// stream (`Dataclip.origin`), and the cursor projections index by
+    /// dataclip only the uses where this is false. Schema version 2; false
+    /// in events recorded before.
+    public var outputFromThisRun: Bool = false
     public var mem: Int64?
     public var duration: Int64?
     public var timestamp: Timestamp
@@ -260,6 +266,11 @@ public struct RunCompleted: Sendable, Equatable {
     public var createdFinalDataclip: Bool
     /// Whether the final dataclip had no body when recorded.
     public var finalWiped: Bool
+    /// Whether the final dataclip was created by an event of this run: by
+    /// this one (`final_state`), or as the output of one of its steps (a
+    /// single-leaf workflow's `final_dataclip_id`). See
+    /// `StepCompleted.outputFromThisRun`. Schema version 2.
+    public var finalFromThisRun: Bool = false
     public var timestamp: Timestamp
 }
 

@@ -10,14 +10,22 @@ public import Encoding
 /// reading every older one (upcasting at decode, never rewriting the log).
 public enum EventCodec {
     static let recordFormat: UInt8 = 1
-    /// The schema version written for each kind today.
-    static let schemaVersion: UInt8 = 1
+
+    /// The schema version written for `kind` today; the decoder reads every
+    /// version from 1 up to it.
+    static func schemaVersion(_ kind: EventKind) -> UInt8 {
+        switch kind {
+        // 2: whether the output (the final) was created by the run itself.
+        case .stepCompleted, .runCompleted: return 2
+        default: return 1
+        }
+    }
 
     public static func encode(_ e: RecordedEvent) -> [UInt8] {
         var w = ByteWriter(capacity: 128)
         w.writeUInt8(recordFormat)
         w.writeUInt8(e.event.kind.tag)
-        w.writeUInt8(schemaVersion)
+        w.writeUInt8(schemaVersion(e.event.kind))
         w.writeBytes(e.id.bytes)
         w.writeVarString(e.stream)
         w.writeVarUInt(UInt64(e.streamVersion))
@@ -55,7 +63,7 @@ public enum EventCodec {
             func string(_ slice: ByteSlice) -> String {
                 interner?.string(slice.buffer.assumingMemoryBound(to: UInt8.self)) ?? slice.string
             }
-            let fields = try EventView.Fields.read(header.kind, from: &r, sequence: sequence)
+            let fields = try EventView.Fields.read(header.kind, schema: header.schema, from: &r, sequence: sequence)
             let event = try fields.event(string)
                 ?? decodeWhole(header.kind, from: &r, sequence: sequence, interner: interner)
             if !r.isAtEnd { throw EventDecodingError.malformed("trailing bytes", sequence: sequence) }
@@ -74,6 +82,7 @@ public enum EventCodec {
 
     struct Header {
         var kind: EventKind
+        var schema: UInt8
         var id: UnsafeRawBufferPointer
         var streamVersion: UInt32
         var recordedAt: Timestamp
@@ -85,13 +94,13 @@ public enum EventCodec {
         guard fixed[0] == recordFormat else { throw EventDecodingError.unknownFormat(fixed[0], sequence: sequence) }
         guard let kind = EventKind(tag: fixed[1]) else { throw EventDecodingError.unknownKind(fixed[1], sequence: sequence) }
         let version = fixed[2]
-        guard version >= 1 && version <= schemaVersion else {
+        guard version >= 1 && version <= schemaVersion(kind) else {
             throw EventDecodingError.unknownSchema(kind: kind.rawValue, version: version, sequence: sequence)
         }
         try r.skipVarString()  // the stream: a function of the event
         let streamVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
         return Header(
-            kind: kind, id: UnsafeRawBufferPointer(rebasing: fixed[3...]), streamVersion: streamVersion,
+            kind: kind, schema: version, id: UnsafeRawBufferPointer(rebasing: fixed[3...]), streamVersion: streamVersion,
             recordedAt: Timestamp(microseconds: try r.readVarInt()))
     }
 
@@ -177,6 +186,7 @@ public enum EventCodec {
             w.writeOptional(e.errorMessage)
             w.writeOptional(e.outputDataclipId)
             w.writeBool(e.outputWiped)
+            w.writeBool(e.outputFromThisRun)
             w.writeOptional(e.mem)
             w.writeOptional(e.duration)
             w.writeVarInt(e.timestamp.microseconds)
@@ -188,6 +198,7 @@ public enum EventCodec {
             w.writeOptional(e.finalDataclipId)
             w.writeBool(e.createdFinalDataclip)
             w.writeBool(e.finalWiped)
+            w.writeBool(e.finalFromThisRun)
             w.writeVarInt(e.timestamp.microseconds)
         case .runLogged(let e):
             w.writeVarString(e.runId)

@@ -1,5 +1,5 @@
 public import LMDB
-import Encoding
+public import Encoding
 import Foundation
 import JSON
 
@@ -149,6 +149,34 @@ public final class EventStore: Sendable {
             }
             return try EventCodec.decode(bytes, sequence: sequence)
         }
+    }
+
+    /// The events of the run whose event created dataclip `id`, in stream
+    /// order, read in place inside `txn` (valid while it is): where a wipe
+    /// finds the uses a run made of a dataclip it created, which carry
+    /// `outputFromThisRun` or `finalFromThisRun`. Empty when the dataclip
+    /// is unknown, was stored before the log recorded origins, or was not
+    /// created by a run's event.
+    public func originRunEvents(ofDataclip id: ByteSlice, in txn: ReadTransaction) throws -> [EventView] {
+        guard let header = try txn.get(dataclips, key: id.buffer),
+            let origin = try Dataclip.decode(id: id.string, Array(header)).origin,
+            let runId = try event(at: origin, txn).runId
+        else { return [] }
+        var views: [EventView] = []
+        try txn.scan(streams, in: .prefix(Self.streamPrefix("run:" + runId.string))) { _, value in
+            views.append(try event(at: UInt64(bigEndianBytes: value) ?? 0, txn))
+            return true
+        }
+        return views
+    }
+
+    /// The event at `sequence`, read in place inside `txn`.
+    private func event(at sequence: UInt64, _ txn: ReadTransaction) throws -> EventView {
+        let key = sequence.bigEndianBytes
+        guard let bytes = try key.withUnsafeBytes({ try txn.get(events, key: $0) }) else {
+            throw EventLogError.storage("the log has no event \(sequence)")
+        }
+        return try EventCodec.view(bytes, sequence: sequence)
     }
 
     /// The run `id` as its stream tells it, or `nil` if there is no such run.

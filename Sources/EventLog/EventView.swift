@@ -47,7 +47,7 @@ public struct EventView {
             kind = header.kind
             streamVersion = header.streamVersion
             recordedAt = header.recordedAt
-            fields = try Fields.read(header.kind, from: &r, sequence: sequence)
+            fields = try Fields.read(header.kind, schema: header.schema, from: &r, sequence: sequence)
             // `.other` kinds are read whole on demand; `decoded()` checks their end.
             if header.kind.isReadInPlace && !r.isAtEnd {
                 throw EventDecodingError.malformed("trailing bytes", sequence: sequence)
@@ -121,6 +121,7 @@ public struct StepCompletedView {
     public var errorMessage: ByteSlice?
     public var outputDataclipId: ByteSlice?
     public var outputWiped: Bool
+    public var outputFromThisRun: Bool
     public var mem: Int64?
     public var duration: Int64?
     public var timestamp: Timestamp
@@ -134,6 +135,7 @@ public struct RunCompletedView {
     public var finalDataclipId: ByteSlice?
     public var createdFinalDataclip: Bool
     public var finalWiped: Bool
+    public var finalFromThisRun: Bool
     public var timestamp: Timestamp
 }
 
@@ -166,9 +168,10 @@ extension EventKind {
 }
 
 extension EventView.Fields {
-    /// Reads the payload of `kind` (schema version 1, the only one so far)
-    /// from `r`; `.other` for the kinds read only whole.
-    static func read(_ kind: EventKind, from r: inout BorrowedReader, sequence: UInt64) throws -> Self {
+    /// Reads the payload of `kind` at schema version `schema` from `r`;
+    /// `.other` for the kinds read only whole. A field a later schema
+    /// added reads as its default in events recorded before.
+    static func read(_ kind: EventKind, schema: UInt8, from r: inout BorrowedReader, sequence: UInt64) throws -> Self {
         // No local `func time()`: a nested function capturing `r` makes every
         // access to it a run-time exclusivity check.
         switch kind {
@@ -201,7 +204,8 @@ extension EventView.Fields {
             return .stepCompleted(StepCompletedView(
                 runId: runId, stepId: stepId, jobId: jobId, reason: reason, errorType: try r.readOptionalSlice(),
                 errorMessage: try r.readOptionalSlice(), outputDataclipId: try r.readOptionalSlice(),
-                outputWiped: try r.readBool(), mem: try r.readOptionalInt(), duration: try r.readOptionalInt(),
+                outputWiped: try r.readBool(), outputFromThisRun: schema >= 2 ? try r.readBool() : false,
+                mem: try r.readOptionalInt(), duration: try r.readOptionalInt(),
                 timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runCompleted:
             let runId = try r.readSlice()
@@ -212,7 +216,8 @@ extension EventView.Fields {
             return .runCompleted(RunCompletedView(
                 runId: runId, state: state, errorType: try r.readOptionalSlice(), errorMessage: try r.readOptionalSlice(),
                 finalDataclipId: try r.readOptionalSlice(), createdFinalDataclip: try r.readBool(),
-                finalWiped: try r.readBool(), timestamp: Timestamp(microseconds: try r.readVarInt())))
+                finalWiped: try r.readBool(), finalFromThisRun: schema >= 2 ? try r.readBool() : false,
+                timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .runLogged:
             return .runLogged(RunLoggedView(
                 runId: try r.readSlice(), stepId: try r.readOptionalSlice(), level: try r.readSlice(),
@@ -247,13 +252,14 @@ extension EventView.Fields {
             return .stepCompleted(StepCompleted(
                 runId: string(e.runId), stepId: string(e.stepId), jobId: string(e.jobId), reason: e.reason,
                 errorType: optional(e.errorType), errorMessage: optional(e.errorMessage),
-                outputDataclipId: optional(e.outputDataclipId), outputWiped: e.outputWiped, mem: e.mem,
-                duration: e.duration, timestamp: e.timestamp))
+                outputDataclipId: optional(e.outputDataclipId), outputWiped: e.outputWiped,
+                outputFromThisRun: e.outputFromThisRun, mem: e.mem, duration: e.duration, timestamp: e.timestamp))
         case .runCompleted(let e):
             return .runCompleted(RunCompleted(
                 runId: string(e.runId), state: e.state, errorType: optional(e.errorType),
                 errorMessage: optional(e.errorMessage), finalDataclipId: optional(e.finalDataclipId),
-                createdFinalDataclip: e.createdFinalDataclip, finalWiped: e.finalWiped, timestamp: e.timestamp))
+                createdFinalDataclip: e.createdFinalDataclip, finalWiped: e.finalWiped,
+                finalFromThisRun: e.finalFromThisRun, timestamp: e.timestamp))
         case .runLogged(let e):
             return .runLogged(RunLogged(
                 runId: string(e.runId), stepId: optional(e.stepId), level: string(e.level), source: optional(e.source),

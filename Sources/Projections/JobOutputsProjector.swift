@@ -28,14 +28,22 @@ public struct JobOutputsProjector: Projector {
                 let workflow = try runs.value(of: e.runId, context)
             else { return }
             // The key is `key(workflowId:jobId:)`'s, built in place.
-            try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: output, context) {
+            try history.insert(
+                time: e.timestamp, sequence: event.sequence, dataclipId: output, fromThisRun: e.outputFromThisRun, context
+            ) {
                 $0.appendPart(workflow)
                 $0.appendPart(e.jobId)
             }
         case .runCompleted, .runLost, .runCancelled:
             if let runId = event.runId { runs.ended(runId, context) }
         case .dataclipWiped(let e):
-            try history.remove(dataclipId: e.dataclipId, context)
+            try history.remove(dataclipId: e.dataclipId, wipe: event.sequence, context) { event, created in
+                guard case .stepCompleted(let step) = event.fields, step.outputDataclipId == e.dataclipId else { return nil }
+                var key: [UInt8] = []
+                key.appendPart(created.workflowId)
+                key.appendPart(step.jobId)
+                return (key, step.timestamp)
+            }
         default:
             break
         }
@@ -71,13 +79,20 @@ public struct TriggerFinalsProjector: Projector {
                 let trigger = try runs.value(of: e.runId, context)
             else { return }
             // The key is `key(triggerId:)`'s, built in place.
-            try history.insert(time: e.timestamp, sequence: event.sequence, dataclipId: final, context) {
+            try history.insert(
+                time: e.timestamp, sequence: event.sequence, dataclipId: final, fromThisRun: e.finalFromThisRun, context
+            ) {
                 $0.appendPart(trigger)
             }
         case .runLost, .runCancelled:
             if let runId = event.runId { runs.ended(runId, context) }
         case .dataclipWiped(let e):
-            try history.remove(dataclipId: e.dataclipId, context)
+            try history.remove(dataclipId: e.dataclipId, wipe: event.sequence, context) { event, created in
+                guard case .runCompleted(let run) = event.fields, run.finalDataclipId == e.dataclipId,
+                    let trigger = created.startingTriggerId
+                else { return nil }
+                return (Key.part(trigger), run.timestamp)
+            }
         default:
             break
         }

@@ -176,7 +176,7 @@ public final class ProjectionEngine: @unchecked Sendable {
                 for projector in projectors {
                     guard let checkpoint = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)
                     else { continue }
-                    let context = ProjectionContext(transaction: txn, handles: try handles(projector, slot: checkpoint.slot))
+                    let context = ProjectionContext(transaction: txn, handles: try handles(projector, slot: checkpoint.slot), log: log)
                     states.append((projector, checkpoint, context))
                 }
                 let head = try log.lastSequence(in: txn)
@@ -279,7 +279,7 @@ public final class ProjectionEngine: @unchecked Sendable {
     ) throws -> UInt64 {
         guard from <= end else { return from - 1 }
         let contexts = try targets.map {
-            ProjectionContext(transaction: txn, handles: try handles($0, slot: slots.slots[$0.name]!))
+            ProjectionContext(transaction: txn, handles: try handles($0, slot: slots.slots[$0.name]!), log: log)
         }
         var applied = [UInt64](repeating: from - 1, count: targets.count)
         let detached = targets.indices.filter { !targets[$0].detachedKinds.isEmpty }

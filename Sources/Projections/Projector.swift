@@ -103,14 +103,26 @@ public final class ProjectionContext {
     /// projector only defers its writes.
     private var reader: ReadTransaction
     let handles: [Database]
+    /// The log the events come from; `nil` only in tests of the deferred
+    /// writes, which read no event.
+    let log: EventStore?
     /// This batch's scratch memory for the projector.
     public let scratch = Scratch()
     let deferred = DeferredWrites()
 
-    init(transaction: WriteTransaction, handles: [Database]) {
+    init(transaction: WriteTransaction, handles: [Database], log: EventStore? = nil) {
         writer = transaction
         reader = transaction
         self.handles = handles
+        self.log = log
+    }
+
+    /// The events of the run that created dataclip `id`, read in place
+    /// (`EventStore.originRunEvents`): a wipe finds there the uses that
+    /// runs made of their own dataclips, which no table indexes.
+    public func originRunEvents(ofDataclip id: ByteSlice) throws -> [EventView] {
+        guard let log else { preconditionFailure("a projection context without a log read the log") }
+        return try log.originRunEvents(ofDataclip: id, in: reader)
     }
 
     /// The batch's write transaction. Only for the event kinds a projector

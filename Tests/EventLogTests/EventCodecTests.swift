@@ -26,9 +26,12 @@ import Testing
         .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .crash, errorType: "E",
                                      errorMessage: "m", outputDataclipId: "o", outputWiped: true, mem: 1 << 40, duration: -5, timestamp: t)),
         .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .success, errorType: nil,
-                                     errorMessage: nil, outputDataclipId: nil, outputWiped: false, mem: nil, duration: nil, timestamp: t)),
+                                     errorMessage: nil, outputDataclipId: "o", outputWiped: false, outputFromThisRun: true, mem: nil,
+                                     duration: nil, timestamp: t)),
         .runCompleted(RunCompleted(runId: "r", state: .killed, errorType: nil, errorMessage: "x", finalDataclipId: "f",
-                                   createdFinalDataclip: true, finalWiped: true, timestamp: t)),
+                                   createdFinalDataclip: true, finalWiped: true, finalFromThisRun: true, timestamp: t)),
+        .runCompleted(RunCompleted(runId: "r", state: .success, errorType: nil, errorMessage: nil, finalDataclipId: "o",
+                                   createdFinalDataclip: false, finalWiped: false, timestamp: t)),
         .runLogged(RunLogged(runId: "r", stepId: nil, level: "debug", source: "R/T", message: "hello\nworld", timestamp: t)),
         .dataclipWiped(DataclipWiped(dataclipId: "d", timestamp: t)),
         .runLost(RunLost(runId: "r", timestamp: t)),
@@ -105,6 +108,47 @@ import Testing
             .runCancelled: 12, .scheduleTicked: 13,
         ]
         for kind in EventKind.allCases { #expect(kind.tag == pinned[kind]) }
+    }
+
+    /// Step and run completions gained a field at schema version 2 (whether
+    /// the run made the dataclip). Events recorded at version 1, without it,
+    /// read with it false, in place and whole; a version past 2 is refused.
+    @Test func schemaOneCompletionsReadWithTheNewFieldFalse() throws {
+        let fromThisRun: [Event] = [
+            .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .success, errorType: nil,
+                                         errorMessage: nil, outputDataclipId: "o", outputWiped: false,
+                                         outputFromThisRun: true, mem: 5, duration: 6, timestamp: Self.t)),
+            .runCompleted(RunCompleted(runId: "r", state: .success, errorType: nil, errorMessage: nil,
+                                       finalDataclipId: "o", createdFinalDataclip: false, finalWiped: false,
+                                       finalFromThisRun: true, timestamp: Self.t)),
+        ]
+        for event in fromThisRun {
+            var notFromThisRun = event
+            switch event {
+            case .stepCompleted(var e): e.outputFromThisRun = false; notFromThisRun = .stepCompleted(e)
+            case .runCompleted(var e): e.finalFromThisRun = false; notFromThisRun = .runCompleted(e)
+            default: Issue.record("not a completion")
+            }
+            let id = EventID.random()
+            func encoded(_ event: Event) -> [UInt8] {
+                EventCodec.encode(RecordedEvent(id: id, sequence: 3, streamVersion: 4, recordedAt: Self.t, event: event))
+            }
+            let v2 = encoded(notFromThisRun)
+            #expect(v2[2] == 2)
+            // The new field is the one byte where the two encodings differ; version 1 has no such byte.
+            let other = encoded(event)
+            let field = try #require(v2.indices.first { v2[$0] != other[$0] })
+            var v1 = v2
+            v1.remove(at: field)
+            v1[2] = 1
+            let expected = RecordedEvent(id: id, sequence: 3, streamVersion: 4, recordedAt: Self.t, event: notFromThisRun)
+            #expect(try EventCodec.decode(v1, sequence: 3) == expected)
+            let viewed = try v1.withUnsafeBytes { try EventCodec.view($0, sequence: 3).decoded() }
+            #expect(viewed == expected)
+            var v3 = v2
+            v3[2] = 3
+            #expect(throws: EventDecodingError.self) { try EventCodec.decode(v3, sequence: 3) }
+        }
     }
 
     @Test func garbageAndTruncationThrow() throws {

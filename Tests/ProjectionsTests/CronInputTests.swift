@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import LMDB
 import Projections
 import TestSupport
 import Testing
@@ -31,10 +32,13 @@ import Testing
         }
 
         /// A run of `trigger` whose steps run `jobs` in order with `reasons`, finishing at `finished` (µs).
+        /// Step `i` outputs a new dataclip `<id>-out-<i>`, or `outputs[i]` (which may be another run's);
+        /// the run ends on its last output, or on `final`.
         @discardableResult
         func run(
             _ id: String, trigger: String = "t1", jobs: [String] = ["j1"], reasons: [String]? = nil,
-            state: String = "success", finished: Int64, finalState: Bool = true
+            state: String = "success", finished: Int64, finalState: Bool = true, outputs given: [String]? = nil,
+            final givenFinal: String? = nil
         ) throws -> [String] {
             try f.accept("run:created", #"{"run_id":"\#(id)","workflow_id":"w1","starting_trigger_id":"\#(trigger)","input":{"type":"global","body":{}},"timestamp":\#(finished - 100)}"#)
             try f.accept("run:claimed", #"{"run_id":"\#(id)","timestamp":\#(finished - 90)}"#)
@@ -42,12 +46,12 @@ import Testing
             var outputs: [String] = []
             for (i, job) in jobs.enumerated() {
                 let reason = reasons?[i] ?? "success"
-                let output = "\(id)-out-\(i)"
+                let output = given?[i] ?? "\(id)-out-\(i)"
                 try f.accept("step:start", #"{"run_id":"\#(id)","step_id":"\#(id)-s\#(i)","job_id":"\#(job)","timestamp":\#(finished - 50 + Int64(i))}"#)
                 try f.accept("step:complete", #"{"run_id":"\#(id)","step_id":"\#(id)-s\#(i)","job_id":"\#(job)","reason":"\#(reason)","output_dataclip_id":"\#(output)","output_dataclip":"{\"from\":\"\#(output)\"}","timestamp":\#(finished - 10 + Int64(i))}"#)
                 outputs.append(output)
             }
-            let final = finalState ? #","final_dataclip_id":"\#(outputs.last!)""# : ""
+            let final = finalState ? #","final_dataclip_id":"\#(givenFinal ?? outputs.last!)""# : ""
             try f.accept("run:complete", #"{"run_id":"\#(id)","reason":"\#(state)"\#(final),"timestamp":\#(finished)}"#)
             try projections.catchUp()
             return outputs
@@ -56,6 +60,13 @@ import Testing
         func input(_ trigger: String = "t1") throws -> CronInput? {
             try projections.catchUp()
             return try projections.nextCronInput(trigger)
+        }
+
+        /// Entries in `projector`'s index by dataclip.
+        func indexed(_ projector: some Projector) throws -> Int {
+            try projections.catchUp()
+            let table = try projections.engine.table(projector, projector.tables.firstIndex(of: "by_dataclip")!)
+            return try f.environment.read { try $0.statistics(table).entries }
         }
 
         func wipe(_ dataclip: String) throws {
@@ -120,6 +131,37 @@ import Testing
         try v.run("b", finished: 2_000)
         try v.wipe("b-out-0")
         #expect(try v.input() == CronInput(triggerId: "t1", source: .finalState, dataclipId: "a-out-0"))
+    }
+
+    /// A run's own dataclips are found from the dataclip when it is wiped; a
+    /// dataclip another run reused is found through the index by dataclip,
+    /// which holds those uses only.
+    @Test func wipesReachEveryRunThatUsedTheDataclip() throws {
+        // Finals: r2 ends on r1's output, so r1-out-0 is the final of both.
+        let w = try World()
+        try w.run("r0", finished: 500)
+        try w.run("r1", finished: 1_000)
+        try w.run("r2", finished: 2_000, final: "r1-out-0")
+        #expect(try w.input() == CronInput(triggerId: "t1", source: .finalState, dataclipId: "r1-out-0"))
+        #expect(try w.indexed(TriggerFinalsProjector()) == 1, "only r2's final is another run's dataclip")
+        try w.wipe("r1-out-0")
+        #expect(try w.input() == CronInput(triggerId: "t1", source: .finalState, dataclipId: "r0-out-0"))
+        #expect(try w.indexed(TriggerFinalsProjector()) == 0)
+
+        // Job outputs: r2's step reuses r1's output as its own.
+        let v = try World(cursorJob: "j1")
+        try v.run("r0", finished: 500)
+        try v.run("r1", finished: 1_000)
+        try v.run("r2", finished: 2_000, outputs: ["r1-out-0"])
+        #expect(try v.input()?.dataclipId == "r1-out-0")
+        #expect(try v.indexed(JobOutputsProjector()) == 1, "only r2's step reused another run's dataclip")
+        try v.wipe("r1-out-0")
+        #expect(try v.input() == CronInput(triggerId: "t1", source: .jobOutput, dataclipId: "r0-out-0"))
+        // A wipe after a rebuild finds the same entries.
+        try v.projections.engine.rebuild()
+        #expect(try v.input()?.dataclipId == "r0-out-0")
+        try v.wipe("r0-out-0")
+        #expect(try v.input()?.source == .empty)
     }
 
     @Test func latestFinishedWinsNotLatestIngested() throws {

@@ -23,9 +23,10 @@ import Testing
         var projections: Projections? = try Projections(log: f.log)
 
         // Each live run is a little state machine the generator advances.
-        struct Live { var id: String; var stage: Int; var steps: Int }
+        struct Live { var id: String; var stage: Int; var steps: Int; var lastOutput: String? = nil }
         var live: [Live] = []
-        var outputs: [String] = []
+        var outputs: [String] = []  // not wiped yet: what a wipe may pick
+        var everOutput: [String] = []  // what a step or a final may reuse, wiped or not
         var pending: [Submission] = []
         var sent: [Submission] = []
         var nextRun = 0
@@ -73,18 +74,32 @@ import Testing
                     if run.steps < 2 && rng.next() % 3 != 0 {
                         let job = run.steps == 0 ? "j1" : "j2"
                         let step = "\(run.id)-s\(run.steps)"
-                        let out = "\(step)-out"
+                        // Now and then a step outputs another run's dataclip again.
+                        let reuse = !everOutput.isEmpty && rng.next() % 8 == 0
+                        let out = reuse ? everOutput[Int(rng.next() % UInt64(everOutput.count))] : "\(step)-out"
                         let reason = rng.next() % 4 == 0 ? "fail" : "success"
                         pending.append(try line("step:start", #"{"run_id":"\#(run.id)","step_id":"\#(step)","job_id":"\#(job)","timestamp":\#(t)}"#))
                         pending.append(try line("step:complete", #"{"run_id":"\#(run.id)","step_id":"\#(step)","job_id":"\#(job)","reason":"\#(reason)","output_dataclip_id":"\#(out)","output_dataclip":"{\"v\":\#(rng.next() % 1000)}","timestamp":\#(t + 1)}"#))
-                        outputs.append(out)
+                        if !reuse {
+                            outputs.append(out)
+                            everOutput.append(out)
+                        }
+                        run.lastOutput = out
                         run.steps += 1
                         live[index] = run
                         continue
                     }
                     let state = rng.next() % 3 == 0 ? "fail" : "success"
-                    let final = run.steps > 0 && rng.next() % 2 == 0
-                        ? #","final_dataclip_id":"\#(run.id)-s\#(run.steps - 1)-out""# : #","final_state":{"x":\#(rng.next() % 9)}"#
+                    // A final is the run's last output, another run's output, or a final_state.
+                    let final: String
+                    let pick = rng.next() % 6
+                    if pick < 3, let last = run.lastOutput {
+                        final = #","final_dataclip_id":"\#(last)""#
+                    } else if pick == 3 && !everOutput.isEmpty {
+                        final = #","final_dataclip_id":"\#(everOutput[Int(rng.next() % UInt64(everOutput.count))])""#
+                    } else {
+                        final = #","final_state":{"x":\#(rng.next() % 9)}"#
+                    }
                     pending.append(try line("run:complete", #"{"run_id":"\#(run.id)","reason":"\#(state)"\#(final),"timestamp":\#(t + 2)}"#))
                     live.remove(at: index)
                     continue
@@ -120,6 +135,11 @@ import Testing
             let table = try final.engine.table(projector, index)
             #expect(try f.environment.read { try $0.statistics(table).entries } == 0, "seed \(seed): \(projector.name)")
         }
+        // The cursor tables hold exactly what a naive reading of the log says.
+        let expected = try Self.naiveCursorEntries(f.log)
+        #expect(try Self.entries(final, JobOutputsProjector(), JobOutputsProjector.outputs) == expected.outputs, "seed \(seed)")
+        #expect(try Self.entries(final, TriggerFinalsProjector(), TriggerFinalsProjector.finals) == expected.finals, "seed \(seed)")
+        #expect(expected.outputs.count > 500 && expected.finals.count > 200, "seed \(seed)")
         // The runs projection folds events read in place (`RunDraft`); the
         // log folds them into `RunAggregate` for its lifecycle checks. The
         // two agree on every run.
@@ -156,6 +176,60 @@ import Testing
         // And the projections say something: runs exist and cursors resolved.
         #expect(try final.run("r0") != nil)
         #expect(try final.nextCronInput("t1") != nil)
+    }
+
+    /// One cursor entry: the key's leading parts (workflow and job, or
+    /// trigger), the use's time and sequence, and the dataclip.
+    struct CursorEntry: Hashable { var key: [UInt8]; var time: Timestamp; var sequence: UInt64; var dataclip: String }
+
+    /// §4.4 from the whole log, with no projection code: a successful use of
+    /// a dataclip is an entry unless the dataclip is wiped now (wiped before
+    /// the use, it never counted; after, the wipe removed it).
+    static func naiveCursorEntries(_ log: EventStore) throws -> (outputs: Set<CursorEntry>, finals: Set<CursorEntry>) {
+        var workflowOf: [String: String] = [:]
+        var triggerOf: [String: String] = [:]
+        var wiped: Set<String> = []
+        var outputs: [CursorEntry] = []
+        var finals: [CursorEntry] = []
+        try log.forEachEvent(from: 1) { recorded in
+            switch recorded.event {
+            case .runCreated(let e):
+                workflowOf[e.runId] = e.workflowId
+                triggerOf[e.runId] = e.startingTriggerId
+            case .stepCompleted(let e):
+                if e.reason == .success, let output = e.outputDataclipId, let workflow = workflowOf[e.runId] {
+                    outputs.append(CursorEntry(
+                        key: Key.part(workflow) + Key.part(e.jobId), time: e.timestamp, sequence: recorded.sequence,
+                        dataclip: output))
+                }
+            case .runCompleted(let e):
+                if e.state == .success, let final = e.finalDataclipId, let trigger = triggerOf[e.runId] {
+                    finals.append(CursorEntry(key: Key.part(trigger), time: e.timestamp, sequence: recorded.sequence, dataclip: final))
+                }
+            case .dataclipWiped(let e):
+                wiped.insert(e.dataclipId)
+            default:
+                break
+            }
+            return true
+        }
+        return (Set(outputs.filter { !wiped.contains($0.dataclip) }), Set(finals.filter { !wiped.contains($0.dataclip) }))
+    }
+
+    /// The entries of a cursor projection's table (`LatestByTime`'s layout).
+    static func entries(_ projections: Projections, _ projector: any Projector, _ table: Int) throws -> Set<CursorEntry> {
+        let database = try projections.engine.table(projector, table)
+        return try projections.engine.log.environment.read { txn in
+            var found: Set<CursorEntry> = []
+            try txn.scan(database) { key, value in
+                let bytes = Array(key)
+                found.insert(CursorEntry(
+                    key: Array(bytes.dropLast(16)), time: Key.time(from: bytes.dropLast(8).suffix(8))!,
+                    sequence: UInt64(bigEndianBytes: bytes.suffix(8))!, dataclip: String(decoding: value, as: UTF8.self)))
+                return true
+            }
+            return found
+        }
     }
 
     @Test func aProjectorWhoseVersionChangedIsRebuiltOnOpen() throws {
