@@ -29,13 +29,14 @@ public struct CronInput: Sendable, Equatable {
 public final class Projections: Sendable {
     public let engine: ProjectionEngine
     public let runs = RunsProjector()
+    public let workflowRuns = WorkflowRunsProjector()
     public let jobOutputs = JobOutputsProjector()
     public let triggerFinals = TriggerFinalsProjector()
     public let cronIndex = CronIndexProjector()
 
     public init(log: EventStore, progress: ((UInt64, UInt64) -> Void)? = nil) throws {
         engine = try ProjectionEngine(
-            log: log, projectors: [runs, jobOutputs, triggerFinals, cronIndex], progress: progress)
+            log: log, projectors: [runs, workflowRuns, jobOutputs, triggerFinals, cronIndex], progress: progress)
     }
 
     var environment: Environment { engine.log.environment }
@@ -62,7 +63,7 @@ public final class Projections: Sendable {
 
     /// Runs of a workflow, newest first.
     public func runs(ofWorkflow workflowId: String, limit: Int = 100) throws -> [RunAggregate] {
-        let index = try engine.table(runs, RunsProjector.byWorkflow)
+        let index = try engine.table(workflowRuns, WorkflowRunsProjector.byWorkflow)
         let table = try engine.table(runs, RunsProjector.runs)
         return try environment.read { txn in
             var result: [RunAggregate] = []

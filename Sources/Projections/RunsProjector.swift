@@ -3,9 +3,10 @@ import Encoding
 import LMDB
 
 /// `runs`: run id → the run (state, times, snapshot, trigger, input, final
-/// dataclip, steps); `by_workflow`: the runs of a workflow in creation
-/// order; `available`: the runs waiting for a worker, oldest first (what a
-/// claim reads, without scanning every run). A step is found through the
+/// dataclip, steps); `available`: the runs waiting for a worker, oldest
+/// first (what a claim reads, without scanning every run). The runs of a
+/// workflow in creation order are a projection of their own
+/// (`WorkflowRunsProjector`). A step is found through the
 /// log's own step → run index (`EventStore.runId(ofStep:)`), which the log
 /// keeps to check step events as they arrive; a table here would be a
 /// second copy of it, and a fifth of a rebuild's writes. The fold
@@ -14,16 +15,17 @@ import LMDB
 /// lifecycle checks agree.
 public struct RunsProjector: Projector {
     public let name = "runs"
-    /// 2: the `available` index. 3: no `steps` table.
-    public let version: UInt32 = 3
-    public let tables = ["runs", "by_workflow", "available"]
+    /// 2: the `available` index. 3: no `steps` table. 4: `by_workflow`
+    /// moved to the `workflow_runs` projection.
+    public let version: UInt32 = 4
+    public let tables = ["runs", "available"]
     public let kinds = EventKinds(
         .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled)
     /// Its replay is the longest, its writes the fewest: see
     /// `Projector.detachedKinds`. A run read back after being written in the
     /// same batch needs the writer (`storedRun`).
     public var detachedKinds: EventKinds { kinds }
-    static let runs = 0, byWorkflow = 1, available = 2
+    static let runs = 0, available = 1
 
     /// The run's key in `available`: (created_at, run id), oldest first.
     static func availableKey(_ run: RunDraft, into key: inout EntryBuilder) {
@@ -85,11 +87,6 @@ public struct RunsProjector: Projector {
         case .runCreated(let e):
             guard let run = RunDraft(event) else { return }
             touched(context).runs[e.runId] = Touched.Box(run, record: nil)
-            context.putAtEndOfBatch(Self.byWorkflow, key: {
-                $0.appendPart(e.workflowId)
-                $0.appendTime(e.timestamp)
-                $0.append(e.runId)
-            })
         case .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled:
             if let runId = event.runId { try update(runId, event, context) }
         case .runLogged, .dataclipWiped, .other:

@@ -22,7 +22,7 @@ import Testing
         // Each projection table once: its live slot, not the idle one a rebuild uses.
         #expect(names.contains("proj.runs.runs.0") && !names.contains("proj.runs.runs.1"))
         let projections = json["projections"] as? [[String: Any]] ?? []
-        #expect(projections.map { $0["name"] as? String } == ["runs", "job_outputs", "trigger_finals", "cron_index"])
+        #expect(projections.map { $0["name"] as? String } == ["runs", "workflow_runs", "job_outputs", "trigger_finals", "cron_index"])
         #expect(projections.allSatisfy { ($0["sequence"] as? Int) == (json["last_sequence"] as? Int) })
         #expect(FileManager.default.fileExists(atPath: data + "/data.mdb"))
     }

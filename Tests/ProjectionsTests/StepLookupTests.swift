@@ -57,8 +57,36 @@ import Testing
         let reopened = try Projections(log: f.log)
         let names = try f.environment.databaseNames()
         #expect(!names.contains { $0.hasPrefix("proj.runs.steps.") })
-        #expect(names.contains("proj.runs.runs.0") && names.contains("proj.runs.by_workflow.1"))
+        #expect(names.contains("proj.runs.runs.0") && names.contains("proj.runs.available.1"))
         #expect(try reopened.run("r1")?.state == .started)
+        #expect(try reopened.engine.verify().isEmpty)
+    }
+
+    /// Version 4 moved `by_workflow` to a projection of its own: a store of
+    /// version 3 loses the old table and builds the new projection from
+    /// the log when it opens.
+    @Test func upgradingToWorkflowRunsMovesTheIndex() throws {
+        let f = try LogFixture()
+        try f.run("r1")
+        try f.run("r2", to: .available)
+        let projections = try Projections(log: f.log)
+        let checkpoints = try f.environment.database("checkpoints")
+        let oldTables = try (0...1).map { try f.environment.database("proj.runs.by_workflow.\($0)") }
+        try f.environment.write { txn in
+            for (slot, old) in oldTables.enumerated() {
+                try txn.put(old, key: Key.part(f.workflow) + Array("r1".utf8), value: [])
+                for table in try projections.engine.handles(projections.workflowRuns, slot: UInt8(slot)) { try txn.clear(table) }
+            }
+            _ = try txn.delete(checkpoints, key: Array("workflow_runs".utf8))
+            var bytes = try #require(try txn.get(checkpoints, key: Array("runs".utf8)))
+            bytes.replaceSubrange(1..<5, with: UInt32(3).bigEndianBytes)
+            try txn.put(checkpoints, key: Array("runs".utf8), value: bytes)
+        }
+        #expect(try projections.runs(ofWorkflow: f.workflow).isEmpty, "the store now looks like version 3's")
+        let reopened = try Projections(log: f.log)
+        let names = try f.environment.databaseNames()
+        #expect(!names.contains { $0.hasPrefix("proj.runs.by_workflow.") })
+        #expect(try reopened.runs(ofWorkflow: f.workflow).map(\.runId) == ["r2", "r1"])
         #expect(try reopened.engine.verify().isEmpty)
     }
 }
