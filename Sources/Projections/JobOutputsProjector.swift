@@ -29,7 +29,8 @@ public struct JobOutputsProjector: Projector {
             else { return }
             // The key is `key(workflowId:jobId:)`'s, built in place.
             try history.insert(
-                time: e.timestamp, sequence: event.sequence, dataclipId: output, fromThisRun: e.outputFromThisRun, context
+                time: e.timestamp, sequence: event.sequence, dataclipId: output, fromThisRun: e.outputFromThisRun,
+                context
             ) {
                 $0.appendPart(workflow)
                 $0.appendPart(e.jobId)
@@ -38,7 +39,9 @@ public struct JobOutputsProjector: Projector {
             if let runId = event.runId { runs.ended(runId, context) }
         case .dataclipWiped(let e):
             try history.remove(dataclipId: e.dataclipId, wipe: event.sequence, context) { event, created in
-                guard case .stepCompleted(let step) = event.fields, step.outputDataclipId == e.dataclipId else { return nil }
+                guard case .stepCompleted(let step) = event.fields, step.outputDataclipId == e.dataclipId else {
+                    return nil
+                }
                 var key: [UInt8] = []
                 key.appendPart(created.workflowId)
                 key.appendPart(step.jobId)

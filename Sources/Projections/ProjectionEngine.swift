@@ -176,7 +176,8 @@ public final class ProjectionEngine: @unchecked Sendable {
                 for projector in projectors {
                     guard let checkpoint = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)
                     else { continue }
-                    let context = ProjectionContext(transaction: txn, handles: try handles(projector, slot: checkpoint.slot), log: log)
+                    let context = ProjectionContext(
+                        transaction: txn, handles: try handles(projector, slot: checkpoint.slot), log: log)
                     states.append((projector, checkpoint, context))
                 }
                 let head = try log.lastSequence(in: txn)
