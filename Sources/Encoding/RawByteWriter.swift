@@ -18,8 +18,10 @@ public struct RawByteWriter {
 
     @inlinable public var written: Int { cursor - start }
 
-    /// The most bytes a varint takes (64 bits, 7 a byte).
-    public static let maxVarIntCount = 10
+    /// The most bytes a varint takes (64 bits, 7 a byte). Computed, not a
+    /// stored `static let`: every use of one from another module goes
+    /// through its lazy initializer, and record bounds use it per field.
+    @inlinable public static var maxVarIntCount: Int { 10 }
 
     /// The most bytes `varString(s)` or `optional(s)` takes.
     @inlinable

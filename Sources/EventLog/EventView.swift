@@ -15,6 +15,10 @@ public struct EventView {
     public let streamVersion: UInt32
     public let recordedAt: Timestamp
     public let fields: Fields
+    /// The run the event is about, if any: every run event's payload
+    /// begins with it. Stored, not read out of `fields`: a projector asks
+    /// at nearly every event, and matching on `fields` copies its payload.
+    public let runId: ByteSlice?
     /// The whole stored event (borrowed).
     public let bytes: UnsafeRawBufferPointer
 
@@ -47,6 +51,12 @@ public struct EventView {
             kind = header.kind
             streamVersion = header.streamVersion
             recordedAt = header.recordedAt
+            if header.kind.isRunEvent {
+                var peek = r
+                runId = try peek.readSlice()
+            } else {
+                runId = nil
+            }
             fields = try Fields.read(header.kind, schema: header.schema, from: &r, sequence: sequence)
             // `.other` kinds are read whole on demand; `decoded()` checks their end.
             if header.kind.isReadInPlace && !r.isAtEnd {
@@ -62,19 +72,6 @@ public struct EventView {
         try EventCodec.decode(bytes, sequence: sequence, interner: interner)
     }
 
-    /// The run the event is about, if any.
-    public var runId: ByteSlice? {
-        switch fields {
-        case .runCreated(let e): return e.runId
-        case .runClaimed(let e): return e.runId
-        case .runStarted(let e), .runLost(let e), .runCancelled(let e): return e.runId
-        case .stepStarted(let e): return e.runId
-        case .stepCompleted(let e): return e.runId
-        case .runCompleted(let e): return e.runId
-        case .runLogged(let e): return e.runId
-        case .dataclipWiped, .other: return nil
-        }
-    }
 }
 
 // The fields of each kind, as `RunCreated` and its siblings hold them; see
@@ -154,6 +151,17 @@ public struct DataclipWipedView {
 }
 
 extension EventKind {
+    /// Whether the kind is a run's (its stream `run:<id>`): its payload
+    /// then begins with the run id. No `default`, as below.
+    var isRunEvent: Bool {
+        switch self {
+        case .projectConfigured, .workflowPublished, .scheduleTicked, .dataclipWiped: return false
+        case .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLogged,
+            .runLost, .runCancelled:
+            return true
+        }
+    }
+
     /// Whether `EventView` reads this kind's fields in place (the others
     /// are `.other`, read whole). No `default`: a new kind must say, here as
     /// in `Fields.read`, or a view would call its payload trailing bytes.

@@ -83,13 +83,15 @@ public struct RunsProjector: Projector {
     }
 
     public func apply(_ event: EventView, _ context: ProjectionContext) throws {
-        switch event.fields {
-        case .runCreated(let e):
+        // By kind, not by `fields`: matching on `fields` copies the payload,
+        // and only a run's creation needs it here.
+        switch event.kind {
+        case .runCreated:
             guard let run = RunDraft(event) else { return }
-            touched(context).runs[e.runId] = Touched.Box(run, record: nil)
+            touched(context).runs[run.runId] = Touched.Box(run, record: nil)
         case .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled:
             if let runId = event.runId { try update(runId, event, context) }
-        case .runLogged, .dataclipWiped, .other:
+        case .runLogged, .dataclipWiped, .projectConfigured, .workflowPublished, .scheduleTicked:
             break
         }
     }
