@@ -452,9 +452,6 @@ struct BatchWriter {
     func isFrom(_ dataclip: Dataclip, run runId: String) throws -> Bool {
         guard let origin = dataclip.origin else { return false }
         if origin == nextSequence { return true }
-        guard let bytes = try txn.get(store.events, key: origin.bigEndianBytes) else {
-            throw EventLogError.storage("dataclip \(dataclip.id) names missing origin event \(origin)")
-        }
-        return try bytes.withUnsafeBytes { try EventCodec.view($0, sequence: origin).runId?.string == runId }
+        return try store.event(at: origin, txn).runId?.string == runId
     }
 }

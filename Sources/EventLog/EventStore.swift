@@ -171,7 +171,7 @@ public final class EventStore: Sendable {
     }
 
     /// The event at `sequence`, read in place inside `txn`.
-    private func event(at sequence: UInt64, _ txn: ReadTransaction) throws -> EventView {
+    func event(at sequence: UInt64, _ txn: ReadTransaction) throws -> EventView {
         let key = sequence.bigEndianBytes
         guard let bytes = try key.withUnsafeBytes({ try txn.get(events, key: $0) }) else {
             throw EventLogError.storage("the log has no event \(sequence)")
