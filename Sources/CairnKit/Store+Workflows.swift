@@ -33,7 +33,9 @@ extension Store {
     /// Validates `workflow` and, if its content differs from the latest
     /// snapshot, stores snapshot `lock_version + 1` and appends
     /// `workflow:published`. The workflow's own `lockVersion` is ignored: the
-    /// store assigns versions.
+    /// store assigns versions. A job, trigger or edge id another workflow
+    /// published first is refused (`PublishError.rejected`, the field path
+    /// named): ids belong to one workflow (docs/architecture.md).
     public func publish(_ workflow: Workflow) throws -> PublishResult {
         do { try WorkflowValidator.validate(workflow) } catch { throw PublishError.invalid(error) }
         let request = Self.publishRequest(for: workflow)
@@ -63,6 +65,7 @@ extension Store {
                     cronCursorJobId: t.type == .cron ? t.cronCursorJobId : nil, timezone: t.timezone,
                     cronDayMatch: t.cronDayMatch?.rawValue)
             },
+            edgeIds: workflow.edges.map(\.id),
             content: content,
             document: { lockVersion in
                 var stamped = workflow

@@ -21,9 +21,12 @@ public final class Store: Sendable {
     private let follower = DispatchQueue(label: "cairn.projections.catch-up")
 
     /// Opens the data folder at `path`, creating it (and its format record) on first use.
+    /// - Parameter notice: told what opening changed in the folder (a
+    ///   migration, once); by default written to standard error.
     public init(
         path: String, options: Environment.Options = Environment.Options(),
-        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
+        notice: (String) -> Void = Store.standardErrorNotice
     ) throws {
         self.path = path
         do {
@@ -36,6 +39,10 @@ public final class Store: Sendable {
         meta = try environment.database("meta")
         try Self.checkFormat(environment, meta)
         log = try EventStore(environment: environment, clock: clock)
+        // An empty folder has nothing to tell.
+        if let migration = log.idOwnershipMigration, migration.publishes > 0 {
+            notice("cairn: \(path): \(migration)")
+        }
         documents = try DocumentStore(environment: environment)
         // Resumes every projection from its checkpoint (rebuilding one whose
         // projector changed), so a crash between append and projection loses nothing.
@@ -65,6 +72,11 @@ public final class Store: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             follower.async { continuation.resume(with: Result { try self.projections.catchUp() }.map { _ in () }) }
         }
+    }
+
+    /// Writes `text` and a newline to standard error.
+    public static func standardErrorNotice(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
     private static func checkFormat(_ environment: Environment, _ meta: Database) throws {

@@ -103,6 +103,8 @@ struct BatchWriter {
         var dataclips: [Dataclip] = []
         var snapshot: StoredSnapshot?
         var stepOwner: (stepId: String, runId: String)?
+        /// A publish: ids no workflow owned yet, which become its own.
+        var claims: [String] = []
     }
 
     mutating func append(_ submission: Submission) throws -> AppendOutcome {
@@ -149,6 +151,9 @@ struct BatchWriter {
         if let owner = decision.stepOwner {
             try txn.put(store.stepRuns, key: Array(owner.stepId.utf8), value: Array(owner.runId.utf8))
         }
+        if case .workflowPublished(let published) = decision.event {
+            try store.idOwners.recordPublish(of: published.workflowId, claims: decision.claims, txn)
+        }
         nextSequence += 1
         remember(recorded, snapshot: decision.snapshot)
         return .appended(sequence: sequence)
@@ -178,6 +183,11 @@ struct BatchWriter {
             try checkId(request.projectId, field: "project_id")
             for job in request.jobIds { try checkId(job, field: "jobs.id") }
             for trigger in request.triggers { try checkId(trigger.id, field: "triggers.id") }
+            for edge in request.edgeIds { try checkId(edge, field: "edges.id") }
+            // Before the unchanged check: a workflow that shares an id with
+            // an earlier one (a folder written before ids were owned) hears
+            // about it at every publish, not only at its next change.
+            let claims = try unownedIds(of: request)
             let hash = StoredSnapshot.hash(request.content)
             let latest = try snapshot(request.workflowId, lockVersion: nil)
             if let latest {
@@ -194,7 +204,8 @@ struct BatchWriter {
                 deleted: request.deleted, jobIds: request.jobIds, triggers: request.triggers,
                 document: request.document(lockVersion), timestamp: recordedAt)
             return .accepted(Decision(
-                event: .workflowPublished(published), snapshot: StoredSnapshot(summary: published, contentHash: hash)))
+                event: .workflowPublished(published), snapshot: StoredSnapshot(summary: published, contentHash: hash),
+                claims: claims))
 
         case .createRun(let c):
             try checkId(c.runId, field: "run_id")
@@ -399,6 +410,26 @@ struct BatchWriter {
 
     func checkId(_ id: String, field: String) throws {
         if let problem = Identifier.problem(with: id) { throw EventLogError.invalidValue(field: field, reason: problem) }
+    }
+
+    /// The ids of `request` no workflow owns yet; throws at the first one
+    /// another workflow owns (docs/architecture.md, "Ids belong to one
+    /// workflow"). The owner is named only within its own project: the
+    /// publisher of another project learns no more than that the id is taken.
+    mutating func unownedIds(of request: PublishRequest) throws -> [String] {
+        var unowned: [String] = []
+        let ids = IdOwners.ids(
+            jobIds: request.jobIds, triggerIds: request.triggers.map(\.id), edgeIds: request.edgeIds)
+        for owned in ids {
+            guard let owner = try store.idOwners.owner(of: owned.id, txn) else {
+                unowned.append(owned.id)
+                continue
+            }
+            if owner == request.workflowId { continue }
+            let sameProject = try snapshot(owner, lockVersion: nil)?.summary.projectId == request.projectId
+            throw EventLogError.idOfAnotherWorkflow(field: owned.field, id: owned.id, owner: sameProject ? owner : nil)
+        }
+        return unowned
     }
 
     mutating func requireRun(_ id: String) throws -> RunAggregate {

@@ -57,6 +57,9 @@ public struct PublishRequest: Sendable {
     public var deleted: Bool
     public var jobIds: [String]
     public var triggers: [TriggerSummary]
+    /// The workflow's edge ids: the event does not carry them (the document
+    /// does), but they are the workflow's own like its job and trigger ids.
+    public var edgeIds: [String]
     /// Canonical JSON of the workflow without its lock_version: equal bytes mean equal content.
     public var content: [UInt8]
     /// Builds the stored document for a given lock_version.
@@ -64,13 +67,14 @@ public struct PublishRequest: Sendable {
 
     public init(
         workflowId: String, projectId: String, deleted: Bool, jobIds: [String], triggers: [TriggerSummary],
-        content: [UInt8], document: @escaping @Sendable (UInt32) -> [UInt8]
+        edgeIds: [String] = [], content: [UInt8], document: @escaping @Sendable (UInt32) -> [UInt8]
     ) {
         self.workflowId = workflowId
         self.projectId = projectId
         self.deleted = deleted
         self.jobIds = jobIds
         self.triggers = triggers
+        self.edgeIds = edgeIds
         self.content = content
         self.document = document
     }

@@ -27,6 +27,10 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     case dataclipAlreadyWiped(String)
     case outputPairIncomplete(missing: String)
     case versionConflict(stream: String, expected: UInt32, actual: UInt32)
+    /// A publish names a job, trigger or edge id (at `field`, `triggers[0].id`)
+    /// that belongs to another workflow: `owner`, or `nil` when that
+    /// workflow is of another project (not named to the publisher).
+    case idOfAnotherWorkflow(field: String, id: String, owner: String?)
     case notAcceptedFromWorkers(String)
     case storage(String)
 
@@ -44,6 +48,7 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownJob, .stepJobMismatch: return "job_id"
         case .stepExists, .stepNotStarted, .stepAlreadyCompleted, .stepOfAnotherRun: return "step_id"
         case .dataclipNotFound(let f, _), .dataclipOfAnotherProject(let f, _), .dataclipExists(let f, _): return f
+        case .idOfAnotherWorkflow(let f, _, _): return f
         case .dataclipAlreadyWiped: return "dataclip_id"
         case .outputPairIncomplete(let missing): return missing
         case .versionConflict: return "expected_version"
@@ -84,6 +89,9 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
             return "output_dataclip and output_dataclip_id must be given together"
         case let .versionConflict(stream, expected, actual):
             return "stream \(stream) is at version \(actual), expected \(expected)"
+        case let .idOfAnotherWorkflow(_, id, owner):
+            let whose = owner.map { "workflow \($0)" } ?? "a workflow of another project"
+            return "\(id) belongs to \(whose) (job, trigger and edge ids are unique across workflows: a copy needs new ones)"
         case .notAcceptedFromWorkers(let name): return "\(name) is not accepted here"
         case .storage(let why): return "storage failure: \(why)"
         }

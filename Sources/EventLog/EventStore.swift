@@ -23,6 +23,11 @@ public final class EventStore: Sendable {
     let dataclips: Database
     let snapshots: Database
     let stepRuns: Database
+    let idOwners: IdOwners
+    /// What opening found when it had to build the id ownership index (a
+    /// folder written before it existed, or since by an older cairn); `nil`
+    /// when it was up to date.
+    public let idOwnershipMigration: IdOwnershipMigration?
     let clock: @Sendable () -> Timestamp
     let notifier = HeadNotifier()
     let cache = WriteCache()
@@ -39,8 +44,16 @@ public final class EventStore: Sendable {
         dataclips = try environment.database("dataclips")
         snapshots = try environment.database("snapshots")
         stepRuns = try environment.database("step_runs")
+        let owners = IdOwners(database: try environment.database("id_owners"))
+        idOwners = owners
         self.clock = clock
         committer = GroupCommitter()
+        // A read-only folder cannot be published to: nothing to check.
+        idOwnershipMigration = environment.options.readOnly
+            ? nil
+            : try IdOwners.bringUpToDate(
+                owners, environment: environment, streams: try environment.database("streams"),
+                events: try environment.database("events"))
         notifier.head = try lastSequence()
     }
 
@@ -197,6 +210,12 @@ public final class EventStore: Sendable {
         try environment.read { txn in
             try txn.get(stepRuns, key: Array(stepId.utf8)).map { String(decoding: $0, as: UTF8.self) }
         }
+    }
+
+    /// The workflow that owns job, trigger or edge id `id` (the first to
+    /// publish it), or `nil` if no publish has used it.
+    public func owner(ofId id: String) throws -> String? {
+        try environment.read { txn in try idOwners.owner(of: id, txn) }
     }
 
     /// The dataclip `id`, or `nil`.

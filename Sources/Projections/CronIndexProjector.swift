@@ -10,12 +10,20 @@ import Foundation
 /// Next fire times are computed after the *horizon*: the last minute the
 /// scheduler said it considered (`schedule:ticked`). Before any tick the
 /// horizon is the epoch, so the first tick looks at every trigger once.
+///
+/// A trigger id is the workflow's that first published a trigger with it
+/// (`owners`, never removed), the rule the log enforces for every publish
+/// (docs/architecture.md, "Ids belong to one workflow"). A data folder
+/// written before that rule may hold a later workflow with the same trigger
+/// id: its copy is left out here, so it neither replaces the owner's
+/// trigger (and its cursor) nor unschedules it when it changes.
 public struct CronIndexProjector: Projector {
     public let name = "cron_index"
-    public let version: UInt32 = 1
-    public let tables = ["triggers", "workflow_triggers", "due", "next_fire", "meta"]
+    /// 2: `owners`; a trigger of a workflow that does not own its id is left out.
+    public let version: UInt32 = 2
+    public let tables = ["triggers", "workflow_triggers", "due", "next_fire", "meta", "owners"]
     public let kinds = EventKinds(.workflowPublished, .scheduleTicked)
-    static let triggers = 0, workflowTriggers = 1, due = 2, nextFire = 3, meta = 4
+    static let triggers = 0, workflowTriggers = 1, due = 2, nextFire = 3, meta = 4, owners = 5
     static let horizonKey = Array("horizon".utf8)
 
     public init() {}
@@ -32,9 +40,20 @@ public struct CronIndexProjector: Projector {
                 try context.delete(Self.triggers, Array(triggerId.utf8))
                 try context.delete(Self.workflowTriggers, key)
             }
+            // Claimed at every publish, a deleted workflow's too (as the log does).
+            var owned: [TriggerSummary] = []
+            for trigger in e.triggers {
+                let id = Array(trigger.id.utf8)
+                if let owner = try context.get(Self.owners, id) {
+                    guard owner.elementsEqual(e.workflowId.utf8) else { continue }
+                } else {
+                    try context.put(Self.owners, id, Array(e.workflowId.utf8))
+                }
+                owned.append(trigger)
+            }
             guard !e.deleted else { return }
             let horizon = try Self.horizon(context)
-            for trigger in e.triggers {
+            for trigger in owned {
                 let record = TriggerRecord(workflowId: e.workflowId, projectId: e.projectId, lockVersion: e.lockVersion, summary: trigger)
                 try context.put(Self.triggers, Array(trigger.id.utf8), record.encoded())
                 try context.put(Self.workflowTriggers, Key.part(e.workflowId) + Array(trigger.id.utf8), [])

@@ -55,13 +55,17 @@ public struct JobOutputsProjector: Projector {
     public func flush(_ context: ProjectionContext) throws { runs.flush(context) }
 }
 
-/// `finals`: trigger → the final dataclip of every successful run it started
-/// (not wiped), ordered by (finished_at, sequence). `run_trigger` remembers
-/// which trigger started each run still going.
+/// `finals`: (workflow, trigger) → the final dataclip of every successful
+/// run the trigger started (not wiped), ordered by (finished_at, sequence).
+/// `run_trigger` remembers the workflow and trigger of each run still going.
+///
+/// Keyed by the workflow too: a data folder written before ids were owned
+/// may hold two workflows with the same trigger id, and one's runs must not
+/// feed the other's cursor (docs/architecture.md, "Ids belong to one workflow").
 public struct TriggerFinalsProjector: Projector {
     public let name = "trigger_finals"
-    /// 2: `run_trigger` holds only runs in flight.
-    public let version: UInt32 = 2
+    /// 2: `run_trigger` holds only runs in flight. 3: keyed by (workflow, trigger).
+    public let version: UInt32 = 3
     public let tables = ["finals", "by_dataclip", "run_trigger"]
     public let kinds = EventKinds(.runCreated, .runCompleted, .runLost, .runCancelled, .dataclipWiped)
     static let finals = 0, byDataclip = 1, runTrigger = 2
@@ -70,22 +74,28 @@ public struct TriggerFinalsProjector: Projector {
 
     public init() {}
 
-    public static func key(triggerId: String) -> [UInt8] { Key.part(triggerId) }
+    public static func key(workflowId: String, triggerId: String) -> [UInt8] {
+        Key.part(workflowId) + Key.part(triggerId)
+    }
 
     public func apply(_ event: EventView, _ context: ProjectionContext) throws {
         switch event.fields {
         case .runCreated(let e):
-            runs.started(e.runId, e.startingTriggerId, context)
+            if let trigger = e.startingTriggerId {
+                runs.started(e.runId, e.workflowId, then: trigger, context)
+            } else {
+                runs.started(e.runId, nil, context)
+            }
         case .runCompleted(let e):
             defer { runs.ended(e.runId, context) }
             guard e.state == .success, let final = e.finalDataclipId, !e.finalWiped,
-                let trigger = try runs.value(of: e.runId, context)
+                let workflowAndTrigger = try runs.value(of: e.runId, context)
             else { return }
-            // The key is `key(triggerId:)`'s, built in place.
+            // The key is `key(workflowId:triggerId:)`'s, built in place.
             try history.insert(
                 time: e.timestamp, sequence: event.sequence, dataclipId: final, fromThisRun: e.finalFromThisRun, context
             ) {
-                $0.appendPart(trigger)
+                $0.appendPart(workflowAndTrigger)
             }
         case .runLost, .runCancelled:
             if let runId = event.runId { runs.ended(runId, context) }
@@ -94,7 +104,7 @@ public struct TriggerFinalsProjector: Projector {
                 guard case .runCompleted(let run) = event.fields, run.finalDataclipId == e.dataclipId,
                     let trigger = created.startingTriggerId
                 else { return nil }
-                return (Key.part(trigger), run.timestamp)
+                return (Key.part(created.workflowId) + Key.part(trigger), run.timestamp)
             }
         default:
             break

@@ -146,7 +146,8 @@ public final class Projections: Sendable {
             }
         } else {
             let table = try engine.table(triggerFinals, TriggerFinalsProjector.finals)
-            if let id = try latest(table, prefix: TriggerFinalsProjector.key(triggerId: triggerId)) {
+            let key = TriggerFinalsProjector.key(workflowId: trigger.workflowId, triggerId: triggerId)
+            if let id = try latest(table, prefix: key) {
                 return CronInput(triggerId: triggerId, source: .finalState, dataclipId: id)
             }
         }

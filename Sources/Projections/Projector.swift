@@ -79,16 +79,6 @@ public final class Scratch {
     }
 }
 
-/// A map kept for one batch (say, run id → workflow id for runs created in
-/// the batch, whose table writes are deferred), of slices of the batch's
-/// events.
-public final class BatchMap {
-    // Mutated at every run event, never from two places at once: no
-    // run-time exclusivity checks.
-    @exclusivity(unchecked) public var values = SliceTable<ByteSlice>(capacity: 4_096)
-    public init() {}
-}
-
 /// A projector's view of its own databases inside a write transaction.
 /// Valid only during the call to `apply`. A class: the engine hands it to
 /// every projector for every event, and a struct of four references would

@@ -29,6 +29,10 @@ public struct TriggerFailure: Sendable, CustomStringConvertible {
 /// Exactly once: a run's id and its event's id are derived from (trigger,
 /// minute), so a second tick of the same minute, a restart, a replay or a
 /// second scheduler finds its events already in the log and creates nothing.
+/// A trigger id belongs to one workflow (the cron index holds only its
+/// owner's trigger), so the workflow is not part of it; adding it would give
+/// the minute of an upgrade a second run (docs/architecture.md, "Ids belong
+/// to one workflow").
 public final class Scheduler: Sendable {
     public let log: EventStore
     public let projections: Projections

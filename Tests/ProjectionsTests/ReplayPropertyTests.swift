@@ -179,7 +179,7 @@ import Testing
     }
 
     /// One cursor entry: the key's leading parts (workflow and job, or
-    /// trigger), the use's time and sequence, and the dataclip.
+    /// workflow and trigger), the use's time and sequence, and the dataclip.
     struct CursorEntry: Hashable { var key: [UInt8]; var time: Timestamp; var sequence: UInt64; var dataclip: String }
 
     /// §4.4 from the whole log, with no projection code: a successful use of
@@ -203,8 +203,12 @@ import Testing
                         dataclip: output))
                 }
             case .runCompleted(let e):
-                if e.state == .success, let final = e.finalDataclipId, let trigger = triggerOf[e.runId] {
-                    finals.append(CursorEntry(key: Key.part(trigger), time: e.timestamp, sequence: recorded.sequence, dataclip: final))
+                if e.state == .success, let final = e.finalDataclipId, let trigger = triggerOf[e.runId],
+                    let workflow = workflowOf[e.runId]
+                {
+                    finals.append(CursorEntry(
+                        key: Key.part(workflow) + Key.part(trigger), time: e.timestamp, sequence: recorded.sequence,
+                        dataclip: final))
                 }
             case .dataclipWiped(let e):
                 wiped.insert(e.dataclipId)

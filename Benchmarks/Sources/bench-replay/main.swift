@@ -23,11 +23,13 @@ let log = try EventStore(environment: env)
 // in a process of its own, and profiling wants the rebuild alone.
 let reuse = try log.lastSequence() > 0
 
+/// Job ids are global (a workflow's own, docs/architecture.md): each workflow has its three.
+func job(_ s: Int, of w: Int) -> String { "w\(w)j\(s)" }
 var setup: [Submission] = []
 for w in 0..<workflows {
     setup.append(Submission(id: EventID.derived("wf", String(w)), command: .publishWorkflow(PublishRequest(
-        workflowId: "w\(w)", projectId: "p\(w % 10)", deleted: false, jobIds: ["j0", "j1", "j2"],
-        triggers: [TriggerSummary(id: "t\(w)", type: "cron", enabled: true, cronExpression: "*/5 * * * *", cronCursorJobId: w % 2 == 0 ? "j0" : nil)],
+        workflowId: "w\(w)", projectId: "p\(w % 10)", deleted: false, jobIds: (0..<3).map { job($0, of: w) },
+        triggers: [TriggerSummary(id: "t\(w)", type: "cron", enabled: true, cronExpression: "*/5 * * * *", cronCursorJobId: w % 2 == 0 ? job(0, of: w) : nil)],
         content: Array("w\(w)".utf8), document: { _ in Array("{}".utf8) }))))
 }
 if !reuse { _ = try log.append(setup) }
@@ -47,9 +49,9 @@ for r in 0..<(reuse ? 0 : runs) {
     ]
     for s in 0..<3 {
         let step = benchUUID(UInt64(r * 3 + s), salt: 1)
-        commands.append(.startStep(StartStep(runId: run, stepId: step, jobId: "j\(s)", timestamp: Timestamp(microseconds: clock + 3))))
+        commands.append(.startStep(StartStep(runId: run, stepId: step, jobId: job(s, of: w), timestamp: Timestamp(microseconds: clock + 3))))
         commands.append(.completeStep(CompleteStep(
-            runId: run, stepId: step, jobId: "j\(s)", reason: .success, outputDataclipId: benchUUID(UInt64(r * 3 + s), salt: 2), outputDataclip: output,
+            runId: run, stepId: step, jobId: job(s, of: w), reason: .success, outputDataclipId: benchUUID(UInt64(r * 3 + s), salt: 2), outputDataclip: output,
             timestamp: Timestamp(microseconds: clock + 4))))
     }
     commands.append(.completeRun(CompleteRun(runId: run, state: .success, finalDataclipId: benchUUID(UInt64(r * 3 + 2), salt: 2), timestamp: Timestamp(microseconds: clock + 5))))

@@ -38,10 +38,10 @@ var batch: [Submission] = []
 for w in 0..<(triggers / 10) {
     let summaries = (0..<10).map { k -> TriggerSummary in
         let i = w * 10 + k
-        return TriggerSummary(id: "t\(i)", type: "cron", enabled: true, cronExpression: expression(i), cronCursorJobId: k % 2 == 0 ? "j0" : nil)
+        return TriggerSummary(id: "t\(i)", type: "cron", enabled: true, cronExpression: expression(i), cronCursorJobId: k % 2 == 0 ? "w\(w)j0" : nil)
     }
     batch.append(Submission(id: .random(), command: .publishWorkflow(PublishRequest(
-        workflowId: "w\(w)", projectId: "p", deleted: false, jobIds: ["j0"], triggers: summaries,
+        workflowId: "w\(w)", projectId: "p", deleted: false, jobIds: ["w\(w)j0"], triggers: summaries,
         content: Array("w\(w)".utf8), document: { _ in Array("{}".utf8) }))))
     if batch.count == 1_000 {
         _ = try log.append(batch)
