@@ -67,6 +67,10 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
         var results: [JSONValue?] = []
         for item in items {
             guard var members = item.objectValue else { throw APIError.badRequest("each event must be an object") }
+            if let name = item["event"]?.stringValue, let refusal = WorkerEvents.refusal(of: name) {
+                results.append(Views.outcome(.rejected(refusal)))
+                continue
+            }
             var payload = item["payload"]?.objectValue ?? []
             if !payload.contains(where: { $0.key == "run_id" }) { payload.append(("run_id", .string(runId))) }
             guard payload.last(where: { $0.key == "run_id" })?.value.stringValue == runId else {
@@ -76,7 +80,12 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
             members.append(("payload", .object(payload)))
             do {
                 var name: String?
-                submissions.append(try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name))
+                let submission = try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name)
+                // What is written, not what the payload seemed to say, must be the path's run.
+                guard WorkerEvents.runId(of: submission.command) == runId else {
+                    throw APIError.badRequest("the event is not about run \(runId)", field: "run_id")
+                }
+                submissions.append(submission)
                 results.append(nil)
             } catch let error as EventLogError {
                 results.append(Views.outcome(.rejected(error)))
