@@ -46,9 +46,9 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
         let worker = payload["worker_name"]?.stringValue ?? "worker"
         let demand = Int(payload["demand"]?.int64Value ?? 1)
         var claimed: [JSONValue] = []
-        for run in try store.projections.availableRuns(limit: max(1, min(demand, 100)) * 4) {
+        // Only the token's project's runs are read: another project's backlog cannot starve this claim.
+        for run in try store.projections.availableRuns(project: project, limit: max(1, min(demand, 100)) * 4) {
             if claimed.count >= demand { break }
-            if let project, run.projectId != project { continue }
             let submission = Submission(id: .random(), command: .claimRun(runId: run.runId, workerName: worker, timestamp: nil))
             if case .appended = try await store.submit([submission])[0], let fresh = try store.projections.run(run.runId) {
                 claimed.append(Views.run(fresh))
