@@ -40,7 +40,8 @@ actor DocumentHub {
     }
 
     /// Handles one frame from `connection`: returns the reply for it, and
-    /// relays changes to the room's other connections (after storing them).
+    /// relays changes to the room's other connections. An update is stored
+    /// before the room's document applies it, and relayed after.
     func receive(_ workflowId: String, from connection: Int, _ frame: [UInt8]) async throws -> [UInt8]? {
         let room = try room(workflowId)
         try await catchUp(workflowId, room)
@@ -48,10 +49,13 @@ actor DocumentHub {
         case .sync(.step1(let stateVector)):
             return SyncMessage.step2(update: try room.doc.encodeStateAsUpdate(stateVector: stateVector)).encoded()
         case .sync(.step2(let update)), .sync(.update(let update)):
-            let before = room.doc.encodeStateVector()
-            try room.doc.applyUpdate(update)  // throws on a malformed update: nothing stored or relayed
-            guard room.doc.encodeStateVector() != before || !update.isEmpty else { return nil }
+            guard !update.isEmpty else { return nil }
+            // Stored before the room has it: a store failure leaves no editor
+            // (relay or step 2 answer) with an update that was never saved.
+            try room.doc.checkUpdate(update)  // a malformed update: nothing stored or relayed
             let revision = try store.documents.append(workflowId, [update])
+            // Checked against this very state (no suspension since), so it applies.
+            try room.doc.applyUpdate(update)
             if revision == room.revision + 1 {
                 room.revision = revision
             } else {

@@ -17,8 +17,16 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.add(middleware: metrics)
     router.add(middleware: TokenGate(auth: auth))
 
+    // Degraded, not down: events are still recorded, but reads lag behind them.
     router.get("/healthz") { _, _ in
-        JSONResponse.make(.object([("status", .string("ok")), ("last_sequence", .number(Int64(try store.log.lastSequence())))]))
+        var members: [(key: String, value: JSONValue)] = [("last_sequence", .number(Int64(try store.log.lastSequence())))]
+        if let lag = store.projectionLag {
+            members.insert(("status", .string("degraded")), at: 0)
+            members.append(("projection_error", .string(lag)))
+        } else {
+            members.insert(("status", .string("ok")), at: 0)
+        }
+        return JSONResponse.make(.object(members))
     }
 
     router.get("/metrics") { _, _ in
@@ -60,7 +68,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     // One event or an array of them for a run; run_id comes from the path.
     router.post("/api/v1/runs/:id/events") { request, context in
         let runId = try context.parameters.require("id")
-        try auth.check(request, owner: try store.projections.run(runId)?.projectId, what: "run \(runId)")
+        try auth.check(request, owner: try projectOfRun(store, runId), what: "run \(runId)")
         let value = try await body(request)
         let items = value.arrayValue ?? [value]
         var submissions: [Submission] = []
@@ -107,7 +115,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.get("/api/v1/workflows/:id/runs") { request, context in
         let id = try context.parameters.require("id")
         try auth.check(request, owner: try store.log.snapshot(id)?.summary.projectId, what: "workflow \(id)")
-        let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
+        let limit = try pageSize(request.uri.queryParameters["limit"])
         return JSONResponse.make(.object([("runs", .array(try store.projections.runs(ofWorkflow: id, limit: limit).map(Views.run)))]))
     }
 
@@ -141,9 +149,14 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.post("/api/v1/workflows/:id/publish") { request, context in
         let id = try context.parameters.require("id")
         let value = try await body(request, allowEmpty: true)
+        guard case .object(let members) = value else {
+            throw APIError.badRequest(
+                "the body must be a workflow JSON object, or empty to publish the document; found \(value.kindDescription)",
+                field: "body")
+        }
         do {
             let result: PublishResult
-            if case .object(let members) = value, !members.isEmpty {
+            if !members.isEmpty {
                 let workflow = try WorkflowJSONBridge.decode(value)
                 guard workflow.id == id else { throw APIError.badRequest("the body's id differs from the path", field: "id") }
                 try auth.check(request, owner: workflow.projectId, what: "project \(workflow.projectId)")
@@ -166,6 +179,27 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     }
 
     return router
+}
+
+/// The project of run `id`: from the runs projection, else from the log's
+/// own stream. The log is the truth; the projection may lag behind it (its
+/// catch-up failed, `Store.projectionLag`), and a worker must still be able
+/// to report on a run it was given.
+func projectOfRun(_ store: Store, _ id: String) throws -> String? {
+    if let run = try? store.projections.run(id) { return run.projectId }
+    return try store.log.run(id)?.projectId
+}
+
+/// The largest page `GET /api/v1/workflows/{id}/runs` returns (docs/http.md).
+let maxPageSize = 1_000
+
+/// `limit` of a paged query: 100 when absent; 400 unless an integer in 1...`maxPageSize`.
+func pageSize(_ raw: Substring?) throws -> Int {
+    guard let raw else { return 100 }
+    guard let limit = Int(raw), (1...maxPageSize).contains(limit) else {
+        throw APIError.badRequest("limit must be an integer from 1 to \(maxPageSize), found '\(raw)'", field: "limit")
+    }
+    return limit
 }
 
 /// The request body as JSON (400 if it is not).
