@@ -160,15 +160,14 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
                 let workflow = try WorkflowJSONBridge.decode(value)
                 guard workflow.id == id else { throw APIError.badRequest("the body's id differs from the path", field: "id") }
                 try auth.check(request, owner: workflow.projectId, what: "project \(workflow.projectId)")
-                if let existing = try store.log.snapshot(id)?.summary.projectId {
+                // Its snapshot's project, or the project of a draft never published under that id.
+                if let existing = try store.documentOwner(id) {
                     try auth.check(request, owner: existing, what: "workflow \(id)")
                 }
                 result = try store.publish(workflow)
             } else {
                 let project = try auth.project(of: request)
-                if let existing = try store.log.snapshot(id)?.summary.projectId, let project, existing != project {
-                    throw APIError.forbidden("workflow \(id)")
-                }
+                guard try store.mayEditDocument(id, project: project) else { throw APIError.forbidden("workflow \(id)") }
                 guard try store.documents.exists(id) else { throw APIError.notFound("document \(id)") }
                 result = try store.publishDocument(id, projectId: project)
             }
