@@ -8,11 +8,14 @@ import Foundation
 /// document replays state then tail. `doc_revisions` (workflow → u64) counts
 /// the transactions that added updates, so a holder of the document in
 /// memory (the sync hub) can tell cheaply that someone else wrote to it.
+/// `doc_owners` (workflow → project id) records the project a document
+/// belongs to, from its first write on (`Store.documentOwner`).
 public final class DocumentStore: Sendable {
     let environment: Environment
     let updates: Database
     let states: Database
     let revisions: Database
+    let owners: Database
     /// Compact after this many tail updates...
     public let compactAfterUpdates: Int
     /// ...or this many tail bytes.
@@ -23,6 +26,7 @@ public final class DocumentStore: Sendable {
         updates = try environment.database("doc_updates")
         states = try environment.database("doc_state")
         revisions = try environment.database("doc_revisions")
+        owners = try environment.database("doc_owners")
         self.compactAfterUpdates = compactAfterUpdates
         self.compactAfterBytes = compactAfterBytes
     }
@@ -65,13 +69,31 @@ public final class DocumentStore: Sendable {
         try txn.get(revisions, key: Array(workflowId.utf8)).flatMap { UInt64(bigEndianBytes: $0) } ?? 0
     }
 
+    /// The project recorded as the document's owner, if any.
+    public func owner(_ workflowId: String) throws -> String? {
+        try environment.read { txn in
+            try txn.get(owners, key: Array(workflowId.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// Records `project` as the document's owner, replacing any other (an
+    /// operator's claim, or a publish into that project).
+    public func setOwner(_ workflowId: String, _ project: String) throws {
+        try environment.write { txn in try txn.put(owners, key: Array(workflowId.utf8), value: Array(project.utf8)) }
+    }
+
     /// Stores updates already checked (applied to a document) in one durable
     /// transaction, compacting when the tail has grown. Nothing is
     /// acknowledged before this returns. Returns the document's new revision.
+    /// `owner`, when given, is recorded in the same transaction if the
+    /// document has none yet (its first write).
     @discardableResult
-    public func append(_ workflowId: String, _ accepted: [[UInt8]]) throws -> UInt64 {
+    public func append(_ workflowId: String, _ accepted: [[UInt8]], owner: String? = nil) throws -> UInt64 {
         guard !accepted.isEmpty else { return try revision(workflowId) }
         return try environment.write { txn in
+            if let owner, try txn.get(owners, key: Array(workflowId.utf8)) == nil {
+                try txn.put(owners, key: Array(workflowId.utf8), value: Array(owner.utf8))
+            }
             let revision = try self.revision(workflowId, txn) + 1
             try txn.put(revisions, key: Array(workflowId.utf8), value: revision.bigEndianBytes)
             let prefix = Self.prefix(workflowId)

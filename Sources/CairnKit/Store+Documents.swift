@@ -1,4 +1,4 @@
-import YDoc
+public import YDoc
 public import Workflows
 import Foundation
 import JSON
@@ -26,7 +26,8 @@ extension Store {
                 rejected.append((index, "\(error)"))
             }
         }
-        try documents.append(workflowId, accepted)
+        // The CLI acts for no project: a new document is its content's project's, if it names one.
+        try documents.append(workflowId, accepted, owner: try ownerToRecord(workflowId, doc))
         // Documents from before cursors existed are upgraded once, as a change of their own.
         let before = doc.encodeStateVector()
         if !WorkflowDocument.upgradeLegacyCursors(doc).isEmpty {
@@ -71,6 +72,9 @@ extension Store {
         }
         if !problems.isEmpty { throw PublishError.invalid(WorkflowErrors(problems: problems)) }
         let result = try publish(workflow)
+        // Published into a project: the document is that project's from now on
+        // (how the CLI claims a document nobody owns, docs/http.md).
+        try documents.setOwner(workflowId, workflow.projectId)
         if workflow.lockVersion != Int(result.lockVersion) {
             doc.transact { txn in doc.map("workflow").set("lock_version", .number(Double(result.lockVersion)), txn) }
         }
@@ -89,6 +93,65 @@ extension Store {
         return configured.isEmpty ? Store.defaultProject : nil
     }
 
+    /// The project a document belongs to, for the API's tokens: the one
+    /// recorded at its first write (`doc_owners`); for a document stored
+    /// before owners were recorded, its latest snapshot's project, else the
+    /// `project_id` its content names; else `nil`: a document nobody owns
+    /// (only the CLI may claim it, by publishing it into a project), or no
+    /// document at all.
+    public func documentOwner(_ workflowId: String) throws -> String? {
+        if let recorded = try documents.owner(workflowId) { return recorded }
+        if let published = try log.snapshot(workflowId)?.summary.projectId { return published }
+        guard try documents.exists(workflowId) else { return nil }
+        return Self.namedProject(try documents.load(workflowId))
+    }
+
+    /// Whether a token of `project` may read and write the document (join
+    /// its room, publish it): it is the project's, or there is no document
+    /// yet (its first write makes it the writer's). `nil` (no token: an
+    /// open server, the CLI) may do anything.
+    public func mayEditDocument(_ workflowId: String, project: String?) throws -> Bool {
+        guard let project else { return true }
+        if let owner = try documentOwner(workflowId) { return owner == project }
+        return try !documents.exists(workflowId)
+    }
+
+    /// The owner to record with a write by `project` (`nil`: no token) whose
+    /// result is `doc`, when the document has none recorded yet: the owner
+    /// it already resolves to, else the project the content names, else the
+    /// writer's. Throws when a token's write would make a new document
+    /// another project's.
+    public func ownerToRecord(_ workflowId: String, _ doc: Doc, writer project: String? = nil) throws -> String? {
+        if try documents.owner(workflowId) != nil { return nil }
+        if let resolved = try log.snapshot(workflowId)?.summary.projectId { return resolved }
+        let named = Self.namedProject(doc)
+        if let project, let named, named != project {
+            throw DocumentAccessError(workflowId: workflowId, project: project, reason: "its content names project \(named)")
+        }
+        return project ?? named
+    }
+
+    /// The non-empty `workflow.project_id` of a document's content.
+    static func namedProject(_ doc: Doc) -> String? {
+        if case .any(.string(let id))? = doc.map("workflow").get("project_id"), !id.isEmpty { return id }
+        return nil
+    }
+
     /// The project of documents published in a data folder with no project configured.
     public static let defaultProject = "default"
+}
+
+/// A token's project may not read or write a document of another project.
+public struct DocumentAccessError: Error, CustomStringConvertible, Equatable {
+    public let workflowId: String
+    public let project: String
+    public let reason: String
+
+    public init(workflowId: String, project: String, reason: String = "it belongs to another project, or to none yet") {
+        self.workflowId = workflowId
+        self.project = project
+        self.reason = reason
+    }
+
+    public var description: String { "project \(project) may not edit the document of workflow \(workflowId): \(reason)" }
 }

@@ -2,6 +2,7 @@ public import LMDB
 public import Foundation
 public import EventLog
 public import Projections
+import Synchronization
 
 /// One Cairn data folder: an LMDB environment and the databases of
 /// DESIGN.md §3. Open one per folder per process and share it.
@@ -19,6 +20,8 @@ public final class Store: Sendable {
     /// Workflow documents (Yjs updates).
     public let documents: DocumentStore
     private let follower = DispatchQueue(label: "cairn.projections.catch-up")
+    /// Why the projections' last catch-up failed; `nil` once one succeeds.
+    private let lag = Mutex<String?>(nil)
 
     /// Opens the data folder at `path`, creating it (and its format record) on first use.
     /// - Parameter notice: told what opening changed in the folder (a
@@ -49,10 +52,12 @@ public final class Store: Sendable {
         projections = try Projections(log: log)
     }
 
-    /// Appends submissions (see `EventStore.append`) and brings the projections up to date.
+    /// Appends submissions (see `EventStore.append`) and brings the
+    /// projections up to date. As with `submit`, a catch-up failing after
+    /// the commit does not turn the outcomes into an error (`projectionLag`).
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
         let outcomes = try log.append(submissions)
-        try projections.catchUp()
+        try? noteCatchUp(Result { _ = try projections.catchUp() })
         return outcomes
     }
 
@@ -60,18 +65,45 @@ public final class Store: Sendable {
     /// a write transaction with other callers' (group commit), and both the
     /// append and the projections' catch-up run on their own queues, so no
     /// fsync blocks a thread of Swift's cooperative pool.
+    ///
+    /// Once the log has committed, the outcomes are the answer even if the
+    /// catch-up then fails: answering an error would have the caller retry
+    /// events already recorded. The failure is kept (`projectionLag`,
+    /// `/healthz`) and reported once; every later catch-up tries again, and
+    /// readers see the projections as of the last one that succeeded.
     public func submit(_ submissions: [Submission]) async throws -> [AppendOutcome] {
         let outcomes = try await log.submit(submissions)
-        try await catchUpProjections()
+        try? await catchUpProjections()
         return outcomes
     }
+
+    /// Why the projections are behind the log (their last catch-up failed),
+    /// or `nil` when the last one succeeded.
+    public var projectionLag: String? { lag.withLock { $0 } }
 
     /// Brings the projections up to date on the catch-up queue. Serial: a
     /// burst of callers finds most of the work already done by the first.
     public func catchUpProjections() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            follower.async { continuation.resume(with: Result { try self.projections.catchUp() }.map { _ in () }) }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
+            follower.async { continuation.resume(returning: Result { _ = try self.projections.catchUp() }) }
         }
+        try noteCatchUp(result)
+    }
+
+    /// Keeps a catch-up's failure as `projectionLag` (reported on stderr
+    /// when the projections fall behind, not at every retry), clears it on
+    /// success, and rethrows the failure.
+    private func noteCatchUp(_ result: Result<Void, any Error>) throws {
+        let failure: String?
+        if case .failure(let error) = result { failure = "\(error)" } else { failure = nil }
+        let first = lag.withLock { lag in
+            defer { lag = failure }
+            return lag == nil && failure != nil
+        }
+        if first, let failure {
+            FileHandle.standardError.write(Data("cairn: the projections are behind the log: \(failure)\n".utf8))
+        }
+        try result.get()
     }
 
     /// Writes `text` and a newline to standard error.

@@ -14,23 +14,34 @@ actor DocumentHub {
         let doc: Doc
         /// The stored document's revision this room's doc includes.
         var revision: UInt64
-        var connections: [Int: @Sendable ([UInt8]) async -> Void] = [:]
+        var connections: [Int: Connection] = [:]
         init(doc: Doc, revision: UInt64) {
             self.doc = doc
             self.revision = revision
         }
     }
 
+    struct Connection {
+        /// The project of the connection's token; `nil` on an open server.
+        let project: String?
+        let send: @Sendable ([UInt8]) async -> Void
+    }
+
     init(store: Store) {
         self.store = store
     }
 
-    /// Registers a connection; returns its id and the server's step 1, which
-    /// asks the client for what the server lacks.
-    func join(_ workflowId: String, send: @escaping @Sendable ([UInt8]) async -> Void) throws -> (Int, [UInt8]) {
+    /// Registers a connection of a token of `project` (`nil`: no token);
+    /// returns its id and the server's step 1, which asks the client for
+    /// what the server lacks. Another project's document is refused
+    /// (`Store.mayEditDocument`).
+    func join(_ workflowId: String, project: String? = nil, send: @escaping @Sendable ([UInt8]) async -> Void) throws
+        -> (Int, [UInt8])
+    {
+        try requireAccess(workflowId, project)
         let room = try room(workflowId)
         nextConnection += 1
-        room.connections[nextConnection] = send
+        room.connections[nextConnection] = Connection(project: project, send: send)
         return (nextConnection, SyncMessage.step1(stateVector: room.doc.encodeStateVector()).encoded())
     }
 
@@ -40,28 +51,43 @@ actor DocumentHub {
     }
 
     /// Handles one frame from `connection`: returns the reply for it, and
-    /// relays changes to the room's other connections (after storing them).
+    /// relays changes to the room's other connections. An update is stored
+    /// before the room's document applies it, and relayed after.
     func receive(_ workflowId: String, from connection: Int, _ frame: [UInt8]) async throws -> [UInt8]? {
         let room = try room(workflowId)
+        // The document may have become another project's since the join (a
+        // new document, first written by another project's editor).
+        guard let project = room.connections[connection].map(\.project) else {
+            throw DocumentAccessError(workflowId: workflowId, project: "", reason: "the connection is no longer in the room")
+        }
+        try requireAccess(workflowId, project)
         try await catchUp(workflowId, room)
         switch try SyncMessage.decode(frame) {
         case .sync(.step1(let stateVector)):
             return SyncMessage.step2(update: try room.doc.encodeStateAsUpdate(stateVector: stateVector)).encoded()
         case .sync(.step2(let update)), .sync(.update(let update)):
-            let before = room.doc.encodeStateVector()
-            try room.doc.applyUpdate(update)  // throws on a malformed update: nothing stored or relayed
-            guard room.doc.encodeStateVector() != before || !update.isEmpty else { return nil }
-            let revision = try store.documents.append(workflowId, [update])
+            guard !update.isEmpty else { return nil }
+            // Stored before the room has it: a store failure leaves no editor
+            // (relay or step 2 answer) with an update that was never saved.
+            try room.doc.checkUpdate(update)  // a malformed update: nothing stored or relayed
+            let owner = try ownerToRecord(workflowId, room, update, writer: project)
+            let revision = try store.documents.append(workflowId, [update], owner: owner)
+            // Checked against this very state (no suspension since), so it applies.
+            try room.doc.applyUpdate(update)
             if revision == room.revision + 1 {
                 room.revision = revision
             } else {
                 try await catchUp(workflowId, room)  // another writer came in between
             }
+            if let owner {
+                // The first write made the document `owner`'s: other projects' editors leave.
+                room.connections = room.connections.filter { $0.value.project == nil || $0.value.project == owner }
+            }
             let relay = SyncMessage.update(update).encoded()
-            for (id, send) in room.connections where id != connection { await send(relay) }
+            for (id, peer) in room.connections where id != connection { await peer.send(relay) }
             return nil
         case .other(SyncMessage.messageAwareness):
-            for (id, send) in room.connections where id != connection { await send(frame) }
+            for (id, peer) in room.connections where id != connection { await peer.send(frame) }
             return nil
         case .other:
             return nil
@@ -93,7 +119,24 @@ actor DocumentHub {
         // Someone else wrote: what the room lacked (and, as Yjs diffs do, the
         // whole delete set, which may be all that changed) goes to every editor.
         let relay = SyncMessage.update(missing).encoded()
-        for send in room.connections.values { await send(relay) }
+        for peer in room.connections.values { await peer.send(relay) }
+    }
+
+    private func requireAccess(_ workflowId: String, _ project: String?) throws {
+        guard try store.mayEditDocument(workflowId, project: project) else {
+            throw DocumentAccessError(workflowId: workflowId, project: project ?? "")
+        }
+    }
+
+    /// The owner to record with `update`, while the document has none: what
+    /// `Store.ownerToRecord` says of the content the update leads to. Worked
+    /// out on a copy, so the room applies the update only once it is stored.
+    private func ownerToRecord(_ workflowId: String, _ room: Room, _ update: [UInt8], writer: String?) throws -> String? {
+        guard try store.documents.owner(workflowId) == nil else { return nil }
+        let result = Doc(clientID: 0)
+        try result.applyUpdate(try room.doc.encodeStateAsUpdate())
+        try result.applyUpdate(update)
+        return try store.ownerToRecord(workflowId, result, writer: writer)
     }
 
     private func room(_ workflowId: String) throws -> Room {

@@ -17,8 +17,16 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.add(middleware: metrics)
     router.add(middleware: TokenGate(auth: auth))
 
+    // Degraded, not down: events are still recorded, but reads lag behind them.
     router.get("/healthz") { _, _ in
-        JSONResponse.make(.object([("status", .string("ok")), ("last_sequence", .number(Int64(try store.log.lastSequence())))]))
+        var members: [(key: String, value: JSONValue)] = [("last_sequence", .number(Int64(try store.log.lastSequence())))]
+        if let lag = store.projectionLag {
+            members.insert(("status", .string("degraded")), at: 0)
+            members.append(("projection_error", .string(lag)))
+        } else {
+            members.insert(("status", .string("ok")), at: 0)
+        }
+        return JSONResponse.make(.object(members))
     }
 
     router.get("/metrics") { _, _ in
@@ -46,9 +54,9 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
         let worker = payload["worker_name"]?.stringValue ?? "worker"
         let demand = Int(payload["demand"]?.int64Value ?? 1)
         var claimed: [JSONValue] = []
-        for run in try store.projections.availableRuns(limit: max(1, min(demand, 100)) * 4) {
+        // Only the token's project's runs are read: another project's backlog cannot starve this claim.
+        for run in try store.projections.availableRuns(project: project, limit: max(1, min(demand, 100)) * 4) {
             if claimed.count >= demand { break }
-            if let project, run.projectId != project { continue }
             let submission = Submission(id: .random(), command: .claimRun(runId: run.runId, workerName: worker, timestamp: nil))
             if case .appended = try await store.submit([submission])[0], let fresh = try store.projections.run(run.runId) {
                 claimed.append(Views.run(fresh))
@@ -60,13 +68,17 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     // One event or an array of them for a run; run_id comes from the path.
     router.post("/api/v1/runs/:id/events") { request, context in
         let runId = try context.parameters.require("id")
-        try auth.check(request, owner: try store.projections.run(runId)?.projectId, what: "run \(runId)")
+        try auth.check(request, owner: try projectOfRun(store, runId), what: "run \(runId)")
         let value = try await body(request)
         let items = value.arrayValue ?? [value]
         var submissions: [Submission] = []
         var results: [JSONValue?] = []
         for item in items {
             guard var members = item.objectValue else { throw APIError.badRequest("each event must be an object") }
+            if let name = item["event"]?.stringValue, let refusal = WorkerEvents.refusal(of: name) {
+                results.append(Views.outcome(.rejected(refusal)))
+                continue
+            }
             var payload = item["payload"]?.objectValue ?? []
             if !payload.contains(where: { $0.key == "run_id" }) { payload.append(("run_id", .string(runId))) }
             guard payload.last(where: { $0.key == "run_id" })?.value.stringValue == runId else {
@@ -76,7 +88,12 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
             members.append(("payload", .object(payload)))
             do {
                 var name: String?
-                submissions.append(try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name))
+                let submission = try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name)
+                // What is written, not what the payload seemed to say, must be the path's run.
+                guard WorkerEvents.runId(of: submission.command) == runId else {
+                    throw APIError.badRequest("the event is not about run \(runId)", field: "run_id")
+                }
+                submissions.append(submission)
                 results.append(nil)
             } catch let error as EventLogError {
                 results.append(Views.outcome(.rejected(error)))
@@ -98,7 +115,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.get("/api/v1/workflows/:id/runs") { request, context in
         let id = try context.parameters.require("id")
         try auth.check(request, owner: try store.log.snapshot(id)?.summary.projectId, what: "workflow \(id)")
-        let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
+        let limit = try pageSize(request.uri.queryParameters["limit"])
         return JSONResponse.make(.object([("runs", .array(try store.projections.runs(ofWorkflow: id, limit: limit).map(Views.run)))]))
     }
 
@@ -132,21 +149,25 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.post("/api/v1/workflows/:id/publish") { request, context in
         let id = try context.parameters.require("id")
         let value = try await body(request, allowEmpty: true)
+        guard case .object(let members) = value else {
+            throw APIError.badRequest(
+                "the body must be a workflow JSON object, or empty to publish the document; found \(value.kindDescription)",
+                field: "body")
+        }
         do {
             let result: PublishResult
-            if case .object(let members) = value, !members.isEmpty {
+            if !members.isEmpty {
                 let workflow = try WorkflowJSONBridge.decode(value)
                 guard workflow.id == id else { throw APIError.badRequest("the body's id differs from the path", field: "id") }
                 try auth.check(request, owner: workflow.projectId, what: "project \(workflow.projectId)")
-                if let existing = try store.log.snapshot(id)?.summary.projectId {
+                // Its snapshot's project, or the project of a draft never published under that id.
+                if let existing = try store.documentOwner(id) {
                     try auth.check(request, owner: existing, what: "workflow \(id)")
                 }
                 result = try store.publish(workflow)
             } else {
                 let project = try auth.project(of: request)
-                if let existing = try store.log.snapshot(id)?.summary.projectId, let project, existing != project {
-                    throw APIError.forbidden("workflow \(id)")
-                }
+                guard try store.mayEditDocument(id, project: project) else { throw APIError.forbidden("workflow \(id)") }
                 guard try store.documents.exists(id) else { throw APIError.notFound("document \(id)") }
                 result = try store.publishDocument(id, projectId: project)
             }
@@ -157,6 +178,27 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     }
 
     return router
+}
+
+/// The project of run `id`: from the runs projection, else from the log's
+/// own stream. The log is the truth; the projection may lag behind it (its
+/// catch-up failed, `Store.projectionLag`), and a worker must still be able
+/// to report on a run it was given.
+func projectOfRun(_ store: Store, _ id: String) throws -> String? {
+    if let run = try? store.projections.run(id) { return run.projectId }
+    return try store.log.run(id)?.projectId
+}
+
+/// The largest page `GET /api/v1/workflows/{id}/runs` returns (docs/http.md).
+let maxPageSize = 1_000
+
+/// `limit` of a paged query: 100 when absent; 400 unless an integer in 1...`maxPageSize`.
+func pageSize(_ raw: Substring?) throws -> Int {
+    guard let raw else { return 100 }
+    guard let limit = Int(raw), (1...maxPageSize).contains(limit) else {
+        throw APIError.badRequest("limit must be an integer from 1 to \(maxPageSize), found '\(raw)'", field: "limit")
+    }
+    return limit
 }
 
 /// The request body as JSON (400 if it is not).

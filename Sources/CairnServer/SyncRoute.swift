@@ -19,19 +19,17 @@ public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> 
     }
     router.ws("/api/v1/workflows/:id/sync") { request, context in
         guard let id = context.parameters.get("id") else { return .dontUpgrade }
+        // Another project's document, or an old one nobody owns: no upgrade (docs/http.md).
         do {
-            if let project = try auth.project(of: request),
-                let owner = try store.log.snapshot(id)?.summary.projectId, owner != project
-            {
-                return .dontUpgrade
-            }
+            guard try store.mayEditDocument(id, project: try auth.project(of: request)) else { return .dontUpgrade }
         } catch {
             return .dontUpgrade
         }
         return .upgrade([:])
     } onUpgrade: { inbound, outbound, context in
         guard let id = context.requestContext.parameters.get("id") else { return }
-        let (connection, hello) = try await hub.join(id) { frame in
+        let project = try auth.project(of: context.request)
+        let (connection, hello) = try await hub.join(id, project: project) { frame in
             try? await outbound.write(.binary(ByteBuffer(bytes: frame)))
         }
         defer { Task { await hub.leave(id, connection) } }
@@ -42,6 +40,10 @@ public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> 
                 if let reply = try await hub.receive(id, from: connection, Array(buffer.readableBytesView)) {
                     try await outbound.write(.binary(ByteBuffer(bytes: reply)))
                 }
+            } catch let error as DocumentAccessError {
+                // The document is another project's now (first written by its editor): the socket closes.
+                context.logger.warning("sync \(id): \(error)")
+                return
             } catch {
                 context.logger.warning("sync \(id): refused a frame: \(error)")
             }

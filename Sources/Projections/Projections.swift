@@ -77,17 +77,42 @@ public final class Projections: Sendable {
         }
     }
 
-    /// Runs still `available`, oldest first, from the projection's index.
-    public func availableRuns(limit: Int) throws -> [RunAggregate] {
+    /// Runs still `available`, oldest first (by creation time, then id),
+    /// from the projection's index: those of `project`, or with no project
+    /// (an open server, the CLI) of every project, merged.
+    public func availableRuns(project: String? = nil, limit: Int) throws -> [RunAggregate] {
         let index = try engine.table(runs, RunsProjector.available)
         let table = try engine.table(runs, RunsProjector.runs)
+        guard limit > 0 else { return [] }
         return try environment.read { txn in
-            var found: [RunAggregate] = []
-            try txn.scan(index) { key, _ in
-                if let bytes = try txn.get(table, key: Array(key.dropFirst(8))) { found.append(try RunRecord.decode(bytes)) }
-                return found.count < limit
+            /// Up to `limit` runs of the project whose key part is `prefix`, oldest first.
+            func oldest(_ prefix: [UInt8]) throws -> [RunAggregate] {
+                var found: [RunAggregate] = []
+                try txn.scan(index, in: .prefix(prefix)) { key, _ in
+                    if let bytes = try txn.get(table, key: Array(key.dropFirst(prefix.count + 8))) {
+                        found.append(try RunRecord.decode(bytes))
+                    }
+                    return found.count < limit
+                }
+                return found
             }
-            return found
+            if let project { return try oldest(Key.part(project)) }
+            // Each project's oldest, then merged: one seek per project with runs waiting.
+            var merged: [RunAggregate] = []
+            var from: [UInt8]? = nil
+            while true {
+                var next: [UInt8]?
+                try txn.scan(index, in: KeyRange(from: from)) { key, _ in
+                    next = key.firstIndex(of: 0).map { Array(key[...$0]) }
+                    return false
+                }
+                guard let prefix = next else { break }
+                merged += try oldest(prefix)
+                // Past every key of this project: its separator 0 raised to 1.
+                from = Array(prefix.dropLast()) + [1]
+            }
+            merged.sort { ($0.createdAt, $0.runId) < ($1.createdAt, $1.runId) }
+            return Array(merged.prefix(limit))
         }
     }
 

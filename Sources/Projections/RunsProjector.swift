@@ -3,8 +3,9 @@ import Encoding
 import LMDB
 
 /// `runs`: run id → the run (state, times, snapshot, trigger, input, final
-/// dataclip, steps); `available`: the runs waiting for a worker, oldest
-/// first (what a claim reads, without scanning every run). The runs of a
+/// dataclip, steps); `available_by_project`: the runs waiting for a worker,
+/// by project and then oldest first (what a claim reads, without scanning
+/// every run nor another project's backlog). The runs of a
 /// workflow in creation order are a projection of their own
 /// (`WorkflowRunsProjector`). A step is found through the
 /// log's own step → run index (`EventStore.runId(ofStep:)`), which the log
@@ -16,9 +17,12 @@ import LMDB
 public struct RunsProjector: Projector {
     public let name = "runs"
     /// 2: the `available` index. 3: no `steps` table. 4: `by_workflow`
-    /// moved to the `workflow_runs` projection.
-    public let version: UInt32 = 4
-    public let tables = ["runs", "available"]
+    /// moved to the `workflow_runs` projection. 5: available runs keyed by
+    /// project first (`available_by_project`; opening an older store
+    /// rebuilds the projection and drops `available`): one project's
+    /// backlog, created at any time a worker gave, starved the others' claims.
+    public let version: UInt32 = 5
+    public let tables = ["runs", "available_by_project"]
     public let kinds = EventKinds(
         .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled)
     /// Its replay is the longest, its writes the fewest: see
@@ -27,8 +31,10 @@ public struct RunsProjector: Projector {
     public var detachedKinds: EventKinds { kinds }
     static let runs = 0, available = 1
 
-    /// The run's key in `available`: (created_at, run id), oldest first.
+    /// The run's key in `available_by_project`: (project, created_at, run
+    /// id): a claim reads its own project's runs, oldest first.
     static func availableKey(_ run: RunDraft, into key: inout EntryBuilder) {
+        key.appendPart(run.projectId)
         key.appendTime(run.createdAt)
         key.append(run.runId)
     }

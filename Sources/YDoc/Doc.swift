@@ -230,6 +230,13 @@ public final class Doc {
     }
 
     /// Applies a Yjs v1 update. A malformed one throws and changes nothing.
+    /// Throws what `applyUpdate` would throw for `update`, changing nothing:
+    /// a holder that must store an update before applying it (the sync hub)
+    /// checks it first, then stores, then applies, which cannot fail then.
+    public func checkUpdate(_ update: [UInt8]) throws(YDocError) {
+        _ = try UpdateDecoder.decode(update, known: store.state)
+    }
+
     public func applyUpdate(_ update: [UInt8]) throws(YDocError) {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
         transact(local: false) { txn in

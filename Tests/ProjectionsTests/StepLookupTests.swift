@@ -57,7 +57,7 @@ import Testing
         let reopened = try Projections(log: f.log)
         let names = try f.environment.databaseNames()
         #expect(!names.contains { $0.hasPrefix("proj.runs.steps.") })
-        #expect(names.contains("proj.runs.runs.0") && names.contains("proj.runs.available.1"))
+        #expect(names.contains("proj.runs.runs.0") && names.contains("proj.runs.available_by_project.1"))
         #expect(try reopened.run("r1")?.state == .started)
         #expect(try reopened.engine.verify().isEmpty)
     }

@@ -1,0 +1,46 @@
+import CairnKit
+import CairnServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Workflows
+
+/// A store with the sample workflow published twice: in project p1 (its own
+/// ids) and in p2 (other workflow and trigger ids), with a token for each.
+/// Immutable once made (the folder is removed only when it goes), so shared
+/// with the test client's closures.
+struct TwoProjects: @unchecked Sendable {
+    static let workflowA = "7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60"
+    static let workflowB = "8b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60"
+    static let job = "a1000000-0000-4000-8000-000000000001"
+
+    let folder = TemporaryFolder()
+    let store: Store
+    let configuration = ServerConfiguration(tokens: ["t1": "p1", "t2": "p2"], runScheduler: false)
+
+    init() throws {
+        store = try Store(path: folder.path)
+        let text = try String(contentsOf: Fixtures.url("workflows/daily-report.json"), encoding: .utf8)
+        _ = try store.publish(try WorkflowJSONDecoding.decode(
+            text.replacingOccurrences(of: "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", with: "p1")))
+        _ = try store.publish(try WorkflowJSONDecoding.decode(
+            text.replacingOccurrences(of: "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", with: "p2")
+                .replacingOccurrences(of: Self.workflowA, with: Self.workflowB)
+                .replacingOccurrences(of: "c1000000-", with: "c2000000-")))
+    }
+
+    var app: some ApplicationProtocol { Application(router: makeRouter(store: store, configuration: configuration)) }
+
+    static func auth(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    static func json(_ buffer: ByteBuffer) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView), options: [.fragmentsAllowed])
+    }
+
+    /// The body of `run:created` for `run` of `workflow`, its input a new dataclip `input`.
+    static func create(_ run: String, workflow: String, input: String, created: Int64? = nil) -> String {
+        let time = created.map { #","timestamp":\#($0)"# } ?? ""
+        return #"{"run_id":"\#(run)","workflow_id":"\#(workflow)","input_dataclip_id":"\#(input)","input":{"type":"global","body":{"secret":"\#(run)"}}\#(time)}"#
+    }
+}
