@@ -67,3 +67,20 @@ import Testing
         #expect(try f.log.stream("run:r1").count == 3)
     }
 }
+
+extension WideTimestampTests {
+    /// The check `EventCodec.encode` asserts in debug builds: it holds for
+    /// the widest values, and fails for bytes that are not the event's.
+    @Test func theDebugRoundTripCheckHoldsAndDetects() throws {
+        let wide = RecordedEvent(
+            id: .random(), sequence: 9, streamVersion: 2, recordedAt: Timestamp(microseconds: .min),
+            event: .runClaimed(RunClaimed(runId: "r1", workerName: "w", timestamp: Timestamp(microseconds: .max))))
+        let bytes = EventCodec.encode(wide)
+        #expect(EventCodec.decodesToItself(wide, bytes))
+        let other = RecordedEvent(
+            id: wide.id, sequence: 9, streamVersion: 2, recordedAt: Timestamp(microseconds: .min),
+            event: .runClaimed(RunClaimed(runId: "r1", workerName: "w", timestamp: Self.huge)))
+        #expect(!EventCodec.decodesToItself(other, bytes))
+        #expect(!EventCodec.decodesToItself(wide, Array(bytes.dropLast())))
+    }
+}
