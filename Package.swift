@@ -78,6 +78,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EventLog", "JSON", "LMDB"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EncodingTests", dependencies: ["Encoding", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CronTests", dependencies: ["Cron", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Encoding", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "JSON", "LMDB", "TestSupport"], swiftSettings: strict),

@@ -3,6 +3,10 @@
 /// an event allocates nothing. Every read is bounds-checked and throws a
 /// `ByteDecodingError` naming the offset; no input can make it trap.
 ///
+/// It reads Cairn's own records only (events, projection records), never
+/// Yjs updates: its varints are the full 64 bits the writers write, not
+/// lib0's 53 (see `Varint`).
+///
 /// Inlinable: a replay reads a dozen fields an event, and a call per field
 /// across modules cost more than the reading.
 @frozen
@@ -38,18 +42,20 @@ public struct BorrowedReader {
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
     }
 
+    /// An unsigned varint of up to 64 bits.
     @inlinable @inline(__always)
     public mutating func readVarUInt() throws(ByteDecodingError) -> UInt64 {
         if offset < bytes.count, bytes[offset] < 0x80 {
             offset += 1
             return UInt64(bytes[offset - 1])
         }
-        return try Varint.readUInt(bytes, at: &offset)
+        return try Varint.readUInt64(bytes, at: &offset)
     }
 
+    /// A signed varint of any `Int64`.
     @inlinable @inline(__always)
     public mutating func readVarInt() throws(ByteDecodingError) -> Int64 {
-        try Varint.readInt(bytes, at: &offset)
+        try Varint.readInt64(bytes, at: &offset)
     }
 
     /// A varuint length, checked against what is left.

@@ -34,7 +34,9 @@ public struct ByteReader: Sendable {
         return bytes[position..<position + count]
     }
 
-    /// An unsigned varint of at most 53 bits, lib0's limit (numbers are JS doubles there).
+    /// An unsigned varint of at most 53 bits, lib0's limit (numbers are JS
+    /// doubles there): for Yjs updates. Cairn's own records use
+    /// `readVarUInt64` (see `Varint`).
     public mutating func readVarUInt() throws(ByteDecodingError) -> UInt64 {
         // Most varints are one byte (lengths, tags, small clocks): no loop.
         if position < bytes.count, bytes[position] < 0x80 {
@@ -49,11 +51,35 @@ public struct ByteReader: Sendable {
         return value
     }
 
-    /// lib0's signed varint (see `ByteWriter.writeVarInt`).
+    /// lib0's signed varint (see `ByteWriter.writeVarInt`), at most 2^53-1
+    /// in magnitude, as lib0 reads it: for Yjs updates and `readAny`.
+    /// Cairn's own records use `readVarInt64`.
     public mutating func readVarInt() throws(ByteDecodingError) -> Int64 {
         var index = position
         let value = try bytes.withUnsafeBufferPointer { (all) throws(ByteDecodingError) in
             try Varint.readInt(UnsafeRawBufferPointer(all), at: &index)
+        }
+        position = index
+        return value
+    }
+
+    /// An unsigned varint of up to 64 bits, everything `writeVarUInt`
+    /// writes: for Cairn's own records.
+    public mutating func readVarUInt64() throws(ByteDecodingError) -> UInt64 {
+        var index = position
+        let value = try bytes.withUnsafeBufferPointer { (all) throws(ByteDecodingError) in
+            try Varint.readUInt64(UnsafeRawBufferPointer(all), at: &index)
+        }
+        position = index
+        return value
+    }
+
+    /// A signed varint of any `Int64`, everything `writeVarInt` writes: for
+    /// Cairn's own records (timestamps, sizes).
+    public mutating func readVarInt64() throws(ByteDecodingError) -> Int64 {
+        var index = position
+        let value = try bytes.withUnsafeBufferPointer { (all) throws(ByteDecodingError) in
+            try Varint.readInt64(UnsafeRawBufferPointer(all), at: &index)
         }
         position = index
         return value
@@ -216,7 +242,10 @@ public struct ByteReader: Sendable {
 /// Why a byte sequence could not be decoded, and where.
 public enum ByteDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedEnd(offset: Int, needed: Int, available: Int)
+    /// Past lib0's 2^53-1 (the lib0 readers).
     case integerOverflow(offset: Int)
+    /// Past 64 bits, or longer than ten bytes (Cairn's record readers).
+    case integerTooWide(offset: Int)
     case lengthTooLarge(offset: Int, length: UInt64, available: Int)
     case invalidUTF8(offset: Int)
     case unknownTag(offset: Int, tag: UInt8, what: String)
@@ -229,6 +258,8 @@ public enum ByteDecodingError: Error, Equatable, Sendable, CustomStringConvertib
             return "truncated input at byte \(offset): needed \(needed) more byte(s), \(available) left"
         case let .integerOverflow(offset):
             return "integer at byte \(offset) exceeds 2^53-1"
+        case let .integerTooWide(offset):
+            return "integer at byte \(offset) does not fit in 64 bits"
         case let .lengthTooLarge(offset, length, available):
             return "length \(length) at byte \(offset) exceeds the \(available) byte(s) left"
         case let .invalidUTF8(offset):

@@ -38,7 +38,8 @@ extension ByteReader {
         try readBool() ? try readVarString() : nil
     }
 
+    /// The full 64 bits `writeOptional` writes (`readVarInt64`).
     public mutating func readOptionalInt() throws(ByteDecodingError) -> Int64? {
-        try readBool() ? try readVarInt() : nil
+        try readBool() ? try readVarInt64() : nil
     }
 }

@@ -2,6 +2,16 @@
 /// `BorrowedReader` use past their one-byte fast paths, and the writers
 /// `ByteWriter` and `RawByteWriter` hand them each byte to store (always
 /// inlined, so the closure costs nothing).
+///
+/// Two families of readers, because the varints serve two formats:
+/// - lib0's (`readUInt`, `readInt`): at most 2^53-1 in magnitude, lib0's
+///   limit (numbers are JavaScript doubles there). Yjs updates and
+///   `readAny` read these; YDoc's clock arithmetic relies on the bound.
+/// - Cairn's own records (`readUInt64`, `readInt64`): every value the
+///   writers write, the full 64 bits. Events, dataclip headers and
+///   projection records read these (docs/events.md): a record the writer
+///   accepted must always read back (issue #17: one event with a 2^60
+///   timestamp made every later read of its log fail).
 @usableFromInline
 enum Varint {
     /// Unsigned LEB128: 7 bits a byte, least significant first, high bit = more.
@@ -133,5 +143,85 @@ enum Varint {
         if magnitude > ByteReader.maxSafeInteger { throw .integerOverflow(offset: start) }
         position = index
         return negative ? -Int64(magnitude) : Int64(magnitude)
+    }
+
+    // MARK: Cairn's records: the full 64 bits
+
+    /// An unsigned varint of up to 64 bits (ten bytes; the tenth holds bit
+    /// 63 alone). Anything longer or wider is refused: the writer never
+    /// writes it.
+    @inlinable @inline(__always)
+    static func readUInt64(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> UInt64 {
+        // Up to eight bytes (56 bits) always fit: no range check.
+        if let (groups, count) = leadingVarint(bytes, at: position) {
+            position += count
+            return pack(groups)
+        }
+        return try readUInt64Bytewise(bytes, at: &position)
+    }
+
+    /// `readUInt64` a byte at a time: near the end of the bytes, for
+    /// varints longer than eight bytes, and the reference the word path is
+    /// tested against.
+    @inlinable
+    static func readUInt64Bytewise(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> UInt64 {
+        let start = position
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        var index = position
+        while true {
+            guard index < bytes.count else { throw .unexpectedEnd(offset: index, needed: 1, available: 0) }
+            let byte = bytes[index]
+            index += 1
+            // The tenth byte holds bit 63 only, and ends the varint.
+            if shift == 63 && byte > 1 { throw .integerTooWide(offset: start) }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        position = index
+        return value
+    }
+
+    /// A signed varint (lib0's layout) of any `Int64`, `Int64.min` included.
+    @inlinable @inline(__always)
+    static func readInt64(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> Int64 {
+        // Up to eight bytes: 6 + 7 * 7 = 55 bits of magnitude, always fit.
+        if let (groups, count) = leadingVarint(bytes, at: position) {
+            let magnitude = (groups & 0x3F) | pack(groups >> 8) << 6
+            position += count
+            return groups & 0x40 != 0 ? -Int64(magnitude) : Int64(magnitude)
+        }
+        return try readInt64Bytewise(bytes, at: &position)
+    }
+
+    /// `readInt64` a byte at a time (see `readUInt64Bytewise`).
+    @inlinable
+    static func readInt64Bytewise(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws(ByteDecodingError) -> Int64 {
+        let start = position
+        var index = position
+        func next() throws(ByteDecodingError) -> UInt8 {
+            guard index < bytes.count else { throw .unexpectedEnd(offset: index, needed: 1, available: 0) }
+            index += 1
+            return bytes[index - 1]
+        }
+        let first = try next()
+        var magnitude = UInt64(first & 0x3F)
+        let negative = first & 0x40 != 0
+        if first & 0x80 != 0 {
+            var shift: UInt64 = 6
+            while true {
+                let byte = try next()
+                // The tenth byte holds bits 62 and 63 only, and ends the varint.
+                if shift == 62 && byte > 3 { throw .integerTooWide(offset: start) }
+                magnitude |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
+            }
+        }
+        // Int64's range: magnitudes up to 2^63 - 1, and 2^63 when negative.
+        if magnitude > UInt64(Int64.max) + (negative ? 1 : 0) { throw .integerTooWide(offset: start) }
+        position = index
+        return negative ? Int64(bitPattern: 0 &- magnitude) : Int64(magnitude)
     }
 }

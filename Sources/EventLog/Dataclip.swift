@@ -63,10 +63,13 @@ public struct Dataclip: Sendable, Equatable {
         let code = try r.readUInt8()
         guard let type = DataclipType(code: code) else { throw EventLogError.storage("dataclip \(id) has type \(code)") }
         let project = try r.readVarString()
-        let size = Int(try r.readVarUInt())
-        let created = Timestamp(microseconds: try r.readVarInt())
+        // The full-width readers: a header reads back whatever `encoded` wrote.
+        guard let size = Int(exactly: try r.readVarUInt64()) else {
+            throw EventLogError.storage("dataclip \(id) has a size past Int.max")
+        }
+        let created = Timestamp(microseconds: try r.readVarInt64())
         let wiped = try r.readOptionalInt().map(Timestamp.init(microseconds:))
-        let origin = format >= 2 ? try r.readVarUInt() : 0
+        let origin = format >= 2 ? try r.readVarUInt64() : 0
         let body = try r.readBool() ? try r.readVarBytes() : nil
         return Dataclip(
             id: id, projectId: project, type: type, size: size, createdAt: created, wipedAt: wiped, body: body,

@@ -6,6 +6,10 @@ public import Encoding
 ///     16 bytes event id · varstring stream · varuint stream version ·
 ///     varint recorded-at µs · payload fields of that kind and version
 ///
+/// Varints are lib0's layout at the full 64 bits (`BorrowedReader`,
+/// `ByteReader.readVarInt64`), not lib0's 53-bit limit: every value the
+/// writer accepts reads back. `fixtures/golden/events` pins the bytes.
+///
 /// A kind that gains fields gets a new schema version; the decoder keeps
 /// reading every older one (upcasting at decode, never rewriting the log).
 public enum EventCodec {
@@ -31,7 +35,21 @@ public enum EventCodec {
         w.writeVarUInt(UInt64(e.streamVersion))
         w.writeVarInt(e.recordedAt.microseconds)
         encodePayload(e.event, into: &w)
-        return w.bytes
+        let bytes = w.bytes
+        // The codec's promise, checked in debug builds: what it writes reads
+        // back as the same event (issue #17: it once wrote timestamps its
+        // readers refused, and the log could not be read past them).
+        assert(decodesToItself(e, bytes), "\(e.event.kind.rawValue) event \(e.id) does not decode to itself")
+        return bytes
+    }
+
+    /// Whether `bytes`, the encoding of `e`, decode to `e` again, whole and in place.
+    static func decodesToItself(_ e: RecordedEvent, _ bytes: [UInt8]) -> Bool {
+        guard let decoded = try? decode(bytes, sequence: e.sequence), decoded == e else { return false }
+        let viewed = try? bytes.withUnsafeBytes { (raw) throws(EventDecodingError) in
+            try view(raw, sequence: e.sequence).decoded()
+        }
+        return viewed == e
     }
 
     /// The kind of a stored event, read from its header alone (a replay

@@ -15,6 +15,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
 
+    /// The times an event may carry from outside (docs/events.md): from
+    /// 1900-01-01 up to, not including, 2200-01-01 UTC. Anything else is a
+    /// unit mistake (nanoseconds or milliseconds for microseconds) or
+    /// garbage, and the worker protocol refuses it. The bounds also keep
+    /// every accepted timestamp within 2^53, exact as a JavaScript number.
+    public static let accepted: Range<Int64> = -2_208_988_800_000_000..<7_258_118_400_000_000
+
     /// Parses integer microseconds since the epoch or an ISO-8601 time (with
     /// `Z` or an offset, optional fractional seconds; no zone means UTC).
     public init?(parsing text: String) {

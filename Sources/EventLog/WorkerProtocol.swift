@@ -3,7 +3,16 @@ public import JSON
 /// Reads the worker protocol's JSON (DESIGN.md §4.3, §6.1) into submissions:
 /// `{"event": "run:start", "id": "<uuid, optional>", "payload": {...}}`.
 /// Every problem becomes an `EventLogError` naming the field.
+///
+/// This is where numbers from outside are bounded (docs/events.md):
+/// timestamps to `Timestamp.accepted`, `mem` and `duration` to the ranges
+/// below, so a unit mistake is refused here instead of being stored.
 public enum WorkerProtocol {
+    /// `mem`: bytes, at most 1 PiB (2^50); no step uses more.
+    public static let memoryBytes: ClosedRange<Int64> = 0...(1 << 50)
+    /// `duration`: milliseconds, at most 366 days.
+    public static let durationMilliseconds: ClosedRange<Int64> = 0...(366 * 86_400 * 1_000)
+
     /// Decodes one line of an `ingest` file. Returns the event name read (for
     /// error reports) even when the rest fails, through `name`.
     public static func decodeLine(_ line: some Collection<UInt8>, name: inout String?) throws(EventLogError) -> Submission {
@@ -119,7 +128,8 @@ public enum WorkerProtocol {
                 errorMessage: try p.optionalString("error_message"),
                 outputDataclipId: try p.optionalString("output_dataclip_id"),
                 outputDataclip: try p.optionalJSONText("output_dataclip"), mem: try p.optionalMemory(),
-                duration: try p.optionalInt("duration"), timestamp: try p.optionalTimestamp()))
+                duration: try p.optionalInt("duration", within: WorkerProtocol.durationMilliseconds, unit: "milliseconds"),
+                timestamp: try p.optionalTimestamp()))
         case .runCompleted:
             let field = p["reason"].map { _ in "reason" } ?? "state"
             var reasonText = try p.optionalString("reason")
@@ -194,33 +204,57 @@ extension JSONValue {
         return string
     }
 
-    func optionalInt(_ key: String) throws(EventLogError) -> Int64? {
+    func optionalInt(_ key: String, path: String? = nil) throws(EventLogError) -> Int64? {
         guard let value = self[key], !value.isNull else { return nil }
         if let int = value.int64Value { return int }
         if let text = value.stringValue, let int = Int64(text) { return int }
-        throw .wrongType(field: key, expected: "an integer", found: value.kindDescription)
+        throw .wrongType(field: path ?? key, expected: "an integer", found: value.kindDescription)
+    }
+
+    /// `optionalInt`, refused outside `range` (named with `unit`).
+    func optionalInt(
+        _ key: String, path: String? = nil, within range: ClosedRange<Int64>, unit: String
+    ) throws(EventLogError) -> Int64? {
+        guard let int = try optionalInt(key, path: path) else { return nil }
+        guard range.contains(int) else {
+            throw .invalidValue(
+                field: path ?? key,
+                reason: "must be between \(range.lowerBound) and \(range.upperBound) \(unit), found \(int)")
+        }
+        return int
     }
 
     /// `mem`: bytes as an integer, or the worker's `{"job": n, "system": n}` (the job's figure is kept).
     func optionalMemory() throws(EventLogError) -> Int64? {
         if let object = self["mem"], case .object = object {
-            return try object.optionalInt("job")
+            return try object.optionalInt("job", path: "mem.job", within: WorkerProtocol.memoryBytes, unit: "bytes")
         }
-        return try optionalInt("mem")
+        return try optionalInt("mem", within: WorkerProtocol.memoryBytes, unit: "bytes")
     }
 
-    /// `timestamp`: integer microseconds since the epoch, or an ISO-8601 string.
+    /// `timestamp`: integer microseconds since the epoch, or an ISO-8601
+    /// string, within `Timestamp.accepted`.
     func optionalTimestamp(_ key: String = "timestamp") throws(EventLogError) -> Timestamp? {
         guard let value = self[key], !value.isNull else { return nil }
-        if let micros = value.int64Value { return Timestamp(microseconds: micros) }
-        if let text = value.stringValue {
+        let timestamp: Timestamp
+        if let micros = value.int64Value {
+            timestamp = Timestamp(microseconds: micros)
+        } else if let text = value.stringValue {
             guard let parsed = Timestamp(parsing: text) else {
                 throw .invalidValue(
                     field: key, reason: "'\(text)' is not ISO-8601 or integer microseconds since the epoch")
             }
-            return parsed
+            timestamp = parsed
+        } else {
+            throw .wrongType(field: key, expected: "microseconds or an ISO-8601 string", found: value.kindDescription)
         }
-        throw .wrongType(field: key, expected: "microseconds or an ISO-8601 string", found: value.kindDescription)
+        guard Timestamp.accepted.contains(timestamp.microseconds) else {
+            throw .invalidValue(
+                field: key,
+                reason: "\(timestamp.microseconds) µs is outside 1900-01-01 to 2200-01-01 "
+                    + "(timestamps are microseconds since the epoch, not nanoseconds or milliseconds)")
+        }
+        return timestamp
     }
 
     /// A JSON body given as a string of JSON text (the worker protocol's form)

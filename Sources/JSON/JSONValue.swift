@@ -27,9 +27,11 @@ public enum JSONValue: Sendable, Equatable {
 
     public static func number(_ value: Int64) -> JSONValue { .number(String(value)) }
     public static func number(_ value: Int) -> JSONValue { .number(String(value)) }
+    /// A double as JSON: NaN and infinity, which JSON cannot hold, as null.
     public static func number(_ value: Double) -> JSONValue {
+        guard value.isFinite else { return .null }
         if value.rounded() == value && abs(value) < 1e15 { return .number(String(Int64(value))) }
-        return .number(value.isFinite ? "\(value)" : "null")
+        return .number("\(value)")
     }
 
     /// The value under `key` of an object (the last one if repeated), `nil` otherwise.

@@ -94,12 +94,29 @@ public enum WorkflowDocument {
             default: return nil
             }
         }
-        func number(_ map: YMap, _ key: String) -> Int? {
+        // A count from the document: a whole number in `range` (the bounds
+        // `WorkflowJSON` puts on the same field). Anything else, a number
+        // past Int's range (1e19 trapped in `Int(_:)`, issue #17), fractional,
+        // NaN or infinite, is dropped and named, so no peer's edit can stop
+        // the document from materializing.
+        func count(_ map: YMap, _ key: String, path: String, in range: ClosedRange<Int>) -> Int? {
+            let found: Int?
+            let shown: String
             switch map.get(key) {
-            case .any(.number(let n))?: return n.isFinite ? Int(n) : nil
-            case .any(.bigInt(let n))?: return Int(n)
-            default: return nil
+            case nil, .any(.null)?, .any(.undefined)?: return nil
+            case .any(.number(let n))?:
+                found = Int(exactly: n)
+                shown = "\(n)"
+            case .any(.bigInt(let n))?:
+                found = Int(exactly: n)
+                shown = "\(n)"
+            default:
+                found = nil
+                shown = "a value that is not a number"
             }
+            if let found, range.contains(found) { return found }
+            repairs.append(Repair(path: path, message: "dropped: \(shown) is not a whole number in \(range.lowerBound)...\(range.upperBound)"))
+            return nil
         }
         func bool(_ map: YMap, _ key: String, default value: Bool) -> Bool {
             if case .any(.bool(let b))? = map.get(key) { return b }
@@ -115,8 +132,10 @@ public enum WorkflowDocument {
 
         var workflow = Workflow(
             id: string(w, "id") ?? "", projectId: projectId ?? string(w, "project_id") ?? "",
-            name: string(w, "name") ?? "", lockVersion: number(w, "lock_version") ?? 0,
-            deletedAt: string(w, "deleted_at"), concurrency: number(w, "concurrency"),
+            name: string(w, "name") ?? "",
+            lockVersion: count(w, "lock_version", path: "workflow.lock_version", in: 0...Int(UInt32.max)) ?? 0,
+            deletedAt: string(w, "deleted_at"),
+            concurrency: count(w, "concurrency", path: "workflow.concurrency", in: 0...Int(Int32.max)),
             enableJobLogs: bool(w, "enable_job_logs", default: true))
 
         var seen = Set<String>()
@@ -199,8 +218,24 @@ public enum WorkflowDocument {
                 enabled: bool(m, "enabled", default: true)))
         }
         let positions = doc.map("positions").toJSON()
-        if case .object(let members) = positions, !members.isEmpty { workflow.positions = JSONValue(lib0: positions) }
+        if case .object(let members) = positions, !members.isEmpty {
+            // JSON has no NaN or infinity: such a coordinate becomes null, and is named.
+            for (path, _) in nonFiniteNumbers(in: positions, at: "positions") {
+                repairs.append(Repair(path: path, message: "written as null: not a finite number"))
+            }
+            workflow.positions = JSONValue(lib0: positions)
+        }
         return (workflow, repairs)
+    }
+
+    /// The paths of the NaN and infinite numbers in `value`, in document order.
+    static func nonFiniteNumbers(in value: Lib0Any, at path: String) -> [(path: String, value: Double)] {
+        switch value {
+        case .number(let n) where !n.isFinite: return [(path, n)]
+        case .array(let items): return items.enumerated().flatMap { nonFiniteNumbers(in: $1, at: "\(path)[\($0)]") }
+        case .object(let members): return members.flatMap { nonFiniteNumbers(in: $0.value, at: "\(path).\($0.key)") }
+        default: return []
+        }
     }
 
     static func jsonValue(_ value: YValue) -> JSONValue? {
@@ -258,7 +293,7 @@ extension JSONValue {
         switch value {
         case .undefined, .null: self = .null
         case .bool(let b): self = .bool(b)
-        case .number(let n): self = .number(n)
+        case .number(let n): self = n.isFinite ? .number(n) : .null  // JSON has no NaN or infinity
         case .bigInt(let i): self = .number(i)
         case .string(let s): self = .string(s)
         case .bytes(let b): self = .array(b.map { .number(Int($0)) })

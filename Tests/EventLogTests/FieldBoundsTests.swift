@@ -1,0 +1,55 @@
+import JSON
+import Testing
+
+@testable import EventLog
+
+/// Issue #17: nothing bounded timestamps, `mem` or `duration` where worker
+/// events enter, so a nanosecond timestamp (2^60) was stored as given. The
+/// worker protocol refuses values outside docs/events.md's bounds, naming
+/// the field.
+@Suite struct FieldBoundsTests {
+    static func refusal(_ event: String, _ payload: String) -> EventLogError? {
+        do {
+            _ = try WorkerProtocol.submission(event: event, id: nil, payload: try JSONParser.parse(payload))
+            return nil
+        } catch let e as EventLogError { return e } catch { return .storage("\(error)") }
+    }
+
+    static let run = #""run_id":"r","workflow_id":"w""#
+    static let step = #""run_id":"r","step_id":"s","job_id":"j","reason":"success""#
+
+    @Test(arguments: [
+        "1152921504606846976", "-1152921504606846976", "9223372036854775807", "-9223372036854775808",
+        // One microsecond either side of [1900-01-01, 2200-01-01).
+        "-2208988800000001", "7258118400000000",
+        #""1152921504606846976""#, #""1899-12-31T23:59:59Z""#, #""2200-01-01T00:00:00Z""#, #""9999-01-01""#,
+    ])
+    func timestampsOutsideTheYears1900To2200AreRefused(_ timestamp: String) throws {
+        for (event, payload) in [("run:created", Self.run), ("run:start", #""run_id":"r""#), ("step:complete", Self.step),
+                                 ("run:log", #""run_id":"r","message":"m""#)] {
+            let error = try #require(Self.refusal(event, "{\(payload),\"timestamp\":\(timestamp)}"), "\(event) \(timestamp)")
+            #expect(error.field == "timestamp")
+            #expect(error.message.contains("1900") && error.message.contains("2200"), "\(error)")
+        }
+    }
+
+    @Test(arguments: ["-2208988800000000", "0", "1795500001000000", "7258117999999999", #""2026-11-24T06:00:00Z""#, #""1900-01-01""#])
+    func timestampsInsideAreAccepted(_ timestamp: String) {
+        #expect(Self.refusal("run:start", #"{"run_id":"r","timestamp":\#(timestamp)}"#) == nil)
+    }
+
+    @Test func memoryAndDurationAreBounded() throws {
+        for (field, value) in [("mem", "-1"), ("mem", "1125899906842625"), ("mem", "9223372036854775807"),
+                               ("duration", "-5"), ("duration", "31622400001"), ("duration", "1152921504606846976")] {
+            let error = try #require(Self.refusal("step:complete", "{\(Self.step),\"\(field)\":\(value)}"), "\(field) \(value)")
+            #expect(error.field == field, "\(error)")
+        }
+        // The worker's `{job, system}` form names the figure kept.
+        let nested = try #require(Self.refusal("step:complete", #"{\#(Self.step),"mem":{"job":-1,"system":5}}"#))
+        #expect(nested.field == "mem.job")
+        for (field, value) in [("mem", "0"), ("mem", "1125899906842624"), ("duration", "0"), ("duration", "31622400000"),
+                               ("mem", #"{"job":123456,"system":9}"#)] {
+            #expect(Self.refusal("step:complete", "{\(Self.step),\"\(field)\":\(value)}") == nil, "\(field) \(value)")
+        }
+    }
+}
