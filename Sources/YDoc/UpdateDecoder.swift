@@ -21,8 +21,8 @@ enum UpdateDecoder {
         let text = TextBuffer()
         do {
             var structs: [(client: UInt64, structs: [AbstractStruct])] = []
-            // Where each client's entry is: searching the list for each
-            // client made an update naming many clients quadratic.
+            // Where each client's entry is, past a few: searching the list
+            // for each client made an update naming many clients quadratic.
             var entryOf: [UInt64: Int] = [:]
             var holdsTypes = false
             let clients = try r.readLength()
@@ -93,10 +93,17 @@ enum UpdateDecoder {
                         clock += UInt64(content.length)
                     }
                 }
-                if let index = entryOf[client] {
+                let index: Int?
+                if structs.count <= Transaction.fewClients {
+                    index = structs.firstIndex { $0.client == client }
+                } else {
+                    if entryOf.isEmpty { for (i, entry) in structs.enumerated() { entryOf[entry.client] = i } }
+                    index = entryOf[client]
+                }
+                if let index {
                     structs[index].structs.append(contentsOf: list)  // a client listed twice
                 } else if !list.isEmpty {
-                    entryOf[client] = structs.count
+                    if !entryOf.isEmpty { entryOf[client] = structs.count }
                     structs.append((client, list))
                 }
             }

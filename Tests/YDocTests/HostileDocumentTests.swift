@@ -98,6 +98,29 @@ func nestedDepth(_ json: consuming Lib0Any) -> Int {
         #expect(try copy.encodeStateAsUpdate() == state)
     }
 
+    /// A local edit cannot nest past the limit either: the type is not
+    /// created (its struct keeps only its range), and peers agree.
+    @Test func aLocalEditNestingPastTheLimitKeepsOnlyItsRange() throws {
+        let limit = Doc.maxNestingDepth
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(nestedMapsUpdate(levels: limit))
+        var map = doc.map("root")
+        for _ in 0..<limit {
+            guard case .map(let inner)? = map.get("k") else { Issue.record("a level is missing"); return }
+            map = inner
+        }
+        doc.transact { txn in
+            map.set("k", .map([("x", .number(1))]), txn)
+            map.set("plain", .string("kept"), txn)
+        }
+        #expect(map.get("k") == nil)
+        #expect(map.toJSON() == .object([("plain", .string("kept"))]))
+        let peer = Doc(clientID: 2)
+        try peer.applyUpdate(try doc.encodeStateAsUpdate())
+        #expect(try peer.encodeStateAsUpdate() == (try doc.encodeStateAsUpdate()))
+        #expect(nestedDepth(peer.map("root").toJSON()) == limit)
+    }
+
     /// Beyond the limit, as a document whose limit was raised: deleting,
     /// collecting, printing and freeing 150,000 levels must not use the
     /// stack per level (each crashed the process with SIGSEGV before).
