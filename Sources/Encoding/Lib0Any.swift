@@ -83,6 +83,14 @@ extension ByteWriter {
 }
 
 extension ByteReader {
+    /// How many elements a count read from the input may reserve room for
+    /// before they are read. A count is a claim: `readLength` bounds it by
+    /// the bytes left, but containers nested in one another may each claim
+    /// all of them, and room reserved per level for that many values
+    /// (24 bytes each) added up to gigabytes for a few megabytes of input.
+    /// Past this, the array grows as its elements arrive.
+    public static let trustedCount = 1024
+
     /// lib0's `readAny`. Nesting deeper than `maxDepth` is rejected so hostile
     /// input cannot exhaust the stack.
     public mutating func readAny(maxDepth: Int = 256) throws(ByteDecodingError) -> Lib0Any {
@@ -106,14 +114,14 @@ extension ByteReader {
             guard maxDepth > 0 else { throw .nestedTooDeeply(offset: offset) }
             let count = try readLength()  // each element takes at least one byte
             var items: [Lib0Any] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(Swift.min(count, Self.trustedCount))
             for _ in 0..<count { items.append(try readAny(maxDepth: maxDepth - 1)) }
             return .array(items)
         case .object:
             guard maxDepth > 0 else { throw .nestedTooDeeply(offset: offset) }
             let count = try readLength()
             var members: [(key: String, value: Lib0Any)] = []
-            members.reserveCapacity(count)
+            members.reserveCapacity(Swift.min(count, Self.trustedCount))
             for _ in 0..<count {
                 let key = try readVarString()
                 members.append((key, try readAny(maxDepth: maxDepth - 1)))

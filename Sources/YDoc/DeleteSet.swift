@@ -3,16 +3,33 @@ import Encoding
 /// Deleted ranges per client: `(clock, length)` pairs, sorted and merged on demand.
 struct DeleteSet {
     typealias Ranges = [(clock: UInt64, length: UInt64)]
-    /// One entry per client. A list, not a dictionary: a transaction or an
-    /// update names one or two clients, and a dictionary's table and hashing
-    /// cost more than scanning them.
+    /// One entry per client, in the order they were first added. A list: a
+    /// transaction or an update usually names one or two clients.
     private(set) var clients: [(client: UInt64, ranges: Ranges)] = []
+    /// Where each client's entry is, once there are more than a few: an
+    /// update may name many clients, and searching the list for each would
+    /// make reading it quadratic.
+    private var entryOf: [UInt64: Int] = [:]
+    /// The entry `add` extended last (deletions come client by client).
+    private var lastEntry = 0
 
     var isEmpty: Bool { clients.isEmpty }
 
+    private mutating func entry(_ client: UInt64) -> Int? {
+        if lastEntry < clients.count, clients[lastEntry].client == client { return lastEntry }
+        if clients.count <= Transaction.fewClients {
+            return clients.firstIndex { $0.client == client }
+        }
+        if entryOf.isEmpty {
+            for (index, entry) in clients.enumerated() { entryOf[entry.client] = index }
+        }
+        return entryOf[client]
+    }
+
     mutating func add(_ client: UInt64, _ clock: UInt64, _ length: UInt64) {
         guard length > 0 else { return }
-        if let index = clients.firstIndex(where: { $0.client == client }) {
+        if let index = entry(client) {
+            lastEntry = index
             // Deleting item after item extends the last range instead of adding one.
             if let last = clients[index].ranges.last, last.clock + last.length == clock {
                 clients[index].ranges[clients[index].ranges.count - 1].length += length
@@ -20,6 +37,8 @@ struct DeleteSet {
                 clients[index].ranges.append((clock, length))
             }
         } else {
+            lastEntry = clients.count
+            if !entryOf.isEmpty { entryOf[client] = clients.count }
             clients.append((client, [(clock, length)]))
         }
     }
@@ -77,6 +96,7 @@ struct DeleteSet {
         var ds = DeleteSet()
         do {
             let count = try r.readLength()
+            guard count <= Doc.maxClients else { throw YDocError.tooManyClients(count: count, limit: Doc.maxClients) }
             for _ in 0..<count {
                 let client = try r.readVarUInt()
                 let ranges = try r.readLength()

@@ -30,16 +30,40 @@ public final class Doc {
     private var updateObservers: [([UInt8]) -> Void] = []
     private var current: Transaction?
 
+    /// How deep shared types may nest: a type set in a root is at depth 1.
+    public static let maxNestingDepth = 512
+    /// How many clients a document may hold, and so one update may name.
+    public static let maxClients = 100_000
+    /// `maxNestingDepth`, raised only by tests (to build deeper documents).
+    var nestingLimit = Doc.maxNestingDepth
+
     /// A document with a random client id (32 bits, as Yjs picks them).
     public init(clientID: UInt64 = UInt64(UInt32.random(in: 0...UInt32.max))) {
         self.clientID = clientID
     }
 
-    // No deinit: the struct graph has no reference cycles. The store owns
-    // every struct; a type owns its first item, map entries and marker, and
-    // an item owns a nested type through its content, but an item's links
-    // and its parent are not owned (see `Item`). So all of it goes with the
-    // document.
+    /// Whether an item holding a nested type was ever integrated.
+    var holdsNestedTypes = false
+
+    /// The struct graph has no reference cycles: the store owns every
+    /// struct; a type owns its first item, map entries and marker, and an
+    /// item owns a nested type through its content, but an item's links and
+    /// its parent are not owned (see `Item`). So all of it goes with the
+    /// document, but along the chains nested types form (item -> its type ->
+    /// the type's items -> their types...), one level of freeing inside the
+    /// other, which a deep document would take past the stack. Detaching
+    /// every type first cuts those chains, and leaves a type that something
+    /// still holds (a `YValue.other`) empty instead of pointing into freed
+    /// structs. Without nested types only the roots are detached.
+    deinit {
+        for type in share.values { type.detach() }
+        guard holdsNestedTypes else { return }
+        for list in store.clients.values {
+            for s in list.structs {
+                if let item = s.asItem, item.holdsType, case .type(let type) = item.content { type.detach() }
+            }
+        }
+    }
 
     /// The root type `name`, created on first use.
     func root(_ name: String, kind: YType.Kind = .unknown) -> YType {
@@ -98,7 +122,7 @@ public final class Doc {
             }
         }
         mergeNeighbours(txn)
-        if !txn.changed.isEmpty || !txn.deleteSet.isEmpty {
+        if !txn.changedTypes.isEmpty || !txn.deleteSet.isEmpty {
             for observer in observers { observer(txn) }
             if !updateObservers.isEmpty, txn.addedStructs || !txn.deleteSet.isEmpty {
                 let update = txn.encodeUpdate()
@@ -107,23 +131,35 @@ public final class Doc {
         }
     }
 
-    /// Drops a deleted item's payload (Yjs's `Item.gc`).
+    /// Drops a deleted item's payload (Yjs's `Item.gc`). A nested type's
+    /// items are collected with it and replaced by GC ranges, and the type
+    /// is detached (a handle may still hold it); with a worklist, not
+    /// recursion, as types may nest deeply.
     private func collect(_ item: Item, parentCollected: Bool) {
-        if item.holdsType, case .type(let type) = item.content {
-            var child = type.start
-            while let c = child {
-                collect(c, parentCollected: true)
-                child = c.right
-            }
-            for entry in type.map.values {
-                var e: Item? = entry
-                while let c = e {
-                    collect(c, parentCollected: true)
-                    e = c.left
+        guard item.holdsType else { return collectOne(item, parentCollected: parentCollected) }
+        var work: [(item: Item, parentCollected: Bool)] = [(item, parentCollected)]
+        while let next = work.popLast() {
+            let current = next.item
+            if current.holdsType, case .type(let type) = current.content {
+                var child = type.start
+                while let c = child {
+                    work.append((c, true))
+                    child = c.right
                 }
+                for entry in type.map.values {
+                    var e: Item? = entry
+                    while let c = e {
+                        work.append((c, true))
+                        e = c.left
+                    }
+                }
+                type.detach()
             }
-            type.detachItems()
+            collectOne(current, parentCollected: next.parentCollected)
         }
+    }
+
+    private func collectOne(_ item: Item, parentCollected: Bool) {
         if parentCollected {
             store.replace(item, with: GCStruct(id: item.id, length: item.length))
         } else if item.contentRef != Content.refDeleted {
@@ -229,16 +265,22 @@ public final class Doc {
         return w.bytes
     }
 
-    /// Applies a Yjs v1 update. A malformed one throws and changes nothing.
     /// Throws what `applyUpdate` would throw for `update`, changing nothing:
     /// a holder that must store an update before applying it (the sync hub)
     /// checks it first, then stores, then applies, which cannot fail then.
     public func checkUpdate(_ update: [UInt8]) throws(YDocError) {
-        _ = try UpdateDecoder.decode(update, known: store.state)
+        let decoded = try UpdateDecoder.decode(update, known: store.state)
+        try checkClients(decoded)
+        try checkNesting(decoded)
     }
 
+    /// Applies a Yjs v1 update. A malformed one throws and changes nothing,
+    /// and so does one past the document's limits (`maxClients`,
+    /// `maxNestingDepth`): both are checked before anything is integrated.
     public func applyUpdate(_ update: [UInt8]) throws(YDocError) {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
+        try checkClients(decoded)
+        try checkNesting(decoded)
         transact(local: false) { txn in
             integrate(decoded.structs, txn)
             var deletes = decoded.deletes
@@ -271,7 +313,7 @@ public final class Doc {
         } else {
             s.id.clock += UInt64(offset)
             s.length -= offset
-            try? store.add(s, txn)
+            store.add(s, txn)
         }
         return .done
     }
@@ -292,10 +334,14 @@ public final class Doc {
             if i == structs.count { return }
             return integrate([(client, Array(structs[i...]))], txn, inOrderFirst: false)
         }
+        // By client, in dictionaries: an update may name many clients, and
+        // searching lists for each would make applying it quadratic.
+        var incomingIndex: [UInt64: Int] = [:]
+        for (index, lane) in incoming.enumerated() { incomingIndex[lane.client] = index }
         var clients = incoming.map(\.client)
-        for client in pendingStructs.keys where !clients.contains(client) { clients.append(client) }
+        for client in pendingStructs.keys where incomingIndex[client] == nil { clients.append(client) }
         var lanes: [(client: UInt64, structs: [AbstractStruct], head: Int)] = clients.sorted().map { client in
-            var structs = incoming.first { $0.client == client }?.structs ?? []
+            var structs = incomingIndex[client].map { incoming[$0].structs } ?? []
             if let pending = pendingStructs[client], !pending.isEmpty { structs += pending }
             if !structs.indices.dropFirst().allSatisfy({ structs[$0 - 1].id.clock <= structs[$0].id.clock }) {
                 structs.sort { $0.id.clock < $1.id.clock }
@@ -310,8 +356,10 @@ public final class Doc {
             progress = false
             // A lane that stopped without another lane to wait on is done for this pass.
             var stopped = [Bool](repeating: false, count: lanes.count)
+            var onStack = [Bool](repeating: false, count: lanes.count)
             for first in lanes.indices where !stopped[first] {
                 var stack = [first]
+                onStack[first] = true
                 while let l = stack.last {
                     let structs = lanes[l].structs  // read once: indexing through the tuple retains per access
                     var head = lanes[l].head
@@ -319,7 +367,7 @@ public final class Doc {
                     var waitFor: Int?
                     while head < structs.count {
                         if case .waits(let dependency) = offer(structs[head], txn) {
-                            if let dependency, let d = laneOf[dependency], !stopped[d], !stack.contains(d) { waitFor = d }
+                            if let dependency, let d = laneOf[dependency], !stopped[d], !onStack[d] { waitFor = d }
                             break
                         }
                         head += 1
@@ -327,8 +375,10 @@ public final class Doc {
                     }
                     if let waitFor {
                         stack.append(waitFor)
+                        onStack[waitFor] = true
                     } else {
                         stopped[l] = true
+                        onStack[l] = false
                         stack.removeLast()
                     }
                 }

@@ -67,9 +67,9 @@ extension Transaction {
             item.content = skipped.splice(offset)  // keep the part from offset on
             item.length -= offset
         }
-        guard let parentRef = item.parentRef else {
-            // Its parent is gone: keep only the range.
-            try? store.add(GCStruct(id: item.id, length: item.length), self)
+        guard let parentRef = item.parentRef, parentRef._withUnsafeGuaranteedRef({ fitsIn($0, item) }) else {
+            // Its parent is gone (or cannot take it): keep only the range.
+            store.add(GCStruct(id: item.id, length: item.length), self)
             return
         }
         // No class reference is held in a local across a call here: the
@@ -83,16 +83,30 @@ extension Transaction {
             let hasRight = link(item, parent)
             let keyed = item.isKeyed
             if !keyed && item.isCountable && !item.isDeleted { parent.length += item.length }
-            try? store.add(item, self)
+            store.add(item, self)
             if item.holdsType, case .type(let type) = item.content {
                 type.item = item
                 type.doc = doc
+                type.depth = parent.depth + 1
+                doc.holdsNestedTypes = true
             }
             markChanged(parent)
             if (parent.item?.isDeleted ?? false) || (keyed && hasRight) {
                 delete(item)
             }
         }
+    }
+
+    /// Whether `item` may go into `parent`. Not into a detached type (the
+    /// editing API does not try). Not a nested type deeper than the limit:
+    /// `Doc.checkNesting` refuses an update that would place one, before
+    /// anything is integrated, so this is reached only by a local edit
+    /// nesting that deep (docs/documents.md: it keeps only the range, so
+    /// the document and its peers stay within the limit) or by a hostile
+    /// update whose neighbours the check reads otherwise than integration.
+    @inline(__always)
+    private func fitsIn(_ parent: YType, _ item: Item) -> Bool {
+        !parent.isDetached && (!item.holdsType || parent.depth < doc.nestingLimit)
     }
 
     /// Whether items may stand between the item's left and right: then

@@ -79,11 +79,18 @@ final class StructStore {
         if needed > list.structs.capacity { list.structs.reserveCapacity(Swift.max(needed, 2 * list.structs.capacity)) }
     }
 
-    func add(_ s: AbstractStruct, _ txn: Transaction) throws(YDocError) {
+    /// Appends `s`, which starts at its client's state. It cannot start
+    /// anywhere else: `Doc.offer` integrates a struct only if it starts at
+    /// or below the state and ends above it, and cuts it at the state
+    /// (`offset`); between that and this call `missing` and `integrate`
+    /// only split structs, which changes no state; a local item takes the
+    /// state as its clock just before it is integrated. A struct anywhere
+    /// else would leave a gap or an overlap in the client's clocks, which
+    /// every lookup relies on not having, and an item linked into its type
+    /// but not owned by the store: a precondition, not an error to recover from.
+    func add(_ s: AbstractStruct, _ txn: Transaction) {
         let expected = state(s.id.client)
-        guard s.id.clock == expected else {
-            throw .impossibleClock(client: s.id.client, clock: s.id.clock)
-        }
+        precondition(s.id.clock == expected, "struct (\(s.id.client), \(s.id.clock)) added at state \(expected)")
         txn.willAdd(client: s.id.client, clock: expected)
         if let list = listRef(s.id.client) {
             list._withUnsafeGuaranteedRef { list in

@@ -34,12 +34,26 @@ public final class Transaction {
         self.isLocal = local
     }
 
+    /// The clients in `clocksBefore`, once there are more than a few: an
+    /// update may name many clients, and searching the list for each would
+    /// make applying it quadratic.
+    private var addedClients: Set<UInt64> = []
+
     /// Called before a struct of `client` is added at `clock` (its state then).
     func willAdd(client: UInt64, clock: UInt64) {
         if clocksBefore.last?.client == client { return }
-        for entry in clocksBefore where entry.client == client { return }
+        if clocksBefore.count < Self.fewClients {
+            for entry in clocksBefore where entry.client == client { return }
+        } else {
+            if addedClients.isEmpty { addedClients = Set(clocksBefore.map(\.client)) }
+            guard addedClients.insert(client).inserted else { return }
+        }
         clocksBefore.append((client, clock))
     }
+
+    /// Up to how many entries a list is searched rather than hashed (for
+    /// clients and for changed types).
+    static let fewClients = 8
 
     /// Whether any struct was added.
     var addedStructs: Bool { !clocksBefore.isEmpty }
@@ -62,11 +76,28 @@ public final class Transaction {
     }
 
     /// The types this transaction changed.
-    public var changedTypes: [YType] { changed }
+    public var changedTypes: [YType] {
+        if changedDropped {
+            var seen = Set<ObjectIdentifier>()
+            changed.removeAll {
+                let id = ObjectIdentifier($0)
+                return !changedSet.contains(id) || !seen.insert(id).inserted
+            }
+            changedDropped = false
+        }
+        return changed
+    }
 
     /// The type `markChanged` saw last: compared by identity, which reads
     /// no reference out of `changed` (each read would retain it).
     @exclusivity(unchecked) private var lastChanged: ObjectIdentifier?
+    /// Past a few types (an update may touch a great many nested types),
+    /// the types in `changed` are also kept in a set: searching the list
+    /// for each would be quadratic. A type deleted later in the transaction
+    /// leaves the set at once and the list when it is next read.
+    private var hashesChanged = false
+    private var changedSet: Set<ObjectIdentifier> = []
+    private var changedDropped = false
 
     /// Takes the type itself, not an optional: unwrapping a parameter
     /// binds a copy, which retains it.
@@ -75,9 +106,29 @@ public final class Transaction {
         let id = ObjectIdentifier(type)
         if id != lastChanged {
             lastChanged = id
-            if !changed.contains(where: { $0 === type }) { changed.append(type) }
+            if !hashesChanged {
+                if !changed.contains(where: { $0 === type }) {
+                    changed.append(type)
+                    if changed.count > Self.fewClients {
+                        hashesChanged = true
+                        changedSet = Set(changed.map(ObjectIdentifier.init))
+                    }
+                }
+            } else if changedSet.insert(id).inserted {
+                changed.append(type)
+            }
         }
         if !keepMarkers, type.hasMarker { type.marker = nil }
+    }
+
+    /// A deleted type's changes are not reported (Yjs drops them too).
+    private func forgetChanged(_ type: YType) {
+        if !hashesChanged {
+            changed.removeAll { $0 === type }
+        } else if changedSet.remove(ObjectIdentifier(type)) != nil {
+            changedDropped = true
+        }
+        lastChanged = nil
     }
 
     /// Splits `item` at `diff` and returns the right part (Yjs's `splitItem`).
@@ -100,19 +151,41 @@ public final class Transaction {
     /// and deletes a nested type's content with it.
     func delete(_ item: Item) {
         guard !item.isDeleted else { return }
+        guard item.holdsType else { return deleteOne(item) }
+        // Nested types may nest deeply: a worklist, not recursion, in the
+        // order the recursion took (an item, then its type's items in list
+        // order, then the type is forgotten as changed).
+        var work: [DeleteStep] = [.delete(item)]
+        while let step = work.popLast() {
+            switch step {
+            case .forget(let type):
+                forgetChanged(type)
+            case .delete(let current):
+                guard !current.isDeleted else { continue }
+                deleteOne(current)
+                guard current.holdsType, case .type(let type) = current.content else { continue }
+                work.append(.forget(type))
+                let first = work.count
+                var child = type.start
+                while let c = child {
+                    if !c.isDeleted { work.append(.delete(c)) }
+                    child = c.right
+                }
+                for entry in type.map.values where !entry.isDeleted { work.append(.delete(entry)) }
+                work[first...].reverse()
+            }
+        }
+    }
+
+    private enum DeleteStep {
+        case delete(Item)
+        case forget(YType)
+    }
+
+    private func deleteOne(_ item: Item) {
         if !item.isKeyed, item.isCountable, let parent = item.parent { parent.length -= item.length }
         item.markDeleted()
         deleteSet.add(item.id.client, item.id.clock, UInt64(item.length))
         if let parent = item.parent { markChanged(parent) }
-        if item.holdsType, case .type(let type) = item.content {
-            var child = type.start
-            while let current = child {
-                if !current.isDeleted { delete(current) }
-                child = current.right
-            }
-            for entry in type.map.values where !entry.isDeleted { delete(entry) }
-            changed.removeAll { $0 === type }
-            lastChanged = nil
-        }
     }
 }

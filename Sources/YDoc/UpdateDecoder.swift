@@ -5,9 +5,11 @@ import Encoding
 /// a malformed update leaves the document untouched.
 struct DecodedUpdate {
     /// Structs per client in clock order (GCs and items; skips dropped), one
-    /// entry per client (a list: an update names few clients).
+    /// entry per client, in the order the update lists them.
     var structs: [(client: UInt64, structs: [AbstractStruct])]
     var deletes: DeleteSet
+    /// Whether any item holds a nested type (only those can nest deeper).
+    var holdsTypes = false
 }
 
 enum UpdateDecoder {
@@ -19,7 +21,13 @@ enum UpdateDecoder {
         let text = TextBuffer()
         do {
             var structs: [(client: UInt64, structs: [AbstractStruct])] = []
+            // Where each client's entry is, past a few: searching the list
+            // for each client made an update naming many clients quadratic.
+            var entryOf: [UInt64: Int] = [:]
+            var holdsTypes = false
             let clients = try r.readLength()
+            // Refused before any per-client work (docs/documents.md).
+            guard clients <= Doc.maxClients else { throw YDocError.tooManyClients(count: clients, limit: Doc.maxClients) }
             for _ in 0..<clients {
                 let count = try r.readLength()
                 let client = try r.readVarUInt()
@@ -69,6 +77,7 @@ enum UpdateDecoder {
                         }
                         let content = try readContent(&r, ref: ref, offset: infoOffset, text: text)
                         guard content.length > 0 else { throw YDocError.malformed("empty content at byte \(infoOffset)") }
+                        if ref == Content.refType { holdsTypes = true }
                         let item = Item(
                             id: ID(client: client, clock: clock), left: nil, origin: origin, right: nil,
                             rightOrigin: rightOrigin, parent: nil, parentSub: parentSub, content: content)
@@ -84,14 +93,22 @@ enum UpdateDecoder {
                         clock += UInt64(content.length)
                     }
                 }
-                if let index = structs.firstIndex(where: { $0.client == client }) {
+                let index: Int?
+                if structs.count <= Transaction.fewClients {
+                    index = structs.firstIndex { $0.client == client }
+                } else {
+                    if entryOf.isEmpty { for (i, entry) in structs.enumerated() { entryOf[entry.client] = i } }
+                    index = entryOf[client]
+                }
+                if let index {
                     structs[index].structs.append(contentsOf: list)  // a client listed twice
                 } else if !list.isEmpty {
+                    if !entryOf.isEmpty { entryOf[client] = structs.count }
                     structs.append((client, list))
                 }
             }
             let deletes = try DeleteSet.read(&r)
-            return DecodedUpdate(structs: structs, deletes: deletes)
+            return DecodedUpdate(structs: structs, deletes: deletes, holdsTypes: holdsTypes)
         } catch let error as YDocError {
             throw error
         } catch let error as ByteDecodingError {
@@ -165,7 +182,7 @@ enum UpdateDecoder {
         case Content.refAny:
             let count = try r.readLength()
             var values: [Lib0Any] = []
-            values.reserveCapacity(count)
+            values.reserveCapacity(Swift.min(count, ByteReader.trustedCount))  // a claim, not a size (see readAny)
             for _ in 0..<count { values.append(try r.readAny()) }
             return .any(values)
         case Content.refDoc:

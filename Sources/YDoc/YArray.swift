@@ -35,7 +35,7 @@ public struct YArray {
         ListInsert.delete(from: type, at: index, count: count, txn)
     }
 
-    public func toJSON() -> Lib0Any { YType.arrayJSON(type) }
+    public func toJSON() -> Lib0Any { YType.json(type, as: .array) }
 }
 
 /// Inserting into and deleting from the list part of a type, after Yjs's
@@ -89,7 +89,10 @@ enum ListInsert {
         return nil
     }
 
+    /// Into a type that left its document (deleted and collected) nothing
+    /// is inserted: the items would be deleted at once.
     static func insert(into type: YType, at index: Int, _ values: [YInput], _ txn: Transaction) {
+        guard !type.isDetached else { return }
         let doc = txn.doc
         var left = reference(in: type, at: index, txn)
         let right = left == nil ? type.start : left?.right

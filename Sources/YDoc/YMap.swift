@@ -18,7 +18,10 @@ public struct YMap {
     /// Whether the key exists at all (even if its value is null).
     public func contains(_ key: String) -> Bool { get(key) != nil }
 
+    /// Sets `key` to `value`. On a map that left its document (deleted and
+    /// collected) it changes nothing, as the write would be deleted at once.
     public func set(_ key: String, _ value: YInput, _ txn: Transaction) {
+        guard !type.isDetached else { return }
         let left = type.map[key]
         let content = ListInsert.content(for: value)
         let item = Item(
@@ -32,5 +35,5 @@ public struct YMap {
         if let item = type.map[key] { txn.delete(item) }
     }
 
-    public func toJSON() -> Lib0Any { YType.mapJSON(type) }
+    public func toJSON() -> Lib0Any { YType.json(type, as: .object) }
 }

@@ -18,10 +18,12 @@ public struct YText {
         return String(decoding: units, as: UTF16.self)
     }
 
-    /// Inserts `text` at UTF-16 offset `index` (clamped to the text).
+    /// Inserts `text` at UTF-16 offset `index` (clamped to the text). Into
+    /// a text that left its document (deleted and collected) nothing is
+    /// inserted: the text would be deleted at once.
     public func insert(_ index: Int, _ text: String, _ txn: Transaction) {
         let units = Array(text.utf16)
-        guard !units.isEmpty else { return }
+        guard !units.isEmpty, !type.isDetached else { return }
         let target = Swift.max(0, Swift.min(index, type.length))
         let (start, end) = position(target, txn)
         unowned(unsafe) var left = start

@@ -49,31 +49,99 @@ public enum YInput: Sendable {
 }
 
 extension YType {
-    /// JSON of a type of any kind (roots of unknown kind print as maps if they have keys, else arrays).
-    static func json(_ type: YType) -> Lib0Any {
+    /// What a type prints as.
+    enum JSONShape { case object, array, string }
+
+    /// A type of any kind prints by its kind (roots of unknown kind as maps
+    /// if they have keys, else as arrays).
+    static func jsonShape(_ type: YType) -> JSONShape {
         switch type.kind {
-        case .text, .xmlText: return .string(YText.string(of: type))
-        case .map, .xmlElement, .xmlHook: return mapJSON(type)
-        case .array, .xmlFragment: return arrayJSON(type)
-        case .unknown: return type.map.isEmpty && type.start != nil ? arrayJSON(type) : mapJSON(type)
+        case .text, .xmlText: return .string
+        case .map, .xmlElement, .xmlHook: return .object
+        case .array, .xmlFragment: return .array
+        case .unknown: return type.map.isEmpty && type.start != nil ? .array : .object
         }
     }
 
-    static func mapJSON(_ type: YType) -> Lib0Any {
-        var members: [(key: String, value: Lib0Any)] = []
-        for key in type.map.keys.sorted() {
-            guard let item = type.map[key], !item.isDeleted, let last = item.content.values().last else { continue }
-            members.append((key, last.toJSON()))
-        }
-        return .object(members)
+    /// JSON of a type of any kind.
+    static func json(_ type: YType) -> Lib0Any { json(type, as: jsonShape(type)) }
+
+    /// One value of a map or an array while printing: plain data, or a
+    /// nested type still to print.
+    private enum JSONEntry {
+        case value(Lib0Any)
+        case type(YType)
     }
 
-    static func arrayJSON(_ type: YType) -> Lib0Any {
+    /// A map or an array being printed: its entries, how many are done, and
+    /// what they gave.
+    private struct JSONFrame {
+        let isObject: Bool
+        /// The key this container goes under in the one that holds it.
+        let key: String
+        let entries: [(key: String, entry: JSONEntry)]
+        var next = 0
         var values: [Lib0Any] = []
-        for item in type.items where !item.isDeleted && item.isCountable {
-            values.append(contentsOf: item.content.values().map { $0.toJSON() })
+        var members: [(key: String, value: Lib0Any)] = []
+
+        mutating func append(_ key: String, _ value: Lib0Any) {
+            if isObject { members.append((key, value)) } else { values.append(value) }
         }
-        return .array(values)
+    }
+
+    /// JSON of `root` and everything nested in it, printed as `shape`.
+    /// Nested types may nest deeply: containers still being filled are kept
+    /// on a stack of frames, not on the call stack.
+    static func json(_ root: YType, as shape: JSONShape) -> Lib0Any {
+        if shape == .string { return .string(YText.string(of: root)) }
+        var stack = [frame(root, isObject: shape == .object, key: "")]
+        while true {
+            let top = stack.count - 1
+            if stack[top].next < stack[top].entries.count {
+                let (key, entry) = stack[top].entries[stack[top].next]
+                stack[top].next += 1
+                switch entry {
+                case .value(let value):
+                    stack[top].append(key, value)
+                case .type(let type):
+                    switch jsonShape(type) {
+                    case .string: stack[top].append(key, .string(YText.string(of: type)))
+                    case .object: stack.append(frame(type, isObject: true, key: key))
+                    case .array: stack.append(frame(type, isObject: false, key: key))
+                    }
+                }
+            } else {
+                let done = stack.removeLast()
+                let value: Lib0Any = done.isObject ? .object(done.members) : .array(done.values)
+                if stack.isEmpty { return value }
+                stack[stack.count - 1].append(done.key, value)
+            }
+        }
+    }
+
+    /// A type's entries: a map's newest value of each key (sorted), or the
+    /// values of a list's items.
+    private static func frame(_ type: YType, isObject: Bool, key: String) -> JSONFrame {
+        var entries: [(key: String, entry: JSONEntry)] = []
+        if isObject {
+            for key in type.map.keys.sorted() {
+                guard let item = type.map[key], !item.isDeleted, let last = jsonEntries(item.content).last else { continue }
+                entries.append((key, last))
+            }
+        } else {
+            for item in type.items where !item.isDeleted && item.isCountable {
+                for entry in jsonEntries(item.content) { entries.append(("", entry)) }
+            }
+        }
+        return JSONFrame(isObject: isObject, key: key, entries: entries)
+    }
+
+    private static func jsonEntries(_ content: Content) -> [JSONEntry] {
+        if case .type(let type) = content { return [.type(type)] }
+        return content.values().map { value in
+            if case .any(let plain) = value { return .value(plain) }
+            return .value(value.toJSON())  // not reached: only a type's content holds a type
+        }
     }
 }
 

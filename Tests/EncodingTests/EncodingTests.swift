@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Testing
 
@@ -163,6 +164,45 @@ import Testing
             var reader = ByteReader(bytes)
             _ = try? reader.readAny()
         }
+    }
+
+    /// Issue #17, defect 8: a count is a claim, not a size to allocate.
+    /// Nested arrays and objects each claiming every byte left used to
+    /// reserve room for that many values per level before reading one
+    /// (200 levels of 4 MiB: about 19 GB of address space); a count
+    /// larger than the bytes left fails at once.
+    @Test(arguments: [Lib0Any.Tag.array, .object])
+    func countsAreNotTrustedForCapacity(_ tag: Lib0Any.Tag) throws {
+        var w = ByteWriter()
+        w.writeUInt8(tag.rawValue)
+        w.writeVarUInt(UInt64(1) << 40)
+        var claim = ByteReader(w.bytes + [126])
+        #expect(throws: ByteDecodingError.lengthTooLarge(offset: 1, length: 1 << 40, available: 1)) { try claim.readAny() }
+
+        let levels = 200
+        let filler = 4 << 20
+        var nested = ByteWriter()
+        for _ in 0..<levels {
+            nested.writeUInt8(tag.rawValue)
+            // No more than the bytes left: a claim `readLength` lets through.
+            nested.writeVarUInt(UInt64(filler))
+            if tag == .object { nested.writeVarString("") }
+        }
+        // Zero is no tag: the innermost value is refused after the claims were read.
+        var reader = ByteReader(nested.bytes + [UInt8](repeating: 0, count: filler))
+        let peakBefore = try peakAddressSpace()
+        #expect(throws: ByteDecodingError.self) { try reader.readAny() }
+        let grown = try peakAddressSpace() - peakBefore
+        #expect(grown < 512 << 20, "reading reserved \(grown >> 20) MiB of address space")
+    }
+
+    /// The process's peak virtual memory (`VmPeak`), which counts memory
+    /// reserved even if never touched.
+    private func peakAddressSpace() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmPeak:") })
+        let kilobytes = try #require(Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? ""))
+        return kilobytes << 10
     }
 
     private func nest(_ depth: Int) -> [UInt8] {
