@@ -16,12 +16,9 @@ import Workflows
     /// runs created at the given times (microseconds), in that order.
     func store(_ folder: TemporaryFolder, runs: [(id: String, project: String, at: Int64)]) throws -> Store {
         let store = try Store(path: folder.path)
-        let text = try String(contentsOf: Fixtures.url("workflows/daily-report.json"), encoding: .utf8)
         for (digit, project) in ["p1", "p2"].enumerated() {
-            _ = try store.publish(try WorkflowJSON.decode(Array(text
-                .replacingOccurrences(of: "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", with: project)
-                .replacingOccurrences(of: "7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60", with: Self.workflow(project))
-                .replacingOccurrences(of: "c1000000-", with: "c\(digit)000000-").utf8)))
+            _ = try store.publish(try WorkflowJSON.decode(Array(
+                Fixtures.sampleWorkflowJSON(project: project, workflowId: Self.workflow(project), copy: digit + 1).utf8)))
         }
         _ = try store.append(runs.map { run in
             Submission(id: .random(), command: .createRun(CreateRun(

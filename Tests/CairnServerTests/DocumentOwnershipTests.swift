@@ -25,10 +25,7 @@ import YDoc
 
     /// The draft as workflow JSON of `project`.
     static func draftJSON(project: String) throws -> String {
-        try String(contentsOf: Fixtures.url("workflows/daily-report.json"), encoding: .utf8)
-            .replacingOccurrences(of: "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", with: project)
-            .replacingOccurrences(of: P.workflowA, with: draft)
-            .replacingOccurrences(of: "c1000000-", with: "c3000000-")
+        try Fixtures.sampleWorkflowJSON(project: project, workflowId: draft, copy: 3)
     }
 
     func publish(_ client: some TestClientProtocol, _ token: String, body: String = "") async throws -> HTTPResponse.Status {

@@ -7,7 +7,7 @@ import TestSupport
 import Workflows
 
 /// A store with the sample workflow published twice: in project p1 (its own
-/// ids) and in p2 (other workflow and trigger ids), with a token for each.
+/// ids) and in p2 (other workflow, job, trigger and edge ids), with a token for each.
 /// Immutable once made (the folder is removed only when it goes), so shared
 /// with the test client's closures.
 struct TwoProjects: @unchecked Sendable {
@@ -21,13 +21,10 @@ struct TwoProjects: @unchecked Sendable {
 
     init() throws {
         store = try Store(path: folder.path)
-        let text = try String(contentsOf: Fixtures.url("workflows/daily-report.json"), encoding: .utf8)
         _ = try store.publish(try WorkflowJSONDecoding.decode(
-            text.replacingOccurrences(of: "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", with: "p1")))
+            Fixtures.sampleWorkflowJSON(project: "p1", workflowId: Self.workflowA)))
         _ = try store.publish(try WorkflowJSONDecoding.decode(
-            text.replacingOccurrences(of: "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", with: "p2")
-                .replacingOccurrences(of: Self.workflowA, with: Self.workflowB)
-                .replacingOccurrences(of: "c1000000-", with: "c2000000-")))
+            Fixtures.sampleWorkflowJSON(project: "p2", workflowId: Self.workflowB, copy: 2)))
     }
 
     var app: some ApplicationProtocol { Application(router: makeRouter(store: store, configuration: configuration)) }
