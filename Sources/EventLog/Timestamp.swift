@@ -7,7 +7,25 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public init(microseconds: Int64) { self.microseconds = microseconds }
 
-    public init(_ date: Date) { microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+    /// The instant `date` names, rounded to the microsecond. Dates beyond
+    /// what 64-bit microseconds can hold (about ±292,000 years) saturate
+    /// instead of trapping; `init?(parsing:)` refuses them instead.
+    public init(_ date: Date) {
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        if let exact = Timestamp.microseconds(fitting: micros) {
+            microseconds = exact
+        } else {
+            microseconds = micros < 0 ? .min : .max
+        }
+    }
+
+    /// `micros` as 64-bit microseconds, or `nil` when it is not finite or
+    /// does not fit. (`Int64(Double)` traps instead, and an ISO-8601 year
+    /// like 300000 parses to such a date.)
+    static func microseconds(fitting micros: Double) -> Int64? {
+        guard micros.isFinite, micros >= -9.2e18, micros <= 9.2e18 else { return nil }
+        return Int64(micros)
+    }
 
     public static func now() -> Timestamp { Timestamp(Date()) }
 
@@ -30,8 +48,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             self.init(microseconds: micros)
             return
         }
-        guard let date = Timestamp.parseISO(trimmed) else { return nil }
-        self.init(date)
+        guard let date = Timestamp.parseISO(trimmed),
+              let micros = Timestamp.microseconds(fitting: (date.timeIntervalSince1970 * 1_000_000).rounded())
+        else { return nil }
+        self.init(microseconds: micros)
     }
 
     /// ISO-8601 with `Z` or an offset (fractional seconds allowed), without

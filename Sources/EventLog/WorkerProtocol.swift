@@ -240,11 +240,15 @@ extension JSONValue {
         if let micros = value.int64Value {
             timestamp = Timestamp(microseconds: micros)
         } else if let text = value.stringValue {
-            guard let parsed = Timestamp(parsing: text) else {
+            if let parsed = Timestamp(parsing: text) {
+                timestamp = parsed
+            } else if Timestamp.parseISO(text.trimmingCharacters(in: .whitespaces)) != nil {
+                // A well-formed date too far out for 64-bit microseconds.
+                throw .invalidValue(field: key, reason: "'\(text)' is outside 1900-01-01 to 2200-01-01")
+            } else {
                 throw .invalidValue(
                     field: key, reason: "'\(text)' is not ISO-8601 or integer microseconds since the epoch")
             }
-            timestamp = parsed
         } else {
             throw .wrongType(field: key, expected: "microseconds or an ISO-8601 string", found: value.kindDescription)
         }

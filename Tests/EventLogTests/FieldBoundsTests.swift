@@ -23,6 +23,9 @@ import Testing
         // One microsecond either side of [1900-01-01, 2200-01-01).
         "-2208988800000001", "7258118400000000",
         #""1152921504606846976""#, #""1899-12-31T23:59:59Z""#, #""2200-01-01T00:00:00Z""#, #""9999-01-01""#,
+        // Years whose microseconds do not fit in 64 bits: the date must be
+        // checked before it is converted, or the conversion traps.
+        #""300000-01-01T00:00:00Z""#, #""-300000-01-01T00:00:00Z""#, #""99999999-12-31T23:59:59Z""#,
     ])
     func timestampsOutsideTheYears1900To2200AreRefused(_ timestamp: String) throws {
         for (event, payload) in [("run:created", Self.run), ("run:start", #""run_id":"r""#), ("step:complete", Self.step),
