@@ -57,17 +57,25 @@ public final class Environment: @unchecked Sendable {
     public let options: Options
     private let gate = ResizeGate()
     private let writer = WriterLock()
+    /// Tests only: this many more write transactions fail at their commit
+    /// with `mapFull`, as a commit that finds no room for the free list
+    /// does, after their closure has run to its end. Guarded by `writer`.
+    private nonisolated(unsafe) var commitsToFail = 0
     private let databases = WriterLock()
     private nonisolated(unsafe) var openDatabases: [String: Database] = [:]
 
     /// Opens (creating if needed) the environment in the folder `path`.
     /// - Throws: `LMDBError.invalid` when the folder holds a file that is not LMDB,
     ///   `.versionMismatch` for another LMDB format, `.system(errno)` for I/O errors.
+    ///
+    /// A folder it creates is the owner's alone (0700), and so are the files
+    /// LMDB creates in it (0600): dataclips may hold personal data. An
+    /// existing folder keeps the mode it has.
     public init(path: String, options: Options = Options()) throws(LMDBError) {
         self.path = path
         self.options = options
         if !options.readOnly {
-            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(errno) }
+            if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .system(errno) }
         }
         var env: OpaquePointer?
         try LMDBError.check(mdb_env_create(&env))
@@ -79,7 +87,7 @@ public final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.noSync { flags |= UInt32(MDB_NOSYNC) }
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
-            try LMDBError.check(mdb_env_open(env, path, flags, 0o644))
+            try LMDBError.check(mdb_env_open(env, path, flags, 0o600))
         } catch {
             mdb_env_close(env)
             throw error
@@ -143,15 +151,28 @@ public final class Environment: @unchecked Sendable {
     /// Runs `body` in a read-only transaction. The transaction, and any buffer
     /// it hands out, is valid only during the execution of the closure.
     public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
-        try gate.shared { () throws -> T in
-            let raw = try beginTransaction(flags: UInt32(MDB_RDONLY))
-            let txn = ReadTransaction(handle: raw)
-            defer {
-                txn.end()
-                mdb_txn_abort(raw)
+        while true {
+            let attempt = try gate.shared { () throws -> Attempt<T> in
+                guard let raw = try beginTransaction(flags: UInt32(MDB_RDONLY)) else { return .mapResized }
+                let txn = ReadTransaction(handle: raw)
+                defer {
+                    txn.end()
+                    mdb_txn_abort(raw)
+                }
+                return .done(try body(txn))
             }
-            return try body(txn)
+            switch attempt {
+            case .done(let result): return result
+            case .mapResized: try adoptGrownMap()
+            }
         }
+    }
+
+    /// A transaction's outcome, or that it could not begin because another
+    /// process grew the map (see `beginTransaction`).
+    private enum Attempt<T> {
+        case done(T)
+        case mapResized
     }
 
     /// Runs `body` in a write transaction and commits it when `body` returns;
@@ -164,8 +185,8 @@ public final class Environment: @unchecked Sendable {
         return try writer.withLock { () throws -> T in
             while true {
                 do {
-                    return try gate.shared { () throws -> T in
-                        let raw = try beginTransaction(flags: 0)
+                    let attempt = try gate.shared { () throws -> Attempt<T> in
+                        guard let raw = try beginTransaction(flags: 0) else { return .mapResized }
                         let txn = WriteTransaction(handle: raw)
                         var committed = false
                         defer {
@@ -173,11 +194,19 @@ public final class Environment: @unchecked Sendable {
                             if !committed { mdb_txn_abort(raw) }
                         }
                         let result = try body(txn)
+                        if commitsToFail > 0 {
+                            commitsToFail -= 1
+                            throw LMDBError.mapFull
+                        }
                         committed = true  // mdb_txn_commit frees the txn even when it fails.
                         try LMDBError.check(mdb_txn_commit(raw))
                         // Still holding the writer lock: the next writer sees what these did.
                         for action in txn.commitActions { action() }
-                        return result
+                        return .done(result)
+                    }
+                    switch attempt {
+                    case .done(let result): return result
+                    case .mapResized: try adoptGrownMap()
                     }
                 } catch LMDBError.mapFull {
                     try grow()
@@ -186,36 +215,74 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    private func beginTransaction(flags: UInt32) throws(LMDBError) -> OpaquePointer {
+    /// Tests only: the next `count` write transactions fail at their commit
+    /// with `mapFull` (and so run again in a grown map).
+    func failNextCommits(_ count: Int) {
+        writer.withLock { commitsToFail = count }
+    }
+
+    /// Begins a transaction; `nil` when another process has grown the map
+    /// past this one's (`MDB_MAP_RESIZED`): the caller then leaves the gate,
+    /// adopts the new size (`adoptGrownMap`) and begins again. Called with
+    /// the gate held shared. If this thread holds it more than once, one of
+    /// its own transactions is open, and the remap would have to wait for
+    /// it: `.mapResized` is thrown instead (the outer transaction must end
+    /// first).
+    private func beginTransaction(flags: UInt32) throws(LMDBError) -> OpaquePointer? {
         var txn: OpaquePointer?
-        var code = mdb_txn_begin(handle, nil, flags, &txn)
+        let code = mdb_txn_begin(handle, nil, flags, &txn)
         if code == MDB_MAP_RESIZED {
-            // Another process grew the map: adopt its size, then retry once.
-            code = mdb_env_set_mapsize(handle, 0)
-            if code == MDB_SUCCESS { code = mdb_txn_begin(handle, nil, flags, &txn) }
+            if gate.depth > 1 { throw .mapResized }
+            return nil
         }
         try LMDBError.check(code)
         return txn!
     }
 
+    /// Adopts the map size another process grew the map to. LMDB unmaps the
+    /// old map and maps the file again (maybe elsewhere), so this waits until
+    /// no transaction of this process is active, like a growth.
+    private func adoptGrownMap() throws(LMDBError) {
+        if gate.isHeldByCurrentThread { throw .mapResized }
+        try gate.exclusive { () throws(LMDBError) in
+            try LMDBError.check(mdb_env_set_mapsize(handle, 0))
+        }
+    }
+
+    /// A transaction of LMDB's own handle, for opening and dropping
+    /// databases. A write grows a full map and runs `body` again, like `write`.
     private func withRawTransaction<T>(write: Bool, _ body: (OpaquePointer) throws(LMDBError) -> T) throws(LMDBError) -> T {
         func run() throws(LMDBError) -> T {
-            try gate.shared { () throws(LMDBError) -> T in
-                let txn = try beginTransaction(flags: write ? 0 : UInt32(MDB_RDONLY))
-                let result: T
-                do throws(LMDBError) {
-                    result = try body(txn)
-                } catch {
-                    mdb_txn_abort(txn)
-                    throw error
+            while true {
+                let attempt = try gate.shared { () throws(LMDBError) -> Attempt<T> in
+                    guard let txn = try beginTransaction(flags: write ? 0 : UInt32(MDB_RDONLY)) else { return .mapResized }
+                    let result: T
+                    do throws(LMDBError) {
+                        result = try body(txn)
+                    } catch {
+                        mdb_txn_abort(txn)
+                        throw error
+                    }
+                    try LMDBError.check(mdb_txn_commit(txn))
+                    return .done(result)
                 }
-                try LMDBError.check(mdb_txn_commit(txn))
-                return result
+                switch attempt {
+                case .done(let result): return result
+                case .mapResized: try adoptGrownMap()
+                }
             }
         }
         if write {
             if writer.isHeldByCurrentThread { throw .nestedWrite }
-            return try writer.withLock { () throws(LMDBError) -> T in try run() }
+            return try writer.withLock { () throws(LMDBError) -> T in
+                while true {
+                    do throws(LMDBError) {
+                        return try run()
+                    } catch .mapFull {
+                        try grow()
+                    }
+                }
+            }
         }
         return try run()
     }
@@ -237,8 +304,11 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Doubles the map. Waits until no transaction of this process is active.
+    /// Doubles the map. Waits until no transaction of this process is
+    /// active; a write begun inside a read of the same thread would wait for
+    /// itself, so it gets the `mapFull` instead.
     private func grow() throws(LMDBError) {
+        if gate.isHeldByCurrentThread { throw .mapFull }
         try gate.exclusive { () throws(LMDBError) in
             let current = self.info().mapSize
             try LMDBError.check(mdb_env_set_mapsize(handle, current * 2))
@@ -275,9 +345,13 @@ public final class Environment: @unchecked Sendable {
     /// Writes a consistent copy of the environment into the folder `path`
     /// (created if missing, must not hold an environment), while readers and
     /// writers go on. `compact` omits free pages (smaller, a little slower).
+    /// Like the environment's own, a folder it creates is the owner's alone
+    /// (0700), and so is the copy (0600).
     public func copy(to path: String, compact: Bool = true) throws(LMDBError) {
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(errno) }
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .system(errno) }
         try LMDBError.check(mdb_env_copy2(handle, path, compact ? UInt32(MDB_CP_COMPACT) : 0))
+        // LMDB creates the copy with mode 0666 less the umask.
+        if chmod(path + "/data.mdb", 0o600) != 0 { throw .system(errno) }
     }
 
     /// Flushes buffers to disk; needed only when opened with `noSync`.

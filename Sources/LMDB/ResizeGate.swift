@@ -4,26 +4,49 @@ import Glibc
 import Darwin
 #endif
 
-/// Growing the map (`mdb_env_set_mapsize`) is only allowed while no transaction
-/// of this process is active. Every transaction holds the gate shared; growth
-/// holds it exclusively. glibc's rwlock prefers readers, so a read nested in a
-/// read does not deadlock; growth simply waits for the readers to finish.
+/// Re-mapping the map (`mdb_env_set_mapsize`: to grow it, or to adopt the
+/// size another process grew it to) is only allowed while no transaction of
+/// this process is active: LMDB unmaps the old map, and every page a live
+/// transaction borrowed goes with it. Every transaction holds the gate
+/// shared; a remap holds it exclusively. glibc's rwlock prefers readers, so
+/// a read nested in a read does not deadlock; a remap simply waits for the
+/// readers to finish. A thread that holds the gate shared (a transaction
+/// of its own is open) must not wait for it exclusively, which would wait
+/// for itself: `isHeldByCurrentThread` tells.
 final class ResizeGate: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    /// How many times the current thread holds the gate shared (nested
+    /// transactions), as a thread-specific value.
+    private var depthKey = pthread_key_t()
 
     init() {
         lock = .allocate(capacity: 1)
         pthread_rwlock_init(lock, nil)
+        pthread_key_create(&depthKey, nil)
     }
 
     deinit {
+        pthread_key_delete(depthKey)
         pthread_rwlock_destroy(lock)
         lock.deallocate()
     }
 
+    /// How many times the current thread holds the gate shared.
+    private(set) var depth: Int {
+        get { Int(bitPattern: pthread_getspecific(depthKey)) }
+        set { pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: newValue)) }
+    }
+
+    /// Whether the current thread holds the gate shared.
+    var isHeldByCurrentThread: Bool { depth > 0 }
+
     func shared<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
+        depth += 1
+        defer {
+            depth -= 1
+            pthread_rwlock_unlock(lock)
+        }
         return try body()
     }
 

@@ -154,13 +154,27 @@ public final class ProjectionEngine: @unchecked Sendable {
         return both[Int(slot & 1)]
     }
 
-    /// The live database `table` of `projector`, for readers. The active slot
-    /// is read from the checkpoint each time: another process may have
-    /// rebuilt and switched slots since this one opened.
-    public func table(_ projector: any Projector, _ table: Int) throws -> Database {
-        let slot = try checkpoint(projector)?.slot ?? lock.withLock { slots[projector.name] ?? 0 }
+    /// The live database `table` of `projector` as `txn` sees it: the
+    /// reader's own transaction, so the slot and what the reader reads in it
+    /// are of one state. Another process may rebuild and switch slots at any
+    /// time, and its switch clears the slot it leaves: a slot read in a
+    /// transaction of its own could be empty by the time the reader's began.
+    public func table(_ projector: any Projector, _ table: Int, in txn: ReadTransaction) throws -> Database {
+        let slot = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)?.slot
+            ?? lock.withLock { slots[projector.name] ?? 0 }
+        afterResolvingSlot?()
         return try handles(projector, slot: slot)[table]
     }
+
+    /// The live database `table` of `projector`, read in a transaction of
+    /// its own: for a reader that knows no rebuild runs meanwhile (tests,
+    /// tools). Readers use `table(_:_:in:)`.
+    public func table(_ projector: any Projector, _ table: Int) throws -> Database {
+        try environment.read { txn in try self.table(projector, table, in: txn) }
+    }
+
+    /// Tests only: runs each time a reader has resolved a projection's slot.
+    var afterResolvingSlot: (() -> Void)?
 
     // MARK: Catching up
 
@@ -213,16 +227,24 @@ public final class ProjectionEngine: @unchecked Sendable {
         let targets = which ?? projectors
         let idle = try replayIntoIdleSlots(targets, progress: progress)
         // Switch: catch the new slots up with anything appended meanwhile, then
-        // move every checkpoint to its new slot in one transaction.
-        try environment.write { txn in
-            let head = try log.lastSequence(in: txn)
-            try applyRange(targets, slots: idle, from: idle.replayed + 1, through: head, txn)
-            for projector in targets {
-                let slot = idle.slots[projector.name]!
-                try txn.put(checkpoints, key: Array(projector.name.utf8), value: Checkpoint(
-                    slot: slot, version: projector.version, sequence: head).bytes)
-                for db in try handles(projector, slot: 1 - slot) { try txn.clear(db) }
+        // move every checkpoint to its new slot in one transaction, which
+        // also ends the rebuild's claim.
+        do {
+            try environment.write { txn in
+                try checkClaims(targets, txn)
+                let head = try log.lastSequence(in: txn)
+                try applyRange(targets, slots: idle, from: idle.replayed + 1, through: head, txn)
+                for projector in targets {
+                    let slot = idle.slots[projector.name]!
+                    try txn.put(checkpoints, key: Array(projector.name.utf8), value: Checkpoint(
+                        slot: slot, version: projector.version, sequence: head).bytes)
+                    for db in try handles(projector, slot: 1 - slot) { try txn.clear(db) }
+                }
+                endClaims(targets, txn)
             }
+        } catch {
+            releaseClaims(targets)
+            throw error
         }
         lock.withLock { for (name, slot) in idle.slots { slots[name] = slot } }
     }
@@ -232,21 +254,92 @@ public final class ProjectionEngine: @unchecked Sendable {
         var replayed: UInt64
     }
 
-    /// Clears the idle slot of each projector and replays the log into it up to the current head.
+    /// Claims each projector's rebuild, clears its idle slot and replays
+    /// the log into it up to the current head. The claim stays until the
+    /// caller ends it (`endClaims`, in the transaction that uses the replay)
+    /// or releases it (`releaseClaims`, when that fails); if this throws,
+    /// the claim is released already.
     func replayIntoIdleSlots(_ targets: [any Projector], progress: ((UInt64, UInt64) -> Void)?) throws -> IdleSlots {
-        var idle: [String: UInt8] = [:]
-        for projector in targets {
-            let active = try checkpoint(projector)?.slot ?? 0
-            idle[projector.name] = 1 - active
-        }
-        let live = try environment.write { txn in
-            var bytes = 0
-            for projector in targets {
-                for db in try handles(projector, slot: idle[projector.name]!) { try txn.clear(db) }
-                for db in try handles(projector, slot: 1 - idle[projector.name]!) { bytes += try txn.statistics(db).bytes }
+        let names = targets.map(\.name)
+        let claim = RebuildClaim.mine()
+        let (idle, live): ([String: UInt8], Int)
+        do {
+            // One transaction reads the active slots, checks that no other
+            // rebuild is replaying into the idle ones, claims them and clears
+            // them: a second rebuild (another process, or another thread)
+            // finds the claim.
+            (idle, live) = try environment.write { txn -> ([String: UInt8], Int) in
+                var idle: [String: UInt8] = [:]
+                for projector in targets {
+                    if let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init),
+                        held.isLive(projector.name)
+                    {
+                        throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt)
+                    }
+                    let active = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)?.slot ?? 0
+                    idle[projector.name] = 1 - active
+                }
+                // Listed before the claim commits, so another thread of this
+                // process that reads it next sees it live.
+                ActiveRebuilds.shared.insert(names)
+                var bytes = 0
+                for projector in targets {
+                    try txn.put(checkpoints, key: RebuildClaim.key(projector.name), value: claim.bytes)
+                    for db in try handles(projector, slot: idle[projector.name]!) { try txn.clear(db) }
+                    for db in try handles(projector, slot: 1 - idle[projector.name]!) { bytes += try txn.statistics(db).bytes }
+                }
+                return (idle, bytes)
             }
-            return bytes
+        } catch let refused as RebuildInProgress {
+            throw refused  // the claim is someone else's: nothing of ours to release
+        } catch {
+            ActiveRebuilds.shared.remove(names)
+            throw error
         }
+        do {
+            return try replay(targets, into: idle, live: live, progress: progress)
+        } catch {
+            releaseClaims(targets)
+            throw error
+        }
+    }
+
+    /// Throws if another rebuild has taken over a claim of `targets` (only
+    /// one that judged this process gone would).
+    private func checkClaims(_ targets: [any Projector], _ txn: ReadTransaction) throws {
+        for projector in targets {
+            guard let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init)
+            else { continue }
+            if !held.isMine { throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt) }
+        }
+    }
+
+    /// Removes this process's claims of `targets` in `txn`; they stop being
+    /// live in this process once it commits.
+    private func endClaims(_ targets: [any Projector], _ txn: WriteTransaction) {
+        for projector in targets {
+            let key = RebuildClaim.key(projector.name)
+            if let held = try? txn.get(checkpoints, key: key).flatMap(RebuildClaim.init), held.isMine {
+                _ = try? txn.delete(checkpoints, key: key)
+            }
+        }
+        let names = targets.map(\.name)
+        txn.afterCommit { ActiveRebuilds.shared.remove(names) }
+    }
+
+    /// Ends this process's claims of `targets` after a failed rebuild. If
+    /// even that write fails, the claims are no longer live for this
+    /// process (it takes them over), though another sees them live until
+    /// this one exits.
+    private func releaseClaims(_ targets: [any Projector]) {
+        _ = try? environment.write { txn in endClaims(targets, txn) }
+        ActiveRebuilds.shared.remove(targets.map(\.name))
+    }
+
+    /// Replays the log into the (cleared) idle slots `idle`, up to the head.
+    private func replay(
+        _ targets: [any Projector], into idle: [String: UInt8], live: Int, progress: ((UInt64, UInt64) -> Void)?
+    ) throws -> IdleSlots {
         // The replay writes about what the live slots hold: room for it now,
         // so a replay transaction of a million events never fills the map
         // midway and starts over.
@@ -583,26 +676,34 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// value; the live ones are left as they are. Empty means identical.
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> [Difference] {
         try catchUp()
-        var idle = try replayIntoIdleSlots(projectors, progress: progress)
-        var differences: [Difference] = []
-        try environment.write { txn in
-            // Bring the replay to exactly where the live projections are.
-            let live = try projectors.map { try txn.get(checkpoints, key: Array($0.name.utf8)).flatMap(Checkpoint.init) }
-            let target = live.compactMap { $0?.sequence }.max() ?? 0
-            try applyRange(projectors, slots: idle, from: idle.replayed + 1, through: target, txn)
-            idle.replayed = target
-            for (projector, checkpoint) in zip(projectors, live) {
-                guard let checkpoint else { continue }
-                let liveHandles = try handles(projector, slot: checkpoint.slot)
-                let rebuiltHandles = try handles(projector, slot: idle.slots[projector.name]!)
-                for (index, table) in projector.tables.enumerated() {
-                    differences += try compare(
-                        "\(projector.name).\(table)", liveHandles[index], rebuiltHandles[index], txn)
+        let idle = try replayIntoIdleSlots(projectors, progress: progress)
+        do {
+            return try environment.write { txn -> [Difference] in
+                // Collected here, not outside: a write that fills the map runs
+                // this closure again, from the start.
+                var differences: [Difference] = []
+                try checkClaims(projectors, txn)
+                // Bring the replay to exactly where the live projections are.
+                let live = try projectors.map { try txn.get(checkpoints, key: Array($0.name.utf8)).flatMap(Checkpoint.init) }
+                let target = live.compactMap { $0?.sequence }.max() ?? 0
+                try applyRange(projectors, slots: idle, from: idle.replayed + 1, through: target, txn)
+                for (projector, checkpoint) in zip(projectors, live) {
+                    guard let checkpoint else { continue }
+                    let liveHandles = try handles(projector, slot: checkpoint.slot)
+                    let rebuiltHandles = try handles(projector, slot: idle.slots[projector.name]!)
+                    for (index, table) in projector.tables.enumerated() {
+                        differences += try compare(
+                            "\(projector.name).\(table)", liveHandles[index], rebuiltHandles[index], txn)
+                    }
+                    for db in rebuiltHandles { try txn.clear(db) }
                 }
-                for db in rebuiltHandles { try txn.clear(db) }
+                endClaims(projectors, txn)
+                return differences
             }
+        } catch {
+            releaseClaims(projectors)
+            throw error
         }
-        return differences
     }
 
     private func compare(_ name: String, _ a: Database, _ b: Database, _ txn: ReadTransaction) throws -> [Difference] {

@@ -46,10 +46,17 @@ public final class Projections: Sendable {
     public func catchUp() throws -> UInt64 { try engine.catchUp() }
 
     // MARK: Queries
+    //
+    // Each query resolves the live slot of every table it reads inside its
+    // own read transaction (`engine.table(_:_:in:)`): a rebuild by another
+    // process switches slots and clears the one it leaves, so a slot read
+    // in a transaction of its own may be empty by the time the query reads.
 
     public func run(_ id: String) throws -> RunAggregate? {
-        let table = try engine.table(runs, RunsProjector.runs)
-        return try environment.read { txn in try txn.get(table, key: Array(id.utf8)).map(RunRecord.decode) }
+        try environment.read { txn in
+            let table = try engine.table(runs, RunsProjector.runs, in: txn)
+            return try txn.get(table, key: Array(id.utf8)).map(RunRecord.decode)
+        }
     }
 
     /// Step `id` and its run (DESIGN.md §5's `steps`), `nil` when the log
@@ -63,9 +70,9 @@ public final class Projections: Sendable {
 
     /// Runs of a workflow, newest first.
     public func runs(ofWorkflow workflowId: String, limit: Int = 100) throws -> [RunAggregate] {
-        let index = try engine.table(workflowRuns, WorkflowRunsProjector.byWorkflow)
-        let table = try engine.table(runs, RunsProjector.runs)
-        return try environment.read { txn in
+        try environment.read { txn in
+            let index = try engine.table(workflowRuns, WorkflowRunsProjector.byWorkflow, in: txn)
+            let table = try engine.table(runs, RunsProjector.runs, in: txn)
             var result: [RunAggregate] = []
             let prefix = Key.part(workflowId)
             try txn.scan(index, in: .prefix(prefix), reverse: true) { key, _ in
@@ -81,10 +88,10 @@ public final class Projections: Sendable {
     /// from the projection's index: those of `project`, or with no project
     /// (an open server, the CLI) of every project, merged.
     public func availableRuns(project: String? = nil, limit: Int) throws -> [RunAggregate] {
-        let index = try engine.table(runs, RunsProjector.available)
-        let table = try engine.table(runs, RunsProjector.runs)
         guard limit > 0 else { return [] }
         return try environment.read { txn in
+            let index = try engine.table(runs, RunsProjector.available, in: txn)
+            let table = try engine.table(runs, RunsProjector.runs, in: txn)
             /// Up to `limit` runs of the project whose key part is `prefix`, oldest first.
             func oldest(_ prefix: [UInt8]) throws -> [RunAggregate] {
                 var found: [RunAggregate] = []
@@ -118,14 +125,18 @@ public final class Projections: Sendable {
 
     /// The trigger as the latest snapshot of its workflow has it, or `nil`.
     public func trigger(_ id: String) throws -> TriggerRecord? {
-        let table = try engine.table(cronIndex, CronIndexProjector.triggers)
-        return try environment.read { txn in try txn.get(table, key: Array(id.utf8)).map(TriggerRecord.decode) }
+        try environment.read { txn in try trigger(id, txn) }
+    }
+
+    private func trigger(_ id: String, _ txn: ReadTransaction) throws -> TriggerRecord? {
+        let table = try engine.table(cronIndex, CronIndexProjector.triggers, in: txn)
+        return try txn.get(table, key: Array(id.utf8)).map(TriggerRecord.decode)
     }
 
     /// Every trigger of every live workflow.
     public func allTriggers() throws -> [TriggerRecord] {
-        let table = try engine.table(cronIndex, CronIndexProjector.triggers)
-        return try environment.read { txn in
+        try environment.read { txn in
+            let table = try engine.table(cronIndex, CronIndexProjector.triggers, in: txn)
             var result: [TriggerRecord] = []
             try txn.scan(table) { _, value in
                 result.append(try TriggerRecord.decode(Array(value)))
@@ -137,18 +148,18 @@ public final class Projections: Sendable {
 
     /// The last minute the scheduler considered (`schedule:ticked`), if any.
     public func schedulerHorizon() throws -> Timestamp? {
-        let table = try engine.table(cronIndex, CronIndexProjector.meta)
-        return try environment.read { txn in
-            try txn.get(table, key: CronIndexProjector.horizonKey).flatMap { Key.time(from: $0) }
+        try environment.read { txn in
+            let table = try engine.table(cronIndex, CronIndexProjector.meta, in: txn)
+            return try txn.get(table, key: CronIndexProjector.horizonKey).flatMap { Key.time(from: $0) }
         }
     }
 
     /// Triggers whose next fire time is at or before `time`, earliest first:
     /// the candidates of a tick (O(due), not O(all)).
     public func triggersDue(by time: Timestamp) throws -> [(trigger: TriggerRecord, nextFire: Timestamp)] {
-        let due = try engine.table(cronIndex, CronIndexProjector.due)
-        let table = try engine.table(cronIndex, CronIndexProjector.triggers)
-        return try environment.read { txn in
+        try environment.read { txn in
+            let due = try engine.table(cronIndex, CronIndexProjector.due, in: txn)
+            let table = try engine.table(cronIndex, CronIndexProjector.triggers, in: txn)
             var result: [(TriggerRecord, Timestamp)] = []
             try txn.scan(due, in: KeyRange(to: Key.time(Timestamp(microseconds: time.microseconds + 1)))) { key, _ in
                 let triggerId = Array(key.dropFirst(8))
@@ -163,30 +174,29 @@ public final class Projections: Sendable {
 
     /// `nextCronInput(trigger)` of DESIGN.md §4.4; `nil` if no live workflow has the trigger.
     public func nextCronInput(_ triggerId: String) throws -> CronInput? {
-        guard let trigger = try trigger(triggerId) else { return nil }
-        if let job = trigger.summary.cronCursorJobId {
-            let table = try engine.table(jobOutputs, JobOutputsProjector.outputs)
-            if let id = try latest(table, prefix: JobOutputsProjector.key(workflowId: trigger.workflowId, jobId: job)) {
-                return CronInput(triggerId: triggerId, source: .jobOutput, dataclipId: id)
+        try environment.read { txn in
+            guard let trigger = try trigger(triggerId, txn) else { return nil }
+            if let job = trigger.summary.cronCursorJobId {
+                let table = try engine.table(jobOutputs, JobOutputsProjector.outputs, in: txn)
+                if let id = try latest(table, prefix: JobOutputsProjector.key(workflowId: trigger.workflowId, jobId: job), txn) {
+                    return CronInput(triggerId: triggerId, source: .jobOutput, dataclipId: id)
+                }
+            } else {
+                let table = try engine.table(triggerFinals, TriggerFinalsProjector.finals, in: txn)
+                if let id = try latest(table, prefix: TriggerFinalsProjector.key(workflowId: trigger.workflowId, triggerId: triggerId), txn) {
+                    return CronInput(triggerId: triggerId, source: .finalState, dataclipId: id)
+                }
             }
-        } else {
-            let table = try engine.table(triggerFinals, TriggerFinalsProjector.finals)
-            let key = TriggerFinalsProjector.key(workflowId: trigger.workflowId, triggerId: triggerId)
-            if let id = try latest(table, prefix: key) {
-                return CronInput(triggerId: triggerId, source: .finalState, dataclipId: id)
-            }
+            return CronInput(triggerId: triggerId, source: .empty, dataclipId: nil)
         }
-        return CronInput(triggerId: triggerId, source: .empty, dataclipId: nil)
     }
 
-    private func latest(_ table: Database, prefix: [UInt8]) throws -> String? {
-        try environment.read { txn in
-            var found: String?
-            try txn.scan(table, in: .prefix(prefix), reverse: true) { _, value in
-                found = String(decoding: value, as: UTF8.self)
-                return false
-            }
-            return found
+    private func latest(_ table: Database, prefix: [UInt8], _ txn: ReadTransaction) throws -> String? {
+        var found: String?
+        try txn.scan(table, in: .prefix(prefix), reverse: true) { _, value in
+            found = String(decoding: value, as: UTF8.self)
+            return false
         }
+        return found
     }
 }

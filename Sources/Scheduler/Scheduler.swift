@@ -39,20 +39,30 @@ public final class Scheduler: Sendable {
     /// How far back a tick after downtime may reach to run a trigger's most
     /// recent missed fire (once). Zero (the default): missed fires are skipped.
     public let catchUpWindow: TimeInterval
+    /// A tick at most this long after the previous one is late, not after
+    /// downtime: a long write, a paused VM or a clock step kept it from its
+    /// minute. It owes every fire since the previous tick, not only its own
+    /// minute's, so a daily job does not lose its day. A longer gap is
+    /// downtime, where `catchUpWindow` rules. Five minutes by default.
+    public let lateTickGrace: TimeInterval
     let report: @Sendable (TriggerFailure) -> Void
     let resolveInput: @Sendable (String) throws -> CronInput?
+    /// The latest minute this scheduler ticked, recorded or not (a tick
+    /// with nothing due records nothing, so the log's horizon may be older).
+    private let lastTicked = LastTicked()
 
     /// - Parameters:
     ///   - report: told of each trigger that failed (the tick goes on with the others).
     ///   - resolveInput: `nextCronInput`; replaceable so tests can make one trigger fail.
     public init(
-        log: EventStore, projections: Projections, catchUpWindow: TimeInterval = 0,
+        log: EventStore, projections: Projections, catchUpWindow: TimeInterval = 0, lateTickGrace: TimeInterval = 300,
         report: @escaping @Sendable (TriggerFailure) -> Void = { _ in },
         resolveInput: (@Sendable (String) throws -> CronInput?)? = nil
     ) {
         self.log = log
         self.projections = projections
         self.catchUpWindow = catchUpWindow
+        self.lateTickGrace = max(0, lateTickGrace)
         self.report = report
         self.resolveInput = resolveInput ?? { try projections.nextCronInput($0) }
     }
@@ -75,6 +85,10 @@ public final class Scheduler: Sendable {
         let horizon = try projections.schedulerHorizon()
         var advancing = horizon.map { minute > $0 } ?? true
         if advancing {
+            // The last minute ticked: by this scheduler, or as the log has it
+            // (another process's, or before a restart).
+            let previous = [horizon, lastTicked.minute].compactMap { $0 }.max()
+            let late = previous.map { minute > $0 && minute.date.timeIntervalSince($0.date) <= lateTickGrace } ?? false
             // The index holds each trigger's next fire after the horizon: only
             // those due by this minute need a look.
             let due = try projections.triggersDue(by: minute)
@@ -83,7 +97,16 @@ public final class Scheduler: Sendable {
             if due.isEmpty { advancing = false }
             for (trigger, nextFire) in due {
                 guard let schedule = trigger.schedule else { continue }
-                if nextFire == minute || schedule.fires(atMinuteOf: minute.date) {
+                if late, let previous {
+                    // Every fire after the previous tick, up to this minute:
+                    // at most one a minute of the grace.
+                    var fire: Timestamp? = nextFire
+                    while let at = fire, at <= previous { fire = schedule.next(after: at.date).map(Timestamp.init) }
+                    while let at = fire, at <= minute {
+                        fires.append((trigger, at))
+                        fire = schedule.next(after: at.date).map(Timestamp.init)
+                    }
+                } else if nextFire == minute || schedule.fires(atMinuteOf: minute.date) {
                     fires.append((trigger, minute))
                 } else if catchUpWindow > 0, let missed = schedule.previous(before: minute.date),
                     minute.date.timeIntervalSince(missed) <= catchUpWindow
@@ -132,6 +155,7 @@ public final class Scheduler: Sendable {
             }
         }
         try projections.catchUp()
+        lastTicked.advance(to: minute)
         return Tick(minute: minute, created: created, failures: failures)
     }
 
@@ -176,16 +200,87 @@ public final class Scheduler: Sendable {
 
     /// Ticks at every minute boundary until cancelled. The first tick, at
     /// start-up, is where missed minutes are handled (see `catchUpWindow`).
+    ///
+    /// The ticks run on a thread of their own ("cairn-scheduler"): a tick
+    /// writes to LMDB and waits for the disk, which must not hold one of the
+    /// few threads of Swift's cooperative pool. A tick that ends after the
+    /// next minute has begun is followed at once by the next tick, which
+    /// owes the minutes in between (`lateTickGrace`).
     public func run(now: @escaping @Sendable () -> Date = Date.init) async {
-        while !Task.isCancelled {
-            do {
-                _ = try tick(at: now())
-            } catch {
-                report(TriggerFailure(triggerId: "*", workflowId: "*", reason: "tick failed: \(error)"))
+        let loop = TickLoop(scheduler: self, now: now)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                loop.start { finished.resume() }
             }
-            let current = now().timeIntervalSince1970
-            let nextMinute = (current / 60).rounded(.down) * 60 + 60
-            try? await Task.sleep(nanoseconds: UInt64(max(0.05, nextMinute - current) * 1e9))
+        } onCancel: {
+            loop.stop()
+        }
+    }
+}
+
+/// The latest minute a scheduler ticked.
+private final class LastTicked: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Timestamp?
+
+    var minute: Timestamp? { lock.withLock { value } }
+
+    func advance(to minute: Timestamp) {
+        lock.withLock { value = max(value ?? minute, minute) }
+    }
+}
+
+/// `Scheduler.run`'s loop, on a thread of its own until stopped.
+private final class TickLoop: @unchecked Sendable {
+    let scheduler: Scheduler
+    let now: @Sendable () -> Date
+    private let condition = NSCondition()
+    private var stopped = false
+
+    init(scheduler: Scheduler, now: @escaping @Sendable () -> Date) {
+        self.scheduler = scheduler
+        self.now = now
+    }
+
+    func start(onExit: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            // Named from inside: on Linux a thread starts with its creator's
+            // name, and a name set before `start` is not applied.
+            Thread.current.name = "cairn-scheduler"
+            loop()
+            onExit()
+        }
+        thread.start()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
+    private func loop() {
+        while !isStopped {
+            let date = now()
+            do {
+                _ = try scheduler.tick(at: date)
+            } catch {
+                scheduler.report(TriggerFailure(triggerId: "*", workflowId: "*", reason: "tick failed: \(error)"))
+            }
+            // The next tick is at the start of the minute after the one just
+            // ticked; if that has begun already (the tick ran late), at once.
+            let next = (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60
+            let deadline = Date().addingTimeInterval(next - now().timeIntervalSince1970)
+            condition.lock()
+            while !stopped && Date() < deadline { _ = condition.wait(until: deadline) }
+            condition.unlock()
         }
     }
 }

@@ -34,7 +34,13 @@ import Testing
         #expect(try CronExpression("0 0 * * 7").daysOfWeek.members == [0])
         #expect(try CronExpression("@WEEKLY").daysOfWeek.members == [0])
         #expect(try CronExpression("@hourly").minutes.members == [0])
-        #expect(try CronExpression("@yearly") == CronExpression("@annually").withSource("@yearly"))
+        // The macros differ only in their text: every parsed field is the same.
+        let yearly = try CronExpression("@yearly")
+        let annually = try CronExpression("@annually")
+        #expect(yearly.source == "@yearly" && annually.source == "@annually")
+        #expect(yearly.sameSchedule(as: annually))
+        #expect(yearly.sameSchedule(as: try CronExpression("0 0 1 1 *")))
+        #expect(!yearly.sameSchedule(as: try CronExpression("0 0 1 2 *")))
     }
 
     @Test func neverFiringExpressionsAreDetected() throws {
@@ -126,5 +132,11 @@ extension CronExpression {
         minutes.contains(t.minute) && hours.contains(t.hour) && months.contains(t.month) && dayMatches(t, dayMatch)
     }
 
-    func withSource(_ source: String) throws -> CronExpression { try CronExpression(source) }
+    /// Whether `other` fires at the same minutes: every parsed field equal,
+    /// the source text aside (`==` compares it too).
+    func sameSchedule(as other: CronExpression) -> Bool {
+        minutes == other.minutes && hours == other.hours && daysOfMonth == other.daysOfMonth && months == other.months
+            && daysOfWeek == other.daysOfWeek && dayOfMonthRestricted == other.dayOfMonthRestricted
+            && dayOfWeekRestricted == other.dayOfWeekRestricted && dayRules == other.dayRules
+    }
 }

@@ -227,3 +227,66 @@ import Testing
         #expect(throws: LMDBError.self) { try env.copy(to: backup.path + "/copy") }
     }
 }
+
+/// Issue #17 (13): opening or dropping a database writes a transaction of
+/// its own, which must grow a full map like any other write.
+@Suite struct DatabaseGrowthTests {
+    /// A compacted copy has no free page, and opened with a small map size
+    /// its map ends at its last page: a database added by a newer version
+    /// has no room until the map grows.
+    func fullCompactedCopy(_ folder: TemporaryFolder) throws -> Environment {
+        do {
+            let env = try Environment(path: folder.path + "/live")
+            let db = try env.database("filled")
+            try env.write { txn in
+                for i in UInt32(0)..<2_000 { try txn.put(db, key: i.bigEndianBytes, value: [UInt8](repeating: 1, count: 100)) }
+            }
+            try env.copy(to: folder.path + "/copy")
+        }
+        let env = try Environment(path: folder.path + "/copy", options: .init(mapSize: 4096))
+        let info = env.info()
+        #expect(info.mapSize == info.usedBytes, "the map has no page to spare")
+        return env
+    }
+
+    @Test func openingADatabaseInAFullMapGrowsIt() throws {
+        let folder = TemporaryFolder()
+        let env = try fullCompactedCopy(folder)
+        let before = env.info().mapSize
+        let added = try env.database("added")
+        try env.write { txn in try txn.put(added, key: [1], value: [2]) }
+        #expect(env.info().mapSize > before)
+        #expect(try env.read { txn in try txn.get(added, key: [1]) } == [2])
+        #expect(try env.databaseNames().sorted() == ["added", "filled"])
+    }
+
+    @Test func droppingADatabaseInAFullMapGrowsIt() throws {
+        let folder = TemporaryFolder()
+        let env = try fullCompactedCopy(folder)
+        try env.dropDatabase("filled")
+        #expect(try env.databaseNames() == [])
+    }
+}
+
+/// Issue #17 (14): dataclips may hold personal data, so the data folder and
+/// its files are the owner's alone, and so is a backup.
+@Suite struct PermissionTests {
+    func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return try #require(attributes[.posixPermissions] as? Int) & 0o777
+    }
+
+    @Test func theFolderItsFilesAndACopyAreOwnerOnly() throws {
+        let parent = TemporaryFolder()
+        let path = parent.path + "/data"
+        let env = try Environment(path: path)
+        let db = try env.database("x")
+        try env.write { txn in try txn.put(db, key: [1], value: [1]) }
+        #expect(try mode(path) == 0o700)
+        #expect(try mode(path + "/data.mdb") == 0o600)
+        #expect(try mode(path + "/lock.mdb") == 0o600)
+        try env.copy(to: parent.path + "/copy")
+        #expect(try mode(parent.path + "/copy") == 0o700)
+        #expect(try mode(parent.path + "/copy/data.mdb") == 0o600)
+    }
+}

@@ -32,6 +32,6 @@ import Testing
         let folder = TemporaryFolder()
         let env = try Environment(path: folder.path)
         let db = try env.database("x")
-        #expect(throws: LMDBError.self) { try env.write { txn in try txn.put(db, key: [], value: [1]) } }
+        #expect(throws: LMDBError.badValueSize) { try env.write { txn in try txn.put(db, key: [], value: [1]) } }
     }
 }

@@ -179,9 +179,11 @@ import Testing
         var triggers = (0..<50).map { Self.cron("daily-\($0)", "0 3 * * *") }
         triggers.append(Self.cron("hourly", "0 * * * *"))
         let w = try World(triggers)
-        _ = try w.tick("2026-03-01T10:00:00Z")  // first tick: looks at everything once
+        // First tick: looks at everything once; only the hourly one is due at 10:00.
+        #expect(try w.tick("2026-03-01T10:00:00Z").map(\.triggerId) == ["hourly"])
         let due = try w.projections.triggersDue(by: Timestamp(Self.parseTime("2026-03-01T11:00:00Z")))
         #expect(due.map(\.trigger.id) == ["hourly"])
+        #expect(try w.tick("2026-03-01T11:00:00Z").map(\.triggerId) == ["hourly"])
     }
 
     @Test func timeZonesAndDayMatchComeFromTheSnapshot() throws {

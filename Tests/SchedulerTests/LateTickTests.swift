@@ -1,0 +1,109 @@
+import EventLog
+import Foundation
+import Projections
+import Scheduler
+import TestSupport
+import Testing
+
+/// Issue #17 (9): a tick that comes after its minute (a long write, a VM
+/// pause, a clock step) must not drop the minutes it skipped.
+@Suite struct LateTickTests {
+    typealias World = SchedulerTests.World
+
+    static func time(_ iso: String) -> Date { SchedulerTests.parseTime(iso) }
+
+    @Test func aLateTickOwesTheMinuteItSkipped() throws {
+        let w = try World([SchedulerTests.cron("daily", "1 6 * * *"), SchedulerTests.cron("often", "* * * * *")])
+        let scheduler = w.scheduler()
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).created.map(\.triggerId) == ["often"])
+        // The next tick comes only at 06:02:30: 06:01 is owed to both.
+        let late = try scheduler.tick(at: Self.time("2026-03-01T06:02:30Z")).created
+        let owed = late.map { "\($0.triggerId)@\($0.scheduledFor.date)" }.sorted()
+        #expect(owed == [
+            "daily@\(Self.time("2026-03-01T06:01:00Z"))", "often@\(Self.time("2026-03-01T06:01:00Z"))",
+            "often@\(Self.time("2026-03-01T06:02:00Z"))",
+        ])
+        // Still exactly once: ticking again, here or in another scheduler, creates nothing.
+        let head = try w.f.log.lastSequence()
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:02:30Z")).created.isEmpty)
+        #expect(try w.scheduler().tick(at: Self.time("2026-03-01T06:02:00Z")).created.isEmpty)
+        #expect(try w.scheduler().tick(at: Self.time("2026-03-01T06:01:00Z")).created.isEmpty)
+        #expect(try w.f.log.lastSequence() == head)
+        #expect(try w.projections.runs(ofWorkflow: "w1").count == 4)
+    }
+
+    /// A scheduler that did not tick the previous minute itself (a restart,
+    /// `cairn schedule tick` from cron) goes by the log's horizon.
+    @Test func aFreshSchedulerOwesTheMinutesSinceTheRecordedTick() throws {
+        let w = try World([SchedulerTests.cron("often", "* * * * *")])
+        #expect(try w.tick("2026-03-01T06:00:00Z").count == 1)
+        let owed = try w.tick("2026-03-01T06:03:10Z").map(\.scheduledFor).sorted()
+        #expect(owed == ["06:01", "06:02", "06:03"].map { Timestamp(Self.time("2026-03-01T\($0):00Z")) })
+    }
+
+    /// Beyond the grace it is downtime: DESIGN's rule, at most one catch-up
+    /// run per trigger, and only inside the catch-up window.
+    @Test func beyondTheGraceItIsDowntime() throws {
+        let w = try World([SchedulerTests.cron("often", "* * * * *")])
+        let scheduler = w.scheduler()
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).created.count == 1)
+        let afterDowntime = try scheduler.tick(at: Self.time("2026-03-01T06:06:00Z")).created
+        #expect(afterDowntime.map(\.scheduledFor) == [Timestamp(Self.time("2026-03-01T06:06:00Z"))])
+        // A grace of zero: a late tick is downtime too.
+        let v = try World([SchedulerTests.cron("daily", "1 6 * * *")])
+        let strict = Scheduler(log: v.f.log, projections: v.projections, lateTickGrace: 0)
+        _ = try strict.tick(at: Self.time("2026-03-01T06:00:00Z"))
+        #expect(try strict.tick(at: Self.time("2026-03-01T06:02:30Z")).created.isEmpty)
+    }
+
+    /// The loop: ticks run on a thread of their own, not on Swift's pool,
+    /// and a tick that ends in a later minute is followed at once by the
+    /// next (06:01's), not at the next boundary (06:02).
+    @Test func theLoopTicksOnItsOwnThreadAndAtOnceAfterALateTick() async throws {
+        let w = try World([SchedulerTests.cron("daily", "1 6 * * *")])
+        let projections = w.projections
+        // The first tick (06:00) ends at 06:01:30; from then on time stands still.
+        let clock = ScriptedClock([Self.time("2026-03-01T06:00:00Z")], then: Self.time("2026-03-01T06:01:30Z"))
+        let threads = Names()
+        let scheduler = Scheduler(
+            log: w.f.log, projections: projections,
+            resolveInput: { id in
+                threads.add(Thread.current.name ?? "unnamed")
+                return try projections.nextCronInput(id)
+            })
+        let loop = Task { await scheduler.run(now: { clock.now() }) }
+        // The run for 06:01 is created at once, not 30 seconds later.
+        var runs: [RunAggregate] = []
+        for _ in 0..<100 where runs.isEmpty {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            runs = try projections.runs(ofWorkflow: "w1")
+        }
+        loop.cancel()
+        await loop.value
+        let minute = Timestamp(Self.time("2026-03-01T06:01:00Z"))
+        let expected = UUID.derived(["cron-run", "daily", String(minute.microseconds)]).lowercasedString
+        #expect(runs.map(\.runId) == [expected], "the run for 06:01")
+        #expect(threads.all == ["cairn-scheduler"])
+    }
+}
+
+/// Hands out `script` in turn, then `then` for ever.
+final class ScriptedClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var script: [Date]
+    private let then: Date
+
+    init(_ script: [Date], then: Date) {
+        self.script = script
+        self.then = then
+    }
+
+    func now() -> Date { lock.withLock { script.isEmpty ? then : script.removeFirst() } }
+}
+
+final class Names: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [String] = []
+    func add(_ name: String) { lock.withLock { names.append(name) } }
+    var all: [String] { lock.withLock { names } }
+}
