@@ -81,27 +81,36 @@ extension Store {
         return result
     }
 
-    /// The project of a document: its `project_id` key, else its latest
-    /// snapshot's, else — documents in the reference layout carry no project —
-    /// the data folder's only configured project, or `default` when none is
-    /// configured. With several projects and no other clue: `nil` (ask).
+    /// The project a document publishes into when none is given: its owner
+    /// (`documentOwner`), else — documents in the reference layout carry no
+    /// project — the data folder's only configured project, or `default`
+    /// when none is configured. With several projects and no other clue:
+    /// `nil` (ask). Never the content's `project_id` over an owner: the
+    /// owner's editors may write anything there (docs/http.md, "Documents").
     func documentProject(_ workflowId: String, _ doc: Doc) throws -> String? {
-        if case .any(.string(let id))? = doc.map("workflow").get("project_id"), !id.isEmpty { return id }
-        if let id = try log.snapshot(workflowId)?.summary.projectId { return id }
+        if let owner = try documentOwner(workflowId, content: doc) { return owner }
         let configured = try log.projectIds()
         if configured.count == 1 { return configured[0] }
         return configured.isEmpty ? Store.defaultProject : nil
     }
 
-    /// The project a document belongs to, for the API's tokens: the one
-    /// recorded at its first write (`doc_owners`); for a document stored
-    /// before owners were recorded, its latest snapshot's project, else the
-    /// `project_id` its content names; else `nil`: a document nobody owns
-    /// (only the CLI may claim it, by publishing it into a project), or no
-    /// document at all.
+    /// The project a document belongs to, for the API's tokens: its latest
+    /// snapshot's project (the workflow's, whoever drafted the document
+    /// before it was published there), else the one recorded at its first
+    /// write (`doc_owners`), else — a document stored before owners were
+    /// recorded — the `project_id` its content names; else `nil`: a
+    /// document nobody owns (only the CLI may claim it, by publishing it
+    /// into a project), or no document at all.
     public func documentOwner(_ workflowId: String) throws -> String? {
-        if let recorded = try documents.owner(workflowId) { return recorded }
+        try documentOwner(workflowId, content: nil)
+    }
+
+    /// `documentOwner`, reading the content from `content` when given (the
+    /// caller has it loaded) rather than from the store.
+    func documentOwner(_ workflowId: String, content: Doc?) throws -> String? {
         if let published = try log.snapshot(workflowId)?.summary.projectId { return published }
+        if let recorded = try documents.owner(workflowId) { return recorded }
+        if let content { return Self.namedProject(content) }
         guard try documents.exists(workflowId) else { return nil }
         return Self.namedProject(try documents.load(workflowId))
     }
