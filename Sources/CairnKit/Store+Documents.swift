@@ -120,9 +120,15 @@ extension Store {
     /// yet (its first write makes it the writer's). `nil` (no token: an
     /// open server, the CLI) may do anything.
     public func mayEditDocument(_ workflowId: String, project: String?) throws -> Bool {
-        guard let project else { return true }
-        if let owner = try documentOwner(workflowId) { return owner == project }
-        return try !documents.exists(workflowId)
+        guard project != nil else { return true }
+        return try documentAccess(workflowId).allows(project)
+    }
+
+    /// Who may edit the document now, worked out once for a room's many
+    /// connections. `content`, when given, is the document as the caller
+    /// has it loaded, read instead of loading it again.
+    public func documentAccess(_ workflowId: String, content: Doc? = nil) throws -> DocumentAccess {
+        DocumentAccess(owner: try documentOwner(workflowId, content: content), exists: try documents.exists(workflowId))
     }
 
     /// The owner to record with a write by `project` (`nil`: no token) whose
@@ -148,6 +154,22 @@ extension Store {
 
     /// The project of documents published in a data folder with no project configured.
     public static let defaultProject = "default"
+}
+
+/// Who may edit a document (`Store.mayEditDocument`), at one moment.
+public struct DocumentAccess: Sendable, Equatable {
+    /// `Store.documentOwner`.
+    public let owner: String?
+    /// Whether anything of the document is stored.
+    public let exists: Bool
+
+    /// Whether a token of `project` may read and write the document: it is
+    /// the project's, or there is none yet. `nil` (no token) may.
+    public func allows(_ project: String?) -> Bool {
+        guard let project else { return true }
+        if let owner { return owner == project }
+        return !exists
+    }
 }
 
 /// A token's project may not read or write a document of another project.
