@@ -156,6 +156,12 @@ actor DocumentHub {
     /// out on a copy, so the room applies the update only once it is stored.
     private func ownerToRecord(_ workflowId: String, _ room: Room, _ update: [UInt8], writer: String?) throws -> String? {
         guard try store.documents.owner(workflowId) == nil else { return nil }
+        // No token (an open server): nothing to refuse, and the owner is only
+        // what the content names, read from the room's document as it is
+        // (an update naming a project is recorded at the next write). A
+        // document naming none never gets an owner: a copy per write would
+        // make editing it cost the square of its size.
+        guard writer != nil else { return try store.ownerToRecord(workflowId, room.doc) }
         let result = Doc(clientID: 0)
         try result.applyUpdate(try room.doc.encodeStateAsUpdate())
         try result.applyUpdate(update)
