@@ -81,27 +81,36 @@ extension Store {
         return result
     }
 
-    /// The project of a document: its `project_id` key, else its latest
-    /// snapshot's, else — documents in the reference layout carry no project —
-    /// the data folder's only configured project, or `default` when none is
-    /// configured. With several projects and no other clue: `nil` (ask).
+    /// The project a document publishes into when none is given: its owner
+    /// (`documentOwner`), else — documents in the reference layout carry no
+    /// project — the data folder's only configured project, or `default`
+    /// when none is configured. With several projects and no other clue:
+    /// `nil` (ask). Never the content's `project_id` over an owner: the
+    /// owner's editors may write anything there (docs/http.md, "Documents").
     func documentProject(_ workflowId: String, _ doc: Doc) throws -> String? {
-        if case .any(.string(let id))? = doc.map("workflow").get("project_id"), !id.isEmpty { return id }
-        if let id = try log.snapshot(workflowId)?.summary.projectId { return id }
+        if let owner = try documentOwner(workflowId, content: doc) { return owner }
         let configured = try log.projectIds()
         if configured.count == 1 { return configured[0] }
         return configured.isEmpty ? Store.defaultProject : nil
     }
 
-    /// The project a document belongs to, for the API's tokens: the one
-    /// recorded at its first write (`doc_owners`); for a document stored
-    /// before owners were recorded, its latest snapshot's project, else the
-    /// `project_id` its content names; else `nil`: a document nobody owns
-    /// (only the CLI may claim it, by publishing it into a project), or no
-    /// document at all.
+    /// The project a document belongs to, for the API's tokens: its latest
+    /// snapshot's project (the workflow's, whoever drafted the document
+    /// before it was published there), else the one recorded at its first
+    /// write (`doc_owners`), else — a document stored before owners were
+    /// recorded — the `project_id` its content names; else `nil`: a
+    /// document nobody owns (only the CLI may claim it, by publishing it
+    /// into a project), or no document at all.
     public func documentOwner(_ workflowId: String) throws -> String? {
-        if let recorded = try documents.owner(workflowId) { return recorded }
+        try documentOwner(workflowId, content: nil)
+    }
+
+    /// `documentOwner`, reading the content from `content` when given (the
+    /// caller has it loaded) rather than from the store.
+    func documentOwner(_ workflowId: String, content: Doc?) throws -> String? {
         if let published = try log.snapshot(workflowId)?.summary.projectId { return published }
+        if let recorded = try documents.owner(workflowId) { return recorded }
+        if let content { return Self.namedProject(content) }
         guard try documents.exists(workflowId) else { return nil }
         return Self.namedProject(try documents.load(workflowId))
     }
@@ -111,9 +120,15 @@ extension Store {
     /// yet (its first write makes it the writer's). `nil` (no token: an
     /// open server, the CLI) may do anything.
     public func mayEditDocument(_ workflowId: String, project: String?) throws -> Bool {
-        guard let project else { return true }
-        if let owner = try documentOwner(workflowId) { return owner == project }
-        return try !documents.exists(workflowId)
+        guard project != nil else { return true }
+        return try documentAccess(workflowId).allows(project)
+    }
+
+    /// Who may edit the document now, worked out once for a room's many
+    /// connections. `content`, when given, is the document as the caller
+    /// has it loaded, read instead of loading it again.
+    public func documentAccess(_ workflowId: String, content: Doc? = nil) throws -> DocumentAccess {
+        DocumentAccess(owner: try documentOwner(workflowId, content: content), exists: try documents.exists(workflowId))
     }
 
     /// The owner to record with a write by `project` (`nil`: no token) whose
@@ -139,6 +154,22 @@ extension Store {
 
     /// The project of documents published in a data folder with no project configured.
     public static let defaultProject = "default"
+}
+
+/// Who may edit a document (`Store.mayEditDocument`), at one moment.
+public struct DocumentAccess: Sendable, Equatable {
+    /// `Store.documentOwner`.
+    public let owner: String?
+    /// Whether anything of the document is stored.
+    public let exists: Bool
+
+    /// Whether a token of `project` may read and write the document: it is
+    /// the project's, or there is none yet. `nil` (no token) may.
+    public func allows(_ project: String?) -> Bool {
+        guard let project else { return true }
+        if let owner { return owner == project }
+        return !exists
+    }
 }
 
 /// A token's project may not read or write a document of another project.

@@ -25,6 +25,8 @@ actor DocumentHub {
         /// The project of the connection's token; `nil` on an open server.
         let project: String?
         let send: @Sendable ([UInt8]) async -> Void
+        /// Ends the connection (its socket): the document is not its project's any more.
+        let close: @Sendable () async -> Void
     }
 
     init(store: Store) {
@@ -34,14 +36,16 @@ actor DocumentHub {
     /// Registers a connection of a token of `project` (`nil`: no token);
     /// returns its id and the server's step 1, which asks the client for
     /// what the server lacks. Another project's document is refused
-    /// (`Store.mayEditDocument`).
-    func join(_ workflowId: String, project: String? = nil, send: @escaping @Sendable ([UInt8]) async -> Void) throws
-        -> (Int, [UInt8])
-    {
+    /// (`Store.mayEditDocument`). `close` is called when the room drops
+    /// the connection because the document became another project's.
+    func join(
+        _ workflowId: String, project: String? = nil, send: @escaping @Sendable ([UInt8]) async -> Void,
+        close: @escaping @Sendable () async -> Void = {}
+    ) throws -> (Int, [UInt8]) {
         try requireAccess(workflowId, project)
         let room = try room(workflowId)
         nextConnection += 1
-        room.connections[nextConnection] = Connection(project: project, send: send)
+        room.connections[nextConnection] = Connection(project: project, send: send, close: close)
         return (nextConnection, SyncMessage.step1(stateVector: room.doc.encodeStateVector()).encoded())
     }
 
@@ -79,15 +83,16 @@ actor DocumentHub {
             } else {
                 try await catchUp(workflowId, room)  // another writer came in between
             }
-            if let owner {
-                // The first write made the document `owner`'s: other projects' editors leave.
-                room.connections = room.connections.filter { $0.value.project == nil || $0.value.project == owner }
-            }
+            // A first write makes the document its writer's: other projects' editors leave here.
             let relay = SyncMessage.update(update).encoded()
-            for (id, peer) in room.connections where id != connection { await peer.send(relay) }
+            for (id, peer) in await audience(workflowId, room) where id != connection { await peer.send(relay) }
             return nil
         case .other(SyncMessage.messageAwareness):
-            for (id, peer) in room.connections where id != connection { await peer.send(frame) }
+            // Names and cursors: before the first write anyone may be in the
+            // room, so they go only to the sender's own project.
+            for (id, peer) in await audience(workflowId, room) where id != connection && (peer.project ?? project) == project {
+                await peer.send(frame)
+            }
             return nil
         case .other:
             return nil
@@ -119,7 +124,25 @@ actor DocumentHub {
         // Someone else wrote: what the room lacked (and, as Yjs diffs do, the
         // whole delete set, which may be all that changed) goes to every editor.
         let relay = SyncMessage.update(missing).encoded()
-        for peer in room.connections.values { await peer.send(relay) }
+        for peer in await audience(workflowId, room).values { await peer.send(relay) }
+    }
+
+    /// The room's connections that may hear the document now, checked at
+    /// every send: a connection passed the check when it joined or last sent
+    /// a frame, but the document may have become another project's since,
+    /// written elsewhere (`cairn doc apply`, another process) while it said
+    /// nothing. The others are dropped from the room and closed. When who
+    /// may edit cannot be worked out, every connection of a token is: a
+    /// document is never sent where it might not belong, and they can join again.
+    private func audience(_ workflowId: String, _ room: Room) async -> [Int: Connection] {
+        // No token in the room (an open server): everyone may hear everything, nothing to look up.
+        guard room.connections.values.contains(where: { $0.project != nil }) else { return room.connections }
+        let access = try? store.documentAccess(workflowId, content: room.doc)
+        let dropped = room.connections.filter { $0.value.project != nil && access?.allows($0.value.project) != true }
+        for id in dropped.keys { room.connections.removeValue(forKey: id) }
+        let audience = room.connections
+        for connection in dropped.values { await connection.close() }
+        return audience
     }
 
     private func requireAccess(_ workflowId: String, _ project: String?) throws {
@@ -133,6 +156,12 @@ actor DocumentHub {
     /// out on a copy, so the room applies the update only once it is stored.
     private func ownerToRecord(_ workflowId: String, _ room: Room, _ update: [UInt8], writer: String?) throws -> String? {
         guard try store.documents.owner(workflowId) == nil else { return nil }
+        // No token (an open server): nothing to refuse, and the owner is only
+        // what the content names, read from the room's document as it is
+        // (an update naming a project is recorded at the next write). A
+        // document naming none never gets an owner: a copy per write would
+        // make editing it cost the square of its size.
+        guard writer != nil else { return try store.ownerToRecord(workflowId, room.doc) }
         let result = Doc(clientID: 0)
         try result.applyUpdate(try room.doc.encodeStateAsUpdate())
         try result.applyUpdate(update)

@@ -53,16 +53,19 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
         let project = try auth.project(of: request)
         let worker = payload["worker_name"]?.stringValue ?? "worker"
         let demand = Int(payload["demand"]?.int64Value ?? 1)
-        var claimed: [JSONValue] = []
+        var committed: [String] = []
         // Only the token's project's runs are read: another project's backlog cannot starve this claim.
         for run in try store.projections.availableRuns(project: project, limit: max(1, min(demand, 100)) * 4) {
-            if claimed.count >= demand { break }
+            if committed.count >= demand { break }
             let submission = Submission(id: .random(), command: .claimRun(runId: run.runId, workerName: worker, timestamp: nil))
-            if case .appended = try await store.submit([submission])[0], let fresh = try store.projections.run(run.runId) {
-                claimed.append(Views.run(fresh))
+            do {
+                if case .appended = try await store.submit([submission])[0] { committed.append(run.runId) }
+            } catch _ where !committed.isEmpty {
+                // Runs already claimed must reach this worker: nobody else will be given them.
+                break
             }
         }
-        return JSONResponse.make(.object([("runs", .array(claimed))]))
+        return JSONResponse.make(.object([("runs", .array(committed.map { claimedView(store, $0) }))]))
     }
 
     // One event or an array of them for a run; run_id comes from the path.
@@ -187,6 +190,15 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
 func projectOfRun(_ store: Store, _ id: String) throws -> String? {
     if let run = try? store.projections.run(id) { return run.projectId }
     return try store.log.run(id)?.projectId
+}
+
+/// The answer for run `id`, claimed by this request: read from the log,
+/// which has the claim, not from the projection, which may lag behind it
+/// (`Store.projectionLag`) and still show the run as available. Never
+/// throws: the claim committed and must be answered (docs/http.md).
+func claimedView(_ store: Store, _ id: String) -> JSONValue {
+    if let run = (try? store.log.run(id)) ?? nil { return Views.run(run) }
+    return .object([("id", .string(id)), ("state", .string(RunState.claimed.rawValue))])
 }
 
 /// The largest page `GET /api/v1/workflows/{id}/runs` returns (docs/http.md).

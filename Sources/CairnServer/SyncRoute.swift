@@ -31,6 +31,9 @@ public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> 
         let project = try auth.project(of: context.request)
         let (connection, hello) = try await hub.join(id, project: project) { frame in
             try? await outbound.write(.binary(ByteBuffer(bytes: frame)))
+        } close: {
+            // The document became another project's while this socket was quiet (docs/http.md).
+            try? await outbound.close(.policyViolation, reason: "the document belongs to another project")
         }
         defer { Task { await hub.leave(id, connection) } }
         try await outbound.write(.binary(ByteBuffer(bytes: hello)))

@@ -114,7 +114,9 @@ extension Cairn.DocCommand {
         @Argument(help: "The workflow id.")
         var workflow: String
 
-        @Option(help: "The project, when the document does not say and nothing was published before.")
+        // Without it: the document's owner (latest snapshot's project, else
+        // the recorded one), never its editable content's project_id over them.
+        @Option(help: "The project, for a document nobody owns yet (never published, no owner recorded).")
         var project: String?
 
         @OptionGroup var data: DataOptions
