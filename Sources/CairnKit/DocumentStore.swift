@@ -130,12 +130,15 @@ public final class DocumentStore: Sendable {
     }
 
     /// Replaces state + tail by one merged update, inside the caller's write
-    /// transaction: whatever arrived before it is in the result.
+    /// transaction: whatever arrived before it is in the result, including
+    /// what still waits for a struct never received (pending structs and
+    /// deletions, kept as Yjs keeps them: docs/documents.md, "Compaction").
     func compact(_ workflowId: String, _ txn: WriteTransaction) throws {
         let doc = Doc(clientID: 0)
         doc.gc = true
         try replay(workflowId, into: doc, txn)
-        try txn.put(states, key: Array(workflowId.utf8), value: try doc.encodeStateAsUpdate())
+        let state = try doc.encodeStateAsUpdate(includingPending: true)
+        try txn.put(states, key: Array(workflowId.utf8), value: state)
         var keys: [[UInt8]] = []
         try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { key, _ in
             keys.append(Array(key))
