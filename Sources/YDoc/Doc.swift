@@ -300,6 +300,20 @@ public final class Doc {
         integrate(decoded)
     }
 
+    /// Applies an update that was accepted when it arrived, without the
+    /// limits (`maxClients`, `maxNestingDepth`): a store replaying what it
+    /// holds. Limits guard new input; an update stored before they existed,
+    /// or one that passes alone but not after what was stored before it
+    /// (the order updates are checked in is not always the order they are
+    /// stored in), must still load, or the whole document would be locked
+    /// out (docs/documents.md, "Limits"). Nothing here recurses per level,
+    /// and integration still keeps a type past `maxNestingDepth` only as a
+    /// range (`Transaction.fitsIn`). A malformed update still throws and
+    /// changes nothing.
+    package func applyStoredUpdate(_ update: [UInt8]) throws(YDocError) {
+        integrate(try UpdateDecoder.decode(update, known: store.state, clientLimit: nil))
+    }
+
     private func integrate(_ decoded: DecodedUpdate) {
         transact(local: false) { txn in
             integrate(decoded.structs, txn)
