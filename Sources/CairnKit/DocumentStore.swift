@@ -51,10 +51,25 @@ public final class DocumentStore: Sendable {
         try loadWithRevision(workflowId, clientID: clientID).0
     }
 
+    /// Replays what is stored, as it was accepted: the limits apply to new
+    /// input only (`Doc.applyStoredUpdate`, docs/documents.md "Limits"). A
+    /// record that cannot be read at all (damaged) throws, naming it.
     private func replay(_ workflowId: String, into doc: Doc, _ txn: ReadTransaction) throws {
-        if let state = try txn.get(states, key: Array(workflowId.utf8)) { try doc.applyUpdate(state) }
-        try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { _, value in
-            try doc.applyUpdate(Array(value))
+        if let state = try txn.get(states, key: Array(workflowId.utf8)) {
+            do {
+                try doc.applyStoredUpdate(Array(state))
+            } catch {
+                throw DocumentStoreError.unreadableRecord(workflowId: workflowId, record: "compacted state", error)
+            }
+        }
+        let prefix = Self.prefix(workflowId)
+        try txn.scan(updates, in: .prefix(prefix)) { key, value in
+            do {
+                try doc.applyStoredUpdate(Array(value))
+            } catch let error as YDocError {
+                let sequence = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0
+                throw DocumentStoreError.unreadableRecord(workflowId: workflowId, record: "update \(sequence)", error)
+            }
             return true
         }
     }
@@ -113,7 +128,13 @@ public final class DocumentStore: Sendable {
                 tailBytes += update.count
             }
             if tailCount >= compactAfterUpdates || tailBytes >= compactAfterBytes {
-                try compact(workflowId, txn)
+                // The updates are stored whatever happens here: a document
+                // that cannot be compacted keeps its tail, and says so.
+                do {
+                    try compact(workflowId, txn)
+                } catch let error as DocumentStoreError {
+                    Store.standardErrorNotice("cairn: document \(workflowId) not compacted, its tail is kept: \(error)")
+                }
             }
             return revision
         }
@@ -130,12 +151,18 @@ public final class DocumentStore: Sendable {
     }
 
     /// Replaces state + tail by one merged update, inside the caller's write
-    /// transaction: whatever arrived before it is in the result.
+    /// transaction: whatever arrived before it is in the result, including
+    /// what still waits for a struct never received (pending structs and
+    /// deletions, kept as Yjs keeps them: docs/documents.md, "Compaction").
+    /// Throws `DocumentStoreError` before writing anything when a stored
+    /// record cannot be read; a storage error while writing fails the
+    /// transaction.
     func compact(_ workflowId: String, _ txn: WriteTransaction) throws {
         let doc = Doc(clientID: 0)
         doc.gc = true
         try replay(workflowId, into: doc, txn)
-        try txn.put(states, key: Array(workflowId.utf8), value: try doc.encodeStateAsUpdate())
+        let state = try doc.encodeStateAsUpdate(includingPending: true)
+        try txn.put(states, key: Array(workflowId.utf8), value: state)
         var keys: [[UInt8]] = []
         try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { key, _ in
             keys.append(Array(key))
@@ -158,6 +185,21 @@ public final class DocumentStore: Sendable {
                 return true
             }
             return count
+        }
+    }
+}
+
+/// A stored record of a document that cannot be replayed.
+public enum DocumentStoreError: Error, CustomStringConvertible {
+    /// `record` ("compacted state", "update 12") of the document does not
+    /// decode (damaged storage): the document cannot be loaded or compacted
+    /// until it is repaired; nothing is folded away meanwhile.
+    case unreadableRecord(workflowId: String, record: String, YDocError)
+
+    public var description: String {
+        switch self {
+        case let .unreadableRecord(workflowId, record, error):
+            return "document \(workflowId): stored \(record) cannot be replayed: \(error)"
         }
     }
 }

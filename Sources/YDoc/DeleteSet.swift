@@ -92,11 +92,12 @@ struct DeleteSet {
         }
     }
 
-    static func read(_ r: inout ByteReader) throws(YDocError) -> DeleteSet {
+    /// - Parameter clientLimit: the most clients it may name (`nil`: any).
+    static func read(_ r: inout ByteReader, clientLimit: Int? = Doc.maxClients) throws(YDocError) -> DeleteSet {
         var ds = DeleteSet()
         do {
             let count = try r.readLength()
-            guard count <= Doc.maxClients else { throw YDocError.tooManyClients(count: count, limit: Doc.maxClients) }
+            if let clientLimit, count > clientLimit { throw YDocError.tooManyClients(count: count, limit: clientLimit) }
             for _ in 0..<count {
                 let client = try r.readVarUInt()
                 let ranges = try r.readLength()

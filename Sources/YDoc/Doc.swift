@@ -253,15 +253,31 @@ public final class Doc {
 
     /// Everything the document has that a peer with `stateVector` lacks
     /// (everything when `nil`), as one update; deletions are always included whole.
-    public func encodeStateAsUpdate(stateVector: [UInt8]? = nil) throws(YDocError) -> [UInt8] {
+    ///
+    /// - Parameter includingPending: also the structs and deletions still
+    ///   waiting for what they depend on, as Yjs's `encodeStateAsUpdate`
+    ///   always does: whoever applies the result holds them pending in turn.
+    ///   A store that replaces its updates by this state must ask for them
+    ///   (docs/documents.md, "Compaction"); a diff for a peer need not.
+    public func encodeStateAsUpdate(stateVector: [UInt8]? = nil, includingPending: Bool = false) throws(YDocError) -> [UInt8] {
         let sv = try stateVector.map(UpdateEncoder.readStateVector) ?? [:]
-        return encodeStateAsUpdate(from: sv)
+        return encodeStateAsUpdate(from: sv, includingPending: includingPending)
     }
 
-    func encodeStateAsUpdate(from sv: [UInt64: UInt64]) -> [UInt8] {
+    func encodeStateAsUpdate(from sv: [UInt64: UInt64], includingPending: Bool = false) -> [UInt8] {
         var w = ByteWriter(capacity: 1024)
-        UpdateEncoder.writeStructs(store, from: sv, into: &w)
-        DeleteSet(store: store).write(&w)
+        guard includingPending, !pendingStructs.isEmpty || !pendingDeletes.isEmpty else {
+            UpdateEncoder.writeStructs(store, from: sv, into: &w)
+            DeleteSet(store: store).write(&w)
+            return w.bytes
+        }
+        UpdateEncoder.writeStructs(store, pending: pendingStructs, from: sv, into: &w)
+        var deletes = DeleteSet(store: store)
+        for (client, ranges) in pendingDeletes.clients {
+            for range in ranges { deletes.add(client, range.clock, range.length) }
+        }
+        deletes.normalize()
+        deletes.write(&w)
         return w.bytes
     }
 
@@ -281,6 +297,24 @@ public final class Doc {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
         try checkClients(decoded)
         try checkNesting(decoded)
+        integrate(decoded)
+    }
+
+    /// Applies an update that was accepted when it arrived, without the
+    /// limits (`maxClients`, `maxNestingDepth`): a store replaying what it
+    /// holds. Limits guard new input; an update stored before they existed,
+    /// or one that passes alone but not after what was stored before it
+    /// (the order updates are checked in is not always the order they are
+    /// stored in), must still load, or the whole document would be locked
+    /// out (docs/documents.md, "Limits"). Nothing here recurses per level,
+    /// and integration still keeps a type past `maxNestingDepth` only as a
+    /// range (`Transaction.fitsIn`). A malformed update still throws and
+    /// changes nothing.
+    package func applyStoredUpdate(_ update: [UInt8]) throws(YDocError) {
+        integrate(try UpdateDecoder.decode(update, known: store.state, clientLimit: nil))
+    }
+
+    private func integrate(_ decoded: DecodedUpdate) {
         transact(local: false) { txn in
             integrate(decoded.structs, txn)
             var deletes = decoded.deletes

@@ -16,7 +16,11 @@ enum UpdateDecoder {
     /// - Parameter known: the receiving document's state per client. Structs
     ///   wholly below it are already held: they are read and checked but not
     ///   built (merging a peer's full state mostly repeats what we have).
-    static func decode(_ bytes: [UInt8], known: (UInt64) -> UInt64 = { _ in 0 }) throws(YDocError) -> DecodedUpdate {
+    /// - Parameter clientLimit: the most clients the update may name
+    ///   (`nil`: any number, for updates stored before the limit).
+    static func decode(
+        _ bytes: [UInt8], known: (UInt64) -> UInt64 = { _ in 0 }, clientLimit: Int? = Doc.maxClients
+    ) throws(YDocError) -> DecodedUpdate {
         var r = ByteReader(bytes)
         let text = TextBuffer()
         do {
@@ -27,7 +31,7 @@ enum UpdateDecoder {
             var holdsTypes = false
             let clients = try r.readLength()
             // Refused before any per-client work (docs/documents.md).
-            guard clients <= Doc.maxClients else { throw YDocError.tooManyClients(count: clients, limit: Doc.maxClients) }
+            if let clientLimit, clients > clientLimit { throw YDocError.tooManyClients(count: clients, limit: clientLimit) }
             for _ in 0..<clients {
                 let count = try r.readLength()
                 let client = try r.readVarUInt()
@@ -107,7 +111,7 @@ enum UpdateDecoder {
                     structs.append((client, list))
                 }
             }
-            let deletes = try DeleteSet.read(&r)
+            let deletes = try DeleteSet.read(&r, clientLimit: clientLimit)
             return DecodedUpdate(structs: structs, deletes: deletes, holdsTypes: holdsTypes)
         } catch let error as YDocError {
             throw error

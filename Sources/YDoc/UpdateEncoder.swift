@@ -24,6 +24,73 @@ enum UpdateEncoder {
         }
     }
 
+    /// One struct to write, from `offset` on, or a gap in a client's clocks.
+    private enum Piece {
+        case structure(AbstractStruct, offset: Int)
+        case skip(UInt64)
+    }
+
+    /// The structs of `store` and, after each client's, the structs waiting
+    /// in `pending` (clock order per client) that a peer with `stateVector`
+    /// lacks. A gap between them (what they wait for) is written as a Skip
+    /// (info ref 10), as Yjs's `mergeUpdates` does, which a reader steps
+    /// over: the pending structs wait again in whoever applies the result.
+    static func writeStructs(
+        _ store: StructStore, pending: [UInt64: [AbstractStruct]], from stateVector: [UInt64: UInt64],
+        into w: inout ByteWriter
+    ) {
+        guard !pending.isEmpty else { return writeStructs(store, from: stateVector, into: &w) }
+        var targets: [(client: UInt64, clock: UInt64, pieces: [Piece])] = []
+        var clients = Array(store.clients.keys)
+        for client in pending.keys where store.clients[client] == nil { clients.append(client) }
+        for client in clients {
+            let have = store.state(client)
+            let from = stateVector[client] ?? 0
+            var pieces: [Piece] = []
+            var first: UInt64?
+            var cursor = from  // the clock written up to
+            if have > from, let structs = store.clients[client]?.structs, !structs.isEmpty {
+                let clock = max(from, structs[0].id.clock)
+                if let start = structs.search(clock) {
+                    first = clock
+                    pieces.append(.structure(structs[start], offset: Int(clock - structs[start].id.clock)))
+                    for s in structs[(start + 1)...] { pieces.append(.structure(s, offset: 0)) }
+                    cursor = have
+                }
+            }
+            // Pending structs may repeat or overlap (the same update applied
+            // twice while it waits) or lie below what the store holds now.
+            for s in pending[client] ?? [] {
+                let end = s.id.clock + UInt64(s.length)
+                guard end > cursor else { continue }
+                if first == nil {
+                    first = max(cursor, s.id.clock)
+                } else if s.id.clock > cursor {
+                    pieces.append(.skip(s.id.clock - cursor))
+                    cursor = s.id.clock
+                }
+                pieces.append(.structure(s, offset: Int(max(cursor, s.id.clock) - s.id.clock)))
+                cursor = end
+            }
+            if let first { targets.append((client, first, pieces)) }
+        }
+        targets.sort { $0.client > $1.client }
+        w.writeVarUInt(UInt64(targets.count))
+        for (client, clock, pieces) in targets {
+            w.writeVarUInt(UInt64(pieces.count))
+            w.writeVarUInt(client)
+            w.writeVarUInt(clock)
+            for piece in pieces {
+                switch piece {
+                case .structure(let s, let offset): write(s, offset: offset, into: &w)
+                case .skip(let length):
+                    w.writeUInt8(10)
+                    w.writeVarUInt(length)
+                }
+            }
+        }
+    }
+
     static func write(_ s: AbstractStruct, offset: Int, into w: inout ByteWriter) {
         guard let item = s.asItem else {
             w.writeUInt8(0)
