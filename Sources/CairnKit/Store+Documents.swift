@@ -38,7 +38,8 @@ extension Store {
 
     /// The document's full state as one update.
     public func exportDocument(_ workflowId: String) throws -> [UInt8] {
-        try documents.load(workflowId).encodeStateAsUpdate()
+        // Waiting (pending) content too, as Yjs exports it: a peer may hold what it waits for.
+        try documents.load(workflowId).encodeStateAsUpdate(includingPending: true)
     }
 
     /// The repaired workflow of the document, with what was repaired.

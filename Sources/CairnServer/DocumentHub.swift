@@ -68,7 +68,7 @@ actor DocumentHub {
         try await catchUp(workflowId, room)
         switch try SyncMessage.decode(frame) {
         case .sync(.step1(let stateVector)):
-            return SyncMessage.step2(update: try room.doc.encodeStateAsUpdate(stateVector: stateVector)).encoded()
+            return SyncMessage.step2(update: try room.doc.encodeStateAsUpdate(stateVector: stateVector, includingPending: true)).encoded()
         case .sync(.step2(let update)), .sync(.update(let update)):
             guard !update.isEmpty else { return nil }
             // Stored before the room has it: a store failure leaves no editor
@@ -118,7 +118,7 @@ actor DocumentHub {
     private func catchUp(_ workflowId: String, _ room: Room) async throws {
         guard try store.documents.revision(workflowId) != room.revision else { return }
         let (stored, revision) = try store.documents.loadWithRevision(workflowId)
-        let missing = try stored.encodeStateAsUpdate(stateVector: room.doc.encodeStateVector())
+        let missing = try stored.encodeStateAsUpdate(stateVector: room.doc.encodeStateVector(), includingPending: true)
         try room.doc.applyUpdate(missing)
         room.revision = revision
         // Someone else wrote: what the room lacked (and, as Yjs diffs do, the
@@ -163,7 +163,8 @@ actor DocumentHub {
         // make editing it cost the square of its size.
         guard writer != nil else { return try store.ownerToRecord(workflowId, room.doc) }
         let result = Doc(clientID: 0)
-        try result.applyUpdate(try room.doc.encodeStateAsUpdate())
+        // The room's own state, limits already applied when it came in.
+        try result.applyStoredUpdate(try room.doc.encodeStateAsUpdate(includingPending: true))
         try result.applyUpdate(update)
         return try store.ownerToRecord(workflowId, result, writer: writer)
     }

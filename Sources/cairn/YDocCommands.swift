@@ -72,7 +72,7 @@ extension Cairn.YDocCommand {
             let specs = roots.isEmpty ? RootSpec.workflowLayout : roots
             printJSONValue(YDocJSON.roots(doc, specs))
             if let export {
-                let update = try doc.encodeStateAsUpdate()
+                let update = try doc.encodeStateAsUpdate(includingPending: true)
                 guard FileManager.default.createFile(atPath: export, contents: Data(update)) else {
                     throw CommandFailure("cannot write \(export)")
                 }

@@ -36,6 +36,26 @@ private func change(_ doc: Doc, since before: [UInt8]) throws -> [UInt8] {
         #expect(try Store(path: folder.path).documents.load("w").text("notes").string == "AB")
     }
 
+    /// An export is the whole document, as Yjs exports it: what waits for
+    /// a dependency too, so a peer holding that dependency gets everything.
+    @Test func anExportCarriesPendingContent() throws {
+        let folder = TemporaryFolder()
+        let a = Doc(clientID: 1)
+        a.transact { txn in a.text("notes").insert(0, "A", txn) }
+        let fromA = try a.encodeStateAsUpdate()
+        let b = Doc(clientID: 2)
+        try b.applyUpdate(fromA)
+        let before = b.encodeStateVector()
+        b.transact { txn in b.text("notes").insert(1, "B", txn) }
+        let store = try Store(path: folder.path)
+        #expect(try store.applyDocumentUpdates("w", [try change(b, since: before)]).applied == 1)
+
+        let peer = Doc(clientID: 3)
+        try peer.applyUpdate(fromA)
+        try peer.applyUpdate(try store.exportDocument("w"))
+        #expect(peer.text("notes").string == "AB")
+    }
+
     @Test func aPendingDeletionSurvivesCompactionAndReloading() throws {
         let folder = TemporaryFolder()
         let a = Doc(clientID: 1)
