@@ -218,6 +218,32 @@ public final class Scheduler: Sendable {
     }
 }
 
+extension Scheduler {
+    /// Linux's name of the calling thread (`/proc/thread-self/comm`: what
+    /// `ps -T`, `top -H` and debuggers show; at most 15 bytes). Swift cannot
+    /// call `pthread_setname_np`, which glibc declares only under
+    /// `_GNU_SOURCE`.
+    private static let threadNameFile = "/proc/thread-self/comm"
+
+    /// Names the calling OS thread; elsewhere than Linux, Foundation's name.
+    static func nameCurrentThread(_ name: String) {
+        if let handle = FileHandle(forWritingAtPath: threadNameFile) {
+            try? handle.write(contentsOf: Data(name.utf8))
+            try? handle.close()
+        } else {
+            Thread.current.name = name
+        }
+    }
+
+    /// The calling OS thread's name, as `nameCurrentThread` set it.
+    public static var currentThreadName: String {
+        if let data = FileManager.default.contents(atPath: threadNameFile) {
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        return Thread.current.name ?? ""
+    }
+}
+
 /// The latest minute a scheduler ticked.
 private final class LastTicked: @unchecked Sendable {
     private let lock = NSLock()
@@ -244,9 +270,11 @@ private final class TickLoop: @unchecked Sendable {
 
     func start(onExit: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
-            // Named from inside: on Linux a thread starts with its creator's
-            // name, and a name set before `start` is not applied.
-            Thread.current.name = "cairn-scheduler"
+            // Named from inside, at the OS level (what `ps -T`, debuggers and
+            // `Scheduler.currentThreadName` read): on Linux a thread starts
+            // with its creator's name, and Foundation's `Thread.name` is not
+            // reliably applied to the OS thread.
+            Scheduler.nameCurrentThread("cairn-scheduler")
             loop()
             onExit()
         }

@@ -68,7 +68,7 @@ import Testing
         let scheduler = Scheduler(
             log: w.f.log, projections: projections,
             resolveInput: { id in
-                threads.add(Thread.current.name ?? "unnamed")
+                threads.add(Scheduler.currentThreadName)
                 return try projections.nextCronInput(id)
             })
         let loop = Task { await scheduler.run(now: { clock.now() }) }
