@@ -293,7 +293,9 @@ public final class Environment: @unchecked Sendable {
     /// fills the map midway, and a filled transaction starts over. Waits
     /// until no transaction of this process is active, like a growth.
     public func reserve(_ bytes: Int) throws(LMDBError) {
-        if writer.isHeldByCurrentThread { throw .nestedWrite }
+        // Resizing waits for every transaction of the process: begun inside
+        // one of this thread, it would wait for itself.
+        if writer.isHeldByCurrentThread || gate.isHeldByCurrentThread { throw .nestedWrite }
         try writer.withLock { () throws(LMDBError) in
             try gate.exclusive { () throws(LMDBError) in
                 let info = self.info()

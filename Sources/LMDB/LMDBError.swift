@@ -136,7 +136,7 @@ extension LMDBError: CustomStringConvertible {
         case .transactionEnded: return "a transaction or cursor was used after its closure returned"
         case .appendOutOfOrder: return "an append's key does not sort after the last key in the database"
         case .nestedWrite:
-            return "a write transaction (or opening a database) was begun inside another write transaction on the same thread"
+            return "a write transaction (or opening a database, or resizing the map) was begun inside another transaction on the same thread"
         }
     }
 }

@@ -186,6 +186,10 @@ import Testing
         #expect(throws: LMDBError.nestedWrite) {
             try env.write { _ in _ = try env.database("opened-inside") }
         }
+        // Resizing waits for every transaction of the process, this thread's read too.
+        #expect(throws: LMDBError.nestedWrite) {
+            try env.read { _ in try env.reserve(1 << 20) }
+        }
         // The environment is still usable afterwards.
         try env.write { txn in try txn.put(db, key: [2], value: [2]) }
         #expect(try env.read { txn in try txn.get(db, key: [2]) } == [2])
