@@ -351,9 +351,18 @@ public final class Environment: @unchecked Sendable {
     /// (0700), and so is the copy (0600).
     public func copy(to path: String, compact: Bool = true) throws(LMDBError) {
         if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .system(errno) }
-        try LMDBError.check(mdb_env_copy2(handle, path, compact ? UInt32(MDB_CP_COMPACT) : 0))
-        // LMDB creates the copy with mode 0666 less the umask.
-        if chmod(path + "/data.mdb", 0o600) != 0 { throw .system(errno) }
+        // The file is created owner-only before a byte is written (LMDB's own
+        // `mdb_env_copy2` creates it 0666 less the umask, so a chmod after
+        // it leaves a window in which others may open the copy), and never
+        // over an existing file, as `mdb_env_copy2` refuses too.
+        let fd = open(path + "/data.mdb", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd < 0 { throw .system(errno) }
+        var closed = false
+        defer { if !closed { close(fd) } }
+        try LMDBError.check(mdb_env_copyfd2(handle, fd, compact ? UInt32(MDB_CP_COMPACT) : 0))
+        if fsync(fd) != 0 { throw .system(errno) }
+        closed = true
+        if close(fd) != 0 { throw .system(errno) }
     }
 
     /// Flushes buffers to disk; needed only when opened with `noSync`.
