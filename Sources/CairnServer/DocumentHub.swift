@@ -122,7 +122,10 @@ actor DocumentHub {
         guard try store.documents.revision(workflowId) != room.revision else { return }
         let (stored, revision) = try store.documents.loadWithRevision(workflowId)
         let missing = try stored.encodeStateAsUpdate(stateVector: room.doc.encodeStateVector(), includingPending: true)
-        try room.doc.applyUpdate(missing)
+        // Stored content was checked when it came in: updates that passed
+        // separately may together exceed the limits for new input
+        // (docs/documents.md, "Limits"), and must not leave the room unable to catch up.
+        try room.doc.applyStoredUpdate(missing)
         room.revision = revision
         // Someone else wrote: what the room lacked (and, as Yjs diffs do, the
         // whole delete set, which may be all that changed) goes to every editor.
