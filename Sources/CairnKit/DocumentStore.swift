@@ -102,11 +102,31 @@ public final class DocumentStore: Sendable {
     /// acknowledged before this returns. Returns the document's new revision.
     /// `owner`, when given, is recorded in the same transaction if the
     /// document has none yet (its first write).
+    ///
+    /// `writer` is the project of the token writing (`nil`: the CLI, an
+    /// operator, an open server: not checked). Its access is checked in
+    /// this very transaction, so no other write (another connection,
+    /// another process) can come between the check and the write: the
+    /// document's owner — `publishedOwner` (its latest snapshot's project,
+    /// which `Store.documentOwner` puts first), else the one recorded, else
+    /// `owner` for a first write — must be `writer`, or
+    /// `DocumentAccessError` is thrown and nothing is stored.
     @discardableResult
-    public func append(_ workflowId: String, _ accepted: [[UInt8]], owner: String? = nil) throws -> UInt64 {
+    public func append(
+        _ workflowId: String, _ accepted: [[UInt8]], owner: String? = nil, writer: String? = nil, publishedOwner: String? = nil
+    ) throws -> UInt64 {
         guard !accepted.isEmpty else { return try revision(workflowId) }
         return try environment.write { txn in
-            if let owner, try txn.get(owners, key: Array(workflowId.utf8)) == nil {
+            let recorded = try txn.get(owners, key: Array(workflowId.utf8)).map { String(decoding: $0, as: UTF8.self) }
+            if let writer {
+                let effective = publishedOwner ?? recorded ?? owner
+                guard effective == writer else {
+                    throw DocumentAccessError(
+                        workflowId: workflowId, project: writer,
+                        reason: effective.map { "it belongs to project \($0)" } ?? "it belongs to no project")
+                }
+            }
+            if let owner, recorded == nil {
                 try txn.put(owners, key: Array(workflowId.utf8), value: Array(owner.utf8))
             }
             let revision = try self.revision(workflowId, txn) + 1

@@ -147,6 +147,18 @@ extension Store {
         return project ?? named
     }
 
+    /// Stores a token's updates to the document, checking in the write
+    /// transaction itself that `writer`'s project may write it
+    /// (`DocumentStore.append`): a check made earlier may be stale by then
+    /// (another connection's or another process's first write, an
+    /// operator's claim). Throws `DocumentAccessError`, storing nothing,
+    /// when the document is another project's. `owner` is recorded if the
+    /// document has none yet.
+    public func appendDocument(_ workflowId: String, _ updates: [[UInt8]], owner: String?, writer: String?) throws -> UInt64 {
+        let published = writer == nil ? nil : try log.snapshot(workflowId)?.summary.projectId
+        return try documents.append(workflowId, updates, owner: owner, writer: writer, publishedOwner: published)
+    }
+
     /// The non-empty `workflow.project_id` of a document's content.
     static func namedProject(_ doc: Doc) -> String? {
         if case .any(.string(let id))? = doc.map("workflow").get("project_id"), !id.isEmpty { return id }

@@ -61,11 +61,14 @@ actor DocumentHub {
         let room = try room(workflowId)
         // The document may have become another project's since the join (a
         // new document, first written by another project's editor).
-        guard let project = room.connections[connection].map(\.project) else {
-            throw DocumentAccessError(workflowId: workflowId, project: "", reason: "the connection is no longer in the room")
-        }
-        try requireAccess(workflowId, project)
+        _ = try stillAllowed(workflowId, room, connection)
         try await catchUp(workflowId, room)
+        // catchUp suspends (sends, closes): other frames, polls and other
+        // processes' writes may have run meanwhile and made the document
+        // another project's, or dropped this connection. Checked again
+        // here, after the last suspension before the reply or the write;
+        // the write checks once more in its own transaction.
+        let project = try stillAllowed(workflowId, room, connection)
         switch try SyncMessage.decode(frame) {
         case .sync(.step1(let stateVector)):
             return SyncMessage.step2(update: try room.doc.encodeStateAsUpdate(stateVector: stateVector, includingPending: true)).encoded()
@@ -75,7 +78,7 @@ actor DocumentHub {
             // (relay or step 2 answer) with an update that was never saved.
             try room.doc.checkUpdate(update)  // a malformed update: nothing stored or relayed
             let owner = try ownerToRecord(workflowId, room, update, writer: project)
-            let revision = try store.documents.append(workflowId, [update], owner: owner)
+            let revision = try store.appendDocument(workflowId, [update], owner: owner, writer: project)
             // Checked against this very state (no suspension since), so it applies.
             try room.doc.applyUpdate(update)
             if revision == room.revision + 1 {
@@ -119,7 +122,10 @@ actor DocumentHub {
         guard try store.documents.revision(workflowId) != room.revision else { return }
         let (stored, revision) = try store.documents.loadWithRevision(workflowId)
         let missing = try stored.encodeStateAsUpdate(stateVector: room.doc.encodeStateVector(), includingPending: true)
-        try room.doc.applyUpdate(missing)
+        // Stored content was checked when it came in: updates that passed
+        // separately may together exceed the limits for new input
+        // (docs/documents.md, "Limits"), and must not leave the room unable to catch up.
+        try room.doc.applyStoredUpdate(missing)
         room.revision = revision
         // Someone else wrote: what the room lacked (and, as Yjs diffs do, the
         // whole delete set, which may be all that changed) goes to every editor.
@@ -143,6 +149,16 @@ actor DocumentHub {
         let audience = room.connections
         for connection in dropped.values { await connection.close() }
         return audience
+    }
+
+    /// The project of `connection` if it is still in the room and may
+    /// still edit the document; else throws `DocumentAccessError`.
+    private func stillAllowed(_ workflowId: String, _ room: Room, _ connection: Int) throws -> String? {
+        guard rooms[workflowId] === room, let project = room.connections[connection].map(\.project) else {
+            throw DocumentAccessError(workflowId: workflowId, project: "", reason: "the connection is no longer in the room")
+        }
+        try requireAccess(workflowId, project)
+        return project
     }
 
     private func requireAccess(_ workflowId: String, _ project: String?) throws {
