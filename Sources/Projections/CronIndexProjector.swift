@@ -20,7 +20,9 @@ import Foundation
 public struct CronIndexProjector: Projector {
     public let name = "cron_index"
     /// 2: `owners`; a trigger of a workflow that does not own its id is left out.
-    public let version: UInt32 = 2
+    /// 3: a trigger record keeps `effectiveSince` (format 2), so a late tick
+    /// owes no minute from before the trigger existed.
+    public let version: UInt32 = 3
     public let tables = ["triggers", "workflow_triggers", "due", "next_fire", "meta", "owners"]
     public let kinds = EventKinds(.workflowPublished, .scheduleTicked)
     static let triggers = 0, workflowTriggers = 1, due = 2, nextFire = 3, meta = 4, owners = 5
@@ -34,8 +36,12 @@ public struct CronIndexProjector: Projector {
         switch try view.decoded().event {
         case .workflowPublished(let e):
             // The new snapshot replaces every trigger of the previous one.
+            var previous: [String: TriggerRecord] = [:]
             for key in try context.keys(Self.workflowTriggers, prefix: Key.part(e.workflowId)) {
                 let triggerId = String(decoding: key.dropFirst(e.workflowId.utf8.count + 1), as: UTF8.self)
+                if let bytes = try context.get(Self.triggers, Array(triggerId.utf8)) {
+                    previous[triggerId] = try TriggerRecord.decode(bytes)
+                }
                 try unschedule(triggerId, context)
                 try context.delete(Self.triggers, Array(triggerId.utf8))
                 try context.delete(Self.workflowTriggers, key)
@@ -54,7 +60,15 @@ public struct CronIndexProjector: Projector {
             guard !e.deleted else { return }
             let horizon = try Self.horizon(context)
             for trigger in owned {
-                let record = TriggerRecord(workflowId: e.workflowId, projectId: e.projectId, lockVersion: e.lockVersion, summary: trigger)
+                var record = TriggerRecord(workflowId: e.workflowId, projectId: e.projectId, lockVersion: e.lockVersion, summary: trigger)
+                // Effective from this publish (the event's own time, so replay
+                // gives the same bytes), unless the schedule is unchanged: a
+                // publish that edits only a job does not reset it.
+                if let old = previous[trigger.id], old.schedule != nil, old.sameSchedule(as: record) {
+                    record.effectiveSince = old.effectiveSince
+                } else {
+                    record.effectiveSince = e.timestamp
+                }
                 try context.put(Self.triggers, Array(trigger.id.utf8), record.encoded())
                 try context.put(Self.workflowTriggers, Key.part(e.workflowId) + Array(trigger.id.utf8), [])
                 if let schedule = record.schedule, let next = schedule.nextSecond(after: horizon.microseconds.floorDiv(1_000_000)) {
@@ -106,8 +120,28 @@ public struct TriggerRecord: Sendable, Equatable {
     public var projectId: String
     public var lockVersion: UInt32
     public var summary: TriggerSummary
+    /// When this trigger's schedule took effect: the time of the publish
+    /// that created, enabled or re-scheduled it. A tick never owes a fire
+    /// from before it (docs/operations.md, "Late ticks"). Zero in a record
+    /// of format 1.
+    public var effectiveSince: Timestamp = Timestamp(microseconds: 0)
+
+    public init(workflowId: String, projectId: String, lockVersion: UInt32, summary: TriggerSummary) {
+        self.workflowId = workflowId
+        self.projectId = projectId
+        self.lockVersion = lockVersion
+        self.summary = summary
+    }
 
     public var id: String { summary.id }
+
+    /// Whether both would fire at the same minutes (same kind, enabled,
+    /// expression, zone and day rule).
+    func sameSchedule(as other: TriggerRecord) -> Bool {
+        summary.type == other.summary.type && summary.enabled == other.summary.enabled
+            && summary.cronExpression == other.summary.cronExpression && summary.timezone == other.summary.timezone
+            && summary.cronDayMatch == other.summary.cronDayMatch
+    }
     public var isCron: Bool { summary.type == "cron" }
 
     /// The schedule of an enabled cron trigger whose expression can fire; `nil` otherwise.
@@ -119,7 +153,7 @@ public struct TriggerRecord: Sendable, Equatable {
 
     func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 128)
-        w.writeUInt8(1)
+        w.writeUInt8(2)
         w.writeVarString(workflowId)
         w.writeVarString(projectId)
         w.writeVarUInt(UInt64(lockVersion))
@@ -130,12 +164,14 @@ public struct TriggerRecord: Sendable, Equatable {
         w.writeOptional(summary.cronCursorJobId)
         w.writeOptional(summary.timezone)
         w.writeOptional(summary.cronDayMatch)
+        w.writeVarUInt(UInt64(bitPattern: effectiveSince.microseconds))
         return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) throws -> TriggerRecord {
         var r = ByteReader(bytes)
-        guard try r.readUInt8() == 1 else { throw ProjectionError.corrupt("trigger record format") }
+        let format = try r.readUInt8()
+        guard format == 1 || format == 2 else { throw ProjectionError.corrupt("trigger record format \(format)") }
         let workflow = try r.readVarString()
         let project = try r.readVarString()
         let lockVersion = UInt32(truncatingIfNeeded: try r.readVarUInt())
@@ -143,7 +179,9 @@ public struct TriggerRecord: Sendable, Equatable {
             id: try r.readVarString(), type: try r.readVarString(), enabled: try r.readUInt8() == 1,
             cronExpression: try r.readOptionalString(), cronCursorJobId: try r.readOptionalString(),
             timezone: try r.readOptionalString(), cronDayMatch: try r.readOptionalString())
-        return TriggerRecord(workflowId: workflow, projectId: project, lockVersion: lockVersion, summary: summary)
+        var record = TriggerRecord(workflowId: workflow, projectId: project, lockVersion: lockVersion, summary: summary)
+        if format == 2 { record.effectiveSince = Timestamp(microseconds: Int64(bitPattern: try r.readVarUInt())) }
+        return record
     }
 }
 

@@ -348,10 +348,14 @@ public final class ProjectionEngine: @unchecked Sendable {
         var replayed: UInt64 = 0
         while replayed < head {
             let end = min(head, replayed + UInt64(replayBatchSize))
-            replayed = try environment.write { txn in
+            replayed = try environment.write { txn -> UInt64 in
+                // A rebuild that judged this process gone may have taken the
+                // claim over and be clearing these slots: stop before writing
+                // into them (docs/operations.md, "Projections").
+                try checkClaims(targets, txn)
                 // One transaction may replay a million events: progress is
                 // reported inside it too, not only when it commits.
-                try applyRange(
+                return try applyRange(
                     targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end,
                     memoryBudget: replayMemoryBudget, parallel: parallelReplay, txn,
                     progress: progress.map { report in { report($0, head) } })

@@ -97,19 +97,24 @@ public final class Scheduler: Sendable {
             if due.isEmpty { advancing = false }
             for (trigger, nextFire) in due {
                 guard let schedule = trigger.schedule else { continue }
+                let ownMinute = nextFire == minute || schedule.fires(atMinuteOf: minute.date)
                 if late, let previous {
-                    // Every fire after the previous tick, up to this minute:
-                    // at most one a minute of the grace.
-                    var fire: Timestamp? = nextFire
-                    while let at = fire, at <= previous { fire = schedule.next(after: at.date).map(Timestamp.init) }
-                    while let at = fire, at <= minute {
+                    // Every fire after the previous tick and not before the
+                    // trigger took effect, up to this minute: at most one a
+                    // minute of the grace. Stepping starts there, not at the
+                    // index's next fire, which may be decades older (a folder
+                    // never ticked keeps the epoch as its horizon).
+                    let owedAfter = max(previous, Self.justBefore(trigger.effectiveSince))
+                    var fire = schedule.next(after: owedAfter.date).map { max(Timestamp($0), nextFire) }
+                    while let at = fire, at < minute {
                         fires.append((trigger, at))
                         fire = schedule.next(after: at.date).map(Timestamp.init)
                     }
-                } else if nextFire == minute || schedule.fires(atMinuteOf: minute.date) {
+                    if ownMinute { fires.append((trigger, minute)) }
+                } else if ownMinute {
                     fires.append((trigger, minute))
                 } else if catchUpWindow > 0, let missed = schedule.previous(before: minute.date),
-                    minute.date.timeIntervalSince(missed) <= catchUpWindow
+                    minute.date.timeIntervalSince(missed) <= catchUpWindow, Timestamp(missed) >= trigger.effectiveSince
                 {
                     fires.append((trigger, Timestamp(missed)))
                 }
@@ -157,6 +162,15 @@ public final class Scheduler: Sendable {
         try projections.catchUp()
         lastTicked.advance(to: minute)
         return Tick(minute: minute, created: created, failures: failures)
+    }
+
+    /// The instant after which `CronSchedule.next(after:)` yields only
+    /// minutes at or after `time`: one microsecond earlier, rounded down to
+    /// the whole second (fires are whole minutes).
+    static func justBefore(_ time: Timestamp) -> Timestamp {
+        let before = time.microseconds - 1
+        let seconds = before / 1_000_000 - (before % 1_000_000 < 0 ? 1 : 0)
+        return Timestamp(microseconds: seconds * 1_000_000)
     }
 
     /// The `run:created` for `trigger` at `minute`, with its input resolved.

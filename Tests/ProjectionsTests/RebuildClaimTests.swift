@@ -115,6 +115,35 @@ import Testing
         #expect(try engine.verify().isEmpty)
     }
 
+    /// Issue #17 review (3): a rebuild whose claim another took over (one
+    /// that judged it gone) stops at its next replay batch with the typed
+    /// error; it writes nothing more into the slot the other is clearing.
+    @Test func aRebuildWhoseClaimIsTakenOverStopsAtItsNextBatch() throws {
+        let (_, projections) = try fixture(runs: 8)
+        let engine = projections.engine
+        engine.replayBatchSize = 2
+        let other = try otherProcess()
+        defer { if other.isRunning { _ = kill(other.processIdentifier, SIGKILL); other.waitUntilExit() } }
+        let start = try #require(RebuildClaim.processStart(of: other.processIdentifier))
+        let names = engine.projectors.map(\.name)
+        nonisolated(unsafe) var takenOverAt: UInt64?
+        nonisolated(unsafe) var reportedAfter: [UInt64] = []
+        #expect {
+            try engine.rebuild { replayed, _ in
+                if let at = takenOverAt {
+                    if replayed > at { reportedAfter.append(replayed) }
+                    return
+                }
+                takenOverAt = replayed
+                try? claim(engine, RebuildClaim(pid: other.processIdentifier, processStart: start, claimedAt: .now()), names)
+            }
+        } throws: { isRefused($0, by: other.processIdentifier, of: names[0]) }
+        #expect(takenOverAt != nil)
+        #expect(reportedAfter.isEmpty, "replayed on after the takeover: \(reportedAfter)")
+        // The other's claims stand.
+        #expect(try claims(engine) == names)
+    }
+
     /// A rebuild that fails ends its claim: the next one runs.
     @Test func aFailedRebuildLeavesNoClaim() throws {
         let (f, _) = try fixture()

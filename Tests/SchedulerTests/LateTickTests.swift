@@ -56,6 +56,44 @@ import Testing
         #expect(try strict.tick(at: Self.time("2026-03-01T06:02:30Z")).created.isEmpty)
     }
 
+    /// Issue #17 review (1): a trigger published at 06:02:30, after ticks
+    /// that had nothing due, is owed no minute from before it existed, by a
+    /// restarted scheduler (`cairn schedule tick`) or by the one that ticked.
+    @Test func aLateTickOwesNothingFromBeforeTheTriggerExisted() throws {
+        let w = try World([SchedulerTests.cron("hourly", "0 * * * *")])
+        let scheduler = w.scheduler()
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).created.count == 1)
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:01:00Z")).created.isEmpty)
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:02:00Z")).created.isEmpty)
+        try w.publish([SchedulerTests.cron("hourly", "0 * * * *"), SchedulerTests.cron("often", "* * * * *")], at: "2026-03-01T06:02:30Z")
+        let restarted = try w.tick("2026-03-01T06:03:10Z").map(\.scheduledFor)
+        #expect(restarted == [Timestamp(Self.time("2026-03-01T06:03:00Z"))])
+        // An edit takes effect at its publish too: the new expression owes nothing before it.
+        try w.publish([SchedulerTests.cron("hourly", "0 * * * *"), SchedulerTests.cron("often", "*/2 * * * *")], at: "2026-03-01T06:04:30Z")
+        let afterEdit = try w.tick("2026-03-01T06:06:10Z").map(\.scheduledFor)
+        #expect(afterEdit == [Timestamp(Self.time("2026-03-01T06:06:00Z"))])
+        // A publish that leaves the schedule alone does not move its start:
+        // the minutes since the previous tick are still owed.
+        try w.publish([SchedulerTests.cron("hourly", "0 * * * *"), SchedulerTests.cron("often", "*/2 * * * *")], at: "2026-03-01T06:09:30Z")
+        let unchanged = try w.tick("2026-03-01T06:10:10Z").map(\.scheduledFor).sorted()
+        #expect(unchanged == ["06:08", "06:10"].map { Timestamp(Self.time("2026-03-01T\($0):00Z")) })
+    }
+
+    /// Issue #17 review (2): on a folder never ticked, the index's next fire
+    /// of a new trigger is right after the epoch; a late tick must not step
+    /// from there (29.6 million steps for a minute trigger): it owes the
+    /// minutes since the previous tick and the trigger's publish, once each.
+    @Test func aLateTickOnAFolderNeverTickedDoesNotStepFromTheEpoch() throws {
+        let w = try World([])
+        let scheduler = w.scheduler()
+        // Nothing due: nothing recorded, the log keeps no horizon.
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).created.isEmpty)
+        #expect(try w.projections.schedulerHorizon() == nil)
+        try w.publish([SchedulerTests.cron("often", "* * * * *")], at: "2026-03-01T06:00:20Z")
+        let owed = try scheduler.tick(at: Self.time("2026-03-01T06:02:05Z")).created.map(\.scheduledFor).sorted()
+        #expect(owed == ["06:01", "06:02"].map { Timestamp(Self.time("2026-03-01T\($0):00Z")) })
+    }
+
     /// The loop: ticks run on a thread of their own, not on Swift's pool,
     /// and a tick that ends in a later minute is followed at once by the
     /// next (06:01's), not at the next boundary (06:02).

@@ -11,11 +11,21 @@ import Testing
     final class World {
         let f: LogFixture
         let projections: Projections
+        /// The log's clock: a millisecond an event from 2026-01-01, before
+        /// every minute the tests tick, unless a test sets it.
+        let clock = SettableClock(SchedulerTests.parseTime("2026-01-01T00:00:00Z"))
         var publishes = 0
 
         init(_ triggers: [TriggerSummary]) throws {
-            f = try LogFixture()
+            let clock = self.clock
+            f = try LogFixture(clock: { clock.next() })
             projections = try Projections(log: f.log)
+            try publish(triggers)
+        }
+
+        /// Publishes `triggers` with the log's clock at `iso`.
+        func publish(_ triggers: [TriggerSummary], at iso: String) throws {
+            clock.set(SchedulerTests.parseTime(iso))
             try publish(triggers)
         }
 
@@ -203,4 +213,21 @@ final class FailureLog: @unchecked Sendable {
     private var failures: [TriggerFailure] = []
     func add(_ f: TriggerFailure) { lock.withLock { failures.append(f) } }
     var all: [TriggerFailure] { lock.withLock { failures } }
+}
+
+/// A log clock a test can move; each reading is a millisecond after the last.
+final class SettableClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Timestamp
+
+    init(_ start: Date) { current = Timestamp(start) }
+
+    func set(_ date: Date) { lock.withLock { current = Timestamp(date) } }
+
+    func next() -> Timestamp {
+        lock.withLock {
+            current = Timestamp(microseconds: current.microseconds + 1_000)
+            return current
+        }
+    }
 }

@@ -15,9 +15,11 @@ public final class LogFixture {
     public let trigger = "t1"
     nonisolated(unsafe) public static var tick: Int64 = 1_800_000_000_000_000
 
-    public init(retention: Retention = .retainAll) throws {
+    /// - Parameter clock: the log's clock; by default a shared one that
+    ///   moves a millisecond an event from 2027-01-15.
+    public init(retention: Retention = .retainAll, clock: (@Sendable () -> Timestamp)? = nil) throws {
         environment = try Environment(path: folder.path)
-        log = try EventStore(environment: environment, clock: {
+        log = try EventStore(environment: environment, clock: clock ?? {
             LogFixture.tick += 1_000
             return Timestamp(microseconds: LogFixture.tick)
         })
