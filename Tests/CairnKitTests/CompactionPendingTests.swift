@@ -12,9 +12,9 @@ private func change(_ doc: Doc, since before: [UInt8]) throws -> [UInt8] {
 /// for a dependency the server never received, deletions of structs not
 /// received yet): those updates were acknowledged.
 @Suite struct CompactionKeepsPendingTests {
-    @Test func aPendingUpdateSurvivesCompactionAndReloading() throws {
-        let folder = TemporaryFolder()
-        // Client 1 types "A"; client 2 sees it and types "B" after it.
+    /// Client 1 types "A"; client 2 sees it and types "B" after it: B's
+    /// update, alone, waits for A's.
+    static func typedAfter() throws -> (fromA: [UInt8], fromB: [UInt8]) {
         let a = Doc(clientID: 1)
         a.transact { txn in a.text("notes").insert(0, "A", txn) }
         let fromA = try a.encodeStateAsUpdate()
@@ -22,7 +22,12 @@ private func change(_ doc: Doc, since before: [UInt8]) throws -> [UInt8] {
         try b.applyUpdate(fromA)
         let before = b.encodeStateVector()
         b.transact { txn in b.text("notes").insert(1, "B", txn) }
-        let fromB = try change(b, since: before)
+        return (fromA, try change(b, since: before))
+    }
+
+    @Test func aPendingUpdateSurvivesCompactionAndReloading() throws {
+        let folder = TemporaryFolder()
+        let (fromA, fromB) = try Self.typedAfter()
 
         // The server receives only B's update: it waits for A's struct.
         let store = try Store(path: folder.path)
@@ -40,15 +45,9 @@ private func change(_ doc: Doc, since before: [UInt8]) throws -> [UInt8] {
     /// a dependency too, so a peer holding that dependency gets everything.
     @Test func anExportCarriesPendingContent() throws {
         let folder = TemporaryFolder()
-        let a = Doc(clientID: 1)
-        a.transact { txn in a.text("notes").insert(0, "A", txn) }
-        let fromA = try a.encodeStateAsUpdate()
-        let b = Doc(clientID: 2)
-        try b.applyUpdate(fromA)
-        let before = b.encodeStateVector()
-        b.transact { txn in b.text("notes").insert(1, "B", txn) }
+        let (fromA, fromB) = try Self.typedAfter()
         let store = try Store(path: folder.path)
-        #expect(try store.applyDocumentUpdates("w", [try change(b, since: before)]).applied == 1)
+        #expect(try store.applyDocumentUpdates("w", [fromB]).applied == 1)
 
         let peer = Doc(clientID: 3)
         try peer.applyUpdate(fromA)
