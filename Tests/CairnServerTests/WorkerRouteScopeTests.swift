@@ -22,6 +22,14 @@ import Testing
         }
     }
 
+    /// Run `ra` of p1 (input `in-ra`) and run `rb` of p2 (input `in-rb`), each by its project's token.
+    func createRaAndRb(_ client: some TestClientProtocol) async throws {
+        for (run, workflow, token) in [("ra", P.workflowA, "t1"), ("rb", P.workflowB, "t2")] {
+            try await client.execute(uri: "/api/v1/runs", method: .post, headers: P.auth(token),
+                body: ByteBuffer(string: P.create(run, workflow: workflow, input: "in-\(run)"))) { _ throws in }
+        }
+    }
+
     @Test func eventsThatAreNotAboutThePathsRunAreRefused() async throws {
         let p = try TwoProjects()
         try await p.app.test(.router) { client in
@@ -62,10 +70,7 @@ import Testing
     @Test func theRunOfEveryPayloadIsThePathsRun() async throws {
         let p = try TwoProjects()
         try await p.app.test(.router) { client in
-            for (run, workflow, token) in [("ra", P.workflowA, "t1"), ("rb", P.workflowB, "t2")] {
-                try await client.execute(uri: "/api/v1/runs", method: .post, headers: P.auth(token),
-                    body: ByteBuffer(string: P.create(run, workflow: workflow, input: "in-\(run)"))) { _ throws in }
-            }
+            try await createRaAndRb(client)
             for body in [
                 #"{"event":"run:claimed","payload":{"run_id":"rb"}}"#,
                 #"{"event":"run:cancelled","payload":{"run_id":"ra","run_id":"rb"}}"#,
@@ -84,10 +89,7 @@ import Testing
     @Test func dataclipsOfAnotherProjectAreRefused() async throws {
         let p = try TwoProjects()
         try await p.app.test(.router) { client in
-            for (run, workflow, token) in [("ra", P.workflowA, "t1"), ("rb", P.workflowB, "t2")] {
-                try await client.execute(uri: "/api/v1/runs", method: .post, headers: P.auth(token),
-                    body: ByteBuffer(string: P.create(run, workflow: workflow, input: "in-\(run)"))) { _ throws in }
-            }
+            try await createRaAndRb(client)
             // A run of p1 whose input is p2's dataclip, by id or given inline with p2's id.
             for body in [
                 #"{"run_id":"ra2","workflow_id":"\#(P.workflowA)","input_dataclip_id":"in-rb"}"#,
