@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Encoding", swiftSettings: strict),
         .target(name: "Cron", swiftSettings: strict),
         .target(name: "JSON", swiftSettings: strict),
-        .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON"], swiftSettings: strict),
+        .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON", "CPUHints"], swiftSettings: strict),
         .target(name: "YDoc", dependencies: ["Encoding", "JSON"], swiftSettings: strict),
         .target(name: "Workflows", dependencies: ["JSON", "Cron", "YDoc", "Encoding"], swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron", "CPUHints"], swiftSettings: strict),

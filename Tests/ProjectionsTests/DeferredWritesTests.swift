@@ -2,6 +2,7 @@ import LMDB
 import TestSupport
 import Testing
 
+@testable import EventLog
 @testable import Projections
 
 /// Writes deferred to the end of a batch land as if made in order: every

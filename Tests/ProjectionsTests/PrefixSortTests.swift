@@ -2,6 +2,7 @@ import Encoding
 import TestSupport
 import Testing
 
+@testable import EventLog
 @testable import Projections
 
 /// The deferred entries' radix sort gives exactly the order of a comparison

@@ -1,4 +1,3 @@
-public import EventLog
 public import Encoding
 
 /// Where key and value parts are appended: an array (`Key`, readers'
@@ -55,20 +54,20 @@ extension [UInt8]: KeySink {
 /// batch reuses for every entry: no capacity or uniqueness check of an
 /// array per part, which cost more than the bytes they appended.
 public struct EntryBuilder: KeySink {
-    private(set) var base: UnsafeMutableRawPointer
+    package private(set) var base: UnsafeMutableRawPointer
     private var capacity: Int
     /// The bytes built so far.
     public private(set) var count = 0
 
-    init(capacity: Int = 4_096) {
+    package init(capacity: Int = 4_096) {
         self.capacity = capacity
         base = .allocate(byteCount: capacity, alignment: 16)
     }
 
     /// Frees the memory; the builder is not used again.
-    func release() { base.deallocate() }
+    package func release() { base.deallocate() }
 
-    mutating func reset() { count = 0 }
+    package mutating func reset() { count = 0 }
 
     @inline(__always)
     public mutating func appendRaw(_ bytes: UnsafeRawBufferPointer) {

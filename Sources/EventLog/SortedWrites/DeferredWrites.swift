@@ -1,4 +1,4 @@
-import LMDB
+public import LMDB
 import Glibc
 import CPUHints
 
@@ -14,8 +14,8 @@ import CPUHints
 /// counting per comparison), and the memory held is what the entries need.
 /// (One growing array per table, as before, held up to twice that: the
 /// slack of its last doubling.)
-final class DeferredWrites {
-    struct Entry {
+package final class DeferredWrites {
+    package struct Entry {
         /// Where the key starts: chunk `start >> chunkShift`, at offset
         /// `start & chunkMask` in it. Grows with the order of the writes.
         var start: Int
@@ -31,26 +31,26 @@ final class DeferredWrites {
         var next: UInt64
     }
 
-    struct Table {
+    package struct Table {
         var entries: [Entry] = []
         /// Whether `entries` are in key order (see `sort`).
         var isSorted = true
     }
 
     /// The `valueCount` of a deferred deletion.
-    static let deletion: Int32 = -1
+    package static let deletion: Int32 = -1
 
-    static let chunkShift = 20
-    static let chunkSize = 1 << chunkShift
-    static let chunkMask = chunkSize - 1
+    package static let chunkShift = 20
+    package static let chunkSize = 1 << chunkShift
+    package static let chunkMask = chunkSize - 1
     /// How many entries ahead an append prefetches: sorted entries lie
     /// scattered over the chunks, and each append began with a cache miss
     /// on its key (about a tenth of a rebuild's writing, measured).
-    static let lookAhead = 8
+    package static let lookAhead = 8
 
     // Touched at every deferred write, never from two places at once: no
     // run-time exclusivity checks.
-    @exclusivity(unchecked) private(set) var tables: [Table] = []
+    @exclusivity(unchecked) package private(set) var tables: [Table] = []
     /// Every entry's bytes; an entry larger than a chunk gets one of its own.
     @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
     /// Where the next entry goes in the last chunk.
@@ -59,22 +59,24 @@ final class DeferredWrites {
     /// known only once built); reused, so it stops growing early.
     @exclusivity(unchecked) private var staging = EntryBuilder()
     /// What the deferred writes hold, in bytes (chunks and entries).
-    private(set) var byteCount = 0
+    package private(set) var byteCount = 0
 
-    var isEmpty: Bool { tables.allSatisfy(\.entries.isEmpty) }
+    package var isEmpty: Bool { tables.allSatisfy(\.entries.isEmpty) }
+
+    package init() {}
 
     deinit {
         release()
         staging.release()
     }
 
-    func add(_ table: Int, _ key: [UInt8], _ value: [UInt8]) {
+    package func add(_ table: Int, _ key: [UInt8], _ value: [UInt8]) {
         add(table, key: { $0.append(bytes: key) }, value: { $0.append(bytes: value) })
     }
 
     /// Adds an entry whose key and value `key` and `value` append to a
     /// buffer themselves (a key of several parts costs no array per part).
-    func add(_ table: Int, key: (inout EntryBuilder) -> Void, value: (inout EntryBuilder) -> Void) {
+    package func add(_ table: Int, key: (inout EntryBuilder) -> Void, value: (inout EntryBuilder) -> Void) {
         staging.reset()
         key(&staging)
         let keyCount = staging.count
@@ -89,7 +91,7 @@ final class DeferredWrites {
     /// `value` writes in place, at most `valueBound` bytes, returning how
     /// many it wrote: a large value (a run's record) is written once, where
     /// it stays, without a capacity check per field.
-    func add(
+    package func add(
         _ table: Int, key: (inout EntryBuilder) -> Void, valueBound: Int, value: (UnsafeMutableRawPointer) -> Int
     ) {
         let (start, keyCount) = placeKey(key, room: valueBound)
@@ -102,7 +104,7 @@ final class DeferredWrites {
 
     /// Adds the removal of the key `key` appends: like a write, the last of
     /// a batch's writes and removals of a key is the one that counts.
-    func addDeletion(_ table: Int, key: (inout EntryBuilder) -> Void) {
+    package func addDeletion(_ table: Int, key: (inout EntryBuilder) -> Void) {
         let (start, keyCount) = placeKey(key, room: 0)
         record(table, start: start, keyCount: keyCount, valueCount: Self.deletion)
     }
@@ -161,7 +163,7 @@ final class DeferredWrites {
     /// Puts every table's entries in key order: work that needs no
     /// transaction, so a replay thread does it for its projectors before
     /// handing them to the writer.
-    func sort() {
+    package func sort() {
         for index in tables.indices where !tables[index].isSorted { sort(index) }
     }
 
@@ -172,7 +174,7 @@ final class DeferredWrites {
         tables[index].isSorted = true
     }
 
-    func write(_ transaction: WriteTransaction, _ handles: [Database]) throws {
+    package func write(_ transaction: WriteTransaction, _ handles: [Database]) throws {
         for index in tables.indices where !tables[index].entries.isEmpty {
             if !tables[index].isSorted { sort(index) }
             try write(tables[index].entries, to: handles[index], transaction)
@@ -233,7 +235,7 @@ final class DeferredWrites {
 
 /// LMDB's default key order: bytes compared as unsigned, a prefix first.
 @inline(__always)
-func compareKeys(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+package func compareKeys(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
     let common = min(x.count, y.count)
     if common > 0, let p = x.baseAddress, let q = y.baseAddress {
         let order = memcmp(p, q, common)

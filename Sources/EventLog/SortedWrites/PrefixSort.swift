@@ -9,17 +9,17 @@
 /// comparison of keys scattered over the chunks. The radix passes read and
 /// write the entries in order; the runs left to compare are small, and
 /// their keys stay in cache while they are sorted.
-enum PrefixSort {
-    static let digitBits = 11
-    static let radix = 1 << digitBits
+package enum PrefixSort {
+    package static let digitBits = 11
+    package static let radix = 1 << digitBits
     /// Six digits of eleven bits cover the 64-bit prefix.
-    static let digits = (64 + digitBits - 1) / digitBits
+    package static let digits = (64 + digitBits - 1) / digitBits
     /// Below this, one comparison sort costs less than the radix passes.
-    static let smallCount = 256
+    package static let smallCount = 256
 
     /// Sorts `entries` by (key, write order); `key` gives an entry's key,
     /// whose first eight bytes, zero-padded, are its `prefix`.
-    static func sort(
+    package static func sort(
         _ entries: inout [DeferredWrites.Entry], key: (DeferredWrites.Entry) -> UnsafeRawBufferPointer
     ) {
         func byKey(_ a: DeferredWrites.Entry, _ b: DeferredWrites.Entry) -> Bool {
@@ -49,7 +49,7 @@ enum PrefixSort {
     /// The key's bytes from `offset`, eight of them, big-endian, zero-padded:
     /// keys that differ there compare as these words do.
     @inline(__always)
-    static func word(_ key: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+    package static func word(_ key: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
         guard let base = key.baseAddress else { return 0 }
         if key.count >= offset + 8 { return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         var word: UInt64 = 0
@@ -59,7 +59,7 @@ enum PrefixSort {
 
     /// A stable LSD radix sort by `prefix`, skipping the digits every entry
     /// shares (keys often begin alike: a letter, a zero-padded time).
-    static func sortByPrefix(_ entries: inout [DeferredWrites.Entry]) {
+    package static func sortByPrefix(_ entries: inout [DeferredWrites.Entry]) {
         let count = entries.count
         let mask = UInt64(radix - 1)
         var counts = [Int](repeating: 0, count: digits * radix)
