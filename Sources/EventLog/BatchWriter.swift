@@ -4,14 +4,18 @@ import LMDB
 
 /// Appends submissions inside one write transaction: for each, checks the
 /// rules of DESIGN.md §4.2–4.3 against what the log (including earlier
-/// submissions of the batch) already holds, then writes the event, its index
-/// entries and what it introduces. A rejected submission writes nothing,
-/// because every check runs before the first write.
+/// submissions of the batch) already holds, then writes the event and what
+/// it introduces, and hands its index entries to the index behind the log
+/// (`LogIndex`). A rejected submission writes nothing, because every check
+/// runs before the first write.
 struct BatchWriter {
     let store: EventStore
     let txn: WriteTransaction
     let recordedAt: Timestamp
     var nextSequence: UInt64
+    /// What index lookups read: LMDB up to the checkpoint, the overlay up to
+    /// the last event this batch wrote.
+    var view: LogIndex.View
     /// This batch's view over the write cache; merged into it after commit.
     var overlay = WriteCache.Overlay()
 
@@ -19,9 +23,9 @@ struct BatchWriter {
         self.store = store
         self.txn = txn
         self.recordedAt = recordedAt
-        let head = try store.lastSequence(txn)
-        store.cache.validate(head: head)
-        nextSequence = head + 1
+        view = try store.index.beginWrite(txn)
+        store.cache.validate(head: view.head)
+        nextSequence = view.head + 1
     }
 
     /// Hands the overlay to the cache once the transaction commits.
@@ -36,7 +40,7 @@ struct BatchWriter {
 
     mutating func run(_ id: String) throws -> RunAggregate? {
         if let run = overlay.runs[id] ?? store.cache.runs[id] { return run }
-        guard let run = try store.loadRun(id, txn) else { return nil }
+        guard let run = try store.loadRun(id, txn, view) else { return nil }
         overlay.runs[id] = run
         return run
     }
@@ -63,7 +67,7 @@ struct BatchWriter {
 
     mutating func project(_ id: String) throws -> ProjectConfigured? {
         if let cached = overlay.projects[id] ?? store.cache.projects[id] { return cached }
-        let loaded = try store.loadProject(id, txn)
+        let loaded = try store.loadProject(id, txn, view)
         overlay.projects[id] = .some(loaded)
         return loaded
     }
@@ -100,7 +104,10 @@ struct BatchWriter {
     /// What an accepted command writes besides the event itself.
     struct Decision {
         var event: Event
-        var dataclips: [Dataclip] = []
+        /// A dataclip the event creates (kept under its sequence).
+        var created: Dataclip?
+        /// A dataclip the event changes where it is kept (a wipe).
+        var rewritten: (dataclip: Dataclip, place: EventStore.DataclipPlace)?
         var snapshot: StoredSnapshot?
         var stepOwner: (stepId: String, runId: String)?
         /// A publish: ids no workflow owned yet, which become its own.
@@ -108,8 +115,8 @@ struct BatchWriter {
     }
 
     mutating func append(_ submission: Submission) throws -> AppendOutcome {
-        if let existing = try txn.get(store.eventIds, key: submission.id.bytes) {
-            return .duplicate(sequence: UInt64(bigEndianBytes: existing) ?? 0)
+        if let existing = try store.index.sequence(ofEvent: submission.id, txn, view) {
+            return .duplicate(sequence: existing)
         }
         let decision: Decision
         do {
@@ -125,7 +132,7 @@ struct BatchWriter {
         if let runId = decision.event.runId, let run = try run(runId) {
             version = run.version
         } else {
-            version = try store.streamVersion(stream, txn)
+            version = try store.streamVersion(stream, txn, view)
         }
         if let expected = submission.expectedVersion, expected != version {
             return .rejected(.versionConflict(stream: stream, expected: expected, actual: version))
@@ -137,10 +144,15 @@ struct BatchWriter {
             recordedAt: recordedAt, event: decision.event)
         let key = sequence.bigEndianBytes
         try txn.put(store.events, key: key, value: EventCodec.encode(recorded), flags: .append)
-        try txn.put(store.eventIds, key: submission.id.bytes, value: key, flags: .noOverwrite)
-        try txn.put(store.streams, key: EventStore.streamPrefix(stream) + (version + 1).bigEndianBytes, value: key)
-        for dataclip in decision.dataclips {
-            try txn.put(store.dataclips, key: Array(dataclip.id.utf8), value: dataclip.encoded())
+        if let dataclip = decision.created {
+            try txn.put(store.index.records, key: key, value: dataclip.record(), flags: .append)
+        }
+        switch decision.rewritten {
+        case let (dataclip, .record(at))?:
+            try txn.put(store.index.records, key: at.bigEndianBytes, value: dataclip.record())
+        case let (dataclip, .legacy)?:
+            try txn.put(store.index.legacyDataclips, key: Array(dataclip.id.utf8), value: dataclip.encoded())
+        case nil: break
         }
         if let snapshot = decision.snapshot {
             try txn.put(
@@ -148,12 +160,13 @@ struct BatchWriter {
                 key: StoredSnapshot.key(workflowId: snapshot.summary.workflowId, lockVersion: snapshot.lockVersion),
                 value: snapshot.encoded(), flags: .noOverwrite)
         }
-        if let owner = decision.stepOwner {
-            try txn.put(store.stepRuns, key: Array(owner.stepId.utf8), value: Array(owner.runId.utf8))
-        }
         if case .workflowPublished(let published) = decision.event {
             try store.idOwners.recordPublish(of: published.workflowId, claims: decision.claims, txn)
         }
+        store.index.add(
+            sequence: sequence, eventId: submission.id, stream: stream, stepId: decision.stepOwner?.stepId,
+            dataclipId: decision.created?.id)
+        view.head = sequence
         nextSequence += 1
         remember(recorded, snapshot: decision.snapshot)
         return .appended(sequence: sequence)
@@ -228,16 +241,16 @@ struct BatchWriter {
             }
             let timestamp = time(c.timestamp)
             let inputId: String
-            var newInput: [Dataclip] = []
+            var newInput: Dataclip?
             if let input = c.input {
                 inputId = c.inputDataclipId ?? EventID.derived(submission.id.description, "input").description
                 if let id = c.inputDataclipId { try checkId(id, field: "input_dataclip_id") }
-                if let existing = try store.loadDataclip(inputId, txn) {
+                if let existing = try store.loadDataclip(inputId, txn, view)?.dataclip {
                     guard existing.projectId == projectId else {
                         throw EventLogError.dataclipOfAnotherProject(field: "input_dataclip_id", id: inputId)
                     }
                 } else {
-                    newInput.append(
+                    newInput = (
                         try newDataclip(inputId, projectId: projectId, type: input.type, body: input.body, at: timestamp))
                 }
             } else if let id = c.inputDataclipId {
@@ -250,9 +263,9 @@ struct BatchWriter {
                 event: .runCreated(RunCreated(
                     runId: c.runId, workflowId: c.workflowId, projectId: projectId,
                     lockVersion: runsAgainst.lockVersion, startingTriggerId: c.startingTriggerId,
-                    inputDataclipId: inputId, createdInput: !newInput.isEmpty, scheduledFor: c.scheduledFor,
+                    inputDataclipId: inputId, createdInput: newInput != nil, scheduledFor: c.scheduledFor,
                     timestamp: timestamp)),
-                dataclips: newInput))
+                created: newInput))
 
         case let .claimRun(runId, workerName, timestamp):
             let run = try requireRun(runId)
@@ -273,8 +286,8 @@ struct BatchWriter {
             try checkId(c.stepId, field: "step_id")
             try checkId(c.jobId, field: "job_id")
             if run.step(c.stepId) != nil { throw EventLogError.stepExists(c.stepId) }
-            if let owner = try txn.get(store.stepRuns, key: Array(c.stepId.utf8)) {
-                throw EventLogError.stepOfAnotherRun(stepId: c.stepId, runId: String(decoding: owner, as: UTF8.self))
+            if let owner = try store.index.runId(ofStep: c.stepId, txn, view) {
+                throw EventLogError.stepOfAnotherRun(stepId: c.stepId, runId: owner)
             }
             try requireJob(c.jobId, in: run)
             if let input = c.inputDataclipId {
@@ -292,8 +305,8 @@ struct BatchWriter {
                 throw EventLogError.illegalTransition(runId: run.runId, from: run.state, event: eventName)
             }
             guard let step = run.step(c.stepId) else {
-                if let owner = try txn.get(store.stepRuns, key: Array(c.stepId.utf8)) {
-                    throw EventLogError.stepOfAnotherRun(stepId: c.stepId, runId: String(decoding: owner, as: UTF8.self))
+                if let owner = try store.index.runId(ofStep: c.stepId, txn, view) {
+                    throw EventLogError.stepOfAnotherRun(stepId: c.stepId, runId: owner)
                 }
                 throw EventLogError.stepNotStarted(c.stepId)
             }
@@ -313,14 +326,14 @@ struct BatchWriter {
             case let (id?, body?):
                 try checkId(id, field: "output_dataclip_id")
                 let output: Dataclip
-                if let existing = try store.loadDataclip(id, txn) {
+                if let existing = try store.loadDataclip(id, txn, view)?.dataclip {
                     guard existing.projectId == run.projectId else {
                         throw EventLogError.dataclipOfAnotherProject(field: "output_dataclip_id", id: id)
                     }
                     output = existing
                 } else {
                     output = try newDataclip(id, projectId: run.projectId, type: .stepResult, body: body, at: timestamp)
-                    decision.dataclips.append(output)
+                    decision.created = output
                 }
                 if case .stepCompleted(var event) = decision.event {
                     event.outputWiped = output.wipedAt != nil
@@ -345,7 +358,7 @@ struct BatchWriter {
             var created = false
             var wiped = false
             var fromThisRun = false
-            var dataclips: [Dataclip] = []
+            var finalClip: Dataclip?
             if let id = c.finalDataclipId {
                 // Single-leaf workflows: reuse the leaf's output, no copy. It wins over final_state.
                 let final = try requireDataclip(id, field: "final_dataclip_id", projectId: run.projectId)
@@ -356,7 +369,7 @@ struct BatchWriter {
                 let id = EventID.derived(submission.id.description, "final_state").description
                 let dataclip = try newDataclip(
                     id, projectId: run.projectId, type: .stepResult, body: state.serialized(), at: timestamp)
-                dataclips.append(dataclip)
+                finalClip = dataclip
                 wiped = dataclip.wipedAt != nil
                 finalId = id
                 created = true
@@ -367,7 +380,7 @@ struct BatchWriter {
                     runId: c.runId, state: c.state, errorType: c.errorType, errorMessage: c.errorMessage,
                     finalDataclipId: finalId, createdFinalDataclip: created, finalWiped: wiped,
                     finalFromThisRun: fromThisRun, timestamp: timestamp)),
-                dataclips: dataclips))
+                created: finalClip))
 
         case .log(var entry, let timestampGiven):
             if !timestampGiven { entry.timestamp = recordedAt }
@@ -378,15 +391,16 @@ struct BatchWriter {
             return .accepted(Decision(event: .runLogged(entry)))
 
         case let .wipeDataclip(id, timestamp):
-            guard var dataclip = try store.loadDataclip(id, txn) else {
+            guard let (stored, place) = try store.loadDataclip(id, txn, view) else {
                 throw EventLogError.dataclipNotFound(field: "dataclip_id", id: id)
             }
+            var dataclip = stored
             if dataclip.wipedAt != nil { throw EventLogError.dataclipAlreadyWiped(id) }
             let at = time(timestamp)
             dataclip.wipedAt = at
             dataclip.body = nil
             return .accepted(Decision(
-                event: .dataclipWiped(DataclipWiped(dataclipId: id, timestamp: at)), dataclips: [dataclip]))
+                event: .dataclipWiped(DataclipWiped(dataclipId: id, timestamp: at)), rewritten: (dataclip, place)))
 
         case let .markLost(runId, timestamp):
             let run = try requireRun(runId)
@@ -456,7 +470,7 @@ struct BatchWriter {
     @discardableResult
     func requireDataclip(_ id: String, field: String, projectId: String) throws -> Dataclip {
         try checkId(id, field: field)
-        guard let dataclip = try store.loadDataclip(id, txn) else {
+        guard let dataclip = try store.loadDataclip(id, txn, view)?.dataclip else {
             throw EventLogError.dataclipNotFound(field: field, id: id)
         }
         guard dataclip.projectId == projectId else {

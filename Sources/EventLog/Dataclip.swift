@@ -76,3 +76,44 @@ public struct Dataclip: Sendable, Equatable {
             origin: origin == 0 ? nil : origin)
     }
 }
+
+// MARK: Records
+
+/// A dataclip as `dataclip_records` holds it, keyed by the sequence of the
+/// event that created it: its id, then the header and body as above. Keyed
+/// by sequence, a new record goes at the end of the table, as its event goes
+/// at the end of the log; `dataclip_ids` finds it by id (an index behind the
+/// log, docs/architecture.md).
+extension Dataclip {
+    func record() -> [UInt8] {
+        var w = ByteWriter(capacity: 40 + id.utf8.count + (body?.count ?? 0))
+        w.writeVarString(id)
+        w.writeBytes(encoded())
+        return w.bytes
+    }
+
+    /// The id a record begins with, borrowed from `bytes`.
+    static func recordId(_ bytes: UnsafeRawBufferPointer, sequence: UInt64) throws -> UnsafeRawBufferPointer {
+        var r = BorrowedReader(bytes)
+        do {
+            return try r.readBytes(try r.readLength())
+        } catch {
+            throw EventLogError.storage("the dataclip record of event \(sequence) is damaged: \(error)")
+        }
+    }
+
+    /// Reads a record; its origin is its key, the creating event.
+    static func decodeRecord(_ bytes: UnsafeRawBufferPointer, sequence: UInt64) throws -> Dataclip {
+        var r = BorrowedReader(bytes)
+        let id: UnsafeRawBufferPointer
+        do {
+            id = try r.readBytes(try r.readLength())
+        } catch {
+            throw EventLogError.storage("the dataclip record of event \(sequence) is damaged: \(error)")
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[r.position...])
+        var dataclip = try decode(id: String(decoding: id, as: UTF8.self), Array(rest))
+        dataclip.origin = sequence
+        return dataclip
+    }
+}

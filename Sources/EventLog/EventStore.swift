@@ -13,17 +13,21 @@ import JSON
 /// ```
 ///
 /// An append validates each command against the state its streams describe
-/// and commits the event, its index entries and any dataclip or snapshot it
-/// introduces in one write transaction, or writes nothing for it.
+/// and commits the event and any dataclip or snapshot it introduces in one
+/// write transaction, or writes nothing for it. The log's indexes follow it
+/// (`LogIndex`; docs/architecture.md, "The log first, its indexes behind it").
 public final class EventStore: Sendable {
     public let environment: Environment
     let events: Database
-    let eventIds: Database
-    let streams: Database
-    let dataclips: Database
     let snapshots: Database
-    let stepRuns: Database
+    let index: LogIndex
     let idOwners: IdOwners
+    /// What opening found when the folder was in the first layout (every
+    /// index entry committed with its event); `nil` when it was not.
+    public let layoutMigration: LogLayoutMigration?
+    /// How many events opening indexed from the log (those above the index
+    /// checkpoint), and how long that took.
+    public let openCatchUp: (events: Int, seconds: Double)
     /// What opening found when it had to build the id ownership index (a
     /// folder written before it existed, or since by an older cairn); `nil`
     /// when it was up to date.
@@ -33,28 +37,47 @@ public final class EventStore: Sendable {
     let cache = WriteCache()
     let committer: GroupCommitter
 
-    /// Opens (creating if missing) the log's databases.
-    /// - Parameter clock: the time stamped on events as `recordedAt` (and their
-    ///   timestamp when the payload gives none); injectable for tests.
-    public init(environment: Environment, clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+    /// Opens (creating if missing) the log's databases, moves a folder of
+    /// the first layout to this one, and indexes the events above the index
+    /// checkpoint before it returns.
+    /// - Parameters:
+    ///   - clock: the time stamped on events as `recordedAt` (and their
+    ///     timestamp when the payload gives none); injectable for tests.
+    ///   - indexPolicy: when the indexes behind the log are flushed.
+    ///   - progress: hears about long work while opening (a migration).
+    public init(
+        environment: Environment, clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
+        indexPolicy: IndexFlushPolicy = IndexFlushPolicy(), progress: ((String) -> Void)? = nil
+    ) throws {
         self.environment = environment
         events = try environment.database("events")
-        eventIds = try environment.database("event_ids")
-        streams = try environment.database("streams")
-        dataclips = try environment.database("dataclips")
         snapshots = try environment.database("snapshots")
-        stepRuns = try environment.database("step_runs")
+        let index = try LogIndex(environment: environment, policy: indexPolicy)
+        self.index = index
         let owners = IdOwners(database: try environment.database("id_owners"))
         idOwners = owners
         self.clock = clock
         committer = GroupCommitter()
+        layoutMigration = environment.options.readOnly ? nil : try LogLayoutMigration.runIfNeeded(index, progress: progress)
+        let started = DispatchTime.now()
+        let before = index.currentStatistics.caughtUp
+        _ = try environment.read { txn in try index.view(txn) }
+        openCatchUp = (
+            index.currentStatistics.caughtUp - before,
+            Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        )
         // A read-only folder cannot be published to: nothing to check.
         idOwnershipMigration = environment.options.readOnly
             ? nil
-            : try IdOwners.bringUpToDate(
-                owners, environment: environment, streams: try environment.database("streams"),
-                events: try environment.database("events"))
+            : try IdOwners.bringUpToDate(owners, environment: environment, events: events) { txn in
+                let view = try index.view(txn)
+                return try index.namedStreams(withPrefix: "workflow:", txn, view).flatMap { name in
+                    try index.streamSequences(name, txn, view)
+                }
+            }
         notifier.head = try lastSequence()
+        // What opening indexed is flushed on the policy's terms, as appends' entries are.
+        index.scheduleFlush()
     }
 
     // MARK: Appending
@@ -63,16 +86,40 @@ public final class EventStore: Sendable {
     /// transaction. Each gets its own outcome: a rejected one writes nothing
     /// and does not affect the others (later ones see earlier ones).
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
-        let outcomes = try environment.write { txn in
-            var writer = try BatchWriter(store: self, txn: txn, recordedAt: clock())
-            let outcomes = try submissions.map { try writer.append($0) }
-            writer.finish()
-            return outcomes
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try environment.write { txn in
+                var writer = try BatchWriter(store: self, txn: txn, recordedAt: clock())
+                let outcomes = try submissions.map { try writer.append($0) }
+                writer.finish()
+                return outcomes
+            }
+        } catch {
+            index.abandonWrite()
+            throw error
         }
+        index.scheduleFlush()
         let head = try lastSequence()
         notifier.advance(to: head)
         return outcomes
     }
+
+    // MARK: The indexes behind the log
+
+    /// Writes the index entries of every event up to the head into LMDB now
+    /// (they are otherwise flushed on the policy's terms); how many events.
+    @discardableResult
+    public func flushIndexes() throws -> Int {
+        index.waitForQueuedFlush()
+        return try index.flush()
+    }
+
+    /// What the indexes behind the log have done in this process.
+    public var indexStatistics: IndexStatistics { index.currentStatistics }
+
+    /// Tests only: forgets the index entries held in memory, as a crash
+    /// between an append's commit and the flush of its entries would.
+    package func dropIndexOverlay() { index.dropOverlay() }
 
     /// Records one submission, batched with concurrent callers into one write
     /// transaction and one fsync (group commit).
@@ -150,12 +197,8 @@ public final class EventStore: Sendable {
         try environment.read { txn in try readStream(name, txn) }
     }
 
-    func readStream(_ name: String, _ txn: ReadTransaction) throws -> [RecordedEvent] {
-        var sequences: [UInt64] = []
-        try txn.scan(streams, in: .prefix(Self.streamPrefix(name))) { _, value in
-            sequences.append(UInt64(bigEndianBytes: value) ?? 0)
-            return true
-        }
+    func readStream(_ name: String, _ txn: ReadTransaction, _ view: LogIndex.View? = nil) throws -> [RecordedEvent] {
+        let sequences = try index.streamSequences(name, txn, view ?? index.view(txn))
         return try sequences.map { sequence in
             guard let bytes = try txn.get(events, key: sequence.bigEndianBytes) else {
                 throw EventLogError.storage("stream \(name) points at missing event \(sequence)")
@@ -171,16 +214,11 @@ public final class EventStore: Sendable {
     /// is unknown, was stored before the log recorded origins, or was not
     /// created by a run's event.
     public func originRunEvents(ofDataclip id: ByteSlice, in txn: ReadTransaction) throws -> [EventView] {
-        guard let header = try txn.get(dataclips, key: id.buffer),
-            let origin = try Dataclip.decode(id: id.string, Array(header)).origin,
+        let view = try index.view(txn)
+        guard let origin = try loadDataclip(id.string, txn, view)?.dataclip.origin,
             let runId = try event(at: origin, txn).runId
         else { return [] }
-        var views: [EventView] = []
-        try txn.scan(streams, in: .prefix(Self.streamPrefix("run:" + runId.string))) { _, value in
-            views.append(try event(at: UInt64(bigEndianBytes: value) ?? 0, txn))
-            return true
-        }
-        return views
+        return try index.streamSequences("run:" + runId.string, txn, view).map { try event(at: $0, txn) }
     }
 
     /// The event at `sequence`, read in place inside `txn`.
@@ -197,8 +235,8 @@ public final class EventStore: Sendable {
         try environment.read { txn in try loadRun(id, txn) }
     }
 
-    func loadRun(_ id: String, _ txn: ReadTransaction) throws -> RunAggregate? {
-        let events = try readStream("run:" + id, txn)
+    func loadRun(_ id: String, _ txn: ReadTransaction, _ view: LogIndex.View? = nil) throws -> RunAggregate? {
+        let events = try readStream("run:" + id, txn, view)
         guard let first = events.first, var run = RunAggregate(first) else { return nil }
         for event in events.dropFirst() { run.apply(event) }
         return run
@@ -207,9 +245,7 @@ public final class EventStore: Sendable {
     /// The run that step `stepId` belongs to, from the index the log keeps
     /// to check step events (written with each accepted `step:start`).
     public func runId(ofStep stepId: String) throws -> String? {
-        try environment.read { txn in
-            try txn.get(stepRuns, key: Array(stepId.utf8)).map { String(decoding: $0, as: UTF8.self) }
-        }
+        try environment.read { txn in try index.runId(ofStep: stepId, txn, index.view(txn)) }
     }
 
     /// The workflow that owns job, trigger or edge id `id` (the first to
@@ -220,12 +256,27 @@ public final class EventStore: Sendable {
 
     /// The dataclip `id`, or `nil`.
     public func dataclip(_ id: String) throws -> Dataclip? {
-        try environment.read { txn in try loadDataclip(id, txn) }
+        try environment.read { txn in try loadDataclip(id, txn, index.view(txn))?.dataclip }
     }
 
-    func loadDataclip(_ id: String, _ txn: ReadTransaction) throws -> Dataclip? {
-        guard let bytes = try txn.get(dataclips, key: Array(id.utf8)) else { return nil }
-        return try Dataclip.decode(id: id, bytes)
+    /// Where a dataclip is kept: under the sequence of the event that
+    /// created it, or (a folder of the first layout) by its id.
+    enum DataclipPlace: Equatable {
+        case record(UInt64)
+        case legacy
+    }
+
+    func loadDataclip(_ id: String, _ txn: ReadTransaction, _ view: LogIndex.View) throws -> (dataclip: Dataclip, place: DataclipPlace)? {
+        if let sequence = try index.dataclipSequence(id, txn, view) {
+            guard let bytes = try index.value(at: sequence, in: index.records, txn) else {
+                throw EventLogError.storage("dataclip \(id) is indexed under event \(sequence), which has no record")
+            }
+            return (try Dataclip.decodeRecord(bytes, sequence: sequence), .record(sequence))
+        }
+        guard index.legacyDataclipsRemain, let bytes = try txn.get(index.legacyDataclips, key: Array(id.utf8)) else {
+            return nil
+        }
+        return (try Dataclip.decode(id: id, bytes), .legacy)
     }
 
     /// The snapshot of `workflowId` at `lockVersion`, or the latest when `nil`.
@@ -249,14 +300,7 @@ public final class EventStore: Sendable {
     /// The ids of every configured project.
     public func projectIds() throws -> [String] {
         try environment.read { txn in
-            var ids: [String] = []
-            try txn.scan(streams, in: .prefix(Array("project:".utf8))) { key, _ in
-                guard let end = key.firstIndex(of: 0) else { return true }
-                let id = String(decoding: key[8..<end], as: UTF8.self)
-                if ids.last != id { ids.append(id) }
-                return true
-            }
-            return ids
+            try index.namedStreams(withPrefix: "project:", txn, index.view(txn)).map { String($0.dropFirst(8)) }
         }
     }
 
@@ -265,8 +309,10 @@ public final class EventStore: Sendable {
         try environment.read { txn in try loadProject(id, txn) }
     }
 
-    func loadProject(_ id: String, _ txn: ReadTransaction) throws -> ProjectConfigured? {
-        guard let sequence = try lastSequenceOfStream("project:" + id, txn) else { return nil }
+    func loadProject(_ id: String, _ txn: ReadTransaction, _ view: LogIndex.View? = nil) throws -> ProjectConfigured? {
+        guard let sequence = try index.lastOfStream("project:" + id, txn, view ?? index.view(txn))?.sequence else {
+            return nil
+        }
         guard let bytes = try txn.get(events, key: sequence.bigEndianBytes),
             case .projectConfigured(let project) = try EventCodec.decode(bytes, sequence: sequence).event
         else { return nil }
@@ -274,25 +320,9 @@ public final class EventStore: Sendable {
     }
 
     /// The stream's current version (0 when empty).
-    func streamVersion(_ name: String, _ txn: ReadTransaction) throws -> UInt32 {
-        var version: UInt32 = 0
-        try txn.scan(streams, in: .prefix(Self.streamPrefix(name)), reverse: true) { key, _ in
-            version = UInt32(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[(key.count - 4)...])) ?? 0
-            return false
-        }
-        return version
+    func streamVersion(_ name: String, _ txn: ReadTransaction, _ view: LogIndex.View) throws -> UInt32 {
+        try index.lastOfStream(name, txn, view)?.version ?? 0
     }
-
-    private func lastSequenceOfStream(_ name: String, _ txn: ReadTransaction) throws -> UInt64? {
-        var sequence: UInt64?
-        try txn.scan(streams, in: .prefix(Self.streamPrefix(name)), reverse: true) { _, value in
-            sequence = UInt64(bigEndianBytes: value)
-            return false
-        }
-        return sequence
-    }
-
-    static func streamPrefix(_ name: String) -> [UInt8] { Array(name.utf8) + [0] }
 
     // MARK: Subscribing
 

@@ -55,30 +55,22 @@ struct IdOwners {
 
     /// Builds the index again from every publish in the log if it does not
     /// cover them all; what it found, or `nil` when it was up to date.
+    /// `publishSequences` gives the sequences of every `workflow:published`
+    /// (from the stream index, not a scan of the log).
     static func bringUpToDate(
-        _ owners: IdOwners, environment: Environment, streams: Database, events: Database
+        _ owners: IdOwners, environment: Environment, events: Database,
+        publishSequences: (ReadTransaction) throws -> [UInt64]
     ) throws -> IdOwnershipMigration? {
         let upToDate = try environment.read { txn in
-            try owners.coverage(txn) == UInt64(publishSequences(streams, txn).count)
+            try owners.coverage(txn) == UInt64(publishSequences(txn).count)
         }
         if upToDate { return nil }
         return try environment.write { txn -> IdOwnershipMigration? in
             // Another process may have built it meanwhile.
-            let sequences = try publishSequences(streams, txn).sorted()
+            let sequences = try publishSequences(txn).sorted()
             if try owners.coverage(txn) == UInt64(sequences.count) { return nil }
             return try owners.rebuild(from: sequences, events: events, txn)
         }
-    }
-
-    /// The sequences of every `workflow:published` in the log, from the
-    /// stream index (an entry per publish, not a scan of the log).
-    static func publishSequences(_ streams: Database, _ txn: ReadTransaction) throws -> [UInt64] {
-        var sequences: [UInt64] = []
-        try txn.scan(streams, in: .prefix(Array("workflow:".utf8))) { _, value in
-            sequences.append(UInt64(bigEndianBytes: value) ?? 0)
-            return true
-        }
-        return sequences
     }
 
     private func rebuild(from sequences: [UInt64], events: Database, _ txn: WriteTransaction) throws -> IdOwnershipMigration {

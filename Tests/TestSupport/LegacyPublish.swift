@@ -2,8 +2,8 @@
 import LMDB
 
 /// Writes a `workflow:published` the way a cairn from before id ownership
-/// (issue #17, item 6) did: the event, its index entries and the snapshot,
-/// with no check that its ids are free and nothing in `id_owners`. Data
+/// (issue #17, item 6) did: the event and the snapshot (the indexes behind
+/// the log pick it up from the log, as another process's), with no check that its ids are free and nothing in `id_owners`. Data
 /// folders written so can hold two workflows sharing a trigger, job or edge
 /// id; tests build such folders with this to check how they are read and
 /// migrated.
@@ -22,14 +22,12 @@ public enum LegacyPublish {
                 workflowId: workflowId, projectId: projectId, lockVersion: (latest?.lockVersion ?? 0) + 1,
                 deleted: false, jobIds: jobIds, triggers: triggers, document: document, timestamp: time)
             let event = Event.workflowPublished(published)
-            let version = try log.streamVersion(event.stream, txn)
+            let version = try log.streamVersion(event.stream, txn, log.index.view(txn))
             let id = EventID.random()
             let recorded = RecordedEvent(
                 id: id, sequence: sequence, streamVersion: version + 1, recordedAt: time, event: event)
             let key = sequence.bigEndianBytes
             try txn.put(log.events, key: key, value: EventCodec.encode(recorded), flags: .append)
-            try txn.put(log.eventIds, key: id.bytes, value: key, flags: .noOverwrite)
-            try txn.put(log.streams, key: EventStore.streamPrefix(event.stream) + (version + 1).bigEndianBytes, value: key)
             let snapshot = StoredSnapshot(summary: published, contentHash: StoredSnapshot.hash(document))
             try txn.put(
                 log.snapshots, key: StoredSnapshot.key(workflowId: workflowId, lockVersion: published.lockVersion),
