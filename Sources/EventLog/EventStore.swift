@@ -1,6 +1,7 @@
 public import LMDB
 public import Encoding
 import Foundation
+import Synchronization
 import JSON
 
 /// The append-only log of DESIGN.md §3, with its indexes, the dataclip store
@@ -58,6 +59,7 @@ public final class EventStore: Sendable {
         idOwners = owners
         self.clock = clock
         committer = GroupCommitter()
+        killAfterCommits = ProcessInfo.processInfo.environment["CAIRN_FAULT_KILL_AFTER_COMMITS"].flatMap { Int($0) }
         layoutMigration = environment.options.readOnly ? nil : try LogLayoutMigration.runIfNeeded(index, progress: progress)
         let started = DispatchTime.now()
         let before = index.currentStatistics.caughtUp
@@ -76,9 +78,21 @@ public final class EventStore: Sendable {
                 }
             }
         notifier.head = try lastSequence()
-        // What opening indexed is flushed on the policy's terms, as appends' entries are.
+        // Short-lived processes (the CLI) exit before a timed flush: when
+        // opening had to index a flush's worth, it flushes now, so the work
+        // left to the next open stays bounded.
+        if !environment.options.readOnly && openCatchUp.events >= indexPolicy.flushEvents {
+            try index.flush()
+        }
         index.scheduleFlush()
     }
+
+    /// Test hook (the fault point between a commit and the flush of its
+    /// index entries): with `CAIRN_FAULT_KILL_AFTER_COMMITS=N` in the
+    /// environment, the process kills itself (SIGKILL) right after its Nth
+    /// append commits, before anything else happens.
+    private let killAfterCommits: Int?
+    private let commits = Mutex(0)
 
     // MARK: Appending
 
@@ -97,6 +111,9 @@ public final class EventStore: Sendable {
         } catch {
             index.abandonWrite()
             throw error
+        }
+        if let limit = killAfterCommits, commits.withLock({ $0 += 1; return $0 }) >= limit {
+            kill(getpid(), SIGKILL)
         }
         index.scheduleFlush()
         let head = try lastSequence()
@@ -120,6 +137,10 @@ public final class EventStore: Sendable {
     /// Tests only: forgets the index entries held in memory, as a crash
     /// between an append's commit and the flush of its entries would.
     package func dropIndexOverlay() { index.dropOverlay() }
+
+    /// Tests only: the next flush writes its entries and then fails before
+    /// it commits (the fault point between the log and its indexes).
+    package func failNextIndexFlush() { index.failNextFlush() }
 
     /// Records one submission, batched with concurrent callers into one write
     /// transaction and one fsync (group commit).

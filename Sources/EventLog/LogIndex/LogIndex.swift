@@ -47,6 +47,7 @@ final class LogIndex: @unchecked Sendable {
     private var flushQueued = false
     /// Whether a flush is due at the end of the interval.
     private var timerArmed = false
+    private var flushFault = false
     private var statistics = IndexStatistics()
     /// Whether `legacyDataclips` holds anything (read at open).
     let legacyDataclipsRemain: Bool
@@ -351,6 +352,9 @@ final class LogIndex: @unchecked Sendable {
             guard try self.checkpoint(txn) == checkpoint else { return false }
             try deferred.write(txn, [eventIds, streams, stepRuns, dataclipIds])
             try txn.put(state, key: Self.checkpointKey, value: head.bigEndianBytes)
+            if lock.withLock({ () -> Bool in defer { flushFault = false }; return flushFault }) {
+                throw EventLogError.storage("injected fault: the index flush failed before its commit")
+            }
             txn.afterCommit { [self] in lock.withLock { overlay.prune(through: head) } }
             return true
         }
@@ -456,6 +460,9 @@ final class LogIndex: @unchecked Sendable {
             return result
         }
     }
+
+    /// Tests: the next flush fails after writing, before it commits.
+    func failNextFlush() { lock.withLock { flushFault = true } }
 
     /// Forgets the overlay, as a crash would (tests: the fault point between
     /// the log's commit and the index's flush).
