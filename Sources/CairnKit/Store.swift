@@ -41,7 +41,8 @@ public final class Store: Sendable {
         }
         meta = try environment.database("meta")
         try Self.checkFormat(environment, meta)
-        log = try EventStore(environment: environment, clock: clock)
+        log = try EventStore(environment: environment, clock: clock, progress: { notice("cairn: \(path): \($0)") })
+        if let migration = log.layoutMigration { notice("cairn: \(path): \(migration)") }
         // An empty folder has nothing to tell.
         if let migration = log.idOwnershipMigration, migration.publishes > 0 {
             notice("cairn: \(path): \(migration)")

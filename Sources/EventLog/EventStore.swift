@@ -48,7 +48,7 @@ public final class EventStore: Sendable {
     ///   - progress: hears about long work while opening (a migration).
     public init(
         environment: Environment, clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
-        indexPolicy: IndexFlushPolicy = IndexFlushPolicy(), progress: ((String) -> Void)? = nil
+        indexPolicy: IndexFlushPolicy = IndexFlushPolicy(), progress: (String) -> Void = { _ in }
     ) throws {
         self.environment = environment
         events = try environment.database("events")

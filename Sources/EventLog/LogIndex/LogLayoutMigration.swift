@@ -32,7 +32,7 @@ public struct LogLayoutMigration: Sendable, Equatable, CustomStringConvertible {
     /// Migrates `index`'s folder if it has no index checkpoint yet; `nil`
     /// when it had one. A folder with no events and no dataclips (a new one)
     /// just gets its checkpoint. `progress` hears about long scans.
-    static func runIfNeeded(_ index: LogIndex, progress: ((String) -> Void)?) throws -> LogLayoutMigration? {
+    static func runIfNeeded(_ index: LogIndex, progress: (String) -> Void) throws -> LogLayoutMigration? {
         let current = try index.environment.read { txn in try index.checkpoint(txn) }
         if current != nil { return nil }
         return try index.environment.write { txn -> LogLayoutMigration? in
@@ -56,7 +56,7 @@ public struct LogLayoutMigration: Sendable, Equatable, CustomStringConvertible {
                     guard let sequence = UInt64(bigEndianBytes: key) else { return false }
                     scanned += 1
                     if scanned % 1_000_000 == 0 {
-                        progress?("finding the events that created \(unknown.count) dataclips: \(scanned) of \(head) events read")
+                        progress("finding the events that created \(unknown.count) dataclips: \(scanned) of \(head) events read")
                     }
                     for id in try Self.createdDataclips(EventCodec.view(value, sequence: sequence))
                     where unknown.contains(id) && creators[id] == nil {
