@@ -100,6 +100,7 @@ final class LogIndex: @unchecked Sendable {
         guard overlay.through < head else { return }
         if overlay.through < checkpoint { overlay = LogIndexOverlay(checkpoint: checkpoint) }
         let from = overlay.through + 1
+        overlay.reserveCapacity(Int(head - overlay.through))
         var recordHashes: [(sequence: UInt64, hash: UInt64)] = []
         try txn.scan(records, in: KeyRange(from: from.bigEndianBytes)) { key, value in
             guard let sequence = UInt64(bigEndianBytes: key), sequence <= head else { return false }
@@ -355,11 +356,13 @@ final class LogIndex: @unchecked Sendable {
             if lock.withLock({ () -> Bool in defer { flushFault = false }; return flushFault }) {
                 throw EventLogError.storage("injected fault: the index flush failed before its commit")
             }
-            txn.afterCommit { [self] in lock.withLock { overlay.prune(through: head) } }
             return true
         }
         guard written else { return 0 }
+        // Outside the write lock: until it runs, readers skip these entries
+        // (they are at or below the checkpoint every new transaction sees).
         lock.withLock {
+            overlay.prune(through: head)
             statistics.flushes += 1
             statistics.flushed += Int(head - checkpoint)
         }

@@ -68,6 +68,17 @@ struct LogIndexOverlay {
 
     // MARK: Adding
 
+    /// Makes room for `count` more events (a catch-up knows how many), so
+    /// the tables grow once instead of doubling their way there.
+    mutating func reserveCapacity(_ count: Int) {
+        guard count > 1_024 else { return }
+        eventIds.reserveCapacity(eventIds.count + count)
+        streams.reserveCapacity(streams.count + count / 4)
+        steps.reserveCapacity(steps.count + count / 4)
+        dataclips.reserveCapacity(dataclips.count + count / 4)
+        links.reserveCapacity(links.count + count)
+    }
+
     /// Adds the keys of the event right after `through`.
     mutating func add(_ entry: Entry) {
         precondition(entry.sequence == through + 1, "overlay entries are added in sequence order")
