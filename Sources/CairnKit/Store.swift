@@ -7,8 +7,11 @@ import Synchronization
 /// One Cairn data folder: an LMDB environment and the databases of
 /// DESIGN.md §3. Open one per folder per process and share it.
 public final class Store: Sendable {
-    /// The on-disk format this build writes. A folder with a newer format is refused.
-    public static let formatVersion: UInt32 = 1
+    /// The on-disk format this build writes. A folder with a newer format is
+    /// refused; an older one is raised to this on open. 2: the log first, its
+    /// indexes behind it (docs/architecture.md): a cairn of format 1 would
+    /// write index entries and dataclips where this layout does not look.
+    public static let formatVersion: UInt32 = 2
 
     public let environment: Environment
     public let path: String
@@ -122,6 +125,11 @@ public final class Store: Sendable {
             }
             if version > Store.formatVersion {
                 throw StoreError.newerFormat(found: version, supported: Store.formatVersion)
+            }
+            // Recorded before the log moves the folder to its new layout, so
+            // an older cairn refuses it instead of writing the old way.
+            if version < Store.formatVersion && !environment.options.readOnly {
+                try environment.write { txn in try txn.put(meta, key: versionKey, value: Store.formatVersion.bigEndianBytes) }
             }
             return
         }

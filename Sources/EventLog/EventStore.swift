@@ -100,17 +100,11 @@ public final class EventStore: Sendable {
     /// transaction. Each gets its own outcome: a rejected one writes nothing
     /// and does not affect the others (later ones see earlier ones).
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
-        let outcomes: [AppendOutcome]
-        do {
-            outcomes = try environment.write { txn in
-                var writer = try BatchWriter(store: self, txn: txn, recordedAt: clock())
-                let outcomes = try submissions.map { try writer.append($0) }
-                writer.finish()
-                return outcomes
-            }
-        } catch {
-            index.abandonWrite()
-            throw error
+        let outcomes = try environment.write { txn in
+            var writer = try BatchWriter(store: self, txn: txn, recordedAt: clock())
+            let outcomes = try submissions.map { try writer.append($0) }
+            writer.finish()
+            return outcomes
         }
         if let limit = killAfterCommits, commits.withLock({ $0 += 1; return $0 }) >= limit {
             kill(getpid(), SIGKILL)
@@ -127,8 +121,7 @@ public final class EventStore: Sendable {
     /// (they are otherwise flushed on the policy's terms); how many events.
     @discardableResult
     public func flushIndexes() throws -> Int {
-        index.waitForQueuedFlush()
-        return try index.flush()
+        try index.flushNow()
     }
 
     /// What the indexes behind the log have done in this process.

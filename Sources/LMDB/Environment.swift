@@ -189,7 +189,9 @@ public final class Environment: @unchecked Sendable {
                         guard let raw = try beginTransaction(flags: 0) else { return .mapResized }
                         let txn = WriteTransaction(handle: raw)
                         var committed = false
+                        var succeeded = false
                         defer {
+                            if !succeeded { for action in txn.abortActions { action() } }
                             txn.end()
                             if !committed { mdb_txn_abort(raw) }
                         }
@@ -200,6 +202,7 @@ public final class Environment: @unchecked Sendable {
                         }
                         committed = true  // mdb_txn_commit frees the txn even when it fails.
                         try LMDBError.check(mdb_txn_commit(raw))
+                        succeeded = true
                         // Still holding the writer lock: the next writer sees what these did.
                         for action in txn.commitActions { action() }
                         return .done(result)

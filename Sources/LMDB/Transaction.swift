@@ -112,12 +112,22 @@ public struct Statistics: Sendable, Equatable {
 /// Valid only during the execution of the closure passed to `Environment.write`.
 public final class WriteTransaction: ReadTransaction {
     var commitActions: [() -> Void] = []
+    var abortActions: [() -> Void] = []
 
     /// Runs `action` once the transaction has committed, before the next
     /// write transaction can begin; never if it aborts. For in-memory state
     /// (caches) that must change exactly when the data does.
     public func afterCommit(_ action: @escaping () -> Void) {
         commitActions.append(action)
+    }
+
+    /// Runs `action` if the transaction does not commit (its body threw, or
+    /// the commit failed), before the next write transaction of this process
+    /// can begin, and, unless the commit itself failed, while LMDB's write
+    /// lock is still held, so no other process has written meanwhile. For
+    /// in-memory state that ran ahead of the data and must be taken back.
+    public func afterAbort(_ action: @escaping () -> Void) {
+        abortActions.append(action)
     }
 
     /// How a `put` treats an existing key.

@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+@testable import LMDB
 import TestSupport
 import Testing
 
@@ -121,6 +121,35 @@ import Testing
         #expect(reopened.openCatchUp.events >= 10)
         #expect(reopened.indexStatistics.flushes == 1 && reopened.indexStatistics.unflushed == 0)
         #expect(try Answers(reopened) == Answers(f.log))
+    }
+
+    @Test func aFlushRunTwiceByAFullMapWritesEveryEntry() throws {
+        let f = try LogFixture()
+        try populate(f)
+        let before = try Answers(f.log)
+        // The commit fails as a full map's does: the environment grows the map and runs the flush again.
+        f.environment.failNextCommits(1)
+        #expect(try f.log.flushIndexes() == Int(before.head))
+        f.log.dropIndexOverlay()
+        let reopened = try EventStore(environment: f.environment)
+        #expect(reopened.openCatchUp.events == 0)
+        #expect(try Answers(reopened) == before)
+    }
+
+    @Test func anAppendRunTwiceByAFullMapLeavesOneEntryPerEvent() throws {
+        let f = try LogFixture()
+        try populate(f)
+        let resent = Submission(id: .random(), command: .createRun(CreateRun(
+            runId: "again", workflowId: f.workflow, input: NewDataclip(type: .global, body: Array("{}".utf8)))))
+        f.environment.failNextCommits(1)
+        let outcome = try f.log.append([resent])
+        guard case .appended(let sequence) = outcome.first else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(try f.log.append([resent]) == [.duplicate(sequence: sequence)])
+        #expect(try f.log.stream("run:again").map(\.sequence) == [sequence])
+        #expect(f.log.indexStatistics.unflushed == Int(sequence))
     }
 
     // MARK: The first layout

@@ -294,3 +294,39 @@ import Testing
         #expect(try mode(parent.path + "/copy/data.mdb") == 0o600)
     }
 }
+
+/// `afterAbort`: what a write transaction's body changed in memory is taken
+/// back exactly when the transaction does not commit.
+@Suite struct AbortActionTests {
+    @Test func abortActionsRunOnlyWhenTheTransactionDoesNotCommit() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path)
+        let db = try env.database("t")
+        nonisolated(unsafe) var log: [String] = []
+        try env.write { txn in
+            txn.afterCommit { log.append("committed 1") }
+            txn.afterAbort { log.append("aborted 1") }
+            try txn.put(db, key: [1], value: [1])
+        }
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try env.write { txn in
+                txn.afterCommit { log.append("committed 2") }
+                txn.afterAbort { log.append("aborted 2") }
+                try txn.put(db, key: [2], value: [2])
+                throw Refused()
+            }
+        }
+        // A full map: the first attempt aborts, the second commits.
+        env.failNextCommits(1)
+        var attempt = 0
+        try env.write { txn in
+            attempt += 1
+            let n = attempt
+            txn.afterCommit { log.append("committed 3.\(n)") }
+            txn.afterAbort { log.append("aborted 3.\(n)") }
+        }
+        #expect(log == ["committed 1", "aborted 2", "aborted 3.1", "committed 3.2"])
+        #expect(try env.read { txn in try txn.get(db, key: [2]) } == nil)
+    }
+}

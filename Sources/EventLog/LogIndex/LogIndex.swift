@@ -140,11 +140,14 @@ final class LogIndex: @unchecked Sendable {
             pendingFrom = head
         }
         txn.afterCommit { [self] in lock.withLock { pendingFrom = nil } }
+        // Under the writer lock, before another write of this process begins
+        // (and, unless the commit failed, before another process can write).
+        txn.afterAbort { [self] in abandonWrite() }
         return View(checkpoint: checkpoint, head: head)
     }
 
     /// A write transaction that `beginWrite` started did not commit.
-    func abandonWrite() {
+    private func abandonWrite() {
         lock.withLock {
             if let start = pendingFrom { overlay.truncate(to: start) }
             pendingFrom = nil
@@ -170,10 +173,12 @@ final class LogIndex: @unchecked Sendable {
     // MARK: Lookups
 
     /// The overlay's candidates for a key, and where the overlay begins.
-    private func candidates(_ chain: LogIndexOverlay.Chain, _ key: String, _ view: View) -> (sequences: [UInt64], base: UInt64) {
+    private func candidates(
+        _ chain: LogIndexOverlay.Chain, _ key: String, _ view: View, limit: Int = .max
+    ) -> (sequences: [UInt64], base: UInt64) {
         let hash = LogIndexOverlay.hash(key)
         return lock.withLock {
-            (overlay.candidates(chain, hash: hash, above: view.checkpoint, through: view.head), overlay.base)
+            (overlay.candidates(chain, hash: hash, above: view.checkpoint, through: view.head, limit: limit), overlay.base)
         }
     }
 
@@ -209,7 +214,9 @@ final class LogIndex: @unchecked Sendable {
         let (hit, base) = lock.withLock {
             (overlay.sequence(ofEvent: id, above: view.checkpoint, through: view.head), overlay.base)
         }
-        if let hit { return hit }
+        // Checked against the log like every other entry: cheap (a hit is a
+        // re-sent event), and it keeps a stale entry from ever answering.
+        if let hit, try IndexKeys(try event(at: hit, txn), sequence: hit).id == id { return hit }
         var found: UInt64?
         try scanGap(txn, view, base: base) { sequence, bytes in
             if found == nil, try IndexKeys(bytes, sequence: sequence).id == id { found = sequence }
@@ -240,7 +247,14 @@ final class LogIndex: @unchecked Sendable {
     /// The last event of stream `name` and its version, or `nil` for an empty stream.
     func lastOfStream(_ name: String, _ txn: ReadTransaction, _ view: View) throws -> (sequence: UInt64, version: UInt32)? {
         let wanted = Array(name.utf8)
-        let (candidates, base) = candidates(.stream, name, view)
+        // The latest event of the chain is the stream's own but for a hash
+        // collision: a long stream (the scheduler's) is not walked for it.
+        var (candidates, base) = candidates(.stream, name, view, limit: 1)
+        if let latest = candidates.first,
+            try !IndexKeys(try event(at: latest, txn), sequence: latest).stream.elementsEqual(wanted)
+        {
+            candidates = self.candidates(.stream, name, view).sequences
+        }
         for sequence in candidates {
             let keys = try IndexKeys(try event(at: sequence, txn), sequence: sequence)
             if keys.stream.elementsEqual(wanted) { return (sequence, keys.streamVersion) }
@@ -343,7 +357,7 @@ final class LogIndex: @unchecked Sendable {
             return (checkpoint, head)
         }
         guard head > checkpoint else {
-            lock.withLock { overlay.prune(through: checkpoint) }
+            lock.withLock { overlay.markFlushed(through: checkpoint) }
             return 0
         }
         deferred.sort()
@@ -351,7 +365,8 @@ final class LogIndex: @unchecked Sendable {
             // Another process flushed meanwhile: what it wrote covers some of
             // this; the next flush starts from its checkpoint.
             guard try self.checkpoint(txn) == checkpoint else { return false }
-            try deferred.write(txn, [eventIds, streams, stepRuns, dataclipIds])
+            // Kept, not consumed: `environment.write` runs this again after growing a full map.
+            try deferred.write(txn, [eventIds, streams, stepRuns, dataclipIds], keep: true)
             try txn.put(state, key: Self.checkpointKey, value: head.bigEndianBytes)
             if lock.withLock({ () -> Bool in defer { flushFault = false }; return flushFault }) {
                 throw EventLogError.storage("injected fault: the index flush failed before its commit")
@@ -362,7 +377,7 @@ final class LogIndex: @unchecked Sendable {
         // Outside the write lock: until it runs, readers skip these entries
         // (they are at or below the checkpoint every new transaction sees).
         lock.withLock {
-            overlay.prune(through: head)
+            overlay.markFlushed(through: head)
             statistics.flushes += 1
             statistics.flushed += Int(head - checkpoint)
         }
@@ -411,7 +426,7 @@ final class LogIndex: @unchecked Sendable {
     func scheduleFlush() {
         enum Plan { case none, now, later }
         let plan = lock.withLock { () -> Plan in
-            let count = overlay.count
+            let count = overlay.unflushedCount
             guard count > 0, !flushQueued else { return .none }
             if count >= policy.flushEvents {
                 flushQueued = true
@@ -451,15 +466,15 @@ final class LogIndex: @unchecked Sendable {
         lock.withLock { flushQueued = false }
     }
 
-    /// Waits for a queued flush to end (tests, benchmarks, a clean shutdown).
-    func waitForQueuedFlush() {
-        flusher.sync {}
+    /// Flushes now, on the flusher's queue (after any flush queued there).
+    func flushNow() throws -> Int {
+        try flusher.sync { try flush() }
     }
 
     var currentStatistics: IndexStatistics {
         lock.withLock {
             var result = statistics
-            result.unflushed = overlay.count
+            result.unflushed = overlay.unflushedCount
             return result
         }
     }

@@ -17,6 +17,10 @@ struct LogIndexOverlay {
     /// Entries cover the events in `base + 1 ... through`.
     private(set) var base: UInt64
     private(set) var through: UInt64
+    /// The last checkpoint a flush of this process wrote: the entries up to
+    /// it are in LMDB too, and stay here one flush longer, for readers whose
+    /// transaction began before that flush (they would otherwise scan the log).
+    private(set) var flushedThrough: UInt64
     private var eventIds: [EventID: UInt64] = [:]
     private var streams: [UInt64: UInt64] = [:]
     private var steps: [UInt64: UInt64] = [:]
@@ -53,10 +57,22 @@ struct LogIndexOverlay {
     init(checkpoint: UInt64) {
         base = checkpoint
         through = checkpoint
+        flushedThrough = checkpoint
     }
 
     /// How many events the overlay holds entries for.
     var count: Int { Int(through - base) }
+
+    /// How many of them are not in LMDB yet (as far as this process knows).
+    var unflushedCount: Int { Int(through - min(max(base, flushedThrough), through)) }
+
+    /// A flush wrote the entries up to `sequence`: drops the generation the
+    /// flush before it wrote, keeps this one.
+    mutating func markFlushed(through sequence: UInt64) {
+        let previous = flushedThrough
+        prune(through: previous)
+        flushedThrough = max(flushedThrough, sequence)
+    }
 
     /// Whether `name` is a stream listed by prefix: a project's or a workflow's.
     static func isNamed(_ name: UnsafeRawBufferPointer) -> Bool {
@@ -102,7 +118,9 @@ struct LogIndexOverlay {
 
     /// The events in `lower + 1 ... upper` on the chain of `hash`, newest
     /// first: every event with that hash, and so every event whose name has it.
-    func candidates(_ chain: Chain, hash: UInt64, above lower: UInt64, through upper: UInt64) -> [UInt64] {
+    func candidates(
+        _ chain: Chain, hash: UInt64, above lower: UInt64, through upper: UInt64, limit: Int = .max
+    ) -> [UInt64] {
         let start: UInt64?
         switch chain {
         case .stream: start = streams[hash]
@@ -112,7 +130,7 @@ struct LogIndexOverlay {
         var result: [UInt64] = []
         var sequence = start ?? 0
         let floor = max(lower, base)
-        while sequence > floor {
+        while sequence > floor && result.count < limit {
             if sequence <= upper { result.append(sequence) }
             let link = links[Int(sequence - base - 1)]
             switch chain {

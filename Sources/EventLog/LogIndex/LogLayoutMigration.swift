@@ -11,7 +11,8 @@ import LMDB
 /// cairn wrote) stays where it was, and lookups still find it there.
 ///
 /// Runs once, in one write transaction: a crash in the middle leaves the
-/// first layout, and the next open starts again.
+/// first layout, and the next open starts again. Only ids are held in
+/// memory; each dataclip is read from the map and written once.
 public struct LogLayoutMigration: Sendable, Equatable, CustomStringConvertible {
     /// The log's head: the index checkpoint the folder starts from.
     public var head: UInt64
@@ -38,17 +39,27 @@ public struct LogLayoutMigration: Sendable, Equatable, CustomStringConvertible {
         return try index.environment.write { txn -> LogLayoutMigration? in
             // Another process may have migrated meanwhile.
             if try index.checkpoint(txn) != nil { return nil }
+            // Without a checkpoint the new tables must be empty: records with
+            // no checkpoint are a damaged folder, not the first layout.
+            for table in [index.records, index.dataclipIds] where try txn.withCursor(table, { try $0.first() != nil }) {
+                throw EventLogError.storage(
+                    "the log's index checkpoint is missing while dataclip records exist: the folder is damaged; "
+                        + "restore it from a backup")
+            }
             let head = try index.lastSequence(txn)
-            var legacy: [(id: String, dataclip: Dataclip)] = []
+            try txn.put(index.state, key: LogIndex.checkpointKey, value: head.bigEndianBytes)
+
+            // Headers first (bodies stay in the map): which dataclips have no recorded origin.
+            var unknown = Set<String>()
+            var count = 0
             try txn.scan(index.legacyDataclips) { key, value in
+                count += 1
                 let id = String(decoding: key, as: UTF8.self)
-                legacy.append((id, try Dataclip.decode(id: id, Array(value))))
+                if let dataclip = try? Dataclip.decode(id: id, Array(value)), dataclip.origin == nil { unknown.insert(id) }
                 return true
             }
-            try txn.put(index.state, key: LogIndex.checkpointKey, value: head.bigEndianBytes)
-            if head == 0 && legacy.isEmpty { return nil }
+            if head == 0 && count == 0 { return nil }
 
-            let unknown = Set(legacy.filter { $0.dataclip.origin == nil }.map(\.id))
             var creators: [String: UInt64] = [:]
             var scanned: UInt64 = 0
             if !unknown.isEmpty {
@@ -65,30 +76,28 @@ public struct LogLayoutMigration: Sendable, Equatable, CustomStringConvertible {
                     return true
                 }
             }
-            var moved: [(sequence: UInt64, dataclip: Dataclip)] = []
-            var left: [Dataclip] = []
+            // Each dataclip is read and written once; only ids stay in memory.
             var taken = Set<UInt64>()
-            for (id, dataclip) in legacy {
-                if let sequence = dataclip.origin ?? creators[id], sequence <= head, taken.insert(sequence).inserted {
-                    moved.append((sequence, dataclip))
-                } else {
-                    left.append(dataclip)
+            var moved: [[UInt8]] = []
+            var left = 0
+            try txn.scan(index.legacyDataclips) { key, value in
+                let id = String(decoding: key, as: UTF8.self)
+                // One that does not decode stays where it is: only its own lookup fails, as before.
+                guard var dataclip = try? Dataclip.decode(id: id, Array(value)),
+                    let sequence = dataclip.origin ?? creators[id], sequence >= 1, sequence <= head,
+                    taken.insert(sequence).inserted
+                else {
+                    left += 1
+                    return true
                 }
+                dataclip.origin = sequence
+                try txn.put(index.records, key: sequence.bigEndianBytes, value: dataclip.record())
+                try txn.put(index.dataclipIds, key: Array(key), value: sequence.bigEndianBytes)
+                moved.append(Array(key))
+                return true
             }
-            // `legacy` is in id order, the order of `dataclip_ids`.
-            for (sequence, dataclip) in moved {
-                try txn.put(index.dataclipIds, key: Array(dataclip.id.utf8), value: sequence.bigEndianBytes)
-            }
-            for (sequence, dataclip) in moved.sorted(by: { $0.sequence < $1.sequence }) {
-                var record = dataclip
-                record.origin = sequence
-                try txn.put(index.records, key: sequence.bigEndianBytes, value: record.record(), flags: .append)
-            }
-            try txn.clear(index.legacyDataclips)
-            for dataclip in left {
-                try txn.put(index.legacyDataclips, key: Array(dataclip.id.utf8), value: dataclip.encoded())
-            }
-            return LogLayoutMigration(head: head, dataclipsMoved: moved.count, dataclipsLeft: left.count, eventsScanned: scanned)
+            for key in moved { _ = try txn.delete(index.legacyDataclips, key: key) }
+            return LogLayoutMigration(head: head, dataclipsMoved: moved.count, dataclipsLeft: left, eventsScanned: scanned)
         }
     }
 

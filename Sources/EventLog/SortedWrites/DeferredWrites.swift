@@ -174,11 +174,14 @@ package final class DeferredWrites {
         tables[index].isSorted = true
     }
 
-    package func write(_ transaction: WriteTransaction, _ handles: [Database]) throws {
+    /// Writes every table's entries in key order, then lets them go, unless
+    /// `keep` (a transaction that may run again, as a full map makes it, needs them twice).
+    package func write(_ transaction: WriteTransaction, _ handles: [Database], keep: Bool = false) throws {
         for index in tables.indices where !tables[index].entries.isEmpty {
             if !tables[index].isSorted { sort(index) }
             try write(tables[index].entries, to: handles[index], transaction)
         }
+        if keep { return }
         tables.removeAll(keepingCapacity: false)
         release()
         byteCount = 0
