@@ -107,7 +107,9 @@ struct BatchWriter {
         /// A dataclip the event creates (kept under its sequence).
         var created: Dataclip?
         /// A dataclip the event changes where it is kept (a wipe).
-        var rewritten: (dataclip: Dataclip, place: EventStore.DataclipPlace)?
+        var rewritten: Dataclip?
+        /// Where `rewritten` is kept.
+        var rewrittenPlace: EventStore.DataclipPlace = .legacy
         var snapshot: StoredSnapshot?
         var stepOwner: (stepId: String, runId: String)?
         /// A publish: ids no workflow owned yet, which become its own.
@@ -147,12 +149,13 @@ struct BatchWriter {
         if let dataclip = decision.created {
             try txn.put(store.index.records, key: key, value: dataclip.record(), flags: .append)
         }
-        switch decision.rewritten {
-        case let (dataclip, .record(at))?:
-            try txn.put(store.index.records, key: at.bigEndianBytes, value: dataclip.record())
-        case let (dataclip, .legacy)?:
-            try txn.put(store.index.legacyDataclips, key: Array(dataclip.id.utf8), value: dataclip.encoded())
-        case nil: break
+        if let dataclip = decision.rewritten {
+            switch decision.rewrittenPlace {
+            case .record(let at):
+                try txn.put(store.index.records, key: at.bigEndianBytes, value: dataclip.record())
+            case .legacy:
+                try txn.put(store.index.legacyDataclips, key: Array(dataclip.id.utf8), value: dataclip.encoded())
+            }
         }
         if let snapshot = decision.snapshot {
             try txn.put(
@@ -245,7 +248,7 @@ struct BatchWriter {
             if let input = c.input {
                 inputId = c.inputDataclipId ?? EventID.derived(submission.id.description, "input").description
                 if let id = c.inputDataclipId { try checkId(id, field: "input_dataclip_id") }
-                if let existing = try store.loadDataclip(inputId, txn, view)?.dataclip {
+                if let existing = try store.loadDataclip(inputId, txn, view) {
                     guard existing.projectId == projectId else {
                         throw EventLogError.dataclipOfAnotherProject(field: "input_dataclip_id", id: inputId)
                     }
@@ -326,7 +329,7 @@ struct BatchWriter {
             case let (id?, body?):
                 try checkId(id, field: "output_dataclip_id")
                 let output: Dataclip
-                if let existing = try store.loadDataclip(id, txn, view)?.dataclip {
+                if let existing = try store.loadDataclip(id, txn, view) {
                     guard existing.projectId == run.projectId else {
                         throw EventLogError.dataclipOfAnotherProject(field: "output_dataclip_id", id: id)
                     }
@@ -391,16 +394,16 @@ struct BatchWriter {
             return .accepted(Decision(event: .runLogged(entry)))
 
         case let .wipeDataclip(id, timestamp):
-            guard let (stored, place) = try store.loadDataclip(id, txn, view) else {
+            guard let place = try store.dataclipPlace(id, txn, view) else {
                 throw EventLogError.dataclipNotFound(field: "dataclip_id", id: id)
             }
-            var dataclip = stored
+            var dataclip = try store.loadDataclip(id, at: place, txn)
             if dataclip.wipedAt != nil { throw EventLogError.dataclipAlreadyWiped(id) }
             let at = time(timestamp)
             dataclip.wipedAt = at
             dataclip.body = nil
             return .accepted(Decision(
-                event: .dataclipWiped(DataclipWiped(dataclipId: id, timestamp: at)), rewritten: (dataclip, place)))
+                event: .dataclipWiped(DataclipWiped(dataclipId: id, timestamp: at)), rewritten: dataclip, rewrittenPlace: place))
 
         case let .markLost(runId, timestamp):
             let run = try requireRun(runId)
@@ -470,7 +473,7 @@ struct BatchWriter {
     @discardableResult
     func requireDataclip(_ id: String, field: String, projectId: String) throws -> Dataclip {
         try checkId(id, field: field)
-        guard let dataclip = try store.loadDataclip(id, txn, view)?.dataclip else {
+        guard let dataclip = try store.loadDataclip(id, txn, view) else {
             throw EventLogError.dataclipNotFound(field: field, id: id)
         }
         guard dataclip.projectId == projectId else {

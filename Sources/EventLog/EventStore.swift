@@ -229,7 +229,7 @@ public final class EventStore: Sendable {
     /// created by a run's event.
     public func originRunEvents(ofDataclip id: ByteSlice, in txn: ReadTransaction) throws -> [EventView] {
         let view = try index.view(txn)
-        guard let origin = try loadDataclip(id.string, txn, view)?.dataclip.origin,
+        guard let dataclip = try loadDataclip(id.string, txn, view), let origin = dataclip.origin,
             let runId = try event(at: origin, txn).runId
         else { return [] }
         return try index.streamSequences("run:" + runId.string, txn, view).map { try event(at: $0, txn) }
@@ -270,7 +270,7 @@ public final class EventStore: Sendable {
 
     /// The dataclip `id`, or `nil`.
     public func dataclip(_ id: String) throws -> Dataclip? {
-        try environment.read { txn in try loadDataclip(id, txn, index.view(txn))?.dataclip }
+        try environment.read { txn in try loadDataclip(id, txn, index.view(txn)) }
     }
 
     /// Where a dataclip is kept: under the sequence of the event that
@@ -280,17 +280,38 @@ public final class EventStore: Sendable {
         case legacy
     }
 
-    func loadDataclip(_ id: String, _ txn: ReadTransaction, _ view: LogIndex.View) throws -> (dataclip: Dataclip, place: DataclipPlace)? {
-        if let sequence = try index.dataclipSequence(id, txn, view) {
+    /// Where dataclip `id` is kept, or `nil` when it does not exist.
+    ///
+    /// (Returning the dataclip and its place as an optional tuple, read
+    /// through `?.`, came back corrupt from release builds of Swift 6.3 —
+    /// a wrong origin, or a crash destroying the copy — while debug builds
+    /// and AddressSanitizer saw nothing; the two are asked for separately.)
+    func dataclipPlace(_ id: String, _ txn: ReadTransaction, _ view: LogIndex.View) throws -> DataclipPlace? {
+        if let sequence = try index.dataclipSequence(id, txn, view) { return .record(sequence) }
+        guard index.legacyDataclipsRemain, try txn.get(index.legacyDataclips, key: Array(id.utf8)) != nil else {
+            return nil
+        }
+        return .legacy
+    }
+
+    func loadDataclip(_ id: String, at place: DataclipPlace, _ txn: ReadTransaction) throws -> Dataclip {
+        switch place {
+        case .record(let sequence):
             guard let bytes = try index.value(at: sequence, in: index.records, txn) else {
                 throw EventLogError.storage("dataclip \(id) is indexed under event \(sequence), which has no record")
             }
-            return (try Dataclip.decodeRecord(bytes, sequence: sequence), .record(sequence))
+            return try Dataclip.decodeRecord(bytes, sequence: sequence)
+        case .legacy:
+            guard let bytes = try txn.get(index.legacyDataclips, key: Array(id.utf8)) else {
+                throw EventLogError.storage("dataclip \(id) left the first layout's table during a transaction")
+            }
+            return try Dataclip.decode(id: id, bytes)
         }
-        guard index.legacyDataclipsRemain, let bytes = try txn.get(index.legacyDataclips, key: Array(id.utf8)) else {
-            return nil
-        }
-        return (try Dataclip.decode(id: id, bytes), .legacy)
+    }
+
+    func loadDataclip(_ id: String, _ txn: ReadTransaction, _ view: LogIndex.View) throws -> Dataclip? {
+        guard let place = try dataclipPlace(id, txn, view) else { return nil }
+        return try loadDataclip(id, at: place, txn)
     }
 
     /// The snapshot of `workflowId` at `lockVersion`, or the latest when `nil`.

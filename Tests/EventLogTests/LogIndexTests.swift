@@ -152,6 +152,20 @@ import Testing
         #expect(f.log.indexStatistics.unflushed == Int(sequence))
     }
 
+    @Test func aStoreThatOnlyReadsForgetsWhatAnotherFlushed() throws {
+        let f = try LogFixture()
+        let reader = try EventStore(environment: f.environment, indexPolicy: .manual)
+        for n in 0..<50 {
+            try f.run("r\(n)", to: .available)
+            #expect(try reader.stream("run:r\(n)").count == 1)
+            try f.log.flushIndexes()
+        }
+        // It held one flush's entries at a time (two runs' worth here), not all fifty.
+        #expect(reader.indexStatistics.peak <= 4)
+        #expect(try reader.stream("run:r0").count == 1)
+        #expect(reader.indexStatistics.unflushed == 0)
+    }
+
     // MARK: The first layout
 
     /// Turns a folder into what the first layout wrote: indexes whole,

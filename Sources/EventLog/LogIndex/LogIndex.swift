@@ -97,6 +97,8 @@ final class LogIndex: @unchecked Sendable {
 
     /// Brings the overlay up to `head`. Called with the lock held.
     private func catchUp(_ txn: ReadTransaction, to head: UInt64, checkpoint: UInt64) throws {
+        // Another process flushed: what it wrote can go, as this process's own flushes' entries do.
+        if checkpoint > overlay.flushedThrough { overlay.markFlushed(through: checkpoint) }
         guard overlay.through < head else { return }
         if overlay.through < checkpoint { overlay = LogIndexOverlay(checkpoint: checkpoint) }
         let from = overlay.through + 1
@@ -253,7 +255,7 @@ final class LogIndex: @unchecked Sendable {
         if let latest = candidates.first,
             try !IndexKeys(try event(at: latest, txn), sequence: latest).stream.elementsEqual(wanted)
         {
-            candidates = self.candidates(.stream, name, view).sequences
+            (candidates, base) = self.candidates(.stream, name, view)
         }
         for sequence in candidates {
             let keys = try IndexKeys(try event(at: sequence, txn), sequence: sequence)

@@ -185,7 +185,8 @@ struct LogIndexOverlay {
     mutating func truncate(to sequence: UInt64) {
         guard sequence < through else { return }
         if sequence <= base {
-            self = LogIndexOverlay(checkpoint: sequence)
+            // Never below `base`: readers whose checkpoint passed it rely on the overlay starting there.
+            self = LogIndexOverlay(checkpoint: base)
             return
         }
         // The latest entry of a chain that lost its head is the first one left.
