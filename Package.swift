@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
+        // SHA-256 (content hashes, derived ids); already in the graph through Hummingbird's.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Debian's liblmdb, through pkg-config; only `LMDB` imports it.
@@ -40,7 +42,10 @@ let package = Package(
         .target(name: "Encoding", swiftSettings: strict),
         .target(name: "Cron", swiftSettings: strict),
         .target(name: "JSON", swiftSettings: strict),
-        .target(name: "EventLog", dependencies: ["LMDB", "Encoding", "JSON", "CPUHints"], swiftSettings: strict),
+        .target(
+            name: "EventLog",
+            dependencies: ["LMDB", "Encoding", "JSON", "CPUHints", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .target(name: "YDoc", dependencies: ["Encoding", "JSON"], swiftSettings: strict),
         .target(name: "Workflows", dependencies: ["JSON", "Cron", "YDoc", "Encoding"], swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron", "CPUHints"], swiftSettings: strict),
