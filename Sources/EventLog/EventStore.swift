@@ -154,11 +154,7 @@ public final class EventStore: Sendable {
         try environment.read { txn in try lastSequence(txn) }
     }
 
-    func lastSequence(_ txn: ReadTransaction) throws -> UInt64 {
-        try txn.withCursor(events) { cursor in
-            try cursor.last().flatMap { UInt64(bigEndianBytes: $0.key) } ?? 0
-        }
-    }
+    func lastSequence(_ txn: ReadTransaction) throws -> UInt64 { try index.lastSequence(txn) }
 
     /// Events with sequence in `from...`, at most `limit`, in order.
     public func events(from: UInt64, limit: Int = .max) throws -> [RecordedEvent] {
@@ -237,11 +233,7 @@ public final class EventStore: Sendable {
 
     /// The event at `sequence`, read in place inside `txn`.
     func event(at sequence: UInt64, _ txn: ReadTransaction) throws -> EventView {
-        let key = sequence.bigEndianBytes
-        guard let bytes = try key.withUnsafeBytes({ try txn.get(events, key: $0) }) else {
-            throw EventLogError.storage("the log has no event \(sequence)")
-        }
-        return try EventCodec.view(bytes, sequence: sequence)
+        try EventCodec.view(index.event(at: sequence, txn), sequence: sequence)
     }
 
     /// The run `id` as its stream tells it, or `nil` if there is no such run.

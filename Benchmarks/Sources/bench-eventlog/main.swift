@@ -76,6 +76,28 @@ func require(_ condition: Bool, _ message: @autoclosure () -> String) {
     exit(1)
 }
 
+/// Appends runs `0..<runs` (ten events each) to `log`, `runsPerCall` runs a
+/// call; stops the benchmark unless every event is appended. Returns the
+/// seconds spent inside `append`.
+func appendRuns(_ runs: Int, to log: EventStore, runsPerCall: Int) throws -> Double {
+    var seconds = 0.0
+    var appended = 0
+    var miss = "none"
+    var r = 0
+    while r < runs {
+        let upper = min(r + runsPerCall, runs)
+        let submissions = (r..<upper).flatMap { runCommands($0).map { Submission(id: .random(), command: $0) } }
+        let start = now()
+        let outcomes = try log.append(submissions)
+        seconds += now() - start
+        appended += outcomes.filter { if case .appended = $0 { return true } else { return false } }.count
+        if miss == "none" { miss = firstMiss(outcomes, submissions) }
+        r = upper
+    }
+    require(appended == runs * 10, "only \(appended) of \(runs * 10) appended; the first not: \(miss)")
+    return seconds
+}
+
 /// Why the first submission of `outcomes` not appended was not, for `require`.
 func firstMiss(_ outcomes: [AppendOutcome], _ submissions: [Submission]) -> String {
     for (outcome, submission) in zip(outcomes, submissions) {
@@ -167,21 +189,7 @@ if environment["BENCH_CATCHUP_ONLY"] == nil {
     // events by default, several flush intervals), with the default flush
     // policy: whether the flusher keeps up, and the overlay stays bounded.
     let sustainedLog = try freshLog("sustained", mapSize: 4 << 30)
-    var sustainedSeconds = 0.0
-    var sustainedAppended = 0
-    var sustainedMiss = "none"
-    var r = 0
-    while r < sustainedRuns {
-        let upper = min(r + 100, sustainedRuns)
-        let batch = (r..<upper).flatMap { runCommands($0).map { Submission(id: .random(), command: $0) } }
-        let start = now()
-        let outcomes = try sustainedLog.append(batch)
-        sustainedSeconds += now() - start
-        sustainedAppended += outcomes.filter { if case .appended = $0 { return true } else { return false } }.count
-        if sustainedMiss == "none" { sustainedMiss = firstMiss(outcomes, batch) }
-        r = upper
-    }
-    require(sustainedAppended == sustainedRuns * 10, "only \(sustainedAppended) of \(sustainedRuns * 10) appended; the first not: \(sustainedMiss)")
+    let sustainedSeconds = try appendRuns(sustainedRuns, to: sustainedLog, runsPerCall: 100)
     let sustainedIndex = sustainedLog.indexStatistics
     try sustainedLog.flushIndexes()
 
@@ -201,20 +209,7 @@ var buildSeconds = 0.0
 weak var closedEnvironment: Environment?
 if environment["BENCH_REOPEN"] == nil {
     let log = try freshLog("catchup", indexPolicy: .manual, mapSize: 4 << 30)
-    var appended = 0
-    var miss = "none"
-    var r = 0
-    while r < catchUpRuns {
-        let upper = min(r + 1_000, catchUpRuns)
-        let submissions = (r..<upper).flatMap { runCommands($0).map { Submission(id: .random(), command: $0) } }
-        let start = now()
-        let outcomes = try log.append(submissions)
-        buildSeconds += now() - start
-        appended += outcomes.filter { if case .appended = $0 { return true } else { return false } }.count
-        if miss == "none" { miss = firstMiss(outcomes, submissions) }
-        r = upper
-    }
-    require(appended == catchUpRuns * 10, "only \(appended) of \(catchUpRuns * 10) appended; the first not: \(miss)")
+    buildSeconds = try appendRuns(catchUpRuns, to: log, runsPerCall: 1_000)
     let statistics = log.indexStatistics
     require(statistics.flushes == 0 && statistics.unflushed == catchUpRuns * 10 + 2, "the build flushed: \(statistics)")
     closedEnvironment = log.environment

@@ -204,7 +204,8 @@ final class LogIndex: @unchecked Sendable {
         try withUnsafeBytes(of: sequence.bigEndian) { key in try txn.get(db, key: key) }
     }
 
-    private func event(at sequence: UInt64, _ txn: ReadTransaction) throws -> UnsafeRawBufferPointer {
+    /// The stored event at `sequence`, read in place; an error when the log has none.
+    func event(at sequence: UInt64, _ txn: ReadTransaction) throws -> UnsafeRawBufferPointer {
         guard let bytes = try value(at: sequence, in: events, txn) else {
             throw EventLogError.storage("the log has no event \(sequence)")
         }
