@@ -32,7 +32,7 @@ enum WorkerEvents {
         case .completeRun(let c): return c.runId
         case .log(let entry, _): return entry.runId
         case .createRun(let c): return c.runId
-        case .configureProject, .publishWorkflow, .wipeDataclip, .tick: return nil
+        case .configureProject, .publishWorkflow, .wipeDataclip, .tick, .createToken, .revokeToken: return nil
         }
     }
 }

@@ -91,7 +91,7 @@ struct BatchWriter {
             }
             overlay.latestSnapshot[e.workflowId] = e.lockVersion
         case .runLogged(let e): advance(e.runId, recorded)
-        case .dataclipWiped, .scheduleTicked: break
+        case .dataclipWiped, .scheduleTicked, .tokenCreated, .tokenRevoked: break
         }
     }
 
@@ -114,6 +114,8 @@ struct BatchWriter {
         var stepOwner: (stepId: String, runId: String)?
         /// A publish: ids no workflow owned yet, which become its own.
         var claims: [String] = []
+        /// A token made or revoked: its record as the `tokens` table keeps it.
+        var token: StoredToken?
     }
 
     mutating func append(_ submission: Submission) throws -> AppendOutcome {
@@ -165,6 +167,10 @@ struct BatchWriter {
         }
         if case .workflowPublished(let published) = decision.event {
             try store.idOwners.recordPublish(of: published.workflowId, claims: decision.claims, txn)
+        }
+        if let token = decision.token {
+            try txn.put(store.tokens, key: Array(token.id.utf8), value: token.encoded())
+            try txn.put(store.tokenHashes, key: token.secretHash, value: Array(token.id.utf8))
         }
         store.index.add(
             sequence: sequence, eventId: submission.id, stream: stream, stepId: decision.stepOwner?.stepId,
@@ -218,9 +224,9 @@ struct BatchWriter {
             let published = WorkflowPublished(
                 workflowId: request.workflowId, projectId: request.projectId, lockVersion: lockVersion,
                 deleted: request.deleted, jobIds: request.jobIds, triggers: request.triggers,
-                document: request.document(lockVersion), timestamp: recordedAt)
+                document: request.document(lockVersion), timestamp: recordedAt, actor: request.actor)
             return .accepted(Decision(
-                event: .workflowPublished(published), snapshot: StoredSnapshot(summary: published, contentHash: hash),
+                event: .workflowPublished(published), snapshot: StoredSnapshot(summary: published.withoutActor, contentHash: hash),
                 claims: claims))
 
         case .createRun(let c):
@@ -412,6 +418,35 @@ struct BatchWriter {
 
         case .tick(let minute):
             return .accepted(Decision(event: .scheduleTicked(ScheduleTicked(minute: minute))))
+
+        case .createToken(let c):
+            try checkId(c.tokenId, field: "id")
+            try checkId(c.projectId, field: "project")
+            guard c.secretHash.count == 32 else {
+                throw EventLogError.invalidValue(field: "secret", reason: "the hash must be 32 bytes (SHA-256)")
+            }
+            if try store.loadToken(c.tokenId, txn) != nil {
+                throw EventLogError.invalidValue(field: "id", reason: "token \(c.tokenId) already exists")
+            }
+            if try txn.get(store.tokenHashes, key: c.secretHash) != nil {
+                throw EventLogError.invalidValue(field: "secret", reason: "another token has this secret")
+            }
+            let created = TokenCreated(
+                tokenId: c.tokenId, projectId: c.projectId, role: c.role, name: c.name, secretHash: c.secretHash,
+                expiresAt: c.expiresAt, actor: c.actor, timestamp: recordedAt)
+            return .accepted(Decision(event: .tokenCreated(created), token: StoredToken(created)))
+
+        case let .revokeToken(tokenId, actor):
+            guard var token = try store.loadToken(tokenId, txn) else {
+                throw EventLogError.invalidValue(field: "id", reason: "no token \(tokenId)")
+            }
+            if let at = token.revokedAt {
+                throw EventLogError.invalidValue(field: "id", reason: "token \(tokenId) was already revoked at \(at.iso8601)")
+            }
+            token.revokedAt = recordedAt
+            return .accepted(Decision(
+                event: .tokenRevoked(TokenRevoked(tokenId: tokenId, projectId: token.projectId, actor: actor, timestamp: recordedAt)),
+                token: token))
 
         case let .cancelRun(runId, timestamp):
             let run = try requireRun(runId)

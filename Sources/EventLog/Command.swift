@@ -19,6 +19,10 @@ public enum Command: Sendable {
     case cancelRun(runId: String, timestamp: Timestamp?)
     /// The scheduler considered every minute up to `minute` (Cairn's own).
     case tick(minute: Timestamp)
+    /// An operator made an API token (its secret's hash only).
+    case createToken(CreateToken)
+    /// An operator revoked an API token.
+    case revokeToken(tokenId: String, actor: AuditActor)
 
     /// The event name it records.
     public var eventName: String {
@@ -36,6 +40,8 @@ public enum Command: Sendable {
         case .markLost: return EventKind.runLost.rawValue
         case .cancelRun: return EventKind.runCancelled.rawValue
         case .tick: return EventKind.scheduleTicked.rawValue
+        case .createToken: return EventKind.tokenCreated.rawValue
+        case .revokeToken: return EventKind.tokenRevoked.rawValue
         }
     }
 }
@@ -64,11 +70,15 @@ public struct PublishRequest: Sendable {
     public var content: [UInt8]
     /// Builds the stored document for a given lock_version.
     public var document: @Sendable (UInt32) -> [UInt8]
+    /// Who publishes (the audit trail); `nil` when unknown.
+    public var actor: AuditActor?
 
     public init(
         workflowId: String, projectId: String, deleted: Bool, jobIds: [String], triggers: [TriggerSummary],
-        edgeIds: [String] = [], content: [UInt8], document: @escaping @Sendable (UInt32) -> [UInt8]
+        edgeIds: [String] = [], content: [UInt8], document: @escaping @Sendable (UInt32) -> [UInt8],
+        actor: AuditActor? = nil
     ) {
+        self.actor = actor
         self.workflowId = workflowId
         self.projectId = projectId
         self.deleted = deleted

@@ -17,6 +17,8 @@ public enum Event: Sendable, Equatable {
     case runLost(RunLost)
     case runCancelled(RunCancelled)
     case scheduleTicked(ScheduleTicked)
+    case tokenCreated(TokenCreated)
+    case tokenRevoked(TokenRevoked)
 
     /// The protocol name (`run:start`, `step:complete`, ...).
     public var name: String { kind.rawValue }
@@ -36,6 +38,8 @@ public enum Event: Sendable, Equatable {
         case .runLost: return .runLost
         case .runCancelled: return .runCancelled
         case .scheduleTicked: return .scheduleTicked
+        case .tokenCreated: return .tokenCreated
+        case .tokenRevoked: return .tokenRevoked
         }
     }
 
@@ -51,7 +55,8 @@ public enum Event: Sendable, Equatable {
         case .runLogged(let e): return e.runId
         case .runLost(let e): return e.runId
         case .runCancelled(let e): return e.runId
-        case .projectConfigured, .workflowPublished, .dataclipWiped, .scheduleTicked: return nil
+        case .projectConfigured, .workflowPublished, .dataclipWiped, .scheduleTicked, .tokenCreated, .tokenRevoked:
+            return nil
         }
     }
 
@@ -71,6 +76,8 @@ public enum Event: Sendable, Equatable {
         case .runCancelled(let e): return "run:" + e.runId
         case .dataclipWiped(let e): return "dataclip:" + e.dataclipId
         case .scheduleTicked: return "scheduler"
+        case .tokenCreated(let e): return "token:" + e.tokenId
+        case .tokenRevoked(let e): return "token:" + e.tokenId
         }
     }
 }
@@ -91,6 +98,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case runLost = "run:lost"
     case runCancelled = "run:cancelled"
     case scheduleTicked = "schedule:ticked"
+    case tokenCreated = "token:created"
+    case tokenRevoked = "token:revoked"
 
     var tag: UInt8 {
         switch self {
@@ -107,6 +116,8 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .runLost: return 11
         case .runCancelled: return 12
         case .scheduleTicked: return 13
+        case .tokenCreated: return 14
+        case .tokenRevoked: return 15
         }
     }
 
@@ -162,11 +173,15 @@ public struct WorkflowPublished: Sendable, Equatable {
     /// The whole workflow, canonical JSON, as the `Workflows` module wrote it.
     public var document: [UInt8]
     public var timestamp: Timestamp
+    /// Who published it (schema 2 on; `nil` in events recorded before, and
+    /// in the `snapshots` table, which keeps the workflow, not the audit).
+    public var actor: AuditActor?
 
     public init(
         workflowId: String, projectId: String, lockVersion: UInt32, deleted: Bool, jobIds: [String],
-        triggers: [TriggerSummary], document: [UInt8], timestamp: Timestamp
+        triggers: [TriggerSummary], document: [UInt8], timestamp: Timestamp, actor: AuditActor? = nil
     ) {
+        self.actor = actor
         self.workflowId = workflowId
         self.projectId = projectId
         self.lockVersion = lockVersion
@@ -175,6 +190,15 @@ public struct WorkflowPublished: Sendable, Equatable {
         self.triggers = triggers
         self.document = document
         self.timestamp = timestamp
+    }
+}
+
+extension WorkflowPublished {
+    /// The workflow as the `snapshots` table keeps it: without who published it.
+    var withoutActor: WorkflowPublished {
+        var copy = self
+        copy.actor = nil
+        return copy
     }
 }
 

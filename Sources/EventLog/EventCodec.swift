@@ -21,6 +21,8 @@ public enum EventCodec {
         switch kind {
         // 2: whether the output (the final) was created by the run itself.
         case .stepCompleted, .runCompleted: return 2
+        // 2: who published (the audit trail).
+        case .workflowPublished: return 2
         default: return 1
         }
     }
@@ -34,7 +36,7 @@ public enum EventCodec {
         w.writeVarString(e.stream)
         w.writeVarUInt(UInt64(e.streamVersion))
         w.writeVarInt(e.recordedAt.microseconds)
-        encodePayload(e.event, into: &w)
+        encodePayload(e.event, schema: schemaVersion(e.event.kind), into: &w)
         let bytes = w.bytes
         // The codec's promise, checked in debug builds: what it writes reads
         // back as the same event (issue #17: it once wrote timestamps its
@@ -83,7 +85,7 @@ public enum EventCodec {
             }
             let fields = try EventView.Fields.read(header.kind, schema: header.schema, from: &r, sequence: sequence)
             let event = try fields.event(string)
-                ?? decodeWhole(header.kind, from: &r, sequence: sequence, interner: interner)
+                ?? decodeWhole(header.kind, schema: header.schema, from: &r, sequence: sequence, interner: interner)
             if !r.isAtEnd { throw EventDecodingError.malformed("trailing bytes", sequence: sequence) }
             return RecordedEvent(
                 id: id, sequence: sequence, streamVersion: header.streamVersion, recordedAt: header.recordedAt,
@@ -147,7 +149,10 @@ public enum EventCodec {
 
     // MARK: Payloads
 
-    static func encodePayload(_ event: Event, into w: inout ByteWriter) {
+    /// Writes the payload of `event` as schema version `schema` of its kind
+    /// (the snapshots table writes a publish's as version 1: the workflow
+    /// without who published it).
+    static func encodePayload(_ event: Event, schema: UInt8, into w: inout ByteWriter) {
         switch event {
         case .projectConfigured(let e):
             w.writeVarString(e.projectId)
@@ -172,6 +177,10 @@ public enum EventCodec {
             }
             w.writeVarBytes(e.document)
             w.writeVarInt(e.timestamp.microseconds)
+            if schema >= 2 {
+                w.writeBool(e.actor != nil)
+                e.actor?.write(into: &w)
+            }
         case .runCreated(let e):
             w.writeVarString(e.runId)
             w.writeVarString(e.workflowId)
@@ -236,12 +245,26 @@ public enum EventCodec {
             w.writeVarInt(e.timestamp.microseconds)
         case .scheduleTicked(let e):
             w.writeVarInt(e.minute.microseconds)
+        case .tokenCreated(let e):
+            w.writeVarString(e.tokenId)
+            w.writeVarString(e.projectId)
+            w.writeUInt8(e.role.code)
+            w.writeOptional(e.name)
+            w.writeVarBytes(e.secretHash)
+            w.writeOptional(e.expiresAt?.microseconds)
+            e.actor.write(into: &w)
+            w.writeVarInt(e.timestamp.microseconds)
+        case .tokenRevoked(let e):
+            w.writeVarString(e.tokenId)
+            w.writeVarString(e.projectId)
+            e.actor.write(into: &w)
+            w.writeVarInt(e.timestamp.microseconds)
         }
     }
 
     /// The payload of a kind `EventView` does not read in place.
     static func decodeWhole(
-        _ kind: EventKind, from r: inout BorrowedReader, sequence: UInt64, interner: StringInterner?
+        _ kind: EventKind, schema: UInt8, from r: inout BorrowedReader, sequence: UInt64, interner: StringInterner?
     ) throws -> Event {
         func time() throws -> Timestamp { Timestamp(microseconds: try r.readVarInt()) }
         func string() throws -> String { try r.readVarString(interning: interner) }
@@ -273,12 +296,30 @@ public enum EventCodec {
                         timezone: try optionalString(), cronDayMatch: try optionalString()))
             }
             let document = try r.readVarBytes()
+            let timestamp = try time()
+            var actor: AuditActor?
+            if schema >= 2, try r.readBool() { actor = try AuditActor.read(&r) }
             return .workflowPublished(
                 WorkflowPublished(
                     workflowId: workflowId, projectId: projectId, lockVersion: lockVersion, deleted: deleted,
-                    jobIds: jobs, triggers: triggers, document: document, timestamp: try time()))
+                    jobIds: jobs, triggers: triggers, document: document, timestamp: timestamp, actor: actor))
         case .scheduleTicked:
             return .scheduleTicked(ScheduleTicked(minute: try time()))
+        case .tokenCreated:
+            let tokenId = try string()
+            let projectId = try string()
+            let code = try r.readUInt8()
+            guard let role = Role(code: code) else { throw EventDecodingError.malformed("role \(code)", sequence: sequence) }
+            let name = try optionalString()
+            let hash = try r.readVarBytes()
+            guard hash.count == 32 else { throw EventDecodingError.malformed("secret hash of \(hash.count) bytes", sequence: sequence) }
+            let expires = try r.readOptionalInt().map(Timestamp.init(microseconds:))
+            return .tokenCreated(TokenCreated(
+                tokenId: tokenId, projectId: projectId, role: role, name: name, secretHash: hash, expiresAt: expires,
+                actor: try AuditActor.read(&r), timestamp: try time()))
+        case .tokenRevoked:
+            return .tokenRevoked(TokenRevoked(
+                tokenId: try string(), projectId: try string(), actor: try AuditActor.read(&r), timestamp: try time()))
         case .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLogged,
             .dataclipWiped, .runLost, .runCancelled:
             preconditionFailure("\(kind.rawValue) is read through EventView")

@@ -21,6 +21,11 @@ public final class EventStore: Sendable {
     public let environment: Environment
     let events: Database
     let snapshots: Database
+    /// Token id → `StoredToken`; SHA-256 of a secret → token id; token id →
+    /// when it was last used (coarse: see `noteTokenUse`).
+    let tokens: Database
+    let tokenHashes: Database
+    let tokenUses: Database
     let index: LogIndex
     let idOwners: IdOwners
     /// What opening found when the folder was in the first layout (every
@@ -53,6 +58,9 @@ public final class EventStore: Sendable {
         self.environment = environment
         events = try environment.database("events")
         snapshots = try environment.database("snapshots")
+        tokens = try environment.database("tokens")
+        tokenHashes = try environment.database("token_hashes")
+        tokenUses = try environment.database("token_uses")
         let index = try LogIndex(environment: environment, policy: indexPolicy)
         self.index = index
         let owners = IdOwners(database: try environment.database("id_owners"))

@@ -155,7 +155,8 @@ extension EventKind {
     /// then begins with the run id. No `default`, as below.
     var isRunEvent: Bool {
         switch self {
-        case .projectConfigured, .workflowPublished, .scheduleTicked, .dataclipWiped: return false
+        case .projectConfigured, .workflowPublished, .scheduleTicked, .dataclipWiped, .tokenCreated, .tokenRevoked:
+            return false
         case .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLogged,
             .runLost, .runCancelled:
             return true
@@ -167,7 +168,7 @@ extension EventKind {
     /// in `Fields.read`, or a view would call its payload trailing bytes.
     var isReadInPlace: Bool {
         switch self {
-        case .projectConfigured, .workflowPublished, .scheduleTicked: return false
+        case .projectConfigured, .workflowPublished, .scheduleTicked, .tokenCreated, .tokenRevoked: return false
         case .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLogged,
             .dataclipWiped, .runLost, .runCancelled:
             return true
@@ -232,7 +233,7 @@ extension EventView.Fields {
                 source: try r.readOptionalSlice(), message: try r.readSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
         case .dataclipWiped:
             return .dataclipWiped(DataclipWipedView(dataclipId: try r.readSlice(), timestamp: Timestamp(microseconds: try r.readVarInt())))
-        case .projectConfigured, .workflowPublished, .scheduleTicked:
+        case .projectConfigured, .workflowPublished, .scheduleTicked, .tokenCreated, .tokenRevoked:
             return .other
         }
     }

@@ -97,7 +97,8 @@ public struct RunAggregate: Sendable, Equatable {
         case .runCancelled(let e):
             state = .cancelled
             finishedAt = e.timestamp
-        case .runCreated, .runLogged, .projectConfigured, .workflowPublished, .dataclipWiped, .scheduleTicked:
+        case .runCreated, .runLogged, .projectConfigured, .workflowPublished, .dataclipWiped, .scheduleTicked,
+            .tokenCreated, .tokenRevoked:
             break
         }
     }

@@ -14,7 +14,7 @@ public struct StoredSnapshot: Sendable, Equatable {
     func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 64 + summary.document.count)
         w.writeBytes(contentHash)
-        EventCodec.encodePayload(.workflowPublished(summary), into: &w)
+        EventCodec.encodePayload(.workflowPublished(summary), schema: 1, into: &w)
         return w.bytes
     }
 
@@ -23,7 +23,7 @@ public struct StoredSnapshot: Sendable, Equatable {
             var r = BorrowedReader(raw)
             let hash = Array(try r.readBytes(32))
             guard case .workflowPublished(let summary) = try EventCodec.decodeWhole(
-                .workflowPublished, from: &r, sequence: 0, interner: nil)
+                .workflowPublished, schema: 1, from: &r, sequence: 0, interner: nil)
             else { throw EventLogError.storage("snapshot record is not a workflow") }
             return StoredSnapshot(summary: summary, contentHash: hash)
         }

@@ -180,6 +180,8 @@ public enum WorkerProtocol {
             return .cancelRun(runId: try p.requiredString("run_id"), timestamp: try p.optionalTimestamp())
         case .scheduleTicked:
             throw .notAcceptedFromWorkers("schedule:ticked (use `cairn schedule tick`)")
+        case .tokenCreated, .tokenRevoked:
+            throw .notAcceptedFromWorkers("\(kind.rawValue) (use `cairn token`)")
         }
     }
 }

@@ -97,7 +97,8 @@ public struct RunsProjector: Projector {
             touched(context).runs[run.runId] = Touched.Box(run, record: nil)
         case .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled:
             if let runId = event.runId { try update(runId, event, context) }
-        case .runLogged, .dataclipWiped, .projectConfigured, .workflowPublished, .scheduleTicked:
+        case .runLogged, .dataclipWiped, .projectConfigured, .workflowPublished, .scheduleTicked, .tokenCreated,
+            .tokenRevoked:
             break
         }
     }

@@ -37,6 +37,16 @@ import Testing
         .runLost(RunLost(runId: "r", timestamp: t)),
         .runCancelled(RunCancelled(runId: "r", timestamp: Timestamp(microseconds: -1))),
         .scheduleTicked(ScheduleTicked(minute: Timestamp(microseconds: 1_795_500_000_000_000))),
+        .workflowPublished(WorkflowPublished(
+            workflowId: "w", projectId: "p", lockVersion: 8, deleted: false, jobIds: [], triggers: [],
+            document: Array("{}".utf8), timestamp: t, actor: AuditActor(tokenId: "tok_a", name: "CI ✓"))),
+        .tokenCreated(TokenCreated(
+            tokenId: "tok_a", projectId: "p", role: .viewer, name: nil, secretHash: Array(repeating: 7, count: 32),
+            expiresAt: nil, actor: AuditActor(tokenId: nil, name: "cli:root"), timestamp: t)),
+        .tokenCreated(TokenCreated(
+            tokenId: "tok_b", projectId: "p", role: .editor, name: "deploy", secretHash: Array(repeating: 0xFF, count: 32),
+            expiresAt: Timestamp(microseconds: .max), actor: AuditActor(tokenId: "tok_a", name: "a"), timestamp: t)),
+        .tokenRevoked(TokenRevoked(tokenId: "tok_b", projectId: "p", actor: AuditActor(tokenId: nil, name: ""), timestamp: t)),
     ]
 
     @Test func everyKindIsSampled() {
@@ -66,7 +76,7 @@ import Testing
             #expect(view.runId?.string == recorded.event.runId)
             #expect(try view.decoded() == recorded)
             switch recorded.event {
-            case .projectConfigured, .workflowPublished, .scheduleTicked:
+            case .projectConfigured, .workflowPublished, .scheduleTicked, .tokenCreated, .tokenRevoked:
                 guard case .other = view.fields else {
                     Issue.record("\(view.kind) should be read whole")
                     return
@@ -105,7 +115,7 @@ import Testing
         let pinned: [EventKind: UInt8] = [
             .projectConfigured: 1, .workflowPublished: 2, .runCreated: 3, .runClaimed: 4, .runStarted: 5,
             .stepStarted: 6, .stepCompleted: 7, .runCompleted: 8, .runLogged: 9, .dataclipWiped: 10, .runLost: 11,
-            .runCancelled: 12, .scheduleTicked: 13,
+            .runCancelled: 12, .scheduleTicked: 13, .tokenCreated: 14, .tokenRevoked: 15,
         ]
         for kind in EventKind.allCases { #expect(kind.tag == pinned[kind]) }
     }

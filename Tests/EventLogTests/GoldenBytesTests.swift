@@ -17,7 +17,7 @@ import Testing
         EventID(String(format: "0e000000-0000-4000-8000-0000000000%02x", tag))!
     }
 
-    static func recorded(_ tag: UInt8, _ streamVersion: UInt32, _ event: Event, recordedAt: Timestamp? = nil) -> RecordedEvent {
+    static func recorded(_ tag: UInt8, _ streamVersion: UInt32, recordedAt: Timestamp? = nil, _ event: Event) -> RecordedEvent {
         RecordedEvent(
             id: id(tag), sequence: 1, streamVersion: streamVersion,
             recordedAt: recordedAt ?? Timestamp(microseconds: t.microseconds + Int64(tag)), event: event)
@@ -31,7 +31,7 @@ import Testing
                 TriggerSummary(id: "t1", type: "cron", enabled: true, cronExpression: "0 6 * * *", cronCursorJobId: "j1",
                                timezone: "Europe/London", cronDayMatch: "all"),
                 TriggerSummary(id: "t2", type: "webhook", enabled: false),
-            ], document: Array(#"{"id":"w1"}"#.utf8), timestamp: t)))),
+            ], document: Array(#"{"id":"w1"}"#.utf8), timestamp: t, actor: AuditActor(tokenId: "tok_1", name: "ci ✓"))))),
         ("03-run-created", recorded(3, 1, .runCreated(RunCreated(
             runId: "r1", workflowId: "w1", projectId: "p1", lockVersion: 3, startingTriggerId: "t1", inputDataclipId: "d1",
             createdInput: true, scheduledFor: Timestamp(microseconds: 1_795_500_000_000_000), timestamp: t)))),
@@ -51,8 +51,26 @@ import Testing
         ("12-run-cancelled", recorded(12, 2, .runCancelled(RunCancelled(runId: "r3", timestamp: t)))),
         ("13-schedule-ticked", recorded(13, 9, .scheduleTicked(ScheduleTicked(minute: Timestamp(microseconds: 1_795_500_060_000_000)))))
         ,
-        ("14-run-claimed-int64-extremes", recorded(4, 2, .runClaimed(RunClaimed(runId: "r9", workerName: nil, timestamp: Timestamp(microseconds: .min))),
-                                                   recordedAt: Timestamp(microseconds: .max))),
+        ("14-run-claimed-int64-extremes", recorded(4, 2, recordedAt: Timestamp(microseconds: .max),
+                                                   .runClaimed(RunClaimed(runId: "r9", workerName: nil, timestamp: Timestamp(microseconds: .min))))),
+        ("15-token-created", recorded(14, 1, recordedAt: Timestamp(microseconds: t.microseconds + 15), .tokenCreated(TokenCreated(
+            tokenId: "tok_1", projectId: "p1", role: .worker, name: "ci ✓", secretHash: Array(0..<32),
+            expiresAt: Timestamp(microseconds: t.microseconds + 86_400_000_000),
+            actor: AuditActor(tokenId: nil, name: "cli:ops"), timestamp: t)))),
+        ("16-token-revoked", recorded(15, 2, recordedAt: Timestamp(microseconds: t.microseconds + 16), .tokenRevoked(TokenRevoked(
+            tokenId: "tok_1", projectId: "p1", actor: AuditActor(tokenId: "tok_2", name: "admin"), timestamp: t)))),
+    ]
+
+    /// Events of an older schema of their kind: read as they always were
+    /// (fields added since take their defaults), never written any more.
+    static let olderSchemas: [(file: String, event: RecordedEvent)] = [
+        ("02-workflow-published-v1", recorded(2, 3, .workflowPublished(WorkflowPublished(
+            workflowId: "w1", projectId: "p1", lockVersion: 3, deleted: false, jobIds: ["j1", "j2"],
+            triggers: [
+                TriggerSummary(id: "t1", type: "cron", enabled: true, cronExpression: "0 6 * * *", cronCursorJobId: "j1",
+                               timezone: "Europe/London", cronDayMatch: "all"),
+                TriggerSummary(id: "t2", type: "webhook", enabled: false),
+            ], document: Array(#"{"id":"w1"}"#.utf8), timestamp: t)))),
     ]
 
     static let body = Array(#"{"data":[1,2,3]}"#.utf8)
@@ -87,6 +105,15 @@ import Testing
         let viewed = try bytes.withUnsafeBytes { try EventCodec.view($0, sequence: 1).decoded() }
         #expect(viewed == expected, "\(file)")
         #expect(EventCodec.encode(expected) == bytes, "\(file)")
+    }
+
+    @Test(arguments: olderSchemas.indices)
+    func olderSchemasStillDecode(_ index: Int) throws {
+        let (file, expected) = Self.olderSchemas[index]
+        let bytes = try Self.golden("events/older/" + file)
+        #expect(try EventCodec.decode(bytes, sequence: 1) == expected, "\(file)")
+        let viewed = try bytes.withUnsafeBytes { try EventCodec.view($0, sequence: 1).decoded() }
+        #expect(viewed == expected, "\(file)")
     }
 
     @Test(arguments: dataclips.indices)

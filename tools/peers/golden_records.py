@@ -58,9 +58,10 @@ def boolean(b):
 TAGS = {
     "project:configured": 1, "workflow:published": 2, "run:created": 3, "run:claimed": 4, "run:start": 5,
     "step:start": 6, "step:complete": 7, "run:complete": 8, "run:log": 9, "dataclip:wiped": 10, "run:lost": 11,
-    "run:cancelled": 12, "schedule:ticked": 13,
+    "run:cancelled": 12, "schedule:ticked": 13, "token:created": 14, "token:revoked": 15,
 }
-SCHEMA = {"step:complete": 2, "run:complete": 2}
+SCHEMA = {"step:complete": 2, "run:complete": 2, "workflow:published": 2}
+ROLE = {"viewer": 1, "worker": 2, "editor": 3}
 STEP_EXIT = ["success", "fail", "crash", "kill", "exception", "cancel"]
 RUN_STATE = ["available", "claimed", "started", "success", "failed", "crashed", "cancelled", "killed", "exception", "lost"]
 DATACLIP_TYPE = ["http_request", "global", "step_result", "saved_input", "kafka"]
@@ -68,25 +69,34 @@ DATACLIP_TYPE = ["http_request", "global", "step_result", "saved_input", "kafka"
 T = 1_795_500_000_123_456  # 2026-11-24T06:00:00.123456Z
 
 
-def event(kind, stream, stream_version, recorded_at, payload):
+def event(kind, stream, stream_version, recorded_at, payload, schema=None):
     tag = TAGS[kind]
     event_id = uuid.UUID("0e000000-0000-4000-8000-0000000000%02x" % tag).bytes
-    return (bytes([1, tag, SCHEMA.get(kind, 1)]) + event_id + string(stream) + varuint(stream_version)
+    return (bytes([1, tag, schema or SCHEMA.get(kind, 1)]) + event_id + string(stream) + varuint(stream_version)
             + varint(recorded_at) + payload)
+
+
+def actor(token_id, name):
+    return opt_string(token_id) + string(name)
+
+
+# A publish's payload as schema 1 wrote it (and as the snapshots table keeps it).
+PUBLISHED_V1 = (string("w1") + string("p1") + varuint(3) + boolean(False)
+    + varuint(2) + string("j1") + string("j2")
+    + varuint(2)
+    + string("t1") + string("cron") + boolean(True) + opt_string("0 6 * * *") + opt_string("j1")
+    + opt_string("Europe/London") + opt_string("all")
+    + string("t2") + string("webhook") + boolean(False) + opt_string(None) + opt_string(None)
+    + opt_string(None) + opt_string(None)
+    + string('{"id":"w1"}') + varint(T))
 
 
 EVENTS = {
     "01-project-configured": event("project:configured", "project:p1", 1, T + 1,
         string("p1") + opt_string("Orders ✓") + string("retain_all")),
+    # Schema 2: who published, after the timestamp (present flag, token id, name).
     "02-workflow-published": event("workflow:published", "workflow:w1", 3, T + 2,
-        string("w1") + string("p1") + varuint(3) + boolean(False)
-        + varuint(2) + string("j1") + string("j2")
-        + varuint(2)
-        + string("t1") + string("cron") + boolean(True) + opt_string("0 6 * * *") + opt_string("j1")
-        + opt_string("Europe/London") + opt_string("all")
-        + string("t2") + string("webhook") + boolean(False) + opt_string(None) + opt_string(None)
-        + opt_string(None) + opt_string(None)
-        + string('{"id":"w1"}') + varint(T)),
+        PUBLISHED_V1 + boolean(True) + actor("tok_1", "ci ✓")),
     "03-run-created": event("run:created", "run:r1", 1, T + 3,
         string("r1") + string("w1") + string("p1") + varuint(3) + opt_string("t1") + string("d1") + boolean(True)
         + opt_int(1_795_500_000_000_000) + varint(T)),
@@ -111,6 +121,16 @@ EVENTS = {
     # The widest values: ten-byte varints (issue #17's rescue).
     "14-run-claimed-int64-extremes": event("run:claimed", "run:r9", 2, (1 << 63) - 1,
         string("r9") + opt_string(None) + varint(-(1 << 63))),
+    "15-token-created": event("token:created", "token:tok_1", 1, T + 15,
+        string("tok_1") + string("p1") + bytes([ROLE["worker"]]) + opt_string("ci ✓") + varuint(32) + bytes(range(32))
+        + opt_int(T + 86_400_000_000) + actor(None, "cli:ops") + varint(T)),
+    "16-token-revoked": event("token:revoked", "token:tok_1", 2, T + 16,
+        string("tok_1") + string("p1") + actor("tok_2", "admin") + varint(T)),
+}
+
+# Older schemas of a kind: read, never written any more.
+OLDER = {
+    "02-workflow-published-v1": event("workflow:published", "workflow:w1", 3, T + 2, PUBLISHED_V1, schema=1),
 }
 
 
@@ -136,4 +156,5 @@ def write(folder, records):
 
 
 write("events", EVENTS)
+write("events/older", OLDER)
 write("dataclips", DATACLIPS)

@@ -74,12 +74,14 @@ struct LogIndexOverlay {
         flushedThrough = max(flushedThrough, sequence)
     }
 
-    /// Whether `name` is a stream listed by prefix: a project's or a workflow's.
+    /// Whether `name` is a stream listed by prefix: a project's, a workflow's or a token's.
     static func isNamed(_ name: UnsafeRawBufferPointer) -> Bool {
         guard let first = name.first else { return false }
-        // "project:…" and "workflow:…"; runs ("run:"), dataclips and the scheduler are not listed.
+        // "project:…", "workflow:…" and "token:…" (the audit trail); runs
+        // ("run:"), dataclips and the scheduler are not listed.
         return (first == UInt8(ascii: "p") && name.starts(with: "project:".utf8))
             || (first == UInt8(ascii: "w") && name.starts(with: "workflow:".utf8))
+            || (first == UInt8(ascii: "t") && name.starts(with: "token:".utf8))
     }
 
     // MARK: Adding
@@ -142,7 +144,7 @@ struct LogIndexOverlay {
         return result
     }
 
-    /// The project and workflow streams starting with `prefix` whose first
+    /// The project, workflow and token streams starting with `prefix` whose first
     /// event is in `lower + 1 ... upper`.
     func namedStreams(withPrefix prefix: String, above lower: UInt64, through upper: UInt64) -> [String] {
         namedStreams.compactMap { name, first in
