@@ -1,5 +1,6 @@
 public import YDoc
 public import Workflows
+public import EventLog
 import Foundation
 import JSON
 
@@ -52,7 +53,7 @@ extension Store {
     /// snapshot if the content changed — the same path as `publish(_:)`.
     /// Problems are written into the document's `errors` map (and the publish
     /// fails); they are cleared once fixed.
-    public func publishDocument(_ workflowId: String, projectId: String? = nil) throws -> PublishResult {
+    public func publishDocument(_ workflowId: String, projectId: String? = nil, actor: AuditActor = .operator) throws -> PublishResult {
         let doc = try documents.load(workflowId)
         let before = doc.encodeStateVector()
         let project = try projectId ?? documentProject(workflowId, doc)
@@ -72,7 +73,7 @@ extension Store {
             }
         }
         if !problems.isEmpty { throw PublishError.invalid(WorkflowErrors(problems: problems)) }
-        let result = try publish(workflow)
+        let result = try publish(workflow, actor: actor)
         // Published into a project: the document is that project's from now on
         // (how the CLI claims a document nobody owns, docs/http.md).
         try documents.setOwner(workflowId, workflow.projectId)

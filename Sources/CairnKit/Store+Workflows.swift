@@ -36,9 +36,12 @@ extension Store {
     /// store assigns versions. A job, trigger or edge id another workflow
     /// published first is refused (`PublishError.rejected`, the field path
     /// named): ids belong to one workflow (docs/architecture.md).
-    public func publish(_ workflow: Workflow) throws -> PublishResult {
+    /// `actor` is who publishes, for the audit trail (`cairn audit`): the
+    /// command line's operator by default.
+    public func publish(_ workflow: Workflow, actor: AuditActor = .operator) throws -> PublishResult {
         do { try WorkflowValidator.validate(workflow) } catch { throw PublishError.invalid(error) }
-        let request = Self.publishRequest(for: workflow)
+        var request = Self.publishRequest(for: workflow)
+        request.actor = actor
         // Publishing is idempotent by content (an unchanged workflow writes
         // nothing), so the event id need not be stable.
         let submission = Submission(id: .random(), command: .publishWorkflow(request))

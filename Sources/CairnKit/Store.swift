@@ -11,7 +11,10 @@ public final class Store: Sendable {
     /// refused; an older one is raised to this on open. 2: the log first, its
     /// indexes behind it (docs/architecture.md): a cairn of format 1 would
     /// write index entries and dataclips where this layout does not look.
-    public static let formatVersion: UInt32 = 2
+    /// 3: tokens (`token:created`, `token:revoked`) and publishes naming who
+    /// published: a cairn of format 2 would not read them, and would serve
+    /// an open API from a folder whose tokens it does not know.
+    public static let formatVersion: UInt32 = 3
 
     public let environment: Environment
     public let path: String

@@ -1,37 +1,108 @@
+import CairnKit
+import Dispatch
+import EventLog
 import Hummingbird
+import Synchronization
 
-/// Bearer tokens scoped to a project. A request without a valid token gets
-/// 401; a token may only touch its own project's runs, dataclips, triggers
-/// and workflows (403 otherwise). With no tokens configured, everything is open.
+/// Who a request is: the project and role of its token, or anyone at all
+/// on an open server (a store with no token, served on loopback only).
+struct Caller: Sendable {
+    /// The token's project; `nil` on an open server, where every project is reachable.
+    let project: String?
+    let role: Role
+    /// For the audit trail.
+    let actor: AuditActor
+
+    static let open = Caller(project: nil, role: .editor, actor: AuditActor(tokenId: nil, name: "open-api"))
+}
+
+/// Bearer tokens from the store's `tokens` table (docs/http.md, "Tokens and
+/// roles"). Read at every request, so a revocation holds from its commit.
 struct Authorization: Sendable {
-    let tokens: [String: String]
+    let store: Store
+    /// Told why each refused request was refused (the `tokens_rejected` metric).
+    let rejected: @Sendable (TokenRejection) -> Void
+    private let usage: TokenUsage
 
-    var isOpen: Bool { tokens.isEmpty }
-
-    /// The project the request's token belongs to; `nil` in open mode.
-    func project(of request: Request) throws -> String? {
-        if isOpen { return nil }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized() }
-        guard let project = tokens[String(header.dropFirst("Bearer ".count))] else { throw APIError.unauthorized() }
-        return project
+    init(store: Store, rejected: @escaping @Sendable (TokenRejection) -> Void = { _ in }) {
+        self.store = store
+        self.rejected = rejected
+        usage = TokenUsage(store: store)
     }
 
-    /// Checks that `owner` (the project of the thing asked for) is the token's.
-    func check(_ request: Request, owner: String?, what: String) throws {
-        guard let project = try project(of: request) else { return }
+    /// The caller of `request` if its token may do what needs `role`: 401
+    /// without a usable token (unless the store has none at all), 403 with
+    /// too weak a role.
+    func caller(_ request: Request, needs role: Role) throws -> Caller {
+        let caller = try authenticate(request)
+        guard caller.role >= role else {
+            throw APIError(
+                status: .forbidden, field: nil,
+                message: "this needs a token of role \(role.rawValue) or above; this token's role is \(caller.role.rawValue)")
+        }
+        return caller
+    }
+
+    /// The caller of `request`, whatever its role.
+    func authenticate(_ request: Request) throws -> Caller {
+        guard try store.log.hasTokens() else { return .open }
+        do {
+            guard let header = request.headers[.authorization] else { throw TokenRejection.missing }
+            guard header.hasPrefix("Bearer "), header.count > 7 else { throw TokenRejection.malformed }
+            switch try store.authenticate(secret: String(header.dropFirst(7))) {
+            case .success(let found):
+                usage.noteUse(found)
+                return Caller(project: found.token.projectId, role: found.token.role, actor: AuditActor(found.token))
+            case .failure(let rejection):
+                throw rejection
+            }
+        } catch let rejection as TokenRejection {
+            rejected(rejection)
+            throw APIError(status: .unauthorized, field: "authorization", message: rejection.description)
+        }
+    }
+
+    /// Checks that `owner` (the project of the thing asked for) is the
+    /// caller's: 404 when the thing does not exist, 403 when it is another
+    /// project's.
+    func check(_ caller: Caller, owner: String?, what: String) throws {
+        guard let project = caller.project else { return }
         guard let owner else { throw APIError.notFound(what) }
         if owner != project { throw APIError.forbidden(what) }
     }
 }
 
-/// Refuses every `/api/v1` request without a valid token (401) before any
+/// Records when tokens are used, coarsely: at most once an hour a token,
+/// written on its own queue, so a request never waits for the write (an
+/// fsync) and a busy token costs one write an hour.
+final class TokenUsage: Sendable {
+    static let resolution: Int64 = 3_600 * 1_000_000
+    private let store: Store
+    private let pending = Mutex<Set<String>>([])
+    private let queue = DispatchQueue(label: "cairn.server.token-usage")
+
+    init(store: Store) { self.store = store }
+
+    func noteUse(_ found: Authenticated, at now: Timestamp = .now()) {
+        if let last = found.lastUsed, now.microseconds - last.microseconds < Self.resolution { return }
+        let id = found.token.id
+        guard pending.withLock({ $0.insert(id).inserted }) else { return }
+        queue.async { [self] in
+            // Best effort: a failed write only leaves "last used" older.
+            try? store.log.noteTokenUse(id, at: now)
+            _ = pending.withLock { $0.remove(id) }
+        }
+    }
+}
+
+/// Refuses every `/api/v1` request without a usable token (401) before any
 /// route looks anything up, so a missing token never learns what exists.
 struct TokenGate: RouterMiddleware {
     typealias Context = BasicRequestContext
     let auth: Authorization
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path.hasPrefix("/api/v1") { _ = try auth.project(of: request) }
+        if request.uri.path.hasPrefix("/api/v1") { _ = try auth.authenticate(request) }
         return try await next(request, context)
     }
 }

@@ -12,7 +12,7 @@ import Scheduler
 /// publishing, health and metrics.
 public func makeRouter(store: Store, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
     let router = Router()
-    let auth = Authorization(tokens: configuration.tokens)
+    let auth = Authorization(store: store)
     let metrics = Metrics()
     router.add(middleware: metrics)
     router.add(middleware: TokenGate(auth: auth))
@@ -42,7 +42,8 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.post("/api/v1/runs") { request, _ in
         let payload = try await body(request)
         let workflowId = payload["workflow_id"]?.stringValue ?? ""
-        try auth.check(request, owner: try store.log.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
+        let caller = try auth.caller(request, needs: .worker)
+        try auth.check(caller, owner: try store.log.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
         let outcome = try await append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]))
         return JSONResponse.make(Views.outcome(outcome), status: status(outcome))
     }
@@ -50,7 +51,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     // Claim available runs of the token's project (oldest first), like a worker asking for work.
     router.post("/api/v1/runs/claim") { request, _ in
         let payload = try await body(request, allowEmpty: true)
-        let project = try auth.project(of: request)
+        let project = try auth.caller(request, needs: .worker).project
         let worker = payload["worker_name"]?.stringValue ?? "worker"
         let demand = Int(payload["demand"]?.int64Value ?? 1)
         var committed: [String] = []
@@ -71,7 +72,8 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     // One event or an array of them for a run; run_id comes from the path.
     router.post("/api/v1/runs/:id/events") { request, context in
         let runId = try context.parameters.require("id")
-        try auth.check(request, owner: try projectOfRun(store, runId), what: "run \(runId)")
+        let caller = try auth.caller(request, needs: .worker)
+        try auth.check(caller, owner: try projectOfRun(store, runId), what: "run \(runId)")
         let value = try await body(request)
         let items = value.arrayValue ?? [value]
         var submissions: [Submission] = []
@@ -110,37 +112,42 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
 
     router.get("/api/v1/runs/:id") { request, context in
         let id = try context.parameters.require("id")
+        let caller = try auth.caller(request, needs: .viewer)
         guard let run = try store.projections.run(id) else { throw APIError.notFound("run \(id)") }
-        try auth.check(request, owner: run.projectId, what: "run \(id)")
+        try auth.check(caller, owner: run.projectId, what: "run \(id)")
         return JSONResponse.make(Views.run(run))
     }
 
     router.get("/api/v1/workflows/:id/runs") { request, context in
         let id = try context.parameters.require("id")
-        try auth.check(request, owner: try store.log.snapshot(id)?.summary.projectId, what: "workflow \(id)")
+        let caller = try auth.caller(request, needs: .viewer)
+        try auth.check(caller, owner: try store.log.snapshot(id)?.summary.projectId, what: "workflow \(id)")
         let limit = try pageSize(request.uri.queryParameters["limit"])
         return JSONResponse.make(.object([("runs", .array(try store.projections.runs(ofWorkflow: id, limit: limit).map(Views.run)))]))
     }
 
     router.get("/api/v1/dataclips/:id") { request, context in
         let id = try context.parameters.require("id")
+        let caller = try auth.caller(request, needs: .viewer)
         guard let dataclip = try store.log.dataclip(id) else { throw APIError.notFound("dataclip \(id)") }
-        try auth.check(request, owner: dataclip.projectId, what: "dataclip \(id)")
+        try auth.check(caller, owner: dataclip.projectId, what: "dataclip \(id)")
         return JSONResponse.make(Views.dataclip(dataclip))
     }
 
     router.get("/api/v1/triggers/:id/cursor") { request, context in
         let id = try context.parameters.require("id")
+        let caller = try auth.caller(request, needs: .viewer)
         guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
-        try auth.check(request, owner: trigger.projectId, what: "trigger \(id)")
+        try auth.check(caller, owner: trigger.projectId, what: "trigger \(id)")
         guard let view = try store.cursorView(id) else { throw APIError.notFound("trigger \(id)") }
         return JSONResponse.make(view)
     }
 
     router.get("/api/v1/triggers/:id/upcoming") { request, context in
         let id = try context.parameters.require("id")
+        let caller = try auth.caller(request, needs: .viewer)
         guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
-        try auth.check(request, owner: trigger.projectId, what: "trigger \(id)")
+        try auth.check(caller, owner: trigger.projectId, what: "trigger \(id)")
         let count = max(1, min(request.uri.queryParameters.get("count", as: Int.self) ?? 5, 1_000))
         let times = trigger.schedule?.next(count, after: Date()) ?? []
         return JSONResponse.make(.object([
@@ -151,6 +158,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     // Publish: a workflow JSON body (like `workflow publish`), or no body to publish the document.
     router.post("/api/v1/workflows/:id/publish") { request, context in
         let id = try context.parameters.require("id")
+        let caller = try auth.caller(request, needs: .editor)
         let value = try await body(request, allowEmpty: true)
         guard case .object(let members) = value else {
             throw APIError.badRequest(
@@ -162,17 +170,17 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
             if !members.isEmpty {
                 let workflow = try WorkflowJSONBridge.decode(value)
                 guard workflow.id == id else { throw APIError.badRequest("the body's id differs from the path", field: "id") }
-                try auth.check(request, owner: workflow.projectId, what: "project \(workflow.projectId)")
+                try auth.check(caller, owner: workflow.projectId, what: "project \(workflow.projectId)")
                 // Its snapshot's project, or the project of a draft never published under that id.
                 if let existing = try store.documentOwner(id) {
-                    try auth.check(request, owner: existing, what: "workflow \(id)")
+                    try auth.check(caller, owner: existing, what: "workflow \(id)")
                 }
-                result = try store.publish(workflow)
+                result = try store.publish(workflow, actor: caller.actor)
             } else {
-                let project = try auth.project(of: request)
+                let project = caller.project
                 guard try store.mayEditDocument(id, project: project) else { throw APIError.forbidden("workflow \(id)") }
                 guard try store.documents.exists(id) else { throw APIError.notFound("document \(id)") }
-                result = try store.publishDocument(id, projectId: project)
+                result = try store.publishDocument(id, projectId: project, actor: caller.actor)
             }
             return JSONResponse.make(Views.publish(result))
         } catch let error as PublishError {

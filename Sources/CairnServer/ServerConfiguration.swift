@@ -1,23 +1,31 @@
 /// How `cairn serve` runs.
+/// Who may call it is the store's business (`cairn token`), not the
+/// configuration's: a secret never passes through a command line.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// Bearer token → the project it may act on. Empty: no authentication
-    /// (local development only; the server says so when it starts).
-    public var tokens: [String: String]
     /// Run the cron scheduler in the server (at each minute boundary).
     public var runScheduler: Bool
     /// After downtime, how far back the scheduler may run a trigger's most recent missed fire.
     public var catchUpWindow: Double
 
     public init(
-        host: String = "127.0.0.1", port: Int = 4000, tokens: [String: String] = [:], runScheduler: Bool = true,
+        host: String = "127.0.0.1", port: Int = 4000, runScheduler: Bool = true,
         catchUpWindow: Double = 0
     ) {
         self.host = host
         self.port = port
-        self.tokens = tokens
         self.runScheduler = runScheduler
         self.catchUpWindow = catchUpWindow
+    }
+}
+
+extension ServerConfiguration {
+    /// Whether `host` only accepts connections from this machine.
+    public static func isLoopback(_ host: String) -> Bool {
+        let lowered = host.lowercased()
+        if lowered == "localhost" || lowered == "::1" || lowered == "[::1]" { return true }
+        let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil } && parts[0] == "127"
     }
 }

@@ -8,7 +8,7 @@ import YDoc
 /// stored before it is relayed.
 public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
-    let auth = Authorization(tokens: configuration.tokens)
+    let auth = Authorization(store: store)
     let hub = DocumentHub(store: store)
     // Writes that do not come through the hub reach open rooms within half a second.
     Task {
@@ -21,14 +21,16 @@ public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> 
         guard let id = context.parameters.get("id") else { return .dontUpgrade }
         // Another project's document, or an old one nobody owns: no upgrade (docs/http.md).
         do {
-            guard try store.mayEditDocument(id, project: try auth.project(of: request)) else { return .dontUpgrade }
+            guard try store.mayEditDocument(id, project: try auth.caller(request, needs: .editor).project) else {
+                return .dontUpgrade
+            }
         } catch {
             return .dontUpgrade
         }
         return .upgrade([:])
     } onUpgrade: { inbound, outbound, context in
         guard let id = context.requestContext.parameters.get("id") else { return }
-        let project = try auth.project(of: context.request)
+        let project = try auth.caller(context.request, needs: .editor).project
         let (connection, hello) = try await hub.join(id, project: project) { frame in
             try? await outbound.write(.binary(ByteBuffer(bytes: frame)))
         } close: {

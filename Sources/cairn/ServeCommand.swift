@@ -11,9 +11,9 @@ extension Cairn {
         static let configuration = CommandConfiguration(
             abstract: "Run the HTTP service on the data folder: the worker API, queries, publishing, and the cron scheduler.",
             discussion: """
-                Tokens are PROJECT:TOKEN pairs (--token, repeatable, or CAIRN_TOKENS=p1:t1,p2:t2); a request \
-                then needs `Authorization: Bearer TOKEN` and may only touch that project. Without tokens the \
-                service is open: for local development only. Routes: GET /openapi.json.
+                Requests authenticate with `Authorization: Bearer SECRET`, a token made by `cairn token create` \
+                (scoped to one project and a role). With no token in the store the API is open, so the service \
+                then listens on loopback only and refuses any other address. Routes: GET /openapi.json.
                 """)
 
         @Option(help: "Port to listen on.")
@@ -21,9 +21,6 @@ extension Cairn {
 
         @Option(help: "Address to listen on.")
         var host: String = "127.0.0.1"
-
-        @Option(name: .customLong("token"), help: "PROJECT:TOKEN (repeatable).")
-        var tokens: [String] = []
 
         @Flag(name: .customLong("no-scheduler"), help: "Do not start cron runs from this process.")
         var noScheduler = false
@@ -35,26 +32,24 @@ extension Cairn {
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
-            for token in allTokens where token.split(separator: ":", maxSplits: 1).count != 2 {
-                throw ValidationError("tokens are PROJECT:TOKEN, got '\(token)'")
-            }
-        }
-
-        var allTokens: [String] {
-            tokens + (ProcessInfo.processInfo.environment["CAIRN_TOKENS"]?.split(separator: ",").map(String.init) ?? [])
         }
 
         func run() async throws {
             let store = try Store(path: data.path)
-            var map: [String: String] = [:]
-            for pair in allTokens {
-                let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
-                map[parts[1]] = parts[0]
-            }
             let configuration = ServerConfiguration(
-                host: host, port: port, tokens: map, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60))
-            if map.isEmpty {
-                FileHandle.standardError.write(Data("cairn: no tokens configured: the API is open (local development only)\n".utf8))
+                host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60))
+            // Secure by default: an open API never leaves this machine.
+            if try !store.log.hasTokens() {
+                guard ServerConfiguration.isLoopback(host) else {
+                    throw CommandFailure("""
+                        refusing to listen on \(host) with no token in \(data.path): the API would be open to the network. \
+                        Make one first: cairn token create --project PROJECT --role worker --data \(data.path)
+                        """, status: 2)
+                }
+                FileHandle.standardError.write(Data("""
+                    cairn: no token in \(data.path): the API is open to this machine only (loopback). \
+                    Make one with: cairn token create --project PROJECT --role worker|editor|viewer\n
+                    """.utf8))
             }
             let router = makeRouter(store: store, configuration: configuration)
             let app = Application(

@@ -15,7 +15,7 @@ import Testing
         let result = try CLI.run(["info", "--data", data, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try result.json() as? [String: Any])
-        #expect(json["format_version"] as? Int == 2)
+        #expect(json["format_version"] as? Int == 3)
         #expect((json["map_size"] as? Int ?? 0) > 0)
         let names = (json["databases"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(names.contains("meta"))

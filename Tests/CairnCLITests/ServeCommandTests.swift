@@ -6,14 +6,23 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// `cairn serve` as an operator starts it: a process on a port, answering HTTP.
+/// `cairn serve` as an operator starts it: a process on a port, answering
+/// HTTP, with tokens made and revoked by `cairn token` in another process.
 @Suite struct ServeCommandTests {
-    @Test func serveAnswersHealthAndGuardsTheAPI() async throws {
+    @Test func tokensMadeAndRevokedByTheCLIGuardTheRunningService() async throws {
         let folder = TemporaryFolder()
+        let made = try CLI.run(["token", "create", "--project", "p1", "--role", "viewer", "--name", "ops", "--json", "--data", folder.path])
+        #expect(made.status == 0, "\(made.stderr)")
+        let token = try #require(try made.json() as? [String: Any])
+        let secret = try #require(token["secret"] as? String)
+        let id = try #require(token["id"] as? String)
+        #expect(secret.hasPrefix("cairn_") && secret.count == 6 + 43)
+        #expect(token["project"] as? String == "p1" && token["role"] as? String == "viewer" && token["name"] as? String == "ops")
+
         let port = Int.random(in: 41_000...48_000)
         let process = Process()
         process.executableURL = CLI.buildFolder.appendingPathComponent("cairn")
-        process.arguments = ["serve", "--data", folder.path, "--port", "\(port)", "--token", "p1:secret", "--no-scheduler"]
+        process.arguments = ["serve", "--data", folder.path, "--port", "\(port)", "--no-scheduler"]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -36,7 +45,32 @@ import FoundationNetworking
         }
         #expect(health?.0 == 200)
         #expect(try await get("/api/v1/runs/nope").0 == 401)
-        #expect(try await get("/api/v1/runs/nope", token: "secret").0 == 404)
+        #expect(try await get("/api/v1/runs/nope", token: secret + "x").0 == 401)
+        #expect(try await get("/api/v1/runs/nope", token: secret).0 == 404)
         #expect(try await get("/openapi.json").0 == 200)
+
+        // Revoked by another process while the service runs: refused at once.
+        let revoked = try CLI.run(["token", "revoke", id, "--data", folder.path])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        let (status, body) = try await get("/api/v1/runs/nope", token: secret)
+        #expect(status == 401)
+        #expect(String(decoding: body, as: UTF8.self).contains("revoked"))
+
+        // The list never shows a secret; the audit trail shows both changes.
+        let list = try CLI.run(["token", "list", "--json", "--data", folder.path])
+        #expect(!list.stdout.contains(secret))
+        let listed = try #require(try list.json() as? [[String: Any]])
+        #expect(listed.map { $0["state"] as? String } == ["revoked"])
+        #expect(listed.first?["last_used_at"] is String, "the service noted the token's use")
+        let audit = try #require(try CLI.run(["audit", "--json", "--data", folder.path]).json() as? [[String: Any]])
+        #expect(audit.map { $0["action"] as? String } == ["token:created", "token:revoked"])
+        #expect(audit.allSatisfy { $0["subject"] as? String == id })
+    }
+
+    @Test func withNoTokenItRefusesToListenBeyondLoopback() throws {
+        let folder = TemporaryFolder()
+        let refused = try CLI.run(["serve", "--host", "0.0.0.0", "--port", "4999", "--data", folder.path])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("cairn token create"))
     }
 }

@@ -19,7 +19,8 @@ import Workflows
             .replacingOccurrences(of: "4f9e2d1c-aaaa-4bbb-8ccc-000000000001", with: "p1")
         let workflow = try WorkflowJSONDecoding.decode(text)
         _ = try store.publish(workflow)
-        let configuration = ServerConfiguration(tokens: ["t1": "p1", "t2": "p2"], runScheduler: false)
+        try TwoProjects.issueTokens(store)
+        let configuration = ServerConfiguration(runScheduler: false)
         return (Application(router: makeRouter(store: store, configuration: configuration)), folder)
     }
 

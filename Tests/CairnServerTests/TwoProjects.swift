@@ -1,5 +1,6 @@
 import CairnKit
 import CairnServer
+import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -17,7 +18,7 @@ struct TwoProjects: @unchecked Sendable {
 
     let folder = TemporaryFolder()
     let store: Store
-    let configuration = ServerConfiguration(tokens: ["t1": "p1", "t2": "p2"], runScheduler: false)
+    let configuration = ServerConfiguration(runScheduler: false)
 
     init() throws {
         store = try Store(path: folder.path)
@@ -25,6 +26,16 @@ struct TwoProjects: @unchecked Sendable {
             Fixtures.sampleWorkflowJSON(project: "p1", workflowId: Self.workflowA)))
         _ = try store.publish(try WorkflowJSONDecoding.decode(
             Fixtures.sampleWorkflowJSON(project: "p2", workflowId: Self.workflowB, copy: 2)))
+        try Self.issueTokens(store)
+    }
+
+    /// Tokens whose secrets are their names: `t1`, `t2` (editors of p1, p2),
+    /// `w1` (worker of p1), `v1` (viewer of p1).
+    static func issueTokens(_ store: Store) throws {
+        let actor = AuditActor(tokenId: nil, name: "test")
+        for (secret, project, role) in [("t1", "p1", Role.editor), ("t2", "p2", .editor), ("w1", "p1", .worker), ("v1", "p1", .viewer)] {
+            _ = try store.createToken(projectId: project, role: role, name: secret, actor: actor, secret: secret)
+        }
     }
 
     var app: some ApplicationProtocol { Application(router: makeRouter(store: store, configuration: configuration)) }
