@@ -19,6 +19,8 @@ public final class Store: Sendable {
     public let environment: Environment
     public let path: String
     let meta: Database
+    /// Webhook trigger id → SHA-256 of the key its requests must carry (`Store+WebhookKeys`).
+    let webhookKeys: Database
     /// The event log, dataclips and snapshots.
     public let log: EventStore
     /// What readers ask: runs, cursors, the cron index.
@@ -46,6 +48,7 @@ public final class Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: error.description)
         }
         meta = try environment.database("meta")
+        webhookKeys = try environment.database("webhook_keys")
         try Self.checkFormat(environment, meta)
         log = try EventStore(environment: environment, clock: clock, progress: { notice("cairn: \(path): \($0)") })
         if let migration = log.layoutMigration { notice("cairn: \(path): \(migration)") }

@@ -38,6 +38,8 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
 
     router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
 
+    Webhooks(store: store, replyTimeout: configuration.webhookReplyTimeout).add(to: router)
+
     // run:created. The project comes from the workflow's latest snapshot.
     router.post("/api/v1/runs") { request, _ in
         let payload = try await body(request)

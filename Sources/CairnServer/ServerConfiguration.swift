@@ -8,11 +8,15 @@ public struct ServerConfiguration: Sendable {
     public var runScheduler: Bool
     /// After downtime, how far back the scheduler may run a trigger's most recent missed fire.
     public var catchUpWindow: Double
+    /// How long a webhook with `webhook_reply: after_completion` waits for
+    /// its run to finish before answering 504 with the run id.
+    public var webhookReplyTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 4000, runScheduler: Bool = true,
-        catchUpWindow: Double = 0
+        catchUpWindow: Double = 0, webhookReplyTimeout: Duration = .seconds(30)
     ) {
+        self.webhookReplyTimeout = webhookReplyTimeout
         self.host = host
         self.port = port
         self.runScheduler = runScheduler

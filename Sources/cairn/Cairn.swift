@@ -16,7 +16,7 @@ struct Cairn: AsyncParsableCommand {
         subcommands: [
             Info.self, ProjectCommand.self, WorkflowCommand.self, Ingest.self, RunsCommand.self, DataclipsCommand.self,
             Cursor.self, Rebuild.self, Schedule.self, YDocCommand.self, DocCommand.self, Serve.self, Backup.self,
-            CronCommand.self, TokenCommand.self, Audit.self,
+            CronCommand.self, TokenCommand.self, Audit.self, TriggerCommand.self,
         ]
     )
 }

@@ -28,16 +28,21 @@ extension Cairn {
         @Option(name: .customLong("catch-up"), help: "After downtime, run each trigger's most recent missed fire within this many minutes.")
         var catchUpMinutes: Int = 0
 
+        @Option(name: .customLong("webhook-timeout"), help: "Seconds a webhook answering after_completion waits for its run before 504.")
+        var webhookTimeout: Int = 30
+
         @OptionGroup var data: DataOptions
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
+            guard (1...3_600).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be 1...3600 seconds") }
         }
 
         func run() async throws {
             let store = try Store(path: data.path)
             let configuration = ServerConfiguration(
-                host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60))
+                host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60),
+                webhookReplyTimeout: .seconds(webhookTimeout))
             // Secure by default: an open API never leaves this machine.
             if try !store.log.hasTokens() {
                 guard ServerConfiguration.isLoopback(host) else {

@@ -1,0 +1,112 @@
+import CairnKit
+import EventLog
+import Foundation
+import Hummingbird
+import JSON
+import Synchronization
+import Workflows
+
+/// `POST /i/{trigger_id}` (the reference platform's path): a request to an
+/// enabled webhook trigger creates a run whose input is the request's body
+/// (docs/http.md, "Webhook triggers"). The trigger's `webhook_reply` says
+/// when it answers: `before_start` (the default) at once, 201 with the run
+/// id; `after_completion` when the run is final, with its final state.
+/// Webhooks authenticate with the trigger's own key (`x-api-key`, when one
+/// is set: `cairn trigger key`), never with a project token.
+struct Webhooks: Sendable {
+    let store: Store
+    /// How long an `after_completion` request waits for its run before 504.
+    let replyTimeout: Duration
+    private let replies = ReplyModes()
+
+    init(store: Store, replyTimeout: Duration) {
+        self.store = store
+        self.replyTimeout = replyTimeout
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/i/:trigger") { request, context in
+            try await handle(request, triggerId: try context.parameters.require("trigger"))
+        }
+    }
+
+    func handle(_ request: Request, triggerId: String) async throws -> Response {
+        guard let trigger = try store.projections.trigger(triggerId), trigger.summary.type == "webhook" else {
+            // A cron or kafka trigger has no webhook: as if it did not exist.
+            throw APIError.notFound("webhook trigger \(triggerId)")
+        }
+        guard try store.webhookKeyAdmits(triggerId, given: request.headers[.init("x-api-key")!]) else {
+            throw APIError(status: .unauthorized, field: "x-api-key", message: "this webhook needs its key in the x-api-key header")
+        }
+        guard trigger.summary.enabled else {
+            throw APIError(status: .conflict, field: nil, message: "trigger \(triggerId) is disabled: enable it to accept requests")
+        }
+        let input = try await body(request, allowEmpty: true)
+        let runId = UUID().uuidString.lowercased()
+        let create = CreateRun(
+            runId: runId, workflowId: trigger.workflowId, lockVersion: trigger.lockVersion, startingTriggerId: triggerId,
+            input: NewDataclip(type: .httpRequest, body: input.serialized()))
+        let outcome = try await store.submit([Submission(id: .random(), command: .createRun(create))])[0]
+        if case .rejected(let error) = outcome {
+            throw APIError(status: .unprocessableContent, field: error.field, message: error.message)
+        }
+        let mode = try replies.mode(of: triggerId, in: trigger.workflowId, at: trigger.lockVersion, store: store)
+        guard mode == .afterCompletion else {
+            return JSONResponse.make(.object([("run_id", .string(runId))]), status: .created)
+        }
+        return try await reply(whenFinal: runId)
+    }
+
+    /// Waits for run `runId` to be final in the runs projection (which any
+    /// process's events reach, so a run completed elsewhere, or replayed,
+    /// answers too) and answers with its final state; 504 after the timeout.
+    private func reply(whenFinal runId: String) async throws -> Response {
+        let deadline = ContinuousClock.now + replyTimeout
+        while ContinuousClock.now < deadline {
+            try? await store.catchUpProjections()
+            if let run = try store.projections.run(runId), run.state.isFinal {
+                return try finalStateResponse(run)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return JSONResponse.make(.object([
+            ("error", .object([("message", .string("run \(runId) did not finish within \(replyTimeout)"))])),
+            ("run_id", .string(runId)),
+        ]), status: .gatewayTimeout)
+    }
+
+    private func finalStateResponse(_ run: RunAggregate) throws -> Response {
+        var body: JSONValue = .null
+        if let id = run.finalDataclipId, let clip = try store.log.dataclip(id), let bytes = clip.body {
+            body = try JSONParser.parse(bytes)
+        }
+        return JSONResponse.make(body, status: .created)
+    }
+}
+
+/// Each webhook trigger's `webhook_reply`, read from its workflow's snapshot
+/// once per published version (the event's summary does not carry it).
+final class ReplyModes: Sendable {
+    enum Mode: Sendable { case beforeStart, afterCompletion }
+
+    private struct Version: Hashable {
+        let workflowId: String
+        let lockVersion: UInt32
+    }
+    private let known = Mutex<[Version: [String: Mode]]>([:])
+
+    func mode(of triggerId: String, in workflowId: String, at lockVersion: UInt32, store: Store) throws -> Mode {
+        let version = Version(workflowId: workflowId, lockVersion: lockVersion)
+        if let modes = known.withLock({ $0[version] }) { return modes[triggerId] ?? .beforeStart }
+        var modes: [String: Mode] = [:]
+        for trigger in try store.workflow(workflowId, lockVersion: lockVersion)?.triggers ?? [] {
+            modes[trigger.id] = trigger.webhookReply == "after_completion" ? .afterCompletion : .beforeStart
+        }
+        // Bounded: a version's entry is small, and older versions stop being asked for.
+        known.withLock { known in
+            if known.count > 1_000 { known.removeAll() }
+            known[version] = modes
+        }
+        return modes[triggerId] ?? .beforeStart
+    }
+}
