@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
         // SHA-256 (content hashes, derived ids); already in the graph through Hummingbird's.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // Runs the service's parts as one (graceful shutdown); already in the graph through Hummingbird's.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // Debian's liblmdb, through pkg-config; only `LMDB` imports it.
@@ -57,6 +59,7 @@ let package = Package(
                 "CairnKit", "EventLog", "JSON", "Projections", "Scheduler", "Cron", "Workflows", "YDoc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -94,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "CairnServerTests",
             dependencies: [
-                "CairnServer", "CairnKit", "EventLog", "Workflows", "YDoc", "TestSupport",
+                "CairnServer", "CairnKit", "EventLog", "Encoding", "Workflows", "YDoc", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

@@ -10,10 +10,15 @@ import Scheduler
 /// The HTTP API of DESIGN.md §6.2 over one store: the worker protocol
 /// (§4.3) as JSON, queries for runs, dataclips, cursors and fire times,
 /// publishing, health and metrics.
-public func makeRouter(store: Store, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
+public func makeRouter(
+    store: Store, configuration: ServerConfiguration, draining: Draining = Draining()
+) -> Router<BasicRequestContext> {
     let router = Router()
     let auth = Authorization(store: store)
+    let limits = configuration.limits
     let metrics = Metrics()
+    router.add(middleware: JSONErrors())
+    router.add(middleware: RefuseWhileDraining(draining: draining))
     router.add(middleware: metrics)
     router.add(middleware: TokenGate(auth: auth))
 
@@ -38,27 +43,40 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
 
     router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
 
-    Webhooks(store: store, replyTimeout: configuration.webhookReplyTimeout).add(to: router)
+    Webhooks(store: store, replyTimeout: configuration.webhookReplyTimeout, limits: limits).add(to: router)
 
     // run:created. The project comes from the workflow's latest snapshot.
     router.post("/api/v1/runs") { request, _ in
-        let payload = try await body(request)
+        let payload = try await limits.json(request)
         let workflowId = payload["workflow_id"]?.stringValue ?? ""
         let caller = try auth.caller(request, needs: .worker)
         try auth.check(caller, owner: try store.log.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
-        let outcome = try await append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]))
+        let outcome = try await append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]), limits: limits)
         return JSONResponse.make(Views.outcome(outcome), status: status(outcome))
     }
 
     // Claim available runs of the token's project (oldest first), like a worker asking for work.
     router.post("/api/v1/runs/claim") { request, _ in
-        let payload = try await body(request, allowEmpty: true)
         let project = try auth.caller(request, needs: .worker).project
-        let worker = payload["worker_name"]?.stringValue ?? "worker"
-        let demand = Int(payload["demand"]?.int64Value ?? 1)
+        let payload = try await limits.json(request, allowEmpty: true)
+        guard payload.objectValue != nil else {
+            throw APIError.badRequest("the body must be an object {worker_name, demand}; found \(payload.kindDescription)", field: "body")
+        }
+        var worker = "worker"
+        if let given = payload["worker_name"], !given.isNull {
+            guard let name = given.stringValue else { throw APIError.badRequest("must be a string", field: "worker_name") }
+            worker = name
+        }
+        var demand = 1
+        if let given = payload["demand"], !given.isNull {
+            guard let count = given.int64Value, (1...100).contains(count) else {
+                throw APIError.badRequest("must be an integer from 1 to 100", field: "demand")
+            }
+            demand = Int(count)
+        }
         var committed: [String] = []
         // Only the token's project's runs are read: another project's backlog cannot starve this claim.
-        for run in try store.projections.availableRuns(project: project, limit: max(1, min(demand, 100)) * 4) {
+        for run in try store.projections.availableRuns(project: project, limit: demand * 4) {
             if committed.count >= demand { break }
             let submission = Submission(id: .random(), command: .claimRun(runId: run.runId, workerName: worker, timestamp: nil))
             do {
@@ -76,7 +94,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
         let runId = try context.parameters.require("id")
         let caller = try auth.caller(request, needs: .worker)
         try auth.check(caller, owner: try projectOfRun(store, runId), what: "run \(runId)")
-        let value = try await body(request)
+        let value = try await limits.json(request)
         let items = value.arrayValue ?? [value]
         var submissions: [Submission] = []
         var results: [JSONValue?] = []
@@ -100,6 +118,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
                 guard WorkerEvents.runId(of: submission.command) == runId else {
                     throw APIError.badRequest("the event is not about run \(runId)", field: "run_id")
                 }
+                try limits.check(submission.command)
                 submissions.append(submission)
                 results.append(nil)
             } catch let error as EventLogError {
@@ -161,7 +180,7 @@ public func makeRouter(store: Store, configuration: ServerConfiguration) -> Rout
     router.post("/api/v1/workflows/:id/publish") { request, context in
         let id = try context.parameters.require("id")
         let caller = try auth.caller(request, needs: .editor)
-        let value = try await body(request, allowEmpty: true)
+        let value = try await limits.json(request, allowEmpty: true)
         guard case .object(let members) = value else {
             throw APIError.badRequest(
                 "the body must be a workflow JSON object, or empty to publish the document; found \(value.kindDescription)",
@@ -223,16 +242,8 @@ func pageSize(_ raw: Substring?) throws -> Int {
     return limit
 }
 
-/// The request body as JSON (400 if it is not).
-func body(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
-    let buffer = try await request.body.collect(upTo: 32 << 20)
-    let bytes = Array(buffer.readableBytesView)
-    if bytes.isEmpty && allowEmpty { return .object([]) }
-    do { return try JSONParser.parse(bytes) } catch { throw APIError.badRequest(error.description) }
-}
-
 /// Appends one worker event given as `{"event", "id"?, "payload"}`.
-func append(_ store: Store, event: String, object: JSONValue) async throws -> AppendOutcome {
+func append(_ store: Store, event: String, object: JSONValue, limits: RequestLimits) async throws -> AppendOutcome {
     var name: String?
     let submission: Submission
     do {
@@ -240,6 +251,7 @@ func append(_ store: Store, event: String, object: JSONValue) async throws -> Ap
     } catch {
         return .rejected(error)
     }
+    try limits.check(submission.command)
     return try await store.submit([submission])[0]
 }
 

@@ -11,11 +11,13 @@ public struct ServerConfiguration: Sendable {
     /// How long a webhook with `webhook_reply: after_completion` waits for
     /// its run to finish before answering 504 with the run id.
     public var webhookReplyTimeout: Duration
+    public var limits: RequestLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 4000, runScheduler: Bool = true,
-        catchUpWindow: Double = 0, webhookReplyTimeout: Duration = .seconds(30)
+        catchUpWindow: Double = 0, webhookReplyTimeout: Duration = .seconds(30), limits: RequestLimits = RequestLimits()
     ) {
+        self.limits = limits
         self.webhookReplyTimeout = webhookReplyTimeout
         self.host = host
         self.port = port

@@ -1,22 +1,15 @@
-public import CairnKit
-public import Hummingbird
-public import HummingbirdWebSocket
+import CairnKit
+import Hummingbird
+import HummingbirdWebSocket
 import YDoc
 
 /// `GET /api/v1/workflows/{id}/sync`, upgraded to a WebSocket speaking
 /// y-protocols: the document store's editors meet here and every change is
 /// stored before it is relayed.
-public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> Router<BasicWebSocketRequestContext> {
+/// Outside writes reach its rooms through `hub.poll()` (`HubPoller`, run by `makeApplication`).
+func makeSyncRouter(store: Store, configuration: ServerConfiguration, hub: DocumentHub) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
     let auth = Authorization(store: store)
-    let hub = DocumentHub(store: store)
-    // Writes that do not come through the hub reach open rooms within half a second.
-    Task {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
-            await hub.poll()
-        }
-    }
     router.ws("/api/v1/workflows/:id/sync") { request, context in
         guard let id = context.parameters.get("id") else { return .dontUpgrade }
         // Another project's document, or an old one nobody owns: no upgrade (docs/http.md).
@@ -39,7 +32,7 @@ public func makeSyncRouter(store: Store, configuration: ServerConfiguration) -> 
         }
         defer { Task { await hub.leave(id, connection) } }
         try await outbound.write(.binary(ByteBuffer(bytes: hello)))
-        for try await message in inbound.messages(maxSize: 16 << 20) {
+        for try await message in inbound.messages(maxSize: configuration.limits.socketMessageBytes) {
             guard case .binary(let buffer) = message else { continue }
             do {
                 if let reply = try await hub.receive(id, from: connection, Array(buffer.readableBytesView)) {

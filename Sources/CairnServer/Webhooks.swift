@@ -17,11 +17,13 @@ struct Webhooks: Sendable {
     let store: Store
     /// How long an `after_completion` request waits for its run before 504.
     let replyTimeout: Duration
+    let limits: RequestLimits
     private let replies = ReplyModes()
 
-    init(store: Store, replyTimeout: Duration) {
+    init(store: Store, replyTimeout: Duration, limits: RequestLimits) {
         self.store = store
         self.replyTimeout = replyTimeout
+        self.limits = limits
     }
 
     func add(to router: Router<BasicRequestContext>) {
@@ -41,11 +43,12 @@ struct Webhooks: Sendable {
         guard trigger.summary.enabled else {
             throw APIError(status: .conflict, field: nil, message: "trigger \(triggerId) is disabled: enable it to accept requests")
         }
-        let input = try await body(request, allowEmpty: true)
+        let input = try await limits.json(request, allowEmpty: true)
         let runId = UUID().uuidString.lowercased()
         let create = CreateRun(
             runId: runId, workflowId: trigger.workflowId, lockVersion: trigger.lockVersion, startingTriggerId: triggerId,
             input: NewDataclip(type: .httpRequest, body: input.serialized()))
+        try limits.check(.createRun(create))
         let outcome = try await store.submit([Submission(id: .random(), command: .createRun(create))])[0]
         if case .rejected(let error) = outcome {
             throw APIError(status: .unprocessableContent, field: error.field, message: error.message)

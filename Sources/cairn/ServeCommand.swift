@@ -2,9 +2,6 @@ import ArgumentParser
 import CairnKit
 import CairnServer
 import Foundation
-import Hummingbird
-import HummingbirdWebSocket
-import Scheduler
 
 extension Cairn {
     struct Serve: AsyncParsableCommand {
@@ -31,46 +28,48 @@ extension Cairn {
         @Option(name: .customLong("webhook-timeout"), help: "Seconds a webhook answering after_completion waits for its run before 504.")
         var webhookTimeout: Int = 30
 
+        @Option(name: .customLong("max-body-mb"), help: "The largest request body, in MiB (larger: 413).")
+        var maxBodyMB: Int = 32
+
+        @Option(name: .customLong("max-dataclip-mb"), help: "The largest dataclip a request may create, in MiB (larger: 413).")
+        var maxDataclipMB: Int = 10
+
+        @Option(name: .customLong("max-socket-message-mb"), help: "The largest sync-socket message, in MiB (larger: closed with 1009).")
+        var maxSocketMessageMB: Int = 16
+
         @OptionGroup var data: DataOptions
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
             guard (1...3_600).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be 1...3600 seconds") }
+            for (name, value) in [("--max-body-mb", maxBodyMB), ("--max-dataclip-mb", maxDataclipMB), ("--max-socket-message-mb", maxSocketMessageMB)]
+            where !(1...1_024).contains(value) {
+                throw ValidationError("\(name) must be 1...1024")
+            }
         }
 
         func run() async throws {
             let store = try Store(path: data.path)
             let configuration = ServerConfiguration(
                 host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60),
-                webhookReplyTimeout: .seconds(webhookTimeout))
-            // Secure by default: an open API never leaves this machine.
-            if try !store.log.hasTokens() {
-                guard ServerConfiguration.isLoopback(host) else {
-                    throw CommandFailure("""
-                        refusing to listen on \(host) with no token in \(data.path): the API would be open to the network. \
-                        Make one first: cairn token create --project PROJECT --role worker --data \(data.path)
-                        """, status: 2)
+                webhookReplyTimeout: .seconds(webhookTimeout),
+                limits: RequestLimits(bodyBytes: maxBodyMB << 20, dataclipBytes: maxDataclipMB << 20,
+                                      socketMessageBytes: maxSocketMessageMB << 20))
+            let say: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("cairn: \($0)\n".utf8)) }
+            do {
+                try await runServer(store: store, configuration: configuration, report: say) { apiIsOpen in
+                    if apiIsOpen {
+                        say("""
+                            no token in \(data.path): the API is open to this machine only (loopback). \
+                            Make one with: cairn token create --project PROJECT --role worker|editor|viewer
+                            """)
+                    }
+                    say("serving \(data.path) on http://\(host):\(port)")
                 }
-                FileHandle.standardError.write(Data("""
-                    cairn: no token in \(data.path): the API is open to this machine only (loopback). \
-                    Make one with: cairn token create --project PROJECT --role worker|editor|viewer\n
-                    """.utf8))
+            } catch let error as ServerStartError {
+                throw CommandFailure("\(error) --data \(data.path)", status: 2)
             }
-            let router = makeRouter(store: store, configuration: configuration)
-            let app = Application(
-                router: router,
-                server: .http1WebSocketUpgrade(webSocketRouter: makeSyncRouter(store: store, configuration: configuration)),
-                configuration: .init(address: .hostname(host, port: port), serverName: "cairn"))
-            var scheduler: Task<Void, Never>?
-            if configuration.runScheduler {
-                let cron = Scheduler(
-                    log: store.log, projections: store.projections, catchUpWindow: configuration.catchUpWindow,
-                    report: { failure in FileHandle.standardError.write(Data("cairn: scheduler: \(failure)\n".utf8)) })
-                scheduler = Task { await cron.run() }
-            }
-            FileHandle.standardError.write(Data("cairn: serving \(data.path) on http://\(host):\(port)\n".utf8))
-            defer { scheduler?.cancel() }
-            try await app.runService()
+            say("stopped")
         }
     }
 }

@@ -131,9 +131,7 @@ import Testing
 
     @Test func theSyncSocketAdmitsOnlyEditorsOfTheDocumentsProject() async throws {
         let p = try TwoProjects()
-        let app = Application(
-            router: makeRouter(store: p.store, configuration: p.configuration),
-            server: .http1WebSocketUpgrade(webSocketRouter: makeSyncRouter(store: p.store, configuration: p.configuration)))
+        let app = makeApplication(store: p.store, configuration: ServerConfiguration(port: 0, runScheduler: false))
         try await app.test(.live) { client in
             func opens(_ token: String) async -> Bool {
                 let configuration = WebSocketClientConfiguration(additionalHeaders: P.auth(token))

@@ -1,0 +1,83 @@
+import EventLog
+import Hummingbird
+import JSON
+import NIOCore
+
+/// How much a request may carry (docs/http.md, "Limits and errors").
+public struct RequestLimits: Sendable {
+    /// The largest request body read; larger ones get 413 before they are read whole.
+    public var bodyBytes: Int
+    /// The largest dataclip a request may create (an input, an output, a final state).
+    public var dataclipBytes: Int
+    /// The largest WebSocket message (and frame) the sync socket takes; larger ones close it with 1009.
+    public var socketMessageBytes: Int
+
+    public init(bodyBytes: Int = 32 << 20, dataclipBytes: Int = 10 << 20, socketMessageBytes: Int = 16 << 20) {
+        self.bodyBytes = bodyBytes
+        self.dataclipBytes = dataclipBytes
+        self.socketMessageBytes = socketMessageBytes
+    }
+
+    /// The request's body as JSON: 413 past `bodyBytes` (at once when its
+    /// Content-Length says so, else as soon as that many bytes arrived), 400
+    /// naming `body` when it is not JSON. An empty body is `{}` when allowed.
+    func json(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > bodyBytes {
+            throw tooLarge(declared)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: bodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge(nil)
+        }
+        let bytes = Array(buffer.readableBytesView)
+        if bytes.isEmpty && allowEmpty { return .object([]) }
+        do { return try JSONParser.parse(bytes) } catch { throw APIError.badRequest("not JSON: \(error.description)", field: "body") }
+    }
+
+    private func tooLarge(_ declared: Int?) -> APIError {
+        APIError(
+            status: .contentTooLarge, field: "body",
+            message: "the body\(declared.map { " is \($0) bytes; it" } ?? "") exceeds the request limit of \(bodyBytes) bytes")
+    }
+
+    /// Refuses (413, the field named) a command that would create a dataclip
+    /// larger than `dataclipBytes`.
+    func check(_ command: Command) throws {
+        let sized: (field: String, bytes: Int)?
+        switch command {
+        case .createRun(let c): sized = c.input.map { ("input.body", $0.body.count) }
+        case .completeStep(let c): sized = c.outputDataclip.map { ("output_dataclip", $0.count) }
+        case .completeRun(let c): sized = c.finalState.map { ("final_state", $0.serialized().count) }
+        default: sized = nil
+        }
+        if let sized, sized.bytes > dataclipBytes {
+            throw APIError(
+                status: .contentTooLarge, field: sized.field,
+                message: "a dataclip of \(sized.bytes) bytes exceeds the dataclip limit of \(dataclipBytes) bytes")
+        }
+    }
+}
+
+/// Every error a request meets is answered as `{"error":{"field"?,"message"}}`:
+/// Hummingbird's own (no such route, 405, 413) and unexpected ones (500,
+/// with no internals), never an empty body.
+struct JSONErrors: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as any HTTPResponseError {
+            let message = error.status == .notFound
+                ? "no route \(request.method.rawValue) \(request.uri.path)" : error.status.reasonPhrase
+            throw APIError(status: error.status, field: nil, message: message)
+        } catch {
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            throw APIError(status: .internalServerError, field: nil, message: "internal error (see the server's log)")
+        }
+    }
+}

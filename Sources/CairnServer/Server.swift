@@ -1,0 +1,129 @@
+public import CairnKit
+public import Hummingbird
+import HummingbirdWebSocket
+import Scheduler
+import ServiceLifecycle
+import Synchronization
+
+/// The service `cairn serve` runs, as one application: the HTTP routes, the
+/// sync socket, the document hub's poller and (unless configured away) the
+/// cron scheduler, started and stopped together (docs/operations.md,
+/// "Stopping the service").
+public func makeApplication(
+    store: Store, configuration: ServerConfiguration, draining: Draining = Draining(),
+    report: @escaping @Sendable (String) -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let hub = DocumentHub(store: store)
+    var services: [any Service] = [HubPoller(hub: hub)]
+    if configuration.runScheduler {
+        services.append(SchedulerService(scheduler: Scheduler(
+            log: store.log, projections: store.projections, catchUpWindow: configuration.catchUpWindow,
+            report: { report("scheduler: \($0)") })))
+    }
+    return Application(
+        router: makeRouter(store: store, configuration: configuration, draining: draining),
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: makeSyncRouter(store: store, configuration: configuration, hub: hub),
+            // Frames as large as a message: Yjs clients send a whole update in one frame.
+            configuration: .init(maxFrameSize: configuration.limits.socketMessageBytes)),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),
+        services: services)
+}
+
+/// Runs `makeApplication` until SIGTERM or SIGINT, then shuts down
+/// gracefully: new requests get 503, in-flight ones (appends included)
+/// finish and are answered, sockets close with 1001 (going away), and
+/// whatever is still running after `drainTime` is cancelled.
+///
+/// Secure by default: with no token in the store the API is open, so it
+/// listens only on loopback, and refuses (`ServerStartError`) any other
+/// address. `started` is told, before the service runs, whether the API is open.
+public func runServer(
+    store: Store, configuration: ServerConfiguration, drainTime: Duration = .seconds(4),
+    report: @escaping @Sendable (String) -> Void = { _ in }, started: (_ apiIsOpen: Bool) -> Void = { _ in }
+) async throws {
+    let open = try !store.log.hasTokens()
+    if open && !ServerConfiguration.isLoopback(configuration.host) {
+        throw ServerStartError.openOnNetwork(host: configuration.host)
+    }
+    started(open)
+    let draining = Draining()
+    let app = makeApplication(store: store, configuration: configuration, draining: draining, report: report)
+    var group = ServiceGroupConfiguration(
+        services: [.init(service: app), .init(service: DrainGate(draining: draining))],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+    group.maximumGracefulShutdownDuration = drainTime
+    try await ServiceGroup(configuration: group).run()
+}
+
+/// Whether the service is shutting down: from then on, new requests get 503.
+public final class Draining: Sendable {
+    private let flag = Mutex(false)
+    public init() {}
+    public var isOn: Bool { flag.withLock { $0 } }
+    /// From now on, new requests get 503.
+    public func begin() { flag.withLock { $0 = true } }
+}
+
+/// Told first when the group shuts down (services stop in reverse order),
+/// so requests arriving while the server drains are refused, not started.
+struct DrainGate: Service {
+    let draining: Draining
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        draining.begin()
+    }
+}
+
+/// Answers 503 once the service is draining.
+struct RefuseWhileDraining: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let draining: Draining
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !draining.isOn else {
+            throw APIError(status: .serviceUnavailable, field: nil, message: "the service is shutting down")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Writes that do not come through the hub (the CLI, another process, a
+/// publish) reach open rooms within half a second.
+struct HubPoller: Service {
+    let hub: DocumentHub
+
+    func run() async throws {
+        // Stopping is how it ends, not a failure: the group would report a throw.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(500))
+                await hub.poll()
+            }
+        }
+    }
+}
+
+/// The cron scheduler, for as long as the service runs.
+struct SchedulerService: Service {
+    let scheduler: Scheduler
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await scheduler.run() }
+    }
+}
+
+/// Why the service would not start.
+public enum ServerStartError: Error, CustomStringConvertible {
+    /// No token in the store, and an address beyond loopback.
+    case openOnNetwork(host: String)
+
+    public var description: String {
+        switch self {
+        case .openOnNetwork(let host):
+            return "refusing to listen on \(host) with no token in the store: the API would be open to the network. "
+                + "Make one first: cairn token create --project PROJECT --role worker"
+        }
+    }
+}
