@@ -7,6 +7,10 @@ import YDoc
 /// free of I/O, so it is tested by feeding it frames.
 actor DocumentHub {
     let store: Store
+    /// The hub stores updates (an LMDB write, an fsync) inside its checks:
+    /// on its own thread, not the cooperative pool every request shares.
+    private let executor = OwnThread(label: "cairn.server.document-hub")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private var rooms: [String: Room] = [:]
     private var nextConnection = 0
 
@@ -32,6 +36,9 @@ actor DocumentHub {
     init(store: Store) {
         self.store = store
     }
+
+    /// The queue the hub's code runs on (tests check it is the hub's own).
+    func queueName() -> String? { currentQueueName() }
 
     /// Registers a connection of a token of `project` (`nil`: no token);
     /// returns its id and the server's step 1, which asks the client for

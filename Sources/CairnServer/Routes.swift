@@ -196,12 +196,13 @@ public func makeRouter(
                 if let existing = try store.documentOwner(id) {
                     try auth.check(caller, owner: existing, what: "workflow \(id)")
                 }
-                result = try store.publish(workflow, actor: caller.actor)
+                // A write transaction (an fsync): off the cooperative pool.
+                result = try await offPool { try store.publish(workflow, actor: caller.actor) }
             } else {
                 let project = caller.project
                 guard try store.mayEditDocument(id, project: project) else { throw APIError.forbidden("workflow \(id)") }
                 guard try store.documents.exists(id) else { throw APIError.notFound("document \(id)") }
-                result = try store.publishDocument(id, projectId: project, actor: caller.actor)
+                result = try await offPool { try store.publishDocument(id, projectId: project, actor: caller.actor) }
             }
             return JSONResponse.make(Views.publish(result))
         } catch let error as PublishError {

@@ -106,3 +106,15 @@ import YDoc
         #expect(throws: YDocError.self) { try SyncMessage.decode([0, 0, 5, 1]) }
     }
 }
+
+/// Blocking work (LMDB writes, their fsync) leaves Swift's cooperative pool
+/// (docs/http.md, "No blocking on the event loop").
+@Suite struct OffThePoolTests {
+    @Test func theHubRunsOnItsOwnQueueAndPublishesRunOffThePool() async throws {
+        let folder = TemporaryFolder()
+        let hub = DocumentHub(store: try Store(path: folder.path))
+        #expect(await hub.queueName() == "cairn.server.document-hub")
+        #expect(try await offPool { currentQueueName() } == "cairn.server.blocking")
+        #expect(currentQueueName() == nil)
+    }
+}
