@@ -45,17 +45,19 @@ public struct RequestLimits: Sendable {
     /// Refuses (413, the field named) a command that would create a dataclip
     /// larger than `dataclipBytes`.
     func check(_ command: Command) throws {
-        let sized: (field: String, bytes: Int)?
+        let sizes: [(field: String, bytes: Int?)]
         switch command {
-        case .createRun(let c): sized = c.input.map { ("input.body", $0.body.count) }
-        case .completeStep(let c): sized = c.outputDataclip.map { ("output_dataclip", $0.count) }
-        case .completeRun(let c): sized = c.finalState.map { ("final_state", $0.serialized().count) }
-        default: sized = nil
+        case .createRun(let c): sizes = [("input.body", c.input?.body.count)]
+        case .completeStep(let c):
+            sizes = [("output_dataclip", c.outputDataclip?.count), ("webhook_response", c.webhookResponse?.count)]
+        case .completeRun(let c): sizes = [("final_state", c.finalState?.serialized().count)]
+        default: sizes = []
         }
-        if let sized, sized.bytes > dataclipBytes {
+        for (field, bytes) in sizes {
+            guard let bytes, bytes > dataclipBytes else { continue }
             throw APIError(
-                status: .contentTooLarge, field: sized.field,
-                message: "a dataclip of \(sized.bytes) bytes exceeds the dataclip limit of \(dataclipBytes) bytes")
+                status: .contentTooLarge, field: field,
+                message: "a dataclip of \(bytes) bytes exceeds the dataclip limit of \(dataclipBytes) bytes")
         }
     }
 }

@@ -78,7 +78,16 @@ struct Webhooks: Sendable {
         ]), status: .gatewayTimeout)
     }
 
+    /// The run's latest webhook response when a step gave one, else its
+    /// final state. A response `{"status": 100...599, "body": …}` chooses
+    /// both; any other value is the body, with 201.
     private func finalStateResponse(_ run: RunAggregate) throws -> Response {
+        if let text = run.webhookResponse, let given = try? JSONParser.parse(text) {
+            if let code = given["status"]?.int64Value, (100...599).contains(code), given.objectValue != nil {
+                return JSONResponse.make(given["body"] ?? .null, status: HTTPResponse.Status(code: Int(code)))
+            }
+            return JSONResponse.make(given, status: .created)
+        }
         var body: JSONValue = .null
         if let id = run.finalDataclipId, let clip = try store.log.dataclip(id), let bytes = clip.body {
             body = try JSONParser.parse(bytes)

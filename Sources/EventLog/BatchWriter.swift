@@ -327,7 +327,7 @@ struct BatchWriter {
             var decision = Decision(event: .stepCompleted(StepCompleted(
                 runId: c.runId, stepId: c.stepId, jobId: c.jobId, reason: c.reason, errorType: c.errorType,
                 errorMessage: c.errorMessage, outputDataclipId: c.outputDataclipId, outputWiped: false, mem: c.mem,
-                duration: c.duration, timestamp: timestamp)))
+                duration: c.duration, timestamp: timestamp, webhookResponse: c.webhookResponse)))
             switch (c.outputDataclipId, c.outputDataclip) {
             case (nil, nil): break
             case (nil, _): throw EventLogError.outputPairIncomplete(missing: "output_dataclip_id")

@@ -146,12 +146,15 @@ public struct CompleteStep: Sendable {
     public var mem: Int64?
     public var duration: Int64?
     public var timestamp: Timestamp?
+    /// JSON text for a waiting webhook caller (`StepCompleted.webhookResponse`).
+    public var webhookResponse: [UInt8]?
 
     public init(
         runId: String, stepId: String, jobId: String, reason: StepExitReason, errorType: String? = nil,
         errorMessage: String? = nil, outputDataclipId: String? = nil, outputDataclip: [UInt8]? = nil,
-        mem: Int64? = nil, duration: Int64? = nil, timestamp: Timestamp? = nil
+        mem: Int64? = nil, duration: Int64? = nil, timestamp: Timestamp? = nil, webhookResponse: [UInt8]? = nil
     ) {
+        self.webhookResponse = webhookResponse
         self.runId = runId
         self.stepId = stepId
         self.jobId = jobId

@@ -278,6 +278,11 @@ public struct StepCompleted: Sendable, Equatable {
     public var mem: Int64?
     public var duration: Int64?
     public var timestamp: Timestamp
+    /// What the job asked a waiting webhook caller to be answered (any
+    /// JSON, as text; `{"status", "body"}` chooses both): an
+    /// `after_completion` webhook replies with the run's latest one instead
+    /// of its final state. Schema version 3; none before.
+    public var webhookResponse: [UInt8]? = nil
 }
 
 public struct RunCompleted: Sendable, Equatable {

@@ -20,7 +20,9 @@ public enum EventCodec {
     static func schemaVersion(_ kind: EventKind) -> UInt8 {
         switch kind {
         // 2: whether the output (the final) was created by the run itself.
-        case .stepCompleted, .runCompleted: return 2
+        // 3 (step:complete): the job's webhook response.
+        case .stepCompleted: return 3
+        case .runCompleted: return 2
         // 2: who published (the audit trail).
         case .workflowPublished: return 2
         default: return 1
@@ -217,6 +219,10 @@ public enum EventCodec {
             w.writeOptional(e.mem)
             w.writeOptional(e.duration)
             w.writeVarInt(e.timestamp.microseconds)
+            if schema >= 3 {
+                w.writeBool(e.webhookResponse != nil)
+                if let response = e.webhookResponse { w.writeVarBytes(response) }
+            }
         case .runCompleted(let e):
             w.writeVarString(e.runId)
             w.writeUInt8(e.state.code)

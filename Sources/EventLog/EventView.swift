@@ -122,6 +122,8 @@ public struct StepCompletedView {
     public var mem: Int64?
     public var duration: Int64?
     public var timestamp: Timestamp
+    /// Schema 3 on; `nil` before.
+    public var webhookResponse: ByteSlice?
 }
 
 public struct RunCompletedView {
@@ -215,7 +217,8 @@ extension EventView.Fields {
                 errorMessage: try r.readOptionalSlice(), outputDataclipId: try r.readOptionalSlice(),
                 outputWiped: try r.readBool(), outputFromThisRun: schema >= 2 ? try r.readBool() : false,
                 mem: try r.readOptionalInt(), duration: try r.readOptionalInt(),
-                timestamp: Timestamp(microseconds: try r.readVarInt())))
+                timestamp: Timestamp(microseconds: try r.readVarInt()),
+                webhookResponse: schema >= 3 ? try r.readOptionalSlice() : nil))
         case .runCompleted:
             let runId = try r.readSlice()
             let code = try r.readUInt8()
@@ -262,7 +265,8 @@ extension EventView.Fields {
                 runId: string(e.runId), stepId: string(e.stepId), jobId: string(e.jobId), reason: e.reason,
                 errorType: optional(e.errorType), errorMessage: optional(e.errorMessage),
                 outputDataclipId: optional(e.outputDataclipId), outputWiped: e.outputWiped,
-                outputFromThisRun: e.outputFromThisRun, mem: e.mem, duration: e.duration, timestamp: e.timestamp))
+                outputFromThisRun: e.outputFromThisRun, mem: e.mem, duration: e.duration, timestamp: e.timestamp,
+                webhookResponse: e.webhookResponse?.bytes))
         case .runCompleted(let e):
             return .runCompleted(RunCompleted(
                 runId: string(e.runId), state: e.state, errorType: optional(e.errorType),

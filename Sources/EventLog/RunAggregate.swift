@@ -20,6 +20,9 @@ public struct RunAggregate: Sendable, Equatable {
     public var steps: [StepRecord]
     /// How many events the stream holds.
     public var version: UInt32
+    /// The latest webhook response a step of the run gave, if any
+    /// (`StepCompleted.webhookResponse`).
+    public var webhookResponse: [UInt8]?
 
     public func step(_ id: String) -> StepRecord? { steps.first { $0.id == id } }
 
@@ -28,8 +31,9 @@ public struct RunAggregate: Sendable, Equatable {
         runId: String, workflowId: String, projectId: String, lockVersion: UInt32, startingTriggerId: String?,
         inputDataclipId: String, state: RunState, workerName: String?, createdAt: Timestamp, claimedAt: Timestamp?,
         startedAt: Timestamp?, finishedAt: Timestamp?, finalDataclipId: String?, errorType: String?,
-        errorMessage: String?, steps: [StepRecord], version: UInt32
+        errorMessage: String?, steps: [StepRecord], version: UInt32, webhookResponse: [UInt8]? = nil
     ) {
+        self.webhookResponse = webhookResponse
         self.runId = runId
         self.workflowId = workflowId
         self.projectId = projectId
@@ -85,6 +89,7 @@ public struct RunAggregate: Sendable, Equatable {
                 steps[index].errorMessage = e.errorMessage
                 steps[index].finishedAt = e.timestamp
             }
+            if let response = e.webhookResponse { webhookResponse = response }
         case .runCompleted(let e):
             state = e.state
             finishedAt = e.timestamp

@@ -129,7 +129,7 @@ public enum WorkerProtocol {
                 outputDataclipId: try p.optionalString("output_dataclip_id"),
                 outputDataclip: try p.optionalJSONText("output_dataclip"), mem: try p.optionalMemory(),
                 duration: try p.optionalInt("duration", within: WorkerProtocol.durationMilliseconds, unit: "milliseconds"),
-                timestamp: try p.optionalTimestamp()))
+                timestamp: try p.optionalTimestamp(), webhookResponse: try p.optionalJSONText("webhook_response")))
         case .runCompleted:
             let field = p["reason"].map { _ in "reason" } ?? "state"
             var reasonText = try p.optionalString("reason")

@@ -29,6 +29,8 @@ struct RunDraft {
     var steps: [StepDraft]
     /// How many events the stream holds.
     var version: UInt32
+    /// The latest webhook response a step gave (`RunAggregate.webhookResponse`).
+    var webhookResponse: ByteSlice? = nil
 
     struct StepDraft {
         var id: ByteSlice
@@ -79,6 +81,7 @@ extension RunDraft {
                 steps[index].errorMessage = e.errorMessage
                 steps[index].finishedAt = e.timestamp
             }
+            if let response = e.webhookResponse { webhookResponse = response }
         case .runCompleted(let e):
             state = e.state
             finishedAt = e.timestamp
@@ -102,13 +105,15 @@ extension RunDraft {
 ///     u8 format (1) · run · workflow · project · varuint lock version ·
 ///     trigger? · input · state · worker? · varint created µs · claimed? ·
 ///     started? · finished? · final dataclip? · error type? · error message? ·
-///     varuint stream version · varuint step count · steps
+///     varuint stream version · varuint step count · steps ·
+///     webhook response? (format 2 on)
 ///
 /// and each step: id · job · input? · output? · exit reason? · error type? ·
 /// error message? · varint started µs · finished?. Strings are varstrings;
 /// `?` is a presence byte, then the value.
 enum RunRecord {
-    static let format: UInt8 = 1
+    /// 2: the run's latest webhook response, after the steps.
+    static let format: UInt8 = 2
 
     /// The most bytes `encode` writes for `r`.
     static func bound(_ r: RunDraft) -> Int {
@@ -121,7 +126,7 @@ enum RunRecord {
             total += b(s.id) + b(s.jobId) + b(s.inputDataclipId) + b(s.outputDataclipId) + b(s.exitReason?.slice)
             total += b(s.errorType) + b(s.errorMessage) + varint + 1 + varint
         }
-        return total
+        return total + b(r.webhookResponse)
     }
 
     /// Writes `r` at `target` (room for `bound(r)` bytes); returns the bytes written.
@@ -156,13 +161,16 @@ enum RunRecord {
             w.varInt(s.startedAt.microseconds)
             w.optional(s.finishedAt?.microseconds)
         }
+        w.optional(r.webhookResponse)
         return w.written
     }
 
     /// The run in `bytes`, its strings slices of `bytes`.
     static func draft(_ bytes: UnsafeRawBufferPointer) throws -> RunDraft {
         var r = BorrowedReader(bytes)
-        guard try r.readUInt8() == format else { throw ProjectionError.corrupt("run record format") }
+        // Format 1 (before webhook responses) is read while a rebuild to format 2 runs.
+        let recordFormat = try r.readUInt8()
+        guard recordFormat == 1 || recordFormat == format else { throw ProjectionError.corrupt("run record format") }
         let runId = try r.readSlice()
         let workflowId = try r.readSlice()
         let projectId = try r.readSlice()
@@ -200,7 +208,8 @@ enum RunRecord {
             runId: runId, workflowId: workflowId, projectId: projectId, lockVersion: lockVersion,
             startingTriggerId: trigger, inputDataclipId: input, state: state, workerName: worker, createdAt: created,
             claimedAt: claimed, startedAt: started, finishedAt: finished, finalDataclipId: final, errorType: errorType,
-            errorMessage: errorMessage, steps: steps, version: version)
+            errorMessage: errorMessage, steps: steps, version: version,
+            webhookResponse: recordFormat >= 2 ? try r.readOptionalSlice() : nil)
     }
 
     /// The run in `bytes`, for readers.
@@ -222,7 +231,7 @@ enum RunRecord {
                         errorType: s.errorType.map(string), errorMessage: s.errorMessage.map(string),
                         startedAt: s.startedAt, finishedAt: s.finishedAt)
                 },
-                version: r.version)
+                version: r.version, webhookResponse: r.webhookResponse?.bytes)
         }
     }
 }

@@ -21,7 +21,8 @@ public struct RunsProjector: Projector {
     /// project first (`available_by_project`; opening an older store
     /// rebuilds the projection and drops `available`): one project's
     /// backlog, created at any time a worker gave, starved the others' claims.
-    public let version: UInt32 = 5
+    /// 6: run records of format 2 (the latest webhook response).
+    public let version: UInt32 = 6
     public let tables = ["runs", "available_by_project"]
     public let kinds = EventKinds(
         .runCreated, .runClaimed, .runStarted, .stepStarted, .stepCompleted, .runCompleted, .runLost, .runCancelled)

@@ -112,6 +112,44 @@ import Workflows
         }
     }
 
+    @Test func afterCompletionAnswersWithTheJobsWebhookResponseWhenOneWasGiven() async throws {
+        let p = try TwoProjects()
+        try Self.republish(p, reply: "after_completion")
+        try await p.app.test(.router) { client in
+            try await withThrowingTaskGroup(of: (HTTPResponse.Status, String)?.self) { group in
+                group.addTask { try await post(client, Self.webhook, "{}") }
+                group.addTask {
+                    var run: RunAggregate?
+                    while run == nil {
+                        try await Task.sleep(for: .milliseconds(20))
+                        run = try p.store.projections.runs(ofWorkflow: P.workflowA).first
+                    }
+                    let id = run!.runId
+                    // The worker's protocol, through the API: step:complete carries the job's webhook_response.
+                    let events = """
+                        [{"event":"run:claimed","payload":{}},{"event":"run:start","payload":{}},
+                         {"event":"step:start","payload":{"step_id":"s-\(id)","job_id":"\(Self.job)"}},
+                         {"event":"step:complete","payload":{"step_id":"s-\(id)","job_id":"\(Self.job)","reason":"success",
+                          "webhook_response":{"status":202,"body":{"accepted":true}}}},
+                         {"event":"run:complete","payload":{"reason":"success","final_state":{"total":1}}}]
+                        """
+                    let status = try await client.execute(uri: "/api/v1/runs/\(id)/events", method: .post, headers: P.auth("w1"),
+                                                          body: ByteBuffer(string: events)) { $0.status }
+                    #expect(status == .ok)
+                    return nil
+                }
+                var answered: (HTTPResponse.Status, String)?
+                for try await result in group { if let result { answered = result } }
+                #expect(answered?.0 == .accepted)
+                #expect(object(answered?.1 ?? "")?["accepted"] as? Bool == true, "\(answered?.1 ?? "")")
+            }
+        }
+        // Kept with the step in the log, and in the run's projection (which a replay rebuilds).
+        let run = try #require(try p.store.projections.runs(ofWorkflow: P.workflowA).first)
+        #expect(run.webhookResponse.map { String(decoding: $0, as: UTF8.self) } == #"{"status":202,"body":{"accepted":true}}"#)
+        #expect(try p.store.log.run(run.runId)?.webhookResponse == run.webhookResponse)
+    }
+
     @Test func afterCompletionAnswers504WithTheRunWhenItDoesNotFinishInTime() async throws {
         let p = try TwoProjects()
         try Self.republish(p, reply: "after_completion")

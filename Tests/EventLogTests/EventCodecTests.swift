@@ -32,6 +32,9 @@ import Testing
                                    createdFinalDataclip: true, finalWiped: true, finalFromThisRun: true, timestamp: t)),
         .runCompleted(RunCompleted(runId: "r", state: .success, errorType: nil, errorMessage: nil, finalDataclipId: "o",
                                    createdFinalDataclip: false, finalWiped: false, timestamp: t)),
+        .stepCompleted(StepCompleted(runId: "r", stepId: "s2", jobId: "j", reason: .success, errorType: nil,
+                                     errorMessage: nil, outputDataclipId: nil, outputWiped: false, mem: nil, duration: nil,
+                                     timestamp: t, webhookResponse: Array(#"{"status":200,"body":"✓"}"#.utf8))),
         .runLogged(RunLogged(runId: "r", stepId: nil, level: "debug", source: "R/T", message: "hello\nworld", timestamp: t)),
         .dataclipWiped(DataclipWiped(dataclipId: "d", timestamp: t)),
         .runLost(RunLost(runId: "r", timestamp: t)),
@@ -122,7 +125,8 @@ import Testing
 
     /// Step and run completions gained a field at schema version 2 (whether
     /// the run made the dataclip). Events recorded at version 1, without it,
-    /// read with it false, in place and whole; a version past 2 is refused.
+    /// read with it false, in place and whole; step:complete's version 2
+    /// reads without a webhook response; a version past the current one is refused.
     @Test func schemaOneCompletionsReadWithTheNewFieldFalse() throws {
         let fromThisRun: [Event] = [
             .stepCompleted(StepCompleted(runId: "r", stepId: "s", jobId: "j", reason: .success, errorType: nil,
@@ -143,11 +147,18 @@ import Testing
             func encoded(_ event: Event) -> [UInt8] {
                 EventCodec.encode(RecordedEvent(id: id, sequence: 3, streamVersion: 4, recordedAt: Self.t, event: event))
             }
-            let v2 = encoded(notFromThisRun)
-            #expect(v2[2] == 2)
+            let current = encoded(notFromThisRun)
+            let schema = EventCodec.schemaVersion(event.kind)
+            #expect(current[2] == schema)
+            // step:complete's version 3 added one byte at the end (no webhook response): version 2 is without it.
+            var v2 = schema == 3 ? Array(current.dropLast()) : current
+            if schema == 3 { #expect(current.last == 0) }
+            v2[2] = 2
+            #expect(try EventCodec.decode(v2, sequence: 3).event == notFromThisRun)
             // The new field is the one byte where the two encodings differ; version 1 has no such byte.
             let other = encoded(event)
-            let field = try #require(v2.indices.first { v2[$0] != other[$0] })
+            #expect(other.count == current.count && other[2] == current[2])
+            let field = try #require(current.indices.first { current[$0] != other[$0] })
             var v1 = v2
             v1.remove(at: field)
             v1[2] = 1
@@ -155,9 +166,9 @@ import Testing
             #expect(try EventCodec.decode(v1, sequence: 3) == expected)
             let viewed = try v1.withUnsafeBytes { try EventCodec.view($0, sequence: 3).decoded() }
             #expect(viewed == expected)
-            var v3 = v2
-            v3[2] = 3
-            #expect(throws: EventDecodingError.self) { try EventCodec.decode(v3, sequence: 3) }
+            var newer = current
+            newer[2] = schema + 1
+            #expect(throws: EventDecodingError.self) { try EventCodec.decode(newer, sequence: 3) }
         }
     }
 

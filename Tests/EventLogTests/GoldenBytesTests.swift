@@ -40,7 +40,8 @@ import Testing
         ("06-step-start", recorded(6, 4, .stepStarted(StepStarted(runId: "r1", stepId: "s1", jobId: "j1", inputDataclipId: "d1", timestamp: t)))),
         ("07-step-complete", recorded(7, 5, .stepCompleted(StepCompleted(
             runId: "r1", stepId: "s1", jobId: "j1", reason: .crash, errorType: "RuntimeCrash", errorMessage: "out of memory",
-            outputDataclipId: "d2", outputWiped: false, outputFromThisRun: true, mem: 123_456_789, duration: 1_500, timestamp: t)))),
+            outputDataclipId: "d2", outputWiped: false, outputFromThisRun: true, mem: 123_456_789, duration: 1_500, timestamp: t,
+            webhookResponse: Array(#"{"status":202,"body":{"ok":true}}"#.utf8))))),
         ("08-run-complete", recorded(8, 7, .runCompleted(RunCompleted(
             runId: "r1", state: .crashed, errorType: "RuntimeCrash", errorMessage: nil, finalDataclipId: "d2",
             createdFinalDataclip: false, finalWiped: false, finalFromThisRun: true, timestamp: t)))),
@@ -71,6 +72,9 @@ import Testing
                                timezone: "Europe/London", cronDayMatch: "all"),
                 TriggerSummary(id: "t2", type: "webhook", enabled: false),
             ], document: Array(#"{"id":"w1"}"#.utf8), timestamp: t)))),
+        ("07-step-complete-v2", recorded(7, 5, .stepCompleted(StepCompleted(
+            runId: "r1", stepId: "s1", jobId: "j1", reason: .crash, errorType: "RuntimeCrash", errorMessage: "out of memory",
+            outputDataclipId: "d2", outputWiped: false, outputFromThisRun: true, mem: 123_456_789, duration: 1_500, timestamp: t)))),
     ]
 
     static let body = Array(#"{"data":[1,2,3]}"#.utf8)

@@ -60,7 +60,7 @@ TAGS = {
     "step:start": 6, "step:complete": 7, "run:complete": 8, "run:log": 9, "dataclip:wiped": 10, "run:lost": 11,
     "run:cancelled": 12, "schedule:ticked": 13, "token:created": 14, "token:revoked": 15,
 }
-SCHEMA = {"step:complete": 2, "run:complete": 2, "workflow:published": 2}
+SCHEMA = {"step:complete": 3, "run:complete": 2, "workflow:published": 2}
 ROLE = {"viewer": 1, "worker": 2, "editor": 3}
 STEP_EXIT = ["success", "fail", "crash", "kill", "exception", "cancel"]
 RUN_STATE = ["available", "claimed", "started", "success", "failed", "crashed", "cancelled", "killed", "exception", "lost"]
@@ -78,6 +78,12 @@ def event(kind, stream, stream_version, recorded_at, payload, schema=None):
 
 def actor(token_id, name):
     return opt_string(token_id) + string(name)
+
+
+# A step:complete's payload as schema 2 wrote it.
+STEP_COMPLETED_V2 = (string("r1") + string("s1") + string("j1") + bytes([STEP_EXIT.index("crash")])
+    + opt_string("RuntimeCrash") + opt_string("out of memory") + opt_string("d2") + boolean(False) + boolean(True)
+    + opt_int(123_456_789) + opt_int(1_500) + varint(T))
 
 
 # A publish's payload as schema 1 wrote it (and as the snapshots table keeps it).
@@ -104,10 +110,9 @@ EVENTS = {
     "05-run-start": event("run:start", "run:r1", 3, T + 5, string("r1") + varint(T)),
     "06-step-start": event("step:start", "run:r1", 4, T + 6,
         string("r1") + string("s1") + string("j1") + opt_string("d1") + varint(T)),
+    # Schema 3: the job's webhook response (present flag, then its JSON text), after the timestamp.
     "07-step-complete": event("step:complete", "run:r1", 5, T + 7,
-        string("r1") + string("s1") + string("j1") + bytes([STEP_EXIT.index("crash")]) + opt_string("RuntimeCrash")
-        + opt_string("out of memory") + opt_string("d2") + boolean(False) + boolean(True)
-        + opt_int(123_456_789) + opt_int(1_500) + varint(T)),
+        STEP_COMPLETED_V2 + boolean(True) + string('{"status":202,"body":{"ok":true}}')),
     "08-run-complete": event("run:complete", "run:r1", 7, T + 8,
         string("r1") + bytes([RUN_STATE.index("crashed")]) + opt_string("RuntimeCrash") + opt_string(None)
         + opt_string("d2") + boolean(False) + boolean(False) + boolean(True) + varint(T)),
@@ -131,6 +136,7 @@ EVENTS = {
 # Older schemas of a kind: read, never written any more.
 OLDER = {
     "02-workflow-published-v1": event("workflow:published", "workflow:w1", 3, T + 2, PUBLISHED_V1, schema=1),
+    "07-step-complete-v2": event("step:complete", "run:r1", 5, T + 7, STEP_COMPLETED_V2, schema=2),
 }
 
 
