@@ -13,17 +13,23 @@ public func makeApplication(
     store: Store, configuration: ServerConfiguration, draining: Draining = Draining(),
     report: @escaping @Sendable (String) -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let hub = DocumentHub(store: store)
+    // One registry for the routes, the sync hub and the scheduler: what GET /metrics prints.
+    let metrics = ServerMetrics(store: store)
+    let hub = DocumentHub(store: store, metrics: metrics)
     var services: [any Service] = [HubPoller(hub: hub)]
     if configuration.runScheduler {
         services.append(SchedulerService(scheduler: Scheduler(
             log: store.log, projections: store.projections, catchUpWindow: configuration.catchUpWindow,
-            report: { report("scheduler: \($0)") })))
+            report: { failure in
+                report("scheduler: \(failure)")
+                metrics.schedulerFailed(failure)
+            },
+            onTick: { metrics.schedulerTicked($0) })))
     }
     return Application(
-        router: makeRouter(store: store, configuration: configuration, draining: draining),
+        router: makeRouter(store: store, configuration: configuration, draining: draining, metrics: metrics),
         server: .http1WebSocketUpgrade(
-            webSocketRouter: makeSyncRouter(store: store, configuration: configuration, hub: hub),
+            webSocketRouter: makeSyncRouter(store: store, configuration: configuration, hub: hub, metrics: metrics),
             // Frames as large as a message: Yjs clients send a whole update in one frame.
             configuration: .init(maxFrameSize: configuration.limits.socketMessageBytes)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),
