@@ -11,7 +11,7 @@ func makeSyncRouter(
     store: Store, configuration: ServerConfiguration, hub: DocumentHub, metrics: ServerMetrics? = nil
 ) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
-    router.add(middleware: RequestObserver(metrics: metrics, upgradesOnly: true))
+    router.add(middleware: RequestObserver(metrics: metrics, webSocketUpgrades: true))
     let auth = Authorization(store: store, rejected: { metrics?.tokenRejected($0) })
     router.ws("/api/v1/workflows/:id/sync") { request, context in
         guard let id = context.parameters.get("id") else { return .dontUpgrade }

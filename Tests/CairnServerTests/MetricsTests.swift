@@ -290,6 +290,42 @@ import Testing
         #expect(lines[1].message.description == "GET /api/v1/workflows/{id}/runs 400")
     }
 
+    /// The sync router: hummingbird-websocket answers an upgrade itself (101,
+    /// or 400 when the route refuses), and the line and the metrics say so.
+    @Test func webSocketUpgradesAreLoggedAndCountedAsAnswered() async throws {
+        let p = try TwoProjects()
+        let metrics = ServerMetrics(store: p.store)
+        let records = LogRecords()
+        let app = Application(
+            router: makeSyncRouter(store: p.store, configuration: p.configuration, metrics: metrics),
+            logger: Logger(label: "test") { _ in CapturingHandler(records: records) })
+        let upgrade: HTTPFields = [.connection: "Upgrade", .upgrade: "websocket"]
+        try await app.test(.router) { client in
+            // Its own project's document; an unknown token; another project's document.
+            for (workflow, token, answer) in [
+                (P.workflowA, "t1", HTTPResponse.Status.ok), (P.workflowA, "nope", .methodNotAllowed),
+                (P.workflowB, "t1", .methodNotAllowed),
+            ] {
+                var headers = upgrade
+                headers.append(contentsOf: P.auth(token))
+                try await client.execute(uri: "/api/v1/workflows/\(workflow)/sync", method: .get, headers: headers) { response throws in
+                    #expect(response.status == answer)
+                }
+            }
+        }
+        let text = try Exposition(metrics.exposition())
+        let route = "/api/v1/workflows/{id}/sync"
+        #expect(text.value(Self.request + "_count", ["method": "GET", "route": route, "status": "101"]) == 1)
+        #expect(text.value(Self.request + "_count", ["method": "GET", "route": route, "status": "400"]) == 2)
+        #expect(text.value("cairn_auth_tokens_rejected_total", ["reason": "unknown"]) == 1)
+        let lines = records.all.filter { $0.metadata?["http.route"] != nil }
+        #expect(lines.map { $0.metadata?["http.status"]?.description } == ["101", "400", "400"])
+        #expect(lines.map { $0.metadata?["http.route"]?.description } == [route, route, route])
+        #expect(lines[1].metadata?["error"]?.description == "WebSocket upgrade refused (the route answered 405)")
+        #expect(lines[0].metadata?["error"] == nil)
+        #expect(Set(lines.compactMap { $0.metadata?["hb.request.id"]?.description }).count == 3)
+    }
+
     // MARK: Helpers
 
     static func scrape(_ client: some TestClientProtocol) async throws -> Exposition {

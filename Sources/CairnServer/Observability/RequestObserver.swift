@@ -17,19 +17,28 @@ import Logging
 /// would make a series each. `metrics` is `nil` for a router made without
 /// them (the lines are still logged).
 ///
-/// The sync router (`upgradesOnly`) sees only requests asking for a
-/// WebSocket upgrade, and one it does not upgrade goes on to the HTTP
-/// router, which logs, times and counts it: there, only upgrades are
-/// logged (status 101), and token refusals are left to the HTTP router.
+/// On the sync router (`webSocketUpgrades`) every request asks for an
+/// upgrade, and hummingbird-websocket answers it itself: 101 when the route
+/// agrees, else 400 with no body (the HTTP routes never see it). The line
+/// and the metrics say what was answered.
 struct RequestObserver<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics?
-    var upgradesOnly = false
+    var webSocketUpgrades = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        if upgradesOnly {
-            var response = try await next(request, context)
-            guard response.status == .ok else { return response }
+        if webSocketUpgrades {
+            var response: Response
+            do {
+                response = try await ServerMetrics.$current.withValue(metrics) { try await next(request, context) }
+            } catch {
+                finish(request, context, status: 400, since: start, error: error)
+                throw error
+            }
+            guard response.status == .ok else {
+                finish(request, context, status: 400, since: start, error: UpgradeRefused(answer: response.status))
+                return response
+            }
             finish(request, context, status: 101, since: start, error: nil)
             if let id = context.logger[metadataKey: "hb.request.id"] { response.headers[.requestID] = id.description }
             return response
@@ -75,6 +84,13 @@ struct RequestObserver<Context: RequestContext>: RouterMiddleware {
         context.logger.log(
             level: status >= 500 ? .error : .info, "\(request.method.rawValue) \(route) \(status)", metadata: metadata)
     }
+}
+
+/// A WebSocket upgrade the sync route did not agree to (its answer, which
+/// hummingbird-websocket turns into a 400).
+struct UpgradeRefused: Error, CustomStringConvertible {
+    let answer: HTTPResponse.Status
+    var description: String { "WebSocket upgrade refused (the route answered \(answer.code))" }
 }
 
 extension HTTPFields.Element.Name {
