@@ -30,8 +30,8 @@ public final class ServerMetrics: Sendable {
     private let events: Counter
     private let eventsCounted = Mutex<UInt64>(0)
     private let batchSize: ValueHistogram
-    private let commitWait: DurationHistogram
-    private let commitDuration: DurationHistogram
+    private let commitWait: ValueHistogram
+    private let commitDuration: ValueHistogram
     private let commitFailures: Counter
     private let catchUpFailing: Gauge
     private let mapSize: Gauge
@@ -65,12 +65,12 @@ public final class ServerMetrics: Sendable {
         batchSize = registry.makeValueHistogram(
             descriptor: name("cairn_eventlog_append_batch_size", "Submissions per group-commit transaction."),
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024, 2_048, 4_096])
-        commitWait = registry.makeDurationHistogram(
+        commitWait = registry.makeValueHistogram(
             descriptor: name(
                 "cairn_eventlog_group_commit_wait_seconds",
                 "Time a caller's submissions waited in the group-commit queue before their transaction began."),
             buckets: Self.storageBuckets)
-        commitDuration = registry.makeDurationHistogram(
+        commitDuration = registry.makeValueHistogram(
             descriptor: name(
                 "cairn_eventlog_commit_duration_seconds",
                 "Group-commit transactions from start to durable commit (validation, writes, fsync)."),
@@ -108,10 +108,12 @@ public final class ServerMetrics: Sendable {
         .seconds(10),
     ]
 
-    static let storageBuckets: [Duration] = [
-        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
-        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-        .milliseconds(500), .seconds(1), .seconds(2.5),
+    /// Seconds, 50 µs to 2.5 s. The group-commit histograms take `Double`
+    /// seconds, not `Duration`: a record costs about 70 ns instead of 120
+    /// (measured on this machine), and one is recorded per caller on the
+    /// committer's queue.
+    static let storageBuckets: [Double] = [
+        0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
     ]
 
     private struct RequestKey: Hashable {
@@ -191,9 +193,14 @@ public final class ServerMetrics: Sendable {
 
     private func record(_ report: GroupCommitReport) {
         batchSize.record(Double(report.submissions))
-        for wait in report.waits { commitWait.record(wait) }
-        commitDuration.record(report.duration)
+        for wait in report.waits { commitWait.record(Self.seconds(wait)) }
+        commitDuration.record(Self.seconds(report.duration))
         if !report.committed { commitFailures.increment() }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 
     // MARK: The scheduler
