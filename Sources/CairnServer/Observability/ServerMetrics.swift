@@ -96,7 +96,8 @@ public final class ServerMetrics: Sendable {
         tokensRejected = Dictionary(uniqueKeysWithValues: RefusalReason.allCases.map { reason in
             (reason, registry.makeCounter(descriptor: rejected, labels: [("reason", reason.rawValue)]))
         })
-        // Weak: the store outlives a server's metrics in tests, and must not keep them.
+        // Weak: these metrics hold the store, so a strong capture would be a
+        // cycle keeping both, and the LMDB environment, open for good.
         store.log.groupCommitObserver = { [weak self] report in self?.record(report) }
     }
 
