@@ -212,23 +212,43 @@ import Testing
 
     @Test func refusedTokensAreCountedByReason() async throws {
         let p = try TwoProjects()
+        let actor = AuditActor(tokenId: nil, name: "test")
+        let revoked = try p.store.createToken(projectId: "p1", role: .editor, actor: actor, secret: "gone")
+        _ = try p.store.revokeToken(revoked.token.id, actor: actor)
+        _ = try p.store.createToken(
+            projectId: "p1", role: .editor, expiresAt: Timestamp(microseconds: 1_000_000), actor: actor, secret: "old")
         try await p.app.test(.router) { client in
-            for headers: HTTPFields in [[:], [.authorization: "Basic dTpw"], P.auth("nope")] {
+            try await client.execute(uri: "/api/v1/runs", method: .post, headers: P.auth("t1"),
+                body: ByteBuffer(string: P.create("r1", workflow: P.workflowA, input: "in1"))) { response throws in
+                #expect(response.status == .created)
+            }
+            // 401s: no token, not a bearer token, an unknown one, a revoked one, an expired one.
+            for headers: HTTPFields in [[:], [.authorization: "Basic dTpw"], P.auth("nope"), P.auth("gone"), P.auth("old")] {
                 try await client.execute(uri: "/api/v1/runs/r1", method: .get, headers: headers) { response throws in
                     #expect(response.status == .unauthorized)
                 }
             }
-            // A known token: not a refusal, whatever the answer.
-            try await client.execute(uri: "/api/v1/runs/r1", method: .get, headers: P.auth("t1")) { response throws in
+            // 403s: another project's run; a viewer creating a run.
+            try await client.execute(uri: "/api/v1/runs/r1", method: .get, headers: P.auth("t2")) { response throws in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/runs", method: .post, headers: P.auth("v1"),
+                body: ByteBuffer(string: P.create("r2", workflow: P.workflowA, input: "in2"))) { response throws in
+                #expect(response.status == .forbidden)
+            }
+            // A usable token: not a refusal, whatever the answer.
+            try await client.execute(uri: "/api/v1/runs/nope", method: .get, headers: P.auth("t1")) { response throws in
                 #expect(response.status == .notFound)
             }
             // Outside a request there is no server to count in.
-            ServerMetrics.tokenRejected(reason: .expired)
+            ServerMetrics.tokenRejected(reason: .role)
             let metrics = try await Self.scrape(client)
             let name = "cairn_auth_tokens_rejected_total"
             #expect(metrics.types[name] == "counter")
             let counts = Dictionary(uniqueKeysWithValues: metrics.series(name).map { ($0.labels["reason"] ?? "", $0.value) })
-            #expect(counts == ["missing": 2, "unknown": 1, "expired": 0, "revoked": 0, "wrong_project": 0, "role": 0])
+            #expect(counts == [
+                "missing": 1, "malformed": 1, "unknown": 1, "revoked": 1, "expired": 1, "wrong_project": 1, "role": 1,
+            ])
         }
     }
 
@@ -297,7 +317,8 @@ import Testing
         let metrics = ServerMetrics(store: p.store)
         let records = LogRecords()
         let app = Application(
-            router: makeSyncRouter(store: p.store, configuration: p.configuration, metrics: metrics),
+            router: makeSyncRouter(
+                store: p.store, configuration: p.configuration, hub: DocumentHub(store: p.store, metrics: metrics), metrics: metrics),
             logger: Logger(label: "test") { _ in CapturingHandler(records: records) })
         let upgrade: HTTPFields = [.connection: "Upgrade", .upgrade: "websocket"]
         try await app.test(.router) { client in
