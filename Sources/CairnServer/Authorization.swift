@@ -36,6 +36,7 @@ struct Authorization: Sendable {
     func caller(_ request: Request, needs role: Role) throws -> Caller {
         let caller = try authenticate(request)
         guard caller.role >= role else {
+            ServerMetrics.tokenRejected(reason: .role)
             throw APIError(
                 status: .forbidden, field: nil,
                 message: "this needs a token of role \(role.rawValue) or above; this token's role is \(caller.role.rawValue)")
@@ -68,7 +69,10 @@ struct Authorization: Sendable {
     func check(_ caller: Caller, owner: String?, what: String) throws {
         guard let project = caller.project else { return }
         guard let owner else { throw APIError.notFound(what) }
-        if owner != project { throw APIError.forbidden(what) }
+        if owner != project {
+            ServerMetrics.tokenRejected(reason: .wrongProject)
+            throw APIError.forbidden(what)
+        }
     }
 }
 

@@ -11,6 +11,8 @@ actor DocumentHub {
     /// on its own thread, not the cooperative pool every request shares.
     private let executor = OwnThread(label: "cairn.server.document-hub")
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    /// Where the room and socket gauges go (`nil`: nowhere).
+    let metrics: ServerMetrics?
     private var rooms: [String: Room] = [:]
     private var nextConnection = 0
 
@@ -33,8 +35,14 @@ actor DocumentHub {
         let close: @Sendable () async -> Void
     }
 
-    init(store: Store) {
+    init(store: Store, metrics: ServerMetrics? = nil) {
         self.store = store
+        self.metrics = metrics
+    }
+
+    /// `cairn_sync_rooms` and `cairn_sync_sockets`, after every change of the rooms.
+    private func updateGauges() {
+        metrics?.syncChanged(rooms: rooms.count, sockets: rooms.values.reduce(0) { $0 + $1.connections.count })
     }
 
     /// The queue the hub's code runs on (tests check it is the hub's own).
@@ -53,12 +61,14 @@ actor DocumentHub {
         let room = try room(workflowId)
         nextConnection += 1
         room.connections[nextConnection] = Connection(project: project, send: send, close: close)
+        updateGauges()
         return (nextConnection, SyncMessage.step1(stateVector: room.doc.encodeStateVector()).encoded())
     }
 
     func leave(_ workflowId: String, _ connection: Int) {
         rooms[workflowId]?.connections.removeValue(forKey: connection)
         if rooms[workflowId]?.connections.isEmpty == true { rooms.removeValue(forKey: workflowId) }
+        updateGauges()
     }
 
     /// Handles one frame from `connection`: returns the reply for it, and
@@ -153,6 +163,7 @@ actor DocumentHub {
         let access = try? store.documentAccess(workflowId, content: room.doc)
         let dropped = room.connections.filter { $0.value.project != nil && access?.allows($0.value.project) != true }
         for id in dropped.keys { room.connections.removeValue(forKey: id) }
+        if !dropped.isEmpty { updateGauges() }
         let audience = room.connections
         for connection in dropped.values { await connection.close() }
         return audience
@@ -197,6 +208,7 @@ actor DocumentHub {
         let (doc, revision) = try store.documents.loadWithRevision(workflowId)
         let room = Room(doc: doc, revision: revision)
         rooms[workflowId] = room
+        updateGauges()
         return room
     }
 }

@@ -11,15 +11,16 @@ import Scheduler
 /// (§4.3) as JSON, queries for runs, dataclips, cursors and fire times,
 /// publishing, health and metrics.
 public func makeRouter(
-    store: Store, configuration: ServerConfiguration, draining: Draining = Draining()
+    store: Store, configuration: ServerConfiguration, draining: Draining = Draining(), metrics: ServerMetrics? = nil
 ) -> Router<BasicRequestContext> {
     let router = Router()
-    let auth = Authorization(store: store)
+    let metrics = metrics ?? ServerMetrics(store: store)  // docs/operations.md, "Metrics"
+    let auth = Authorization(store: store, rejected: { metrics.tokenRejected($0) })
     let limits = configuration.limits
-    let metrics = Metrics()
+    // First: every answer is logged and counted, JSON errors and a drain's 503s included.
+    router.add(middleware: RequestObserver(metrics: metrics))
     router.add(middleware: JSONErrors())
     router.add(middleware: RefuseWhileDraining(draining: draining))
-    router.add(middleware: metrics)
     router.add(middleware: TokenGate(auth: auth))
 
     // Degraded, not down: events are still recorded, but reads lag behind them.
@@ -34,12 +35,7 @@ public func makeRouter(
         return JSONResponse.make(.object(members))
     }
 
-    router.get("/metrics") { _, _ in
-        let text = metrics.render(lastSequence: try store.log.lastSequence())
-        return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
+    router.get("/metrics") { _, _ in try metrics.response() }
 
     router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
 

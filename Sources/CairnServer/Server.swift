@@ -1,6 +1,7 @@
 public import CairnKit
 public import Hummingbird
 import HummingbirdWebSocket
+public import Logging
 import Scheduler
 import ServiceLifecycle
 import Synchronization
@@ -9,25 +10,34 @@ import Synchronization
 /// sync socket, the document hub's poller and (unless configured away) the
 /// cron scheduler, started and stopped together (docs/operations.md,
 /// "Stopping the service").
+///
+/// `logger` is the application's (every request's line derives from it);
+/// `nil`: Hummingbird's, at `LOG_LEVEL`.
 public func makeApplication(
-    store: Store, configuration: ServerConfiguration, draining: Draining = Draining(),
+    store: Store, configuration: ServerConfiguration, draining: Draining = Draining(), logger: Logger? = nil,
     report: @escaping @Sendable (String) -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let hub = DocumentHub(store: store)
+    // One registry for the routes, the sync hub and the scheduler: what GET /metrics prints.
+    let metrics = ServerMetrics(store: store)
+    let hub = DocumentHub(store: store, metrics: metrics)
     var services: [any Service] = [HubPoller(hub: hub)]
     if configuration.runScheduler {
         services.append(SchedulerService(scheduler: Scheduler(
             log: store.log, projections: store.projections, catchUpWindow: configuration.catchUpWindow,
-            report: { report("scheduler: \($0)") })))
+            report: { failure in
+                report("scheduler: \(failure)")
+                metrics.schedulerFailed(failure)
+            },
+            onTick: { metrics.schedulerTicked($0) })))
     }
     return Application(
-        router: makeRouter(store: store, configuration: configuration, draining: draining),
+        router: makeRouter(store: store, configuration: configuration, draining: draining, metrics: metrics),
         server: .http1WebSocketUpgrade(
-            webSocketRouter: makeSyncRouter(store: store, configuration: configuration, hub: hub),
+            webSocketRouter: makeSyncRouter(store: store, configuration: configuration, hub: hub, metrics: metrics),
             // Frames as large as a message: Yjs clients send a whole update in one frame.
             configuration: .init(maxFrameSize: configuration.limits.socketMessageBytes)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),
-        services: services)
+        services: services, logger: logger)
 }
 
 /// Runs `makeApplication` until SIGTERM or SIGINT, then shuts down
@@ -39,7 +49,7 @@ public func makeApplication(
 /// listens only on loopback, and refuses (`ServerStartError`) any other
 /// address. `started` is told, before the service runs, whether the API is open.
 public func runServer(
-    store: Store, configuration: ServerConfiguration, drainTime: Duration = .seconds(4),
+    store: Store, configuration: ServerConfiguration, drainTime: Duration = .seconds(4), logger: Logger? = nil,
     report: @escaping @Sendable (String) -> Void = { _ in }, started: (_ apiIsOpen: Bool) -> Void = { _ in }
 ) async throws {
     let open = try !store.log.hasTokens()
@@ -48,7 +58,7 @@ public func runServer(
     }
     started(open)
     let draining = Draining()
-    let app = makeApplication(store: store, configuration: configuration, draining: draining, report: report)
+    let app = makeApplication(store: store, configuration: configuration, draining: draining, logger: logger, report: report)
     var group = ServiceGroupConfiguration(
         services: [.init(service: app), .init(service: DrainGate(draining: draining))],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)

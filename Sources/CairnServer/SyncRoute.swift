@@ -7,9 +7,12 @@ import YDoc
 /// y-protocols: the document store's editors meet here and every change is
 /// stored before it is relayed.
 /// Outside writes reach its rooms through `hub.poll()` (`HubPoller`, run by `makeApplication`).
-func makeSyncRouter(store: Store, configuration: ServerConfiguration, hub: DocumentHub) -> Router<BasicWebSocketRequestContext> {
+func makeSyncRouter(
+    store: Store, configuration: ServerConfiguration, hub: DocumentHub, metrics: ServerMetrics? = nil
+) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
-    let auth = Authorization(store: store)
+    router.add(middleware: RequestObserver(metrics: metrics, webSocketUpgrades: true))
+    let auth = Authorization(store: store, rejected: { metrics?.tokenRejected($0) })
     router.ws("/api/v1/workflows/:id/sync") { request, context in
         guard let id = context.parameters.get("id") else { return .dontUpgrade }
         // Another project's document, or an old one nobody owns: no upgrade (docs/http.md).

@@ -42,6 +42,14 @@ public final class EventStore: Sendable {
     let notifier = HeadNotifier()
     let cache = WriteCache()
     let committer: GroupCommitter
+    /// Told of every group-commit transaction (`submit`, `append(_:) async`)
+    /// once its callers have their answers, on the committer's queue: keep
+    /// it short. The service sets it for its metrics; `nil` by default.
+    public var groupCommitObserver: (@Sendable (GroupCommitReport) -> Void)? {
+        get { commitObserver.withLock { $0 } }
+        set { commitObserver.withLock { $0 = newValue } }
+    }
+    private let commitObserver = Mutex<(@Sendable (GroupCommitReport) -> Void)?>(nil)
 
     /// Opens (creating if missing) the log's databases, moves a folder of
     /// the first layout to this one, and indexes the events above the index

@@ -46,6 +46,9 @@ public final class Scheduler: Sendable {
     /// downtime, where `catchUpWindow` rules. Five minutes by default.
     public let lateTickGrace: TimeInterval
     let report: @Sendable (TriggerFailure) -> Void
+    /// Told of every tick that completed, once its events are written (the
+    /// service counts ticks and the runs they created).
+    let onTick: @Sendable (Tick) -> Void
     let resolveInput: @Sendable (String) throws -> CronInput?
     /// The latest minute this scheduler ticked, recorded or not (a tick
     /// with nothing due records nothing, so the log's horizon may be older).
@@ -54,16 +57,19 @@ public final class Scheduler: Sendable {
     /// - Parameters:
     ///   - report: told of each trigger that failed (the tick goes on with the others).
     ///   - resolveInput: `nextCronInput`; replaceable so tests can make one trigger fail.
+    ///   - onTick: told of each tick that completed (metrics).
     public init(
         log: EventStore, projections: Projections, catchUpWindow: TimeInterval = 0, lateTickGrace: TimeInterval = 300,
         report: @escaping @Sendable (TriggerFailure) -> Void = { _ in },
-        resolveInput: (@Sendable (String) throws -> CronInput?)? = nil
+        resolveInput: (@Sendable (String) throws -> CronInput?)? = nil,
+        onTick: @escaping @Sendable (Tick) -> Void = { _ in }
     ) {
         self.log = log
         self.projections = projections
         self.catchUpWindow = catchUpWindow
         self.lateTickGrace = max(0, lateTickGrace)
         self.report = report
+        self.onTick = onTick
         self.resolveInput = resolveInput ?? { try projections.nextCronInput($0) }
     }
 
@@ -161,7 +167,9 @@ public final class Scheduler: Sendable {
         }
         try projections.catchUp()
         lastTicked.advance(to: minute)
-        return Tick(minute: minute, created: created, failures: failures)
+        let tick = Tick(minute: minute, created: created, failures: failures)
+        onTick(tick)
+        return tick
     }
 
     /// The instant after which `CronSchedule.next(after:)` yields only

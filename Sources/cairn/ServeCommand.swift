@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnKit
 import CairnServer
 import Foundation
+import Logging
 
 extension Cairn {
     struct Serve: AsyncParsableCommand {
@@ -49,27 +50,35 @@ extension Cairn {
         }
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            // Every line on standard error, through swift-log; LOG_LEVEL (trace...critical) sets the level.
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            let logger = {
+                var logger = Logger(label: "cairn")
+                logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+                return logger
+            }()
+            let store = try Store(path: data.path, notice: { logger.notice("\($0)") })
             let configuration = ServerConfiguration(
                 host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60),
                 webhookReplyTimeout: .seconds(webhookTimeout),
                 limits: RequestLimits(bodyBytes: maxBodyMB << 20, dataclipBytes: maxDataclipMB << 20,
                                       socketMessageBytes: maxSocketMessageMB << 20))
-            let say: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("cairn: \($0)\n".utf8)) }
             do {
-                try await runServer(store: store, configuration: configuration, report: say) { apiIsOpen in
+                try await runServer(
+                    store: store, configuration: configuration, logger: logger, report: { logger.error("\($0)") }
+                ) { apiIsOpen in
                     if apiIsOpen {
-                        say("""
+                        logger.warning("""
                             no token in \(data.path): the API is open to this machine only (loopback). \
                             Make one with: cairn token create --project PROJECT --role worker|editor|viewer
                             """)
                     }
-                    say("serving \(data.path) on http://\(host):\(port)")
+                    logger.info("serving \(data.path) on http://\(host):\(port)")
                 }
             } catch let error as ServerStartError {
                 throw CommandFailure("\(error) --data \(data.path)", status: 2)
             }
-            say("stopped")
+            logger.info("stopped")
         }
     }
 }
