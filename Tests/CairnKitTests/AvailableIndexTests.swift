@@ -56,7 +56,7 @@ import Workflows
             }
         }
         let store = try Store(path: folder.path)
-        #expect(try store.projections.engine.status().first { $0.name == "runs" }?.version == 5)
+        #expect(try store.projections.engine.status().first { $0.name == "runs" }?.version == 6)
         #expect(try !store.environment.databaseNames().contains { $0.hasPrefix("proj.runs.available.") })
         #expect(try store.projections.availableRuns(project: "p2", limit: 10).map(\.runId) == ["b1"])
         #expect(try store.projections.availableRuns(limit: 10).map(\.runId) == ["a1", "b1"])
