@@ -11,8 +11,12 @@
 //     each worker claims its own run through the events route), and the bearer
 //     secrets LOAD_WORKER_TOKEN, LOAD_EDITOR_TOKEN (in the environment, never
 //     on a command line, where `ps` shows them)
+//   load-serve verify DATA ACKS SETUP   every acknowledged event in the stopped
+//                                   server's log exactly once; SETUP = events before the load
+//   load-serve compare-docs STORED EDITOR...   the editors' final documents equal the stored one
 //
 // Each prints Markdown table rows and exits 1 on a violation.
+import Encoding
 import Foundation
 import NIOPosix
 import YDoc
@@ -36,8 +40,45 @@ case "setup":
 case "run":
     exit(await runLoad())
 
+case "verify":
+    guard arguments.count == 5, let setup = UInt64(arguments[4]) else { fail("usage: load-serve verify DATA ACKS SETUP_EVENTS") }
+    let result = try Verify.check(data: arguments[2], acks: arguments[3])
+    let expected = setup + UInt64(result.appended) + UInt64(result.unacknowledged)
+    let dense = result.scanned == result.lastSequence
+    print(Report.row("acknowledged events missing from the log", Report.count(result.lost), "0", result.lost == 0))
+    print(Report.row(
+        "acknowledged events in the log more than once (or about another run)", "\(result.duplicated) (\(result.mismatched))", "0",
+        result.duplicated + result.mismatched == 0))
+    print(Report.row(
+        "log events no acknowledgement names (an answer lost in transit)", Report.count(result.unacknowledged), "0",
+        result.unacknowledged == 0))
+    print(Report.row(
+        "log's last sequence = setup events + acknowledged appends",
+        "\(Report.count(Int(result.lastSequence))) = \(setup) + \(Report.count(result.appended))\(result.unacknowledged > 0 ? " + \(result.unacknowledged) unacknowledged" : "") (sequences dense: \(dense ? "yes" : "no"); other events: \(result.otherEvents))",
+        "equal", result.lastSequence == expected && dense && result.otherEvents == Int(setup)))
+    for sample in result.samples { FileHandle.standardError.write(Data("load-serve: verify: \(sample)\n".utf8)) }
+    let ok = result.lost + result.duplicated + result.mismatched + result.unacknowledged == 0
+        && result.lastSequence == expected && dense && result.otherEvents == Int(setup)
+    exit(ok ? 0 : 1)
+
+case "compare-docs":
+    guard arguments.count >= 4 else { fail("usage: load-serve compare-docs STORED EDITOR...") }
+    var states: [(name: String, stateVector: [UInt64: UInt64], content: [Lib0Any])] = []
+    for path in arguments[2...] {
+        let doc = Doc()
+        try doc.applyUpdate(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        states.append((URL(fileURLWithPath: path).lastPathComponent, doc.stateVector, DocumentContent.of(doc)))
+    }
+    let stored = states[0]
+    let differing = states.dropFirst().filter { $0.stateVector != stored.stateVector || $0.content != stored.content }.map(\.name)
+    print(Report.row(
+        "editors converged: each final document equals the stored one (`cairn doc export`)",
+        differing.isEmpty ? "\(states.count - 1) editors, state vectors and content equal" : "differ: \(differing.joined(separator: ", "))",
+        "equal", differing.isEmpty))
+    exit(differing.isEmpty ? 0 : 1)
+
 default:
-    fail("usage: load-serve setup DIR | run")
+    fail("usage: load-serve setup DIR | run | verify DATA ACKS SETUP_EVENTS | compare-docs STORED EDITOR...")
 }
 
 /// The load: workers and editors until the deadline, then the report and
