@@ -109,7 +109,8 @@ enum Report {
     static func heapTrend(_ samples: [MemorySample], final: MemorySample?) -> (MemorySample, MemorySample, Bool)? {
         guard let end = samples.last?.at, let last = final ?? samples.last else { return nil }
         let warmUp = max(10, end / 4)
-        guard let warm = samples.first(where: { $0.at >= warmUp }) else { return nil }
+        // (Samples land a few milliseconds either side of their 5 s marks.)
+        guard let warm = samples.first(where: { $0.at >= warmUp - 1 }) else { return nil }
         let growth = last.anonKiB - warm.anonKiB
         return (warm, last, growth <= max(warm.anonKiB / 10, 16 << 10))
     }
