@@ -46,10 +46,11 @@ struct Authorization: Sendable {
 
     /// The caller of `request`, whatever its role.
     func authenticate(_ request: Request) throws -> Caller {
-        guard try store.log.hasTokens() else { return .open }
+        guard try store.log.hasTokens() else { return try openCaller(request) }
         do {
             guard let header = request.headers[.authorization] else { throw TokenRejection.missing }
-            guard header.hasPrefix("Bearer "), header.count > 7 else { throw TokenRejection.malformed }
+            // The scheme is case-insensitive (RFC 7235); the secret is not.
+            guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { throw TokenRejection.malformed }
             switch try store.authenticate(secret: String(header.dropFirst(7))) {
             case .success(let found):
                 usage.noteUse(found)
@@ -61,6 +62,39 @@ struct Authorization: Sendable {
             rejected(rejection)
             throw APIError(status: .unauthorized, field: "authorization", message: rejection.description)
         }
+    }
+
+    /// The caller of an open API (no token in the store): only a program on
+    /// this machine talking to it directly. The listener is on loopback,
+    /// but a reverse proxy or a tunnel would carry the network to it, and a
+    /// web page in a local browser could post to it: a request that names
+    /// another host, comes through a proxy, or carries a browser's `Origin`
+    /// is refused. So is one with a bearer token: its sender believes it
+    /// authenticates, and must learn that this service has no tokens.
+    private func openCaller(_ request: Request) throws -> Caller {
+        if request.headers[.authorization] != nil {
+            throw APIError(
+                status: .unauthorized, field: "authorization",
+                message: "this service has no tokens (its API is open to this machine only): make them with `cairn token create`")
+        }
+        // HTTP/1's Host header arrives as the request's authority.
+        let host = request.head.authority.map(Self.hostName) ?? "localhost"
+        let forwarded = request.headers[.origin] != nil || request.headers[.init("forwarded")!] != nil
+            || request.headers[.init("x-forwarded-for")!] != nil
+        guard ServerConfiguration.isLoopback(host), !forwarded else {
+            throw APIError(
+                status: .forbidden, field: nil,
+                message: "the API is open (no token yet) to direct requests from this machine only; make a token with `cairn token create`")
+        }
+        return .open
+    }
+
+    /// `host` of a Host header's `host[:port]` (`[::1]:4000` → `::1`).
+    static func hostName(_ value: String) -> String {
+        if value.hasPrefix("["), let end = value.firstIndex(of: "]") {
+            return String(value[value.index(after: value.startIndex)..<end])
+        }
+        return String(value.split(separator: ":", maxSplits: 1).first ?? "")
     }
 
     /// Checks that `owner` (the project of the thing asked for) is the

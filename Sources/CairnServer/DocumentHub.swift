@@ -30,6 +30,10 @@ actor DocumentHub {
     struct Connection {
         /// The project of the connection's token; `nil` on an open server.
         let project: String?
+        /// The token it joined with; checked again at every frame and every
+        /// poll, so a revoked or expired token loses its open socket too.
+        /// `nil` on an open server (and for callers that checked access themselves).
+        var tokenId: String? = nil
         let send: @Sendable ([UInt8]) async -> Void
         /// Ends the connection (its socket): the document is not its project's any more.
         let close: @Sendable () async -> Void
@@ -54,13 +58,13 @@ actor DocumentHub {
     /// (`Store.mayEditDocument`). `close` is called when the room drops
     /// the connection because the document became another project's.
     func join(
-        _ workflowId: String, project: String? = nil, send: @escaping @Sendable ([UInt8]) async -> Void,
-        close: @escaping @Sendable () async -> Void = {}
+        _ workflowId: String, project: String? = nil, tokenId: String? = nil,
+        send: @escaping @Sendable ([UInt8]) async -> Void, close: @escaping @Sendable () async -> Void = {}
     ) throws -> (Int, [UInt8]) {
         try requireAccess(workflowId, project)
         let room = try room(workflowId)
         nextConnection += 1
-        room.connections[nextConnection] = Connection(project: project, send: send, close: close)
+        room.connections[nextConnection] = Connection(project: project, tokenId: tokenId, send: send, close: close)
         updateGauges()
         return (nextConnection, SyncMessage.step1(stateVector: room.doc.encodeStateVector()).encoded())
     }
@@ -130,6 +134,8 @@ actor DocumentHub {
             } catch {
                 // A document that cannot be read now is retried at the next poll.
             }
+            // A token revoked (or expired) while its socket was quiet loses it within a poll.
+            _ = await audience(workflowId, room)
         }
     }
 
@@ -158,10 +164,14 @@ actor DocumentHub {
     /// may edit cannot be worked out, every connection of a token is: a
     /// document is never sent where it might not belong, and they can join again.
     private func audience(_ workflowId: String, _ room: Room) async -> [Int: Connection] {
-        // No token in the room (an open server): everyone may hear everything, nothing to look up.
-        guard room.connections.values.contains(where: { $0.project != nil }) else { return room.connections }
+        // No token in the room (an open server, still open): everyone may hear everything.
+        guard room.connections.values.contains(where: { $0.project != nil }) || (try? store.log.hasTokens()) != false else {
+            return room.connections
+        }
         let access = try? store.documentAccess(workflowId, content: room.doc)
-        let dropped = room.connections.filter { $0.value.project != nil && access?.allows($0.value.project) != true }
+        let dropped = room.connections.filter { entry in
+            !credentialsHold(entry.value) || (entry.value.project != nil && access?.allows(entry.value.project) != true)
+        }
         for id in dropped.keys { room.connections.removeValue(forKey: id) }
         if !dropped.isEmpty { updateGauges() }
         let audience = room.connections
@@ -172,11 +182,27 @@ actor DocumentHub {
     /// The project of `connection` if it is still in the room and may
     /// still edit the document; else throws `DocumentAccessError`.
     private func stillAllowed(_ workflowId: String, _ room: Room, _ connection: Int) throws -> String? {
-        guard rooms[workflowId] === room, let project = room.connections[connection].map(\.project) else {
+        guard rooms[workflowId] === room, let joined = room.connections[connection] else {
             throw DocumentAccessError(workflowId: workflowId, project: "", reason: "the connection is no longer in the room")
         }
-        try requireAccess(workflowId, project)
-        return project
+        guard credentialsHold(joined) else {
+            throw DocumentAccessError(
+                workflowId: workflowId, project: joined.project ?? "", reason: "its token was revoked or has expired")
+        }
+        try requireAccess(workflowId, joined.project)
+        return joined.project
+    }
+
+    /// Whether what `connection` joined with still admits it: its token is
+    /// neither revoked nor expired; a connection of an open server, that
+    /// the server is still open (a token made since closes the API to it).
+    /// When the store cannot be read, it does not.
+    private func credentialsHold(_ connection: Connection) -> Bool {
+        if let id = connection.tokenId {
+            return (try? store.log.token(id))?.isUsable(at: .now()) == true
+        }
+        if connection.project == nil { return (try? store.log.hasTokens()) == false }
+        return true
     }
 
     private func requireAccess(_ workflowId: String, _ project: String?) throws {

@@ -39,13 +39,14 @@ public func makeRouter(
 
     router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
 
-    Webhooks(store: store, replyTimeout: configuration.webhookReplyTimeout, limits: limits).add(to: router)
+    Webhooks(store: store, replyTimeout: configuration.webhookReplyTimeout, limits: limits, draining: draining).add(to: router)
 
     // run:created. The project comes from the workflow's latest snapshot.
     router.post("/api/v1/runs") { request, _ in
+        // The role before the body: a viewer's 403 costs no read of it.
+        let caller = try auth.caller(request, needs: .worker)
         let payload = try await limits.json(request)
         let workflowId = payload["workflow_id"]?.stringValue ?? ""
-        let caller = try auth.caller(request, needs: .worker)
         try auth.check(caller, owner: try store.log.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
         let outcome = try await append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]), limits: limits)
         return JSONResponse.make(Views.outcome(outcome), status: status(outcome))

@@ -33,7 +33,8 @@ public func makeApplication(
     return Application(
         router: makeRouter(store: store, configuration: configuration, draining: draining, metrics: metrics),
         server: .http1WebSocketUpgrade(
-            webSocketRouter: makeSyncRouter(store: store, configuration: configuration, hub: hub, metrics: metrics),
+            webSocketRouter: makeSyncRouter(
+                store: store, configuration: configuration, hub: hub, metrics: metrics, draining: draining),
             // Frames as large as a message: Yjs clients send a whole update in one frame.
             configuration: .init(maxFrameSize: configuration.limits.socketMessageBytes)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),

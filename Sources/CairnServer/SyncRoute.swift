@@ -8,13 +8,15 @@ import YDoc
 /// stored before it is relayed.
 /// Outside writes reach its rooms through `hub.poll()` (`HubPoller`, run by `makeApplication`).
 func makeSyncRouter(
-    store: Store, configuration: ServerConfiguration, hub: DocumentHub, metrics: ServerMetrics? = nil
+    store: Store, configuration: ServerConfiguration, hub: DocumentHub, metrics: ServerMetrics? = nil,
+    draining: Draining = Draining()
 ) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
     router.add(middleware: RequestObserver(metrics: metrics, webSocketUpgrades: true))
     let auth = Authorization(store: store, rejected: { metrics?.tokenRejected($0) })
     router.ws("/api/v1/workflows/:id/sync") { request, context in
-        guard let id = context.parameters.get("id") else { return .dontUpgrade }
+        // A service shutting down takes no new editors.
+        guard let id = context.parameters.get("id"), !draining.isOn else { return .dontUpgrade }
         // Another project's document, or an old one nobody owns: no upgrade (docs/http.md).
         do {
             guard try store.mayEditDocument(id, project: try auth.caller(request, needs: .editor).project) else {
@@ -26,12 +28,12 @@ func makeSyncRouter(
         return .upgrade([:])
     } onUpgrade: { inbound, outbound, context in
         guard let id = context.requestContext.parameters.get("id") else { return }
-        let project = try auth.caller(context.request, needs: .editor).project
-        let (connection, hello) = try await hub.join(id, project: project) { frame in
+        let caller = try auth.caller(context.request, needs: .editor)
+        let (connection, hello) = try await hub.join(id, project: caller.project, tokenId: caller.actor.tokenId) { frame in
             try? await outbound.write(.binary(ByteBuffer(bytes: frame)))
         } close: {
-            // The document became another project's while this socket was quiet (docs/http.md).
-            try? await outbound.close(.policyViolation, reason: "the document belongs to another project")
+            // The document became another project's, or the token was revoked, while this socket was quiet (docs/http.md).
+            try? await outbound.close(.policyViolation, reason: "no longer allowed: the document is another project's or the token was revoked")
         }
         defer { Task { await hub.leave(id, connection) } }
         try await outbound.write(.binary(ByteBuffer(bytes: hello)))

@@ -18,12 +18,15 @@ struct Webhooks: Sendable {
     /// How long an `after_completion` request waits for its run before 504.
     let replyTimeout: Duration
     let limits: RequestLimits
+    /// A shutdown answers waiting callers at once (503 with the run id) instead of dropping them.
+    let draining: Draining
     private let replies = ReplyModes()
 
-    init(store: Store, replyTimeout: Duration, limits: RequestLimits) {
+    init(store: Store, replyTimeout: Duration, limits: RequestLimits, draining: Draining = Draining()) {
         self.store = store
         self.replyTimeout = replyTimeout
         self.limits = limits
+        self.draining = draining
     }
 
     func add(to router: Router<BasicRequestContext>) {
@@ -70,12 +73,22 @@ struct Webhooks: Sendable {
             if let run = try store.projections.run(runId), run.state.isFinal {
                 return try finalStateResponse(run)
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // Shutting down (or cancelled by it): the caller learns its run's
+            // id, so a retry need not create another run.
+            if draining.isOn { return shuttingDown(runId) }
+            do { try await Task.sleep(for: .milliseconds(100)) } catch { return shuttingDown(runId) }
         }
         return JSONResponse.make(.object([
             ("error", .object([("message", .string("run \(runId) did not finish within \(replyTimeout)"))])),
             ("run_id", .string(runId)),
         ]), status: .gatewayTimeout)
+    }
+
+    private func shuttingDown(_ runId: String) -> Response {
+        JSONResponse.make(.object([
+            ("error", .object([("message", .string("the service is shutting down; run \(runId) was created"))])),
+            ("run_id", .string(runId)),
+        ]), status: .serviceUnavailable)
     }
 
     /// The run's latest webhook response when a step gave one, else its

@@ -41,7 +41,12 @@ final class WriteCache: @unchecked Sendable {
     func merge(_ overlay: Overlay, head: UInt64) {
         self.head = head
         if runs.count + overlay.runs.count > maxRuns { runs.removeAll(keepingCapacity: true) }
-        runs.merge(overlay.runs) { _, new in new }
+        // Only runs still in flight: a final run takes nothing but late logs,
+        // which fold it again from the log. Kept, every run a service ever
+        // saw stayed in memory (about 9 KiB each) until the bound.
+        for (id, run) in overlay.runs {
+            if run.state.isFinal { runs.removeValue(forKey: id) } else { runs[id] = run }
+        }
         snapshots.merge(overlay.snapshots) { _, new in new }
         latestSnapshot.merge(overlay.latestSnapshot) { _, new in new }
         projects.merge(overlay.projects) { _, new in new }

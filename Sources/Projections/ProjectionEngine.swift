@@ -178,11 +178,28 @@ public final class ProjectionEngine: @unchecked Sendable {
 
     // MARK: Catching up
 
+    /// Whether some projection's checkpoint is below the log's head (read only).
+    func isBehind() throws -> Bool {
+        try environment.read { txn in
+            let head = try log.lastSequence(in: txn)
+            for projector in projectors {
+                guard let checkpoint = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)
+                else { continue }
+                if checkpoint.sequence < head { return true }
+            }
+            return false
+        }
+    }
+
     /// Applies every event the projections have not seen, in bounded batches.
     /// Safe to call from several places at once: the checkpoint is read inside
     /// the write transaction, so no event is applied twice.
     @discardableResult
     public func catchUp() throws -> UInt64 {
+        // Most calls (one after every append the service makes) find nothing
+        // new: they learn it in a read, without taking LMDB's writer lock
+        // from the appends.
+        guard try isBehind() else { return 0 }
         var applied: UInt64 = 0
         while true {
             let (count, done) = try environment.write { txn -> (UInt64, Bool) in

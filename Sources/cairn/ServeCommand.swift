@@ -43,6 +43,16 @@ extension Cairn {
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
             guard (1...3_600).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be 1...3600 seconds") }
+            guard (0...525_600).contains(catchUpMinutes) else { throw ValidationError("--catch-up must be 0...525600 minutes (a year)") }
+            // Tokens used to come from here; ignoring it would serve an open
+            // API to workers who believe they authenticate.
+            if ProcessInfo.processInfo.environment["CAIRN_TOKENS"] != nil {
+                throw ValidationError("""
+                    CAIRN_TOKENS is no longer read: tokens live in the data folder, hashed. Make each with \
+                    `cairn token create --project P --role worker|editor|viewer`, give workers the secrets it prints, \
+                    and unset CAIRN_TOKENS
+                    """)
+            }
             for (name, value) in [("--max-body-mb", maxBodyMB), ("--max-dataclip-mb", maxDataclipMB), ("--max-socket-message-mb", maxSocketMessageMB)]
             where !(1...1_024).contains(value) {
                 throw ValidationError("\(name) must be 1...1024")

@@ -51,6 +51,9 @@ extension Cairn.TokenCommand {
             let expiresAt = expires.flatMap(TokenDuration.seconds).map { seconds in
                 Timestamp(microseconds: Timestamp.now().microseconds + seconds * 1_000_000)
             }
+            if let expiresAt, !Timestamp.accepted.contains(expiresAt.microseconds) {
+                throw CommandFailure("--expires \(expires ?? ""): too far ahead (the latest expiry Cairn keeps is before 2200)", status: 2)
+            }
             let issued: IssuedToken
             do {
                 issued = try store.createToken(projectId: project, role: role, name: name, expiresAt: expiresAt, actor: .operator)

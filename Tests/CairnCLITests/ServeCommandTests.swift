@@ -74,3 +74,14 @@ import FoundationNetworking
         #expect(refused.stderr.contains("cairn token create"))
     }
 }
+
+extension ServeCommandTests {
+    /// Tokens once came from CAIRN_TOKENS; ignoring it would serve an open
+    /// API to workers who believe they authenticate.
+    @Test func theOldTokensVariableIsRefusedNotIgnored() throws {
+        let folder = TemporaryFolder()
+        let refused = try CLI.run(["serve", "--port", "4998", "--data", folder.path], environment: ["CAIRN_TOKENS": "p1:secret"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("cairn token create"))
+    }
+}
