@@ -101,7 +101,7 @@ import Workflows
                 #expect(String(buffer: response.body).contains("cairn_events_total"))
             }
             try await client.execute(uri: "/openapi.json", method: .get) { response throws in
-                #expect(try json(response.body)["openapi"] as? String == "3.0.3")
+                #expect(try json(response.body)["openapi"] as? String == "3.1.0")
             }
         }
     }
