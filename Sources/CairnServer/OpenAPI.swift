@@ -489,10 +489,14 @@ enum OpenAPI {
         ("PublishRequest", obj(
             ("description", .string("A workflow, or `{}` (or no body) to publish the stored document")),
             ("anyOf", .array([ref("Workflow"), obj(("type", .string("object")), ("maxProperties", .number(0)))])))),
+        ("Uuid", string("A UUID", format: "uuid")),
         ("Workflow", object(
-            "A workflow, as `cairn workflow publish` reads it", required: ["id", "project_id", "name"],
+            "A workflow, as `cairn workflow publish` reads it. It must validate (422 otherwise): ids are UUIDs and "
+                + "unique, job names unique, every edge's endpoints in the workflow, cron triggers with an expression "
+                + "that parses and can fire, a known time zone, and a cursor job of the workflow",
+            required: ["id", "project_id", "name"],
             properties: [
-                ("id", ref("Id")), ("project_id", ref("Id")), ("name", string(nil)),
+                ("id", ref("Uuid")), ("project_id", ref("Id")), ("name", string(nil, minLength: 1)),
                 ("concurrency", nullable(integer(nil, minimum: 0))),
                 ("enable_job_logs", obj(("type", .string("boolean")))),
                 ("deleted_at", ref("OptionalText")),
@@ -505,28 +509,28 @@ enum OpenAPI {
         ("Job", object(
             nil, required: ["id", "name"],
             properties: [
-                ("id", ref("Id")), ("name", string(nil)), ("body", string("Its code")), ("adaptor", ref("OptionalText")),
+                ("id", ref("Uuid")), ("name", string(nil, minLength: 1)), ("body", string("Its code")), ("adaptor", ref("OptionalText")),
                 ("project_credential_id", ref("OptionalText")), ("keychain_credential_id", ref("OptionalText")),
             ])),
         ("Trigger", object(
             nil, required: ["id", "type"],
             properties: [
-                ("id", ref("Id")),
+                ("id", ref("Uuid")),
                 ("type", string(nil, enumeration: ["webhook", "cron", "kafka"])),
                 ("enabled", obj(("type", .string("boolean")))),
                 ("cron_expression", ref("OptionalText")),
-                ("cron_cursor_job_id", ref("OptionalText")),
+                ("cron_cursor_job_id", nullable(ref("Uuid"))),
                 ("webhook_reply", nullable(string(nil, enumeration: ["before_start", "after_completion"]))),
                 ("kafka_configuration", ref("AnyJSON")),
                 ("timezone", ref("OptionalText")),
                 ("cron_day_match", nullable(string(nil, enumeration: ["any", "all"]))),
             ])),
         ("Edge", object(
-            nil, required: ["id", "target_job_id"],
+            "From a trigger or a job (exactly one) to a job", required: ["id", "target_job_id"],
             properties: [
-                ("id", ref("Id")),
-                ("source_trigger_id", ref("OptionalText")), ("source_job_id", ref("OptionalText")),
-                ("target_job_id", ref("Id")),
+                ("id", ref("Uuid")),
+                ("source_trigger_id", nullable(ref("Uuid"))), ("source_job_id", nullable(ref("Uuid"))),
+                ("target_job_id", ref("Uuid")),
                 ("condition_type", string(nil, enumeration: ["always", "on_job_success", "on_job_failure", "js_expression"])),
                 ("condition_expression", ref("OptionalText")), ("condition_label", ref("OptionalText")),
                 ("enabled", obj(("type", .string("boolean")))),
