@@ -182,6 +182,28 @@ import Testing
         #expect(checked.count >= 12)
     }
 
+    /// A webhook's rarer answers: 409 for a disabled trigger, 504 for an
+    /// `after_completion` run that does not finish in time.
+    @Test func webhookRefusalsFitTheirSchemas() async throws {
+        let p = try P()
+        let schema = Schema(document: try await Self.served(p))
+        let configuration = ServerConfiguration(runScheduler: false, webhookReplyTimeout: .milliseconds(300))
+        let app = Application(router: makeRouter(store: p.store, configuration: configuration))
+        for (edit, expected) in [((false, nil as String?), 409), ((true, "after_completion"), 504)] {
+            try WebhookTests.republish(p, enabled: edit.0, reply: edit.1)
+            let answer = try await app.test(.router) { client in
+                try await client.execute(uri: "/i/\(Self.webhook)", method: .post, body: ByteBuffer(string: "{}")) { response throws in
+                    Answer(response)
+                }
+            }
+            let text = String(decoding: answer.body, as: UTF8.self)
+            #expect(answer.status == expected, "\(text)")
+            let media = try #require(schema.response(path: "/i/{trigger_id}", method: "post", status: answer.status)?.content)
+            let value = try JSONSerialization.jsonObject(with: answer.body)
+            #expect(schema.problems(value, media.schema, at: "body") == [], "\(answer.status): \(text)")
+        }
+    }
+
     /// The checker itself finds what is missing.
     @Test func theCheckerFindsAMissingMemberAndAWrongType() async throws {
         let schema = Schema(document: try await Self.served(try P()))
