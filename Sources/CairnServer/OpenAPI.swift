@@ -21,12 +21,16 @@ enum OpenAPI {
             ("description", .string(
                 "The worker protocol, queries, publishing, webhook triggers and document sync of `cairn serve` "
                     + "(docs/http.md). Routes under /api/v1 take a project token (`Authorization: Bearer cairn_…`, "
-                    + "made with `cairn token create`); a store with no token at all serves them without one, "
-                    + "on loopback only. Every refusal is `{\"error\":{\"field\"?,\"message\"}}` with its status.")))),
+                    + "made with `cairn token create`). A store with no token at all serves them without one, on "
+                    + "loopback, to direct requests from this machine only: one naming another host or carrying "
+                    + "`Origin`, `Forwarded` or `X-Forwarded-For` is 403, one with a bearer token 401. Every refusal "
+                    + "is `{\"error\":{\"field\"?,\"message\"}}` with its status; every answer of the HTTP routes "
+                    + "carries `X-Request-Id`, the id of its line in the server's log.")))),
         ("paths", paths),
         ("components", obj(
             ("securitySchemes", securitySchemes),
             ("parameters", parameters),
+            ("headers", headers),
             ("responses", errorResponses),
             ("schemas", schemas))))
 
@@ -56,8 +60,11 @@ enum OpenAPI {
                     "fireWebhook", "Fire a webhook trigger",
                     "Creates a run of the trigger's workflow (at the version holding the trigger) whose input is a new "
                         + "`http_request` dataclip holding the body (empty is `{}`). `webhook_reply: before_start` (the "
-                        + "default) answers at once with the run id; `after_completion` answers once the run is final "
-                        + "with its final state (`null` when it has none), or 504 after `serve --webhook-timeout`. "
+                        + "default) answers at once with the run id; `after_completion` answers once the run is final: "
+                        + "with the run's latest `webhook_response` (of `step:complete`) when a step gave one, where "
+                        + "`{\"status\": 100-599, \"body\"}` chooses the status and body and any other JSON is the body "
+                        + "(201); else 201 with its final state (`null` when it has none); or 504 after "
+                        + "`serve --webhook-timeout`, or 503 if the service shuts down meanwhile (both with the run id). "
                         + "404 for an unknown, cron or kafka trigger; 409 when it is disabled; 401 when the trigger "
                         + "has a key (`cairn trigger key`) and `x-api-key` does not carry it.",
                     security: .webhookKey,
@@ -68,9 +75,15 @@ enum OpenAPI {
                         ("201", response("The run was created", content: [
                             ("application/json", obj(("schema", ref("WebhookReply")))),
                         ], links: [("GetRun", link("getRun", id: "$response.body#/run_id"))])),
-                        ("504", json("`after_completion`: the run did not finish in time (it goes on)", ref("WebhookTimeout"))),
+                        ("503", json(
+                            "The service is shutting down (an `after_completion` request already waiting learns its run id)",
+                            obj(("anyOf", .array([ref("RunPending"), ref("Error")]))))),
+                        ("504", json("`after_completion`: the run did not finish in time (it goes on)", ref("RunPending"))),
+                        ("default", json(
+                            "`after_completion`: the status a step's `webhook_response` chose (100-599), with its `body`",
+                            ref("AnyJSON"))),
                     ],
-                    errors: [400, 401, 404, 409, 413, 422, 503])))),
+                    errors: [400, 401, 404, 409, 413, 422])))),
             ("/api/v1/runs", obj(("post", operation(
                 "createRun", "Create a run (`run:created`)",
                 "The body is the worker protocol's `run:created` payload. The workflow must be the token's "
@@ -175,13 +188,18 @@ enum OpenAPI {
                     "A WebSocket upgrade (`Connection: Upgrade`, `Upgrade: websocket`). Binary frames speak "
                         + "y-protocols: the server opens with sync step 1; updates are checked and stored before "
                         + "they are relayed to the room's other editors; awareness frames are relayed as they are. "
-                        + "A message over `serve --max-socket-message-mb` closes the socket (1009). The upgrade is "
-                        + "refused, and the request answered by the HTTP routes, which have no such route (404), "
-                        + "when it is not a WebSocket request, the token's role is below editor, or the document "
-                        + "is another project's.",
+                        + "A message over `serve --max-socket-message-mb` closes the socket (1009). An upgrade is "
+                        + "refused with 400 and no body: no usable token, a role below editor, another project's "
+                        + "document (or one nobody owns), or a service shutting down. A request that asks for no "
+                        + "upgrade is the HTTP routes', which have no such route: 404 once its token passes.",
                     security: .editor,
-                    responses: [("101", response("Switched to the WebSocket protocol", content: []))],
-                    errors: [401, 404, 503])))))
+                    responses: [
+                        ("101", obj(
+                            ("description", .string("Switched to the WebSocket protocol")),
+                            ("headers", obj(("X-Request-Id", ref("RequestId", in: "headers")))))),
+                        ("400", obj(("description", .string("The upgrade was refused (no body)")))),
+                    ],
+                    errors: [401, 403, 404, 503])))))
     }
 
     // MARK: Security
@@ -247,6 +265,14 @@ enum OpenAPI {
         return .object(members)
     }
 
+    // MARK: Headers
+
+    static let headers = obj(
+        ("RequestId", obj(
+            ("description", .string("The id of this request's line in the server's log (docs/operations.md, \"Logging\")")),
+            ("required", .bool(true)),
+            ("schema", obj(("type", .string("string")))))))
+
     // MARK: Errors
 
     /// The statuses an error body may come with, and what each means.
@@ -292,10 +318,11 @@ enum OpenAPI {
             "`before_start`: the run created", required: ["run_id"], properties: [("run_id", ref("Id"))])),
         ("WebhookReply", obj(
             ("description", .string(
-                "`before_start`: `{\"run_id\"}`. `after_completion`: the run's final state, any JSON (`null` when it has none)")),
+                "`before_start`: `{\"run_id\"}`. `after_completion`: the run's webhook response, or its final state "
+                    + "(`null` when it has none): any JSON")),
             ("anyOf", .array([ref("WebhookRun"), ref("AnyJSON")])))),
-        ("WebhookTimeout", object(
-            "The run did not finish within the webhook timeout", required: ["error", "run_id"],
+        ("RunPending", object(
+            "The run was created but is not final yet: it goes on", required: ["error", "run_id"],
             properties: [("error", ref("ErrorDetail")), ("run_id", ref("Id"))])),
 
         // Views (Sources/CairnKit/Views.swift).
@@ -465,6 +492,10 @@ enum OpenAPI {
                         obj(("type", .string("null"))),
                     ])))),
                 ("duration", nullable(integer("Milliseconds, at most 366 days", minimum: 0, maximum: 366 * 86_400 * 1_000))),
+                ("webhook_response", obj(
+                    ("description", .string(
+                        "What an `after_completion` webhook answers (JSON text, or the JSON itself): "
+                            + "`{\"status\": 100-599, \"body\"}` chooses both; any other JSON is the body, with 201")))),
             ])),
         ("RunCompletePayload", eventPayload(
             required: ["reason"],
@@ -678,7 +709,11 @@ enum OpenAPI {
         _ description: String, content: [(String, JSONValue)], links: [(String, JSONValue)] = []
     ) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [("description", .string(description))]
-        if !content.isEmpty { members.append(("content", .object(content.map { (key: $0.0, value: $0.1) }))) }
+        // Every answer of the HTTP routes (RequestObserver); not a WebSocket upgrade's, which has no body.
+        if !content.isEmpty {
+            members.append(("headers", obj(("X-Request-Id", ref("RequestId", in: "headers")))))
+            members.append(("content", .object(content.map { (key: $0.0, value: $0.1) })))
+        }
         if !links.isEmpty { members.append(("links", .object(links.map { (key: $0.0, value: $0.1) }))) }
         return .object(members)
     }
