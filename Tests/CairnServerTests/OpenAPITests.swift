@@ -29,11 +29,13 @@ import Testing
     struct Answer: Sendable {
         let status: Int
         let contentType: String?
+        let requestId: String?
         let body: Data
 
         init(_ response: TestResponse) {
             status = response.status.code
             contentType = response.headers[.contentType]
+            requestId = response.headers[HTTPFields.Element.Name("X-Request-Id")!]
             body = Data(response.body.readableBytesView)
         }
     }
@@ -173,6 +175,7 @@ import Testing
             #expect(answer.status == expected, "\(call): \(text)")
             let documented = try #require(
                 schema.response(path: path, method: method, status: answer.status), "\(call) is not documented")
+            if documented.headers.contains("X-Request-Id") { #expect(answer.requestId != nil, "\(call): no X-Request-Id") }
             guard let media = documented.content else { continue }
             #expect(answer.contentType == media.type, "\(call)")
             let value = try JSONSerialization.jsonObject(with: answer.body, options: [.fragmentsAllowed])
@@ -248,11 +251,14 @@ struct Schema {
         let response = dereferenced(found)
         guard let content = response["content"] as? [String: Any], let (type, media) = content.first,
             let schema = (media as? [String: Any])?["schema"] as? [String: Any]
-        else { return DocumentedResponse(content: nil) }
-        return DocumentedResponse(content: (type, schema))
+        else { return DocumentedResponse(headers: [], content: nil) }
+        let headers = (response["headers"] as? [String: Any])?.keys.sorted() ?? []
+        return DocumentedResponse(headers: headers, content: (type, schema))
     }
 
     struct DocumentedResponse {
+        /// The headers it names.
+        let headers: [String]
         /// Its media type and schema, when it has a body.
         let content: (type: String, schema: [String: Any])?
     }
