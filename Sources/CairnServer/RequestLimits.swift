@@ -1,3 +1,4 @@
+import Foundation
 import EventLog
 import Hummingbird
 import JSON
@@ -81,5 +82,19 @@ struct JSONErrors: RouterMiddleware {
             context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
             throw APIError(status: .internalServerError, field: nil, message: "internal error (see the server's log)")
         }
+    }
+}
+
+extension Parameters {
+    /// Path parameter `name`, percent-decoded: the router hands over the raw
+    /// segment, so an id with a space, a slash or a non-ASCII letter
+    /// (`a%20b`) was never found (a run claimed under such an id could not
+    /// be reported on). 400 naming it when its encoding is broken.
+    func decoded(_ name: String) throws -> String {
+        guard let raw = self.get(name) else { throw APIError.badRequest("is required", field: name) }
+        guard let value = raw.removingPercentEncoding else {
+            throw APIError.badRequest("'\(raw)' is not valid percent-encoding", field: name)
+        }
+        return value
     }
 }

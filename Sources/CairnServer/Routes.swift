@@ -88,7 +88,7 @@ public func makeRouter(
 
     // One event or an array of them for a run; run_id comes from the path.
     router.post("/api/v1/runs/:id/events") { request, context in
-        let runId = try context.parameters.require("id")
+        let runId = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .worker)
         try auth.check(caller, owner: try projectOfRun(store, runId), what: "run \(runId)")
         let value = try await limits.json(request)
@@ -129,7 +129,7 @@ public func makeRouter(
     }
 
     router.get("/api/v1/runs/:id") { request, context in
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
         guard let run = try store.projections.run(id) else { throw APIError.notFound("run \(id)") }
         try auth.check(caller, owner: run.projectId, what: "run \(id)")
@@ -137,7 +137,7 @@ public func makeRouter(
     }
 
     router.get("/api/v1/workflows/:id/runs") { request, context in
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
         try auth.check(caller, owner: try store.log.snapshot(id)?.summary.projectId, what: "workflow \(id)")
         let limit = try pageSize(request.uri.queryParameters["limit"])
@@ -145,7 +145,7 @@ public func makeRouter(
     }
 
     router.get("/api/v1/dataclips/:id") { request, context in
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
         guard let dataclip = try store.log.dataclip(id) else { throw APIError.notFound("dataclip \(id)") }
         try auth.check(caller, owner: dataclip.projectId, what: "dataclip \(id)")
@@ -153,7 +153,7 @@ public func makeRouter(
     }
 
     router.get("/api/v1/triggers/:id/cursor") { request, context in
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
         guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
         try auth.check(caller, owner: trigger.projectId, what: "trigger \(id)")
@@ -162,7 +162,7 @@ public func makeRouter(
     }
 
     router.get("/api/v1/triggers/:id/upcoming") { request, context in
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
         guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
         try auth.check(caller, owner: trigger.projectId, what: "trigger \(id)")
@@ -175,7 +175,7 @@ public func makeRouter(
 
     // Publish: a workflow JSON body (like `workflow publish`), or no body to publish the document.
     router.post("/api/v1/workflows/:id/publish") { request, context in
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .editor)
         let value = try await limits.json(request, allowEmpty: true)
         guard case .object(let members) = value else {

@@ -16,7 +16,7 @@ func makeSyncRouter(
     let auth = Authorization(store: store, rejected: { metrics?.tokenRejected($0) })
     router.ws("/api/v1/workflows/:id/sync") { request, context in
         // A service shutting down takes no new editors.
-        guard let id = context.parameters.get("id"), !draining.isOn else { return .dontUpgrade }
+        guard let id = try? context.parameters.decoded("id"), !draining.isOn else { return .dontUpgrade }
         // Another project's document, or an old one nobody owns: no upgrade (docs/http.md).
         do {
             guard try store.mayEditDocument(id, project: try auth.caller(request, needs: .editor).project) else {
@@ -27,7 +27,7 @@ func makeSyncRouter(
         }
         return .upgrade([:])
     } onUpgrade: { inbound, outbound, context in
-        guard let id = context.requestContext.parameters.get("id") else { return }
+        guard let id = try? context.requestContext.parameters.decoded("id") else { return }
         let caller = try auth.caller(context.request, needs: .editor)
         let (connection, hello) = try await hub.join(id, project: caller.project, tokenId: caller.actor.tokenId) { frame in
             try? await outbound.write(.binary(ByteBuffer(bytes: frame)))

@@ -31,7 +31,7 @@ struct Webhooks: Sendable {
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/i/:trigger") { request, context in
-            try await handle(request, triggerId: try context.parameters.require("trigger"))
+            try await handle(request, triggerId: try context.parameters.decoded("trigger"))
         }
     }
 

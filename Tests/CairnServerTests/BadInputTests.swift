@@ -136,3 +136,19 @@ import YDoc
         return try doc.encodeStateAsUpdate()
     }
 }
+
+extension BadInputTests {
+    /// Ids are percent-decoded from the path: a run created as `a b/é` is
+    /// reachable at `/api/v1/runs/a%20b%2F%C3%A9` (found by the API fuzzing work).
+    @Test func idsInThePathArePercentDecoded() async throws {
+        let p = try TwoProjects()
+        try await p.app.test(.router) { client async throws in
+            let created = try await send(client, "/api/v1/runs", P.create("a b/é", workflow: P.workflowA, input: "in-ab"))
+            #expect(created.0 == .created, "\(created.1)")
+            let (status, body) = try await send(client, .get, "/api/v1/runs/a%20b%2F%C3%A9", "")
+            #expect(status == .ok && body.contains(#""state":"available""#), "\(body)")
+            let broken = try await send(client, .get, "/api/v1/runs/a%zz", "")
+            #expect(broken.0 == .badRequest && Self.error(broken.1).field == "id")
+        }
+    }
+}
