@@ -73,7 +73,7 @@ import YDoc
                 ($0.status, String(buffer: $0.body))
             }
             // Once the request waits for its run:
-            while try p.store.projections.runs(ofWorkflow: P.workflowA).isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            _ = try await WebhookTests.webhookRun(p)
             try await Task.sleep(for: .milliseconds(150))
             draining.begin()
             let (status, body) = try await answer

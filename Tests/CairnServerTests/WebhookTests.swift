@@ -24,6 +24,14 @@ import Workflows
         _ = try p.store.publish(try WorkflowJSONDecoding.decode(text.replacingOccurrences(of: trigger, with: changed)))
     }
 
+    /// The id of the run a webhook request created, once the runs projection has it.
+    static func webhookRun(_ p: TwoProjects) async throws -> String {
+        while true {
+            if let run = try p.store.projections.runs(ofWorkflow: P.workflowA).first { return run.runId }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     func post(_ client: some TestClientProtocol, _ trigger: String, _ body: String, headers: HTTPFields = [:])
         async throws -> (HTTPResponse.Status, String)
     {
@@ -86,12 +94,7 @@ import Workflows
                 group.addTask { try await post(client, Self.webhook, #"{"n":1}"#) }
                 group.addTask {
                     // A worker, through the store (as another process would): finds the run and finishes it.
-                    var run: RunAggregate?
-                    while run == nil {
-                        try await Task.sleep(for: .milliseconds(20))
-                        run = try p.store.projections.runs(ofWorkflow: P.workflowA).first
-                    }
-                    let id = run!.runId
+                    let id = try await Self.webhookRun(p)
                     let commands: [Command] = [
                         .claimRun(runId: id, workerName: "w", timestamp: nil), .startRun(runId: id, timestamp: nil),
                         .startStep(StartStep(runId: id, stepId: "s-\(id)", jobId: Self.job)),
@@ -119,12 +122,7 @@ import Workflows
             try await withThrowingTaskGroup(of: (HTTPResponse.Status, String)?.self) { group in
                 group.addTask { try await post(client, Self.webhook, "{}") }
                 group.addTask {
-                    var run: RunAggregate?
-                    while run == nil {
-                        try await Task.sleep(for: .milliseconds(20))
-                        run = try p.store.projections.runs(ofWorkflow: P.workflowA).first
-                    }
-                    let id = run!.runId
+                    let id = try await Self.webhookRun(p)
                     // The worker's protocol, through the API: step:complete carries the job's webhook_response.
                     let events = """
                         [{"event":"run:claimed","payload":{}},{"event":"run:start","payload":{}},
