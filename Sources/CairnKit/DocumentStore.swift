@@ -2,7 +2,7 @@ public import LMDB
 public import YDoc
 import Foundation
 
-/// Workflow documents in LMDB (DESIGN.md §3): the updates received since the
+/// Workflow documents in LMDB (docs/architecture.md): the updates received since the
 /// last compaction (`doc_updates`: workflow, 0, sequence → update) and the
 /// compacted state (`doc_state`: workflow → one merged update). Reopening a
 /// document replays state then tail. `doc_revisions` (workflow → u64) counts

@@ -37,6 +37,24 @@ extension Store {
         return DocumentApplyResult(applied: accepted.count, rejected: rejected)
     }
 
+    /// Whether any update was ever stored for the workflow's document.
+    public func documentExists(_ workflowId: String) throws -> Bool { try documents.exists(workflowId) }
+
+    /// The document as stored (every update applied), with a fresh client id.
+    public func loadDocument(_ workflowId: String) throws -> Doc { try documents.load(workflowId) }
+
+    /// The document with the revision it was read at, in one read: a
+    /// later `documentRevision` differing means someone wrote since.
+    public func loadDocumentWithRevision(_ workflowId: String) throws -> (Doc, UInt64) {
+        try documents.loadWithRevision(workflowId)
+    }
+
+    /// How many writes the document has had (0: none).
+    public func documentRevision(_ workflowId: String) throws -> UInt64 { try documents.revision(workflowId) }
+
+    /// The project recorded at the document's first write, if any (see `documentOwner` for the full rule).
+    public func recordedDocumentOwner(_ workflowId: String) throws -> String? { try documents.owner(workflowId) }
+
     /// The document's full state as one update.
     public func exportDocument(_ workflowId: String) throws -> [UInt8] {
         // Waiting (pending) content too, as Yjs exports it: a peer may hold what it waits for.

@@ -83,6 +83,20 @@ extension Store {
         return .success(Authenticated(token: token, lastUsed: lastUsed))
     }
 
+    /// Whether any token was ever made here: until one is, the API is open
+    /// (to this machine only); a revoked or expired one still closes it.
+    public func hasTokens() throws -> Bool { try log.hasTokens() }
+
+    public func token(_ id: String) throws -> StoredToken? { try log.token(id) }
+
+    /// Every token (of `projectId`, when given) with when it was last used; never a secret.
+    public func tokens(projectId: String? = nil) throws -> [(token: StoredToken, lastUsed: Timestamp?)] {
+        try log.tokens(projectId: projectId)
+    }
+
+    /// Records that token `id` was used at `at` (coarse: callers write at most hourly).
+    public func noteTokenUse(_ id: String, at: Timestamp) throws { try log.noteTokenUse(id, at: at) }
+
     static func hash(secret: String) -> [UInt8] { SHA256.hash(Array(secret.utf8)) }
 
     /// 256 bits from the system's generator (getrandom on Linux), base64url.

@@ -5,7 +5,12 @@ public import Projections
 import Synchronization
 
 /// One Cairn data folder: an LMDB environment and the databases of
-/// DESIGN.md §3. Open one per folder per process and share it.
+/// docs/architecture.md. Open one per folder per process and share it.
+///
+/// The one façade of the engine: the CLI and the service read and write
+/// through its methods (`Store+*.swift`) only. Its parts (the log, the
+/// projections, the documents, the environment) are `package`: tests and
+/// nothing else reach them.
 public final class Store: Sendable {
     /// The on-disk format this build writes. A folder with a newer format is
     /// refused; an older one is raised to this on open. 2: the log first, its
@@ -16,17 +21,17 @@ public final class Store: Sendable {
     /// an open API from a folder whose tokens it does not know.
     public static let formatVersion: UInt32 = 3
 
-    public let environment: Environment
+    package let environment: Environment
     public let path: String
     let meta: Database
     /// Webhook trigger id → SHA-256 of the key its requests must carry (`Store+WebhookKeys`).
     let webhookKeys: Database
     /// The event log, dataclips and snapshots.
-    public let log: EventStore
+    package let log: EventStore
     /// What readers ask: runs, cursors, the cron index.
-    public let projections: Projections
+    package let projections: Projections
     /// Workflow documents (Yjs updates).
-    public let documents: DocumentStore
+    package let documents: DocumentStore
     private let follower = DispatchQueue(label: "cairn.projections.catch-up")
     /// Why the projections' last catch-up failed; `nil` once one succeeds.
     private let lag = Mutex<String?>(nil)
@@ -62,12 +67,15 @@ public final class Store: Sendable {
         projections = try Projections(log: log)
     }
 
-    /// Appends submissions (see `EventStore.append`) and brings the
-    /// projections up to date. As with `submit`, a catch-up failing after
-    /// the commit does not turn the outcomes into an error (`projectionLag`).
-    public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
+    /// Appends submissions (see `EventStore.append`) in one durable
+    /// transaction and brings the projections up to date. As with `submit`,
+    /// a catch-up failing after the commit does not turn the outcomes into
+    /// an error (`projectionLag`).
+    /// - Parameter catchingUp: `false` leaves the projections behind, for a
+    ///   bulk writer (`cairn ingest`) that catches them up once at its end.
+    public func append(_ submissions: [Submission], catchingUp: Bool = true) throws -> [AppendOutcome] {
         let outcomes = try log.append(submissions)
-        try? noteCatchUp(Result { _ = try projections.catchUp() })
+        if catchingUp { try? noteCatchUp(Result { _ = try projections.catchUp() }) }
         return outcomes
     }
 

@@ -3,7 +3,7 @@ public import JSON
 public import Projections
 public import Scheduler
 
-/// The JSON shapes of the CLI contract (DESIGN.md §6.1), built in one place
+/// The JSON shapes of the CLI contract (docs/cli.md), built in one place
 /// so the CLI and the HTTP API print the same documents.
 public enum Views {
     static func time(_ t: Timestamp?) -> JSONValue { t.map { .string($0.iso8601) } ?? .null }

@@ -46,7 +46,7 @@ struct Authorization: Sendable {
 
     /// The caller of `request`, whatever its role.
     func authenticate(_ request: Request) throws -> Caller {
-        guard try store.log.hasTokens() else { return try openCaller(request) }
+        guard try store.hasTokens() else { return try openCaller(request) }
         do {
             guard let header = request.headers[.authorization] else { throw TokenRejection.missing }
             // The scheme is case-insensitive (RFC 7235); the secret is not.
@@ -127,7 +127,7 @@ final class TokenUsage: Sendable {
         guard pending.withLock({ $0.insert(id).inserted }) else { return }
         queue.async { [self] in
             // Best effort: a failed write only leaves "last used" older.
-            try? store.log.noteTokenUse(id, at: now)
+            try? store.noteTokenUse(id, at: now)
             _ = pending.withLock { $0.remove(id) }
         }
     }

@@ -142,8 +142,8 @@ actor DocumentHub {
     /// Applies to the room what the store has and the room lacks, and sends
     /// it to every editor in the room.
     private func catchUp(_ workflowId: String, _ room: Room) async throws {
-        guard try store.documents.revision(workflowId) != room.revision else { return }
-        let (stored, revision) = try store.documents.loadWithRevision(workflowId)
+        guard try store.documentRevision(workflowId) != room.revision else { return }
+        let (stored, revision) = try store.loadDocumentWithRevision(workflowId)
         let missing = try stored.encodeStateAsUpdate(stateVector: room.doc.encodeStateVector(), includingPending: true)
         // Stored content was checked when it came in: updates that passed
         // separately may together exceed the limits for new input
@@ -165,7 +165,7 @@ actor DocumentHub {
     /// document is never sent where it might not belong, and they can join again.
     private func audience(_ workflowId: String, _ room: Room) async -> [Int: Connection] {
         // No token in the room (an open server, still open): everyone may hear everything.
-        guard room.connections.values.contains(where: { $0.project != nil }) || (try? store.log.hasTokens()) != false else {
+        guard room.connections.values.contains(where: { $0.project != nil }) || (try? store.hasTokens()) != false else {
             return room.connections
         }
         let access = try? store.documentAccess(workflowId, content: room.doc)
@@ -199,9 +199,9 @@ actor DocumentHub {
     /// When the store cannot be read, it does not.
     private func credentialsHold(_ connection: Connection) -> Bool {
         if let id = connection.tokenId {
-            return (try? store.log.token(id))?.isUsable(at: .now()) == true
+            return (try? store.token(id))?.isUsable(at: .now()) == true
         }
-        if connection.project == nil { return (try? store.log.hasTokens()) == false }
+        if connection.project == nil { return (try? store.hasTokens()) == false }
         return true
     }
 
@@ -215,7 +215,7 @@ actor DocumentHub {
     /// `Store.ownerToRecord` says of the content the update leads to. Worked
     /// out on a copy, so the room applies the update only once it is stored.
     private func ownerToRecord(_ workflowId: String, _ room: Room, _ update: [UInt8], writer: String?) throws -> String? {
-        guard try store.documents.owner(workflowId) == nil else { return nil }
+        guard try store.recordedDocumentOwner(workflowId) == nil else { return nil }
         // No token (an open server): nothing to refuse, and the owner is only
         // what the content names, read from the room's document as it is
         // (an update naming a project is recorded at the next write). A
@@ -231,7 +231,7 @@ actor DocumentHub {
 
     private func room(_ workflowId: String) throws -> Room {
         if let room = rooms[workflowId] { return room }
-        let (doc, revision) = try store.documents.loadWithRevision(workflowId)
+        let (doc, revision) = try store.loadDocumentWithRevision(workflowId)
         let room = Room(doc: doc, revision: revision)
         rooms[workflowId] = room
         updateGauges()

@@ -7,7 +7,7 @@ import JSON
 import Projections
 import Scheduler
 
-/// The HTTP API of DESIGN.md §6.2 over one store: the worker protocol
+/// The HTTP API of docs/http.md over one store: the worker protocol
 /// (§4.3) as JSON, queries for runs, dataclips, cursors and fire times,
 /// publishing, health and metrics.
 public func makeRouter(
@@ -25,7 +25,7 @@ public func makeRouter(
 
     // Degraded, not down: events are still recorded, but reads lag behind them.
     router.get("/healthz") { _, _ in
-        var members: [(key: String, value: JSONValue)] = [("last_sequence", .number(Int64(try store.log.lastSequence())))]
+        var members: [(key: String, value: JSONValue)] = [("last_sequence", .number(Int64(try store.lastSequence())))]
         if let lag = store.projectionLag {
             members.insert(("status", .string("degraded")), at: 0)
             members.append(("projection_error", .string(lag)))
@@ -47,7 +47,7 @@ public func makeRouter(
         let caller = try auth.caller(request, needs: .worker)
         let payload = try await limits.json(request)
         let workflowId = payload["workflow_id"]?.stringValue ?? ""
-        try auth.check(caller, owner: try store.log.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
+        try auth.check(caller, owner: try store.snapshot(workflowId)?.summary.projectId, what: "workflow \(workflowId)")
         let outcome = try await append(store, event: "run:created", object: .object([("event", .string("run:created")), ("payload", payload)]), limits: limits)
         return JSONResponse.make(Views.outcome(outcome), status: status(outcome))
     }
@@ -73,7 +73,7 @@ public func makeRouter(
         }
         var committed: [String] = []
         // Only the token's project's runs are read: another project's backlog cannot starve this claim.
-        for run in try store.projections.availableRuns(project: project, limit: demand * 4) {
+        for run in try store.availableRuns(project: project, limit: demand * 4) {
             if committed.count >= demand { break }
             let submission = Submission(id: .random(), command: .claimRun(runId: run.runId, workerName: worker, timestamp: nil))
             do {
@@ -131,7 +131,7 @@ public func makeRouter(
     router.get("/api/v1/runs/:id") { request, context in
         let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
-        guard let run = try store.projections.run(id) else { throw APIError.notFound("run \(id)") }
+        guard let run = try store.run(id) else { throw APIError.notFound("run \(id)") }
         try auth.check(caller, owner: run.projectId, what: "run \(id)")
         return JSONResponse.make(Views.run(run))
     }
@@ -139,15 +139,15 @@ public func makeRouter(
     router.get("/api/v1/workflows/:id/runs") { request, context in
         let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
-        try auth.check(caller, owner: try store.log.snapshot(id)?.summary.projectId, what: "workflow \(id)")
+        try auth.check(caller, owner: try store.snapshot(id)?.summary.projectId, what: "workflow \(id)")
         let limit = try pageSize(request.uri.queryParameters["limit"])
-        return JSONResponse.make(.object([("runs", .array(try store.projections.runs(ofWorkflow: id, limit: limit).map(Views.run)))]))
+        return JSONResponse.make(.object([("runs", .array(try store.runs(ofWorkflow: id, limit: limit).map(Views.run)))]))
     }
 
     router.get("/api/v1/dataclips/:id") { request, context in
         let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
-        guard let dataclip = try store.log.dataclip(id) else { throw APIError.notFound("dataclip \(id)") }
+        guard let dataclip = try store.dataclip(id) else { throw APIError.notFound("dataclip \(id)") }
         try auth.check(caller, owner: dataclip.projectId, what: "dataclip \(id)")
         return JSONResponse.make(Views.dataclip(dataclip))
     }
@@ -155,7 +155,7 @@ public func makeRouter(
     router.get("/api/v1/triggers/:id/cursor") { request, context in
         let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
-        guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
+        guard let trigger = try store.trigger(id) else { throw APIError.notFound("trigger \(id)") }
         try auth.check(caller, owner: trigger.projectId, what: "trigger \(id)")
         guard let view = try store.cursorView(id) else { throw APIError.notFound("trigger \(id)") }
         return JSONResponse.make(view)
@@ -164,7 +164,7 @@ public func makeRouter(
     router.get("/api/v1/triggers/:id/upcoming") { request, context in
         let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
-        guard let trigger = try store.projections.trigger(id) else { throw APIError.notFound("trigger \(id)") }
+        guard let trigger = try store.trigger(id) else { throw APIError.notFound("trigger \(id)") }
         try auth.check(caller, owner: trigger.projectId, what: "trigger \(id)")
         let count = max(1, min(request.uri.queryParameters.get("count", as: Int.self) ?? 5, 1_000))
         let times = trigger.schedule?.next(count, after: Date()) ?? []
@@ -198,7 +198,7 @@ public func makeRouter(
             } else {
                 let project = caller.project
                 guard try store.mayEditDocument(id, project: project) else { throw APIError.forbidden("workflow \(id)") }
-                guard try store.documents.exists(id) else { throw APIError.notFound("document \(id)") }
+                guard try store.documentExists(id) else { throw APIError.notFound("document \(id)") }
                 result = try await offPool { try store.publishDocument(id, projectId: project, actor: caller.actor) }
             }
             return JSONResponse.make(Views.publish(result))
@@ -215,8 +215,8 @@ public func makeRouter(
 /// catch-up failed, `Store.projectionLag`), and a worker must still be able
 /// to report on a run it was given.
 func projectOfRun(_ store: Store, _ id: String) throws -> String? {
-    if let run = try? store.projections.run(id) { return run.projectId }
-    return try store.log.run(id)?.projectId
+    if let run = try? store.run(id) { return run.projectId }
+    return try store.runFromLog(id)?.projectId
 }
 
 /// The answer for run `id`, claimed by this request: read from the log,
@@ -224,7 +224,7 @@ func projectOfRun(_ store: Store, _ id: String) throws -> String? {
 /// (`Store.projectionLag`) and still show the run as available. Never
 /// throws: the claim committed and must be answered (docs/http.md).
 func claimedView(_ store: Store, _ id: String) -> JSONValue {
-    if let run = (try? store.log.run(id)) ?? nil { return Views.run(run) }
+    if let run = (try? store.runFromLog(id)) ?? nil { return Views.run(run) }
     return .object([("id", .string(id)), ("state", .string(RunState.claimed.rawValue))])
 }
 

@@ -22,8 +22,8 @@ public func makeApplication(
     let hub = DocumentHub(store: store, metrics: metrics)
     var services: [any Service] = [HubPoller(hub: hub)]
     if configuration.runScheduler {
-        services.append(SchedulerService(scheduler: Scheduler(
-            log: store.log, projections: store.projections, catchUpWindow: configuration.catchUpWindow,
+        services.append(SchedulerService(scheduler: store.scheduler(
+            catchUpWindow: configuration.catchUpWindow,
             report: { failure in
                 report("scheduler: \(failure)")
                 metrics.schedulerFailed(failure)
@@ -36,7 +36,7 @@ public func makeApplication(
             webSocketRouter: makeSyncRouter(
                 store: store, configuration: configuration, hub: hub, metrics: metrics, draining: draining),
             // Frames as large as a message: Yjs clients send a whole update in one frame.
-            configuration: .init(maxFrameSize: configuration.limits.socketMessageBytes)),
+            configuration: .init(ws: .init(maxFrameSize: configuration.limits.socketMessageBytes))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),
         services: services, logger: logger)
 }
@@ -53,7 +53,7 @@ public func runServer(
     store: Store, configuration: ServerConfiguration, drainTime: Duration = .seconds(4), logger: Logger? = nil,
     report: @escaping @Sendable (String) -> Void = { _ in }, started: (_ apiIsOpen: Bool) -> Void = { _ in }
 ) async throws {
-    let open = try !store.log.hasTokens()
+    let open = try !store.hasTokens()
     if open && !ServerConfiguration.isLoopback(configuration.host) {
         throw ServerStartError.openOnNetwork(host: configuration.host)
     }
@@ -121,7 +121,7 @@ struct SchedulerService: Service {
     let scheduler: Scheduler
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { await scheduler.run() }
+        await cancelWhenGracefulShutdown { await scheduler.run() }
     }
 }
 

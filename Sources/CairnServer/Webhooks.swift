@@ -36,7 +36,7 @@ struct Webhooks: Sendable {
     }
 
     func handle(_ request: Request, triggerId: String) async throws -> Response {
-        guard let trigger = try store.projections.trigger(triggerId), trigger.summary.type == "webhook" else {
+        guard let trigger = try store.trigger(triggerId), trigger.summary.type == "webhook" else {
             // A cron or kafka trigger has no webhook: as if it did not exist.
             throw APIError.notFound("webhook trigger \(triggerId)")
         }
@@ -70,7 +70,7 @@ struct Webhooks: Sendable {
         let deadline = ContinuousClock.now + replyTimeout
         while ContinuousClock.now < deadline {
             try? await store.catchUpProjections()
-            if let run = try store.projections.run(runId), run.state.isFinal {
+            if let run = try store.run(runId), run.state.isFinal {
                 return try finalStateResponse(run)
             }
             // Shutting down (or cancelled by it): the caller learns its run's
@@ -102,7 +102,7 @@ struct Webhooks: Sendable {
             return JSONResponse.make(given, status: .created)
         }
         var body: JSONValue = .null
-        if let id = run.finalDataclipId, let clip = try store.log.dataclip(id), let bytes = clip.body {
+        if let id = run.finalDataclipId, let clip = try store.dataclip(id), let bytes = clip.body {
             body = try JSONParser.parse(bytes)
         }
         return JSONResponse.make(body, status: .created)

@@ -3,7 +3,7 @@ import JSON
 import LMDB
 
 /// Appends submissions inside one write transaction: for each, checks the
-/// rules of DESIGN.md §4.2–4.3 against what the log (including earlier
+/// rules of docs/semantics.md and docs/events.md against what the log (including earlier
 /// submissions of the batch) already holds, then writes the event and what
 /// it introduces, and hands its index entries to the index behind the log
 /// (`LogIndex`). A rejected submission writes nothing, because every check

@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import JSON
 
-/// The append-only log of DESIGN.md §3, with its indexes, the dataclip store
+/// The append-only log of docs/architecture.md, with its indexes, the dataclip store
 /// and workflow snapshots, in one LMDB environment.
 ///
 /// ```swift

@@ -1,4 +1,4 @@
-/// A run's lifecycle (DESIGN.md §4.2):
+/// A run's lifecycle (docs/semantics.md):
 /// `available → claimed → started → {success, failed, crashed, cancelled,
 /// killed, exception, lost}`; `available|claimed|started → lost`;
 /// `available → cancelled`. Nothing leaves a final state.
@@ -70,7 +70,7 @@ public enum Retention: String, Sendable, CaseIterable, Codable {
     case eraseAll = "erase_all"
 }
 
-/// Dataclip types (DESIGN.md §4.1).
+/// Dataclip types (docs/semantics.md).
 public enum DataclipType: String, Sendable, CaseIterable, Codable {
     case httpRequest = "http_request"
     case global

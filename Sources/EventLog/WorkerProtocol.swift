@@ -1,6 +1,6 @@
 public import JSON
 
-/// Reads the worker protocol's JSON (DESIGN.md §4.3, §6.1) into submissions:
+/// Reads the worker protocol's JSON (docs/events.md, docs/cli.md) into submissions:
 /// `{"event": "run:start", "id": "<uuid, optional>", "payload": {...}}`.
 /// Every problem becomes an `EventLogError` naming the field.
 ///

@@ -2,7 +2,7 @@ public import EventLog
 import Foundation
 import LMDB
 
-/// Where the next cron run's input comes from (DESIGN.md §4.4).
+/// Where the next cron run's input comes from (docs/semantics.md).
 public enum CronInputSource: String, Sendable {
     /// The latest successful output of the trigger's cursor job.
     case jobOutput = "job_output"
@@ -25,7 +25,7 @@ public struct CronInput: Sendable, Equatable {
     }
 }
 
-/// The read side: the projections of DESIGN.md §5 and the queries over them.
+/// The read side: the projections of docs/architecture.md and the queries over them.
 public final class Projections: Sendable {
     public let engine: ProjectionEngine
     public let runs = RunsProjector()
@@ -59,7 +59,7 @@ public final class Projections: Sendable {
         }
     }
 
-    /// Step `id` and its run (DESIGN.md §5's `steps`), `nil` when the log
+    /// Step `id` and its run (docs/architecture.md's `steps`), `nil` when the log
     /// has no such step or the runs projection has not reached it yet.
     public func step(_ id: String) throws -> (run: RunAggregate, step: StepRecord)? {
         guard let runId = try engine.log.runId(ofStep: id), let owner = try run(runId),
@@ -172,7 +172,7 @@ public final class Projections: Sendable {
         }
     }
 
-    /// `nextCronInput(trigger)` of DESIGN.md §4.4; `nil` if no live workflow has the trigger.
+    /// `nextCronInput(trigger)` of docs/semantics.md; `nil` if no live workflow has the trigger.
     public func nextCronInput(_ triggerId: String) throws -> CronInput? {
         try environment.read { txn in
             guard let trigger = try trigger(triggerId, txn) else { return nil }

@@ -22,7 +22,7 @@ public struct TriggerFailure: Sendable, CustomStringConvertible {
     public var description: String { "trigger \(triggerId) of workflow \(workflowId): \(reason)" }
 }
 
-/// Starts cron runs from the projections (DESIGN.md §4.6): at each minute,
+/// Starts cron runs from the projections (docs/semantics.md): at each minute,
 /// every enabled cron trigger of every live workflow whose schedule matches
 /// gets one run whose input is `nextCronInput(trigger)`.
 ///

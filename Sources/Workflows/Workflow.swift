@@ -1,7 +1,7 @@
 public import JSON
 public import Cron
 
-/// A workflow definition (DESIGN.md §4.1): jobs, triggers, the edges between
+/// A workflow definition (docs/semantics.md): jobs, triggers, the edges between
 /// them, and editor positions. Plain values; `WorkflowValidator` says whether
 /// one may be published, `WorkflowJSON` reads and writes it.
 public struct Workflow: Sendable, Equatable {
@@ -67,7 +67,7 @@ public enum TriggerType: String, Sendable, CaseIterable {
 }
 
 public struct Trigger: Sendable, Equatable {
-    /// The expression a cron trigger without one gets (DESIGN.md §4.1).
+    /// The expression a cron trigger without one gets (docs/semantics.md).
     public static let defaultCronExpression = "0 0 * * *"
 
     public var id: String

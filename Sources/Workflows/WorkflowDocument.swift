@@ -19,7 +19,7 @@ public struct Repair: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The mapping between a `Workflow` and a Y.Doc in the layout of the
-/// reference editor (DESIGN.md §4.5): roots `workflow` (map), `jobs`,
+/// reference editor (docs/documents.md): roots `workflow` (map), `jobs`,
 /// `edges`, `triggers` (arrays of maps; a job's `body` is a text),
 /// `positions` and `errors` (maps). Numbers are doubles on the Yjs side.
 public enum WorkflowDocument {

@@ -2,7 +2,7 @@ public import JSON
 import Cron
 
 /// Reads a workflow from the JSON of `cairn workflow publish` (field names of
-/// DESIGN.md §4.1) and writes the canonical JSON snapshots are stored as.
+/// docs/semantics.md) and writes the canonical JSON snapshots are stored as.
 public enum WorkflowJSON {
     /// Decodes a workflow; every problem is reported with its path.
     public static func decode(_ value: JSONValue) throws(WorkflowErrors) -> Workflow {

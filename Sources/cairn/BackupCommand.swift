@@ -19,7 +19,7 @@ extension Cairn {
             }
             let store = try Store(path: data.path)
             do {
-                try store.environment.copy(to: destination)
+                try store.backup(to: destination)
             } catch {
                 throw CommandFailure("cannot back up to \(destination): \(error)")
             }
@@ -42,7 +42,7 @@ extension Cairn {
 
         func run() async throws {
             let store = try Store(path: data.path)
-            let runs = try store.projections.runs(ofWorkflow: workflow, limit: max(1, limit))
+            let runs = try store.runs(ofWorkflow: workflow, limit: max(1, limit))
             if output.json {
                 printJSONValue(.array(runs.map(Views.run)))
                 return

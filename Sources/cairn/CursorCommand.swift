@@ -8,7 +8,7 @@ import Projections
 extension Cairn {
     struct Cursor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The input a cron trigger's next run would get (DESIGN.md §4.4).",
+            abstract: "The input a cron trigger's next run would get.",
             discussion: """
                 With a cursor job: that job's latest successful, non-wiped output in the trigger's workflow \
                 (source job_output). Without: the final dataclip of the trigger's latest successful run \
@@ -50,7 +50,7 @@ extension Cairn {
 
         func run() async throws {
             let store = try Store(path: data.path)
-            let total = try store.log.lastSequence()
+            let total = try store.lastSequence()
             var progress = Progress(label: verify ? "verify" : "rebuild", total: Int(total))
             var last: UInt64 = 0
             let report: (UInt64, UInt64) -> Void = { done, _ in
@@ -60,7 +60,7 @@ extension Cairn {
             }
             let started = Date()
             if verify {
-                let differences = try store.projections.engine.verify(progress: report)
+                let differences = try store.verifyProjections(progress: report)
                 progress.finish()
                 if output.json {
                     printJSONValue(.object([
@@ -74,7 +74,7 @@ extension Cairn {
                 if !differences.isEmpty { throw ExitCode(1) }
                 return
             }
-            try store.projections.engine.rebuild(progress: report)
+            try store.rebuildProjections(progress: report)
             progress.finish()
             let seconds = Date().timeIntervalSince(started)
             if output.json {

@@ -82,7 +82,7 @@ extension Cairn.DocCommand {
 
         func run() async throws {
             let store = try data.storeWithDocument(workflow)
-            printJSONValue(YDocJSON.roots(try store.documents.load(workflow), RootSpec.workflowLayout))
+            printJSONValue(YDocJSON.roots(try store.loadDocument(workflow), RootSpec.workflowLayout))
         }
     }
 
@@ -138,7 +138,7 @@ extension DataOptions {
     /// The store, once it is known to hold a document for `workflow`.
     func storeWithDocument(_ workflow: String) throws -> Store {
         let store = try Store(path: path)
-        guard try store.documents.exists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
+        guard try store.documentExists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
         return store
     }
 }

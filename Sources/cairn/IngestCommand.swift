@@ -38,7 +38,7 @@ extension Cairn {
 
             func flush() throws {
                 guard !batch.isEmpty else { return }
-                let outcomes = try store.log.append(batch.map(\.submission))
+                let outcomes = try store.append(batch.map(\.submission), catchingUp: false)
                 for (entry, outcome) in zip(batch, outcomes) {
                     switch outcome {
                     case .appended, .unchanged: summary.appended += 1
@@ -71,7 +71,7 @@ extension Cairn {
             }
             try flush()
             progress.finish()
-            try store.projections.catchUp()
+            try await store.catchUpProjections()
 
             if output.json {
                 printJSONValue(.object([

@@ -36,7 +36,7 @@ extension Cairn.ProjectCommand {
                 id: .random(), command: .configureProject(projectId: id, name: name, retention: retention))
             switch try store.append([submission])[0] {
             case .appended, .duplicate, .unchanged:
-                let project = try store.log.project(id)
+                let project = try store.project(id)
                 if output.json {
                     printJSONValue(.object([
                         ("id", .string(id)), ("name", project?.name.map(JSONValue.string) ?? .null),

@@ -28,7 +28,7 @@ extension Cairn.RunsCommand {
 
         func run() async throws {
             let store = try Store(path: data.path)
-            guard let run = try store.projections.run(id) else { throw CommandFailure("run \(id) does not exist") }
+            guard let run = try store.run(id) else { throw CommandFailure("run \(id) does not exist") }
             if output.json {
                 printJSONValue(Views.run(run))
                 return
@@ -64,7 +64,7 @@ extension Cairn.DataclipsCommand {
 
         func run() async throws {
             let store = try Store(path: data.path)
-            guard let dataclip = try store.log.dataclip(id) else { throw CommandFailure("dataclip \(id) does not exist") }
+            guard let dataclip = try store.dataclip(id) else { throw CommandFailure("dataclip \(id) does not exist") }
             let view = Views.dataclip(dataclip)
             if output.json {
                 printJSONValue(view)

@@ -40,8 +40,7 @@ extension Cairn.Schedule {
                 date = Date()
             }
             let store = try Store(path: data.path)
-            let scheduler = Scheduler(
-                log: store.log, projections: store.projections, catchUpWindow: TimeInterval(catchUpMinutes * 60))
+            let scheduler = store.scheduler(catchUpWindow: TimeInterval(catchUpMinutes * 60))
             let tick = try scheduler.tick(at: date)
             for failure in tick.failures {
                 FileHandle.standardError.write(Data("cairn: schedule: \(failure)\n".utf8))
@@ -78,7 +77,7 @@ extension Cairn.Schedule {
                 return date
             } ?? Date()
             let store = try Store(path: data.path)
-            let upcoming = try Scheduler(log: store.log, projections: store.projections).upcoming(after: start, limit: limit)
+            let upcoming = try store.scheduler().upcoming(after: start, limit: limit)
             if output.json {
                 printJSONValue(.array(upcoming.map { run, at in
                     .object([

@@ -90,7 +90,7 @@ extension Cairn.TokenCommand {
         func run() async throws {
             let store = try Store(path: data.path)
             let now = Timestamp.now()
-            let tokens = try store.log.tokens(projectId: project)
+            let tokens = try store.tokens(projectId: project)
             if output.json {
                 printJSONValue(.array(tokens.map { TokenView.json($0.token, lastUsed: $0.lastUsed, now: now) }))
                 return

@@ -54,7 +54,7 @@ extension Cairn.WorkflowCommand {
 
         func run() async throws {
             let store = try Store(path: data.path)
-            guard let snapshot = try store.log.snapshot(id, lockVersion: lockVersion) else {
+            guard let snapshot = try store.snapshot(id, lockVersion: lockVersion) else {
                 throw CommandFailure("workflow \(id) has no published snapshot\(lockVersion.map { " at lock_version \($0)" } ?? "")")
             }
             print(String(decoding: snapshot.document, as: UTF8.self))

@@ -31,7 +31,7 @@ struct RootSpec: ExpressibleByArgument {
         self.kind = kind
     }
 
-    /// DESIGN.md §4.5: the workflow document's roots.
+    /// docs/documents.md: the workflow document's roots.
     static let workflowLayout: [RootSpec] = [
         RootSpec("workflow", .map), RootSpec("jobs", .array), RootSpec("edges", .array),
         RootSpec("triggers", .array), RootSpec("positions", .map), RootSpec("errors", .map),

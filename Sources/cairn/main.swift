@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-// Exit statuses are part of the CLI contract (DESIGN.md §6.1): 0 success,
+// Exit statuses are part of the CLI contract (docs/cli.md): 0 success,
 // 1 input rejected or a runtime failure, 2 usage error. ArgumentParser's own
 // usage status (64) is mapped to 2 here, in one place.
 func runCairn() async -> Int32 {

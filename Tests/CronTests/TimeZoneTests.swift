@@ -3,7 +3,7 @@ import Testing
 
 @testable import Cron
 
-/// DESIGN.md §4.6: a local time skipped by a jump forward fires once, at the
+/// docs/semantics.md: a local time skipped by a jump forward fires once, at the
 /// first instant after the gap; a local time that occurs twice fires once, at
 /// its first occurrence. Checked on real zone data; the UTC instants were
 /// computed independently with Python's zoneinfo.

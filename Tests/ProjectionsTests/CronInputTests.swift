@@ -5,7 +5,7 @@ import Projections
 import TestSupport
 import Testing
 
-/// DESIGN.md §4.4, rule by rule.
+/// docs/semantics.md, rule by rule.
 @Suite struct CronInputTests {
     final class World {
         let f: LogFixture

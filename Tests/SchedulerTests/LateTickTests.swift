@@ -41,7 +41,7 @@ import Testing
         #expect(owed == ["06:01", "06:02", "06:03"].map { Timestamp(Self.time("2026-03-01T\($0):00Z")) })
     }
 
-    /// Beyond the grace it is downtime: DESIGN's rule, at most one catch-up
+    /// Beyond the grace it is downtime: the rule of docs/semantics.md, at most one catch-up
     /// run per trigger, and only inside the catch-up window.
     @Test func beyondTheGraceItIsDowntime() throws {
         let w = try World([SchedulerTests.cron("often", "* * * * *")])

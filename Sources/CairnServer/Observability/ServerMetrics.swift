@@ -98,7 +98,7 @@ public final class ServerMetrics: Sendable {
         })
         // Weak: these metrics hold the store, so a strong capture would be a
         // cycle keeping both, and the LMDB environment, open for good.
-        store.log.groupCommitObserver = { [weak self] report in self?.record(report) }
+        store.observeGroupCommits { [weak self] report in self?.record(report) }
     }
 
     // MARK: Requests
@@ -231,13 +231,13 @@ public final class ServerMetrics: Sendable {
     /// Reads what is read at scrape time (the log head, each projection's
     /// lag, LMDB's map), then every metric in Prometheus' text format.
     public func exposition() throws -> [UInt8] {
-        let head = try store.log.lastSequence()
+        let head = try store.lastSequence()
         eventsCounted.withLock { counted in
             if head > counted { events.increment(by: Int64(head - counted)) }
             counted = max(counted, head)
         }
         // Read after the head: a projection that moved on since counts as caught up, not as ahead.
-        for projection in try store.projections.engine.status() {
+        for projection in try store.projectionStatus() {
             let lag: UInt64 = head > projection.sequence ? head - projection.sequence : 0
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(
@@ -247,7 +247,7 @@ public final class ServerMetrics: Sendable {
             ).set(to: Double(lag))
         }
         catchUpFailing.set(to: store.projectionLag == nil ? 0 : 1)
-        let info = store.environment.info()
+        let info = store.space()
         mapSize.set(to: Double(info.mapSize))
         usedBytes.set(to: Double(info.usedBytes))
         readersInUse.set(to: Double(info.readersInUse))
