@@ -168,7 +168,7 @@ enum OpenAPI {
                     security: .viewer,
                     parameters: [ref("Count", in: "parameters")],
                     responses: [("200", json("Its next fire times", ref("Upcoming")))],
-                    errors: [401, 403, 404, 503])))),
+                    errors: [400, 401, 403, 404, 503])))),
             ("/api/v1/workflows/{id}/publish", obj(
                 ("parameters", .array([ref("WorkflowId", in: "parameters")])),
                 ("post", operation(
@@ -253,8 +253,10 @@ enum OpenAPI {
                 ("default", .number(100)))))),
         ("Count", obj(
             ("name", .string("count")), ("in", .string("query")), ("required", .bool(false)),
-            ("description", .string("How many fire times (default 5); clamped to 1-1000, and the default when not an integer.")),
-            ("schema", obj(("type", .string("integer")), ("default", .number(5)))))))
+            ("description", .string("How many fire times: 1-1000 (default 5); anything else is 400 naming `count`.")),
+            ("schema", obj(
+                ("type", .string("integer")), ("minimum", .number(1)), ("maximum", .number(1_000)),
+                ("default", .number(5)))))))
 
     static func pathParameter(_ name: String, _ description: String, example: String?) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [

@@ -166,7 +166,7 @@ public func makeRouter(
         let caller = try auth.caller(request, needs: .viewer)
         guard let trigger = try store.trigger(id) else { throw APIError.notFound("trigger \(id)") }
         try auth.check(caller, owner: trigger.projectId, what: "trigger \(id)")
-        let count = max(1, min(request.uri.queryParameters.get("count", as: Int.self) ?? 5, 1_000))
+        let count = try boundedInteger(request.uri.queryParameters["count"], name: "count", default: 5, in: 1...1_000)
         let times = trigger.schedule?.next(count, after: Date()) ?? []
         return JSONResponse.make(.object([
             ("trigger_id", .string(id)), ("fires_at", .array(times.map { .string(Timestamp($0).iso8601) })),
@@ -233,11 +233,18 @@ let maxPageSize = 1_000
 
 /// `limit` of a paged query: 100 when absent; 400 unless an integer in 1...`maxPageSize`.
 func pageSize(_ raw: Substring?) throws -> Int {
-    guard let raw else { return 100 }
-    guard let limit = Int(raw), (1...maxPageSize).contains(limit) else {
-        throw APIError.badRequest("limit must be an integer from 1 to \(maxPageSize), found '\(raw)'", field: "limit")
+    try boundedInteger(raw, name: "limit", default: 100, in: 1...maxPageSize)
+}
+
+/// A query parameter that must be an integer in `range`: `default` when
+/// absent, 400 naming it otherwise (never a silent fallback).
+func boundedInteger(_ raw: Substring?, name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+    guard let raw else { return value }
+    guard let number = Int(raw), range.contains(number) else {
+        throw APIError.badRequest(
+            "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound), found '\(raw)'", field: name)
     }
-    return limit
+    return number
 }
 
 /// Appends one worker event given as `{"event", "id"?, "payload"}`.

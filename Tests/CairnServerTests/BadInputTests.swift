@@ -80,6 +80,28 @@ import YDoc
         }
     }
 
+    /// Query parameters out of range or not integers: 400 naming them, never a silent default.
+    @Test func badQueryParametersAre400WithTheirName() async throws {
+        let p = try TwoProjects()
+        let cron = "c1000000-0000-4000-8000-000000000001"
+        try await p.app.test(.router) { client in
+            for (uri, field) in [
+                ("/api/v1/triggers/\(cron)/upcoming?count=abc", "count"),
+                ("/api/v1/triggers/\(cron)/upcoming?count=0", "count"),
+                ("/api/v1/triggers/\(cron)/upcoming?count=1001", "count"),
+                ("/api/v1/workflows/\(P.workflowA)/runs?limit=x", "limit"),
+            ] {
+                let (status, text) = try await send(client, .get, uri, "")
+                #expect(status == .badRequest, "\(uri): \(status) \(text)")
+                #expect(Self.error(text).field == field, "\(uri): \(text)")
+            }
+            let (status, text) = try await send(client, .get, "/api/v1/triggers/\(cron)/upcoming?count=3", "")
+            #expect(status == .ok, "\(text)")
+            let times = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["fires_at"] as? [Any]
+            #expect(times?.count == 3)
+        }
+    }
+
     @Test func unknownRoutesAndMethodsAreJSON404s() async throws {
         let p = try TwoProjects()
         try await p.app.test(.router) { client in
