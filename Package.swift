@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "CairnServer",
             dependencies: [
-                "CairnKit", "EventLog", "JSON", "Projections", "Scheduler", "Cron", "Workflows", "YDoc",
+                "CairnKit", "EventLog", "LMDB", "JSON", "Projections", "Scheduler", "Cron", "Workflows", "YDoc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,6 +73,7 @@ let package = Package(
             name: "cairn",
             dependencies: [
                 "CairnKit",
+                "LMDB",
                 "Cron",
                 "EventLog",
                 "JSON",
@@ -104,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "CairnServerTests",
             dependencies: [
-                "CairnServer", "CairnKit", "EventLog", "Encoding", "Workflows", "YDoc", "TestSupport",
+                "CairnServer", "CairnKit", "EventLog", "LMDB", "Encoding", "Workflows", "YDoc", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

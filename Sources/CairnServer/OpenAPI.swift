@@ -83,7 +83,7 @@ enum OpenAPI {
                             "`after_completion`: the status a step's `webhook_response` chose (100-599), with its `body`",
                             ref("AnyJSON"))),
                     ],
-                    errors: [400, 401, 404, 409, 413, 422])))),
+                    errors: [400, 401, 404, 409, 413, 422, 507])))),
             ("/api/v1/runs", obj(("post", operation(
                 "createRun", "Create a run (`run:created`)",
                 "The body is the worker protocol's `run:created` payload. The workflow must be the token's "
@@ -99,7 +99,7 @@ enum OpenAPI {
                     ("200", json("Already recorded", ref("Duplicate"))),
                     ("422", json("The event breaks a rule (the field is named)", ref("Rejected"))),
                 ],
-                errors: [400, 401, 403, 404, 413, 503])))),
+                errors: [400, 401, 403, 404, 413, 503, 507])))),
             ("/api/v1/runs/claim", obj(("post", operation(
                 "claimRuns", "Claim available runs",
                 "Claims up to `demand` available runs of the token's project, oldest first (creation time, then id). "
@@ -109,7 +109,7 @@ enum OpenAPI {
                     "Who claims, and how many", required: false, schema: ref("ClaimRequest"),
                     example: obj(("worker_name", .string("w1")), ("demand", .number(1)))),
                 responses: [("200", json("The runs claimed (maybe none)", ref("ClaimResult")))],
-                errors: [400, 401, 403, 413, 503])))),
+                errors: [400, 401, 403, 413, 503, 507])))),
             ("/api/v1/runs/{id}/events", obj(
                 ("parameters", .array([ref("RunId", in: "parameters")])),
                 ("post", operation(
@@ -125,7 +125,7 @@ enum OpenAPI {
                         ("200", json("Every event appended or already recorded", ref("Outcomes"))),
                         ("422", json("At least one event was rejected; the others' outcomes as for 200", ref("Outcomes"))),
                     ],
-                    errors: [400, 401, 403, 404, 413, 503])))),
+                    errors: [400, 401, 403, 404, 413, 503, 507])))),
             ("/api/v1/runs/{id}", obj(
                 ("parameters", .array([ref("RunId", in: "parameters")])),
                 ("get", operation(
@@ -180,7 +180,7 @@ enum OpenAPI {
                     body: requestBody(
                         "A workflow, or nothing", required: false, schema: ref("PublishRequest"), example: Examples.workflow),
                     responses: [("200", json("Published (or unchanged: `changed` false)", ref("PublishResult")))],
-                    errors: [400, 401, 403, 404, 413, 422, 503])))),
+                    errors: [400, 401, 403, 404, 413, 422, 503, 507])))),
             ("/api/v1/workflows/{id}/sync", obj(
                 ("parameters", .array([ref("WorkflowId", in: "parameters")])),
                 ("get", operation(
@@ -286,7 +286,8 @@ enum OpenAPI {
         (409, "Conflict", "The trigger is disabled"),
         (413, "ContentTooLarge", "The body is over the request limit, or a dataclip over the dataclip limit (the field is named)"),
         (422, "Unprocessable", "The request breaks a rule (the field is named when there is one)"),
-        (503, "Unavailable", "The service is shutting down"),
+        (503, "Unavailable", "The service is shutting down, or the disk failed a write (I/O error): nothing of the request was kept"),
+        (507, "StoreFull", "The data folder is full (its disk, or its `--max-size` ceiling): nothing of the request was kept; retry once room is made"),
     ]
 
     static let errorResponses = JSONValue.object(errorStatuses.map { (key: $0.name, value: json($0.description, ref("Error"))) })

@@ -2,6 +2,7 @@ import Foundation
 import EventLog
 import Hummingbird
 import JSON
+import LMDB
 import NIOCore
 
 /// How much a request may carry (docs/http.md, "Limits and errors").
@@ -74,6 +75,13 @@ struct JSONErrors: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as LMDBError where error.isStoreFull {
+            // Nothing of the request was kept: the client may retry once room is made.
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            throw APIError(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), field: nil, message: error.description)
+        } catch let error as LMDBError where error.isIOError {
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            throw APIError(status: .serviceUnavailable, field: nil, message: error.description)
         } catch let error as any HTTPResponseError {
             let message = error.status == .notFound
                 ? "no route \(request.method.rawValue) \(request.uri.path)" : error.status.reasonPhrase

@@ -27,6 +27,10 @@ public final class Environment: @unchecked Sendable {
     public struct Options: Sendable {
         /// Initial map size in bytes; it grows on demand. Rounded up to the OS page size by LMDB.
         public var mapSize: Int
+        /// The ceiling the map may grow to, in bytes (`nil`: none but the
+        /// disk). A write that would need more fails with `storeFull`,
+        /// and is aborted whole.
+        public var maxMapSize: Int?
         /// The largest number of named databases.
         public var maxDatabases: Int
         /// The largest number of concurrent read transactions.
@@ -41,9 +45,14 @@ public final class Environment: @unchecked Sendable {
             maxDatabases: Int = 256,
             maxReaders: Int = 256,
             noSync: Bool = false,
-            readOnly: Bool = false
+            readOnly: Bool = false,
+            maxMapSize: Int? = nil
         ) {
-            self.mapSize = mapSize
+            // Whole pages: LMDB maps in pages, and a map of part of one is not what was asked.
+            let page = max(4_096, Int(sysconf(Int32(_SC_PAGESIZE))))
+            let ceiling = maxMapSize.map { max(page, $0 / page * page) }
+            self.maxMapSize = ceiling
+            self.mapSize = ceiling.map { min(mapSize, $0) } ?? mapSize
             self.maxDatabases = maxDatabases
             self.maxReaders = maxReaders
             self.noSync = noSync
@@ -304,19 +313,27 @@ public final class Environment: @unchecked Sendable {
                 let info = self.info()
                 var size = info.mapSize
                 while size - info.usedBytes < bytes { size *= 2 }
+                // Up to the ceiling only: the write itself meets it, as `storeFull`.
+                if let ceiling = options.maxMapSize { size = max(info.mapSize, min(size, ceiling)) }
                 if size != info.mapSize { try LMDBError.check(mdb_env_set_mapsize(handle, size)) }
             }
         }
     }
 
-    /// Doubles the map. Waits until no transaction of this process is
-    /// active; a write begun inside a read of the same thread would wait for
-    /// itself, so it gets the `mapFull` instead.
+    /// Doubles the map, up to its ceiling (`storeFull` once there). Waits
+    /// until no transaction of this process is active; a write begun inside
+    /// a read of the same thread would wait for itself, so it gets the
+    /// `mapFull` instead.
     private func grow() throws(LMDBError) {
         if gate.isHeldByCurrentThread { throw .mapFull }
         try gate.exclusive { () throws(LMDBError) in
             let current = self.info().mapSize
-            try LMDBError.check(mdb_env_set_mapsize(handle, current * 2))
+            var next = current * 2
+            if let ceiling = options.maxMapSize {
+                guard current < ceiling else { throw .storeFull(limit: ceiling) }
+                next = min(next, ceiling)
+            }
+            try LMDBError.check(mdb_env_set_mapsize(handle, next))
         }
     }
 

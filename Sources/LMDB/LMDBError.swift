@@ -39,6 +39,10 @@ public enum LMDBError: Error, Equatable, Sendable {
     /// A write transaction (or a database open, which needs one) was begun
     /// inside another on the same thread, which would deadlock.
     case nestedWrite
+    /// The map is full and may not grow: it has reached `limit` bytes, the
+    /// ceiling it was opened with (`Environment.Options.maxMapSize`). The
+    /// write that met it was aborted whole; everything committed before it stands.
+    case storeFull(limit: Int)
 
     /// The case for an LMDB return code; `nil` for `MDB_SUCCESS`.
     public init?(code: Int32) {
@@ -79,7 +83,7 @@ public enum LMDBError: Error, Equatable, Sendable {
         case .panic: return MDB_PANIC
         case .versionMismatch: return MDB_VERSION_MISMATCH
         case .invalid: return MDB_INVALID
-        case .mapFull: return MDB_MAP_FULL
+        case .mapFull, .storeFull: return MDB_MAP_FULL
         case .databasesFull: return MDB_DBS_FULL
         case .readersFull: return MDB_READERS_FULL
         case .threadLocalStorageFull: return MDB_TLS_FULL
@@ -94,6 +98,28 @@ public enum LMDBError: Error, Equatable, Sendable {
         case .badDatabaseHandle: return MDB_BAD_DBI
         case .system(let errno): return errno
         case .transactionEnded, .nestedWrite: return MDB_BAD_TXN
+        }
+    }
+
+    /// Whether no more can be written for want of room: the map's ceiling,
+    /// or the disk (`ENOSPC`, `EDQUOT`). Freeing room (or raising the
+    /// ceiling) and retrying is the remedy; nothing committed was lost.
+    public var isStoreFull: Bool {
+        switch self {
+        case .storeFull: return true
+        case .system(let code): return code == ENOSPC || code == EDQUOT
+        default: return false
+        }
+    }
+
+    /// Whether the disk failed a read or a write (`EIO`): the write that met
+    /// it was not committed. LMDB may have marked the environment unusable
+    /// (`panic`); reopening it finds every earlier commit.
+    public var isIOError: Bool {
+        switch self {
+        case .system(let code): return code == EIO
+        case .panic: return true
+        default: return false
         }
     }
 
@@ -112,7 +138,7 @@ extension LMDBError: CustomStringConvertible {
         case .notFound: return "key not found"
         case .pageNotFound, .corrupted:
             return "the database file is corrupted (page not found or bad page); restore the data folder from a backup"
-        case .panic: return "LMDB hit a fatal error; reopen the data folder"
+        case .panic: return "I/O error: LMDB hit a fatal error (a failed write to the disk); reopen the data folder"
         case .versionMismatch:
             return "the data folder was written by an incompatible LMDB version"
         case .invalid:
@@ -130,6 +156,12 @@ extension LMDBError: CustomStringConvertible {
         case .badTransaction: return "the transaction is no longer usable after an earlier error"
         case .badValueSize: return "a key is empty or too long (LMDB keys are at most 511 bytes)"
         case .badDatabaseHandle: return "the database handle is stale or was never opened"
+        case .storeFull(let limit):
+            return "store full: the data folder reached its ceiling of \(limit >> 20) MiB (--max-size); nothing of this write was kept"
+        case .system(let code) where code == ENOSPC || code == EDQUOT:
+            return "store full: \(String(cString: strerror(code))) on the data folder's disk; nothing of this write was kept"
+        case .system(let code) where code == EIO:
+            return "I/O error: the disk failed a read or write (\(String(cString: strerror(code)))); nothing of this write was kept"
         case .system(let code):
             let text = String(cString: strerror(code))
             return "system error \(code): \(text)"

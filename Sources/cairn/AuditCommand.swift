@@ -15,7 +15,7 @@ extension Cairn {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let entries = try store.audit(workflowId: workflow)
             if output.json {
                 printJSONValue(.array(entries.map(\.json)))

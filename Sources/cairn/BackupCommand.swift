@@ -17,7 +17,7 @@ extension Cairn {
             if FileManager.default.fileExists(atPath: destination + "/data.mdb") {
                 throw CommandFailure("\(destination) already holds a data folder; choose an empty one")
             }
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             do {
                 try store.backup(to: destination)
             } catch {
@@ -41,7 +41,7 @@ extension Cairn {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let runs = try store.runs(ofWorkflow: workflow, limit: max(1, limit))
             if output.json {
                 printJSONValue(.array(runs.map(Views.run)))

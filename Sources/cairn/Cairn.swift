@@ -1,4 +1,6 @@
 import ArgumentParser
+import CairnKit
+import LMDB
 import Foundation
 
 /// The root command is configuration only; each subcommand lives in its own file.
@@ -26,8 +28,46 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "The data folder (default: $CAIRN_DATA or ./cairn-data).")
     var data: String?
 
+    @Option(
+        name: .customLong("max-size"),
+        help: "The most the data folder's map may grow to, e.g. 512M, 20G (default: $CAIRN_MAX_SIZE, else no ceiling but the disk). Past it, writes fail with 'store full' and nothing is lost.")
+    var maxSize: String?
+
     var path: String {
         data ?? ProcessInfo.processInfo.environment["CAIRN_DATA"] ?? "./cairn-data"
+    }
+
+    func validate() throws {
+        _ = try ceiling()
+    }
+
+    /// `--max-size` (or `CAIRN_MAX_SIZE`) in bytes; `nil` when neither is given.
+    func ceiling() throws -> Int? {
+        guard let text = maxSize ?? ProcessInfo.processInfo.environment["CAIRN_MAX_SIZE"] else { return nil }
+        guard let bytes = ByteSize.parse(text), bytes >= 1 << 20 else {
+            throw ValidationError("--max-size: '\(text)' is not a size of at least 1M (a number with K, M, G or T, e.g. 512M)")
+        }
+        return bytes
+    }
+
+    /// Opens the data folder with the ceiling asked for.
+    func openStore(notice: (String) -> Void = Store.standardErrorNotice) throws -> Store {
+        try Store(path: path, options: Environment.Options(maxMapSize: try ceiling()), notice: notice)
+    }
+}
+
+/// Sizes as people write them: `1048576`, `64K`, `512M`, `20G`, `1T` (powers of 1,024; `B` and `iB` allowed).
+enum ByteSize {
+    static func parse(_ text: String) -> Int? {
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) { digits = digits.dropLast(suffix.count); break }
+        var shift = 0
+        if let unit = digits.last, let index = "KMGT".firstIndex(of: unit) {
+            shift = 10 * ("KMGT".distance(from: "KMGT".startIndex, to: index) + 1)
+            digits = digits.dropLast()
+        }
+        guard let number = Int(digits), number >= 0, number <= Int.max >> shift else { return nil }
+        return number << shift
     }
 }
 

@@ -22,7 +22,7 @@ extension Cairn {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             guard let view = try store.cursorView(trigger) else {
                 throw CommandFailure("trigger \(trigger) is not in any published workflow")
             }
@@ -49,7 +49,7 @@ extension Cairn {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let total = try store.lastSequence()
             var progress = Progress(label: verify ? "verify" : "rebuild", total: Int(total))
             var last: UInt64 = 0

@@ -30,7 +30,7 @@ extension Cairn.DocCommand {
 
         func run() async throws {
             let updates = try files.map(readInput)
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let result = try store.applyDocumentUpdates(workflow, updates)
             for (index, reason) in result.rejected {
                 FileHandle.standardError.write(Data("cairn: \(files[index]): \(reason)\n".utf8))
@@ -137,7 +137,7 @@ extension Cairn.DocCommand {
 extension DataOptions {
     /// The store, once it is known to hold a document for `workflow`.
     func storeWithDocument(_ workflow: String) throws -> Store {
-        let store = try Store(path: path)
+        let store = try openStore()
         guard try store.documentExists(workflow) else { throw CommandFailure("no document for workflow \(workflow)") }
         return store
     }

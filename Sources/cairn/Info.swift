@@ -11,7 +11,7 @@ extension Cairn {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let info = try store.info()
             if output.json {
                 try printJSON(info)

@@ -13,7 +13,11 @@ extension Cairn {
                 Rejected lines are reported on stderr as `line N: <event>: <field>: <message>` and never \
                 stop the lines after them; nothing of a rejected line is written. A line without an id \
                 gets one derived from its content, so ingesting a file twice appends nothing new. \
-                Exit status 1 when any line was rejected.
+                Lines are stored in durable batches (--batch-size); a batch that cannot be stored (the disk \
+                is full, --max-size is reached, an I/O error) stops the ingest: the summary says how far it \
+                got, every line before that batch is stored, and running the same file again once the fault \
+                is fixed appends the rest (stored lines come back as duplicates). \
+                Exit status 1 when any line was rejected or the ingest stopped.
                 """)
 
         @Argument(help: "The JSON-lines file, or - for stdin.")
@@ -31,14 +35,24 @@ extension Cairn {
 
         func run() async throws {
             let bytes = try readInput(file)
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             var summary = IngestSummary()
             var progress = Progress(label: "ingest", total: nil)
             var batch: [(line: Int, name: String, submission: Submission)] = []
 
             func flush() throws {
                 guard !batch.isEmpty else { return }
-                let outcomes = try store.append(batch.map(\.submission), catchingUp: false)
+                let outcomes: [AppendOutcome]
+                do {
+                    outcomes = try store.append(batch.map(\.submission), catchingUp: false)
+                } catch {
+                    progress.finish()
+                    summary.stoppedAtLine = batch[0].line
+                    summary.print(json: output.json)
+                    throw CommandFailure(
+                        "line \(batch[0].line): \(error); the lines before it are stored, it and the ones after are not: "
+                            + "ingest the file again once this is fixed")
+                }
                 for (entry, outcome) in zip(batch, outcomes) {
                     switch outcome {
                     case .appended, .unchanged: summary.appended += 1
@@ -73,14 +87,7 @@ extension Cairn {
             progress.finish()
             try await store.catchUpProjections()
 
-            if output.json {
-                printJSONValue(.object([
-                    ("appended", .number(summary.appended)), ("duplicates", .number(summary.duplicates)),
-                    ("rejected", .number(summary.rejected)),
-                ]))
-            } else {
-                print("appended \(summary.appended), duplicates \(summary.duplicates), rejected \(summary.rejected)")
-            }
+            summary.print(json: output.json)
             if summary.rejected > 0 { throw ExitCode(1) }
         }
     }
@@ -90,6 +97,21 @@ struct IngestSummary {
     var appended = 0
     var duplicates = 0
     var rejected = 0
+    /// The first line not stored, when a batch could not be committed.
+    var stoppedAtLine: Int?
+
+    func print(json: Bool) {
+        if json {
+            var members: [(key: String, value: JSONValue)] = [
+                ("appended", .number(appended)), ("duplicates", .number(duplicates)), ("rejected", .number(rejected)),
+            ]
+            if let stoppedAtLine { members.append(("stopped_at_line", .number(stoppedAtLine))) }
+            printJSONValue(.object(members))
+        } else {
+            Swift.print("appended \(appended), duplicates \(duplicates), rejected \(rejected)"
+                + (stoppedAtLine.map { "; stopped at line \($0)" } ?? ""))
+        }
+    }
 
     mutating func reject(line: Int, event: String, _ error: EventLogError) {
         rejected += 1

@@ -31,7 +31,7 @@ extension Cairn.ProjectCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let submission = Submission(
                 id: .random(), command: .configureProject(projectId: id, name: name, retention: retention))
             switch try store.append([submission])[0] {

@@ -27,7 +27,7 @@ extension Cairn.RunsCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             guard let run = try store.run(id) else { throw CommandFailure("run \(id) does not exist") }
             if output.json {
                 printJSONValue(Views.run(run))
@@ -63,7 +63,7 @@ extension Cairn.DataclipsCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             guard let dataclip = try store.dataclip(id) else { throw CommandFailure("dataclip \(id) does not exist") }
             let view = Views.dataclip(dataclip)
             if output.json {

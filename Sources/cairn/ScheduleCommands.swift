@@ -39,7 +39,7 @@ extension Cairn.Schedule {
             } else {
                 date = Date()
             }
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let scheduler = store.scheduler(catchUpWindow: TimeInterval(catchUpMinutes * 60))
             let tick = try scheduler.tick(at: date)
             for failure in tick.failures {
@@ -76,7 +76,7 @@ extension Cairn.Schedule {
                 guard let date = parseTime(text) else { throw CommandFailure("--from: '\(text)' is not an ISO-8601 time") }
                 return date
             } ?? Date()
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let upcoming = try store.scheduler().upcoming(after: start, limit: limit)
             if output.json {
                 printJSONValue(.array(upcoming.map { run, at in

@@ -67,7 +67,7 @@ extension Cairn {
                 logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
                 return logger
             }()
-            let store = try Store(path: data.path, notice: { logger.notice("\($0)") })
+            let store = try data.openStore(notice: { logger.notice("\($0)") })
             let configuration = ServerConfiguration(
                 host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60),
                 webhookReplyTimeout: .seconds(webhookTimeout),

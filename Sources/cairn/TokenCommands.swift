@@ -47,7 +47,7 @@ extension Cairn.TokenCommand {
         }
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let expiresAt = expires.flatMap(TokenDuration.seconds).map { seconds in
                 Timestamp(microseconds: Timestamp.now().microseconds + seconds * 1_000_000)
             }
@@ -88,7 +88,7 @@ extension Cairn.TokenCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let now = Timestamp.now()
             let tokens = try store.tokens(projectId: project)
             if output.json {
@@ -118,7 +118,7 @@ extension Cairn.TokenCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             let token: StoredToken
             do {
                 token = try store.revokeToken(id, actor: .operator)

@@ -31,7 +31,7 @@ extension Cairn.TriggerCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             do {
                 if clear {
                     let had = try store.clearWebhookKey(trigger)

@@ -30,7 +30,7 @@ extension Cairn.WorkflowCommand {
             } catch {
                 throw CommandFailure(describe(error, file: file))
             }
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             do {
                 let result = try store.publish(workflow)
                 printJSONValue(Views.publish(result))
@@ -53,7 +53,7 @@ extension Cairn.WorkflowCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let store = try Store(path: data.path)
+            let store = try data.openStore()
             guard let snapshot = try store.snapshot(id, lockVersion: lockVersion) else {
                 throw CommandFailure("workflow \(id) has no published snapshot\(lockVersion.map { " at lock_version \($0)" } ?? "")")
             }

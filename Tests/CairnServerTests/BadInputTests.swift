@@ -102,6 +102,29 @@ import YDoc
         }
     }
 
+    /// A store at its ceiling: 507 "store full" for the write that met it,
+    /// nothing of it kept, reads and earlier writes unharmed.
+    @Test func aFullStoreAnswers507AndKeepsWhatItAcknowledged() async throws {
+        let p = try TwoProjects(options: .init(mapSize: 1 << 20, maxMapSize: 2 << 20))
+        let pad = String(repeating: "x", count: 60_000)
+        try await p.app.test(.router) { client in
+            var acknowledged: [String] = []
+            var refusal: (HTTPResponse.Status, String)?
+            for i in 0..<200 where refusal == nil {
+                let body = #"{"run_id":"big\#(i)","workflow_id":"\#(P.workflowA)","input":{"type":"global","body":{"pad":"\#(pad)"}}}"#
+                let (status, text) = try await send(client, "/api/v1/runs", body)
+                if status == .created || status == .ok { acknowledged.append("big\(i)") } else { refusal = (status, text) }
+            }
+            let (status, text) = try #require(refusal, "the store never filled")
+            #expect(status.code == 507, "\(text)")
+            #expect(Self.error(text).message?.hasPrefix("store full") == true, "\(text)")
+            #expect(!acknowledged.isEmpty)
+            for run in acknowledged { #expect(try p.store.runFromLog(run) != nil, "\(run)") }
+            #expect(try p.store.runFromLog("big\(acknowledged.count)") == nil)
+            #expect(try await send(client, .get, "/healthz", "", token: nil).0 == .ok)
+        }
+    }
+
     @Test func unknownRoutesAndMethodsAreJSON404s() async throws {
         let p = try TwoProjects()
         try await p.app.test(.router) { client in

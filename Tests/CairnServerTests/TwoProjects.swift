@@ -2,6 +2,7 @@ import CairnKit
 import CairnServer
 import EventLog
 import Foundation
+import LMDB
 import Hummingbird
 import HummingbirdTesting
 import TestSupport
@@ -20,8 +21,9 @@ struct TwoProjects: @unchecked Sendable {
     let store: Store
     let configuration = ServerConfiguration(runScheduler: false)
 
-    init() throws {
-        store = try Store(path: folder.path)
+    /// - Parameter options: how to open the folder (a map ceiling, for a full store).
+    init(options: LMDB.Environment.Options = LMDB.Environment.Options()) throws {
+        store = try Store(path: folder.path, options: options)
         _ = try store.publish(try WorkflowJSONDecoding.decode(
             Fixtures.sampleWorkflowJSON(project: "p1", workflowId: Self.workflowA)))
         _ = try store.publish(try WorkflowJSONDecoding.decode(

@@ -330,3 +330,48 @@ import Testing
         #expect(try env.read { txn in try txn.get(db, key: [2]) } == nil)
     }
 }
+
+/// The map's ceiling (`Options.maxMapSize`): growth stops there, and the
+/// write that would pass it fails whole with `storeFull`.
+@Suite struct MapCeilingTests {
+    @Test func writesPastTheCeilingFailWholeAndEarlierOnesStand() throws {
+        let folder = TemporaryFolder()
+        let ceiling = 1 << 20
+        let env = try Environment(path: folder.path, options: .init(mapSize: 256 << 10, maxMapSize: ceiling))
+        let db = try env.database("things")
+        let value = [UInt8](repeating: 7, count: 8_000)
+        var committed = 0
+        var failure: LMDBError?
+        while failure == nil && committed < 1_000 {
+            do {
+                try env.write { txn in
+                    for k in 0..<4 { try txn.put(db, key: Array("\(committed)-\(k)".utf8), value: value) }
+                }
+                committed += 1
+            } catch let error as LMDBError {
+                failure = error
+            }
+        }
+        #expect(failure == .storeFull(limit: ceiling))
+        #expect(failure?.isStoreFull == true)
+        #expect(failure?.description.hasPrefix("store full") == true)
+        #expect(env.info().mapSize == ceiling, "grew to the ceiling, not past it")
+        #expect(committed > 10)
+        let entries = try env.read { txn in try txn.statistics(db).entries }
+        #expect(entries == committed * 4, "the failed write left nothing")
+        // Reopened without a ceiling, the same folder takes more.
+        let reopened = try Environment(path: folder.path, options: .init(mapSize: 4 << 20))
+        let again = try reopened.database("things")
+        try reopened.write { txn in try txn.put(again, key: Array("after".utf8), value: value) }
+        #expect(try reopened.read { txn in try txn.statistics(again).entries } == committed * 4 + 1)
+    }
+
+    @Test func theDisksOwnErrorsAreNamed() {
+        #expect(LMDBError.system(ENOSPC).isStoreFull)
+        #expect(LMDBError.system(ENOSPC).description.hasPrefix("store full"))
+        #expect(LMDBError.system(EIO).isIOError)
+        #expect(LMDBError.system(EIO).description.hasPrefix("I/O error"))
+        #expect(LMDBError.panic.isIOError)
+        #expect(!LMDBError.system(ENOENT).isStoreFull && !LMDBError.system(ENOENT).isIOError)
+    }
+}
