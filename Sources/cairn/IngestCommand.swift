@@ -85,7 +85,15 @@ extension Cairn {
             }
             try flush()
             progress.finish()
-            try await store.catchUpProjections()
+            do {
+                try await store.catchUpProjections()
+            } catch {
+                // The store said why on stderr; the events are in the log, which is the truth.
+                summary.print(json: output.json)
+                throw CommandFailure(
+                    "the lines above are stored, but the projections could not catch up with them; "
+                        + "they do the next time the folder is opened (or run `cairn rebuild`)")
+            }
 
             summary.print(json: output.json)
             if summary.rejected > 0 { throw ExitCode(1) }
