@@ -11,6 +11,14 @@ extension Store {
     /// Run `id` as the runs projection has it (it may lag the log: `projectionLag`).
     public func run(_ id: String) throws -> RunAggregate? { try projections.run(id) }
 
+    /// Run `id` as it stands: from the runs projection, or, while the
+    /// projections are behind the log (their catch-up failed: a full disk,
+    /// `projectionLag`), from the log itself.
+    public func currentRun(_ id: String) throws -> RunAggregate? {
+        if projectionLag != nil { return try log.run(id) }
+        return try projections.run(id)
+    }
+
     /// Run `id` folded from its own stream in the log: the truth, even
     /// while the projections are behind (an answer to the claim that
     /// committed it, a worker reporting on a run it was given).

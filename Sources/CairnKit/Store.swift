@@ -64,7 +64,12 @@ public final class Store: Sendable {
         documents = try DocumentStore(environment: environment)
         // Resumes every projection from its checkpoint (rebuilding one whose
         // projector changed), so a crash between append and projection loses nothing.
-        projections = try Projections(log: log)
+        projections = try Projections(log: log, catchingUp: false)
+        // A catch-up that fails (a full disk) leaves the folder open for
+        // reads as of the last one, and says so (`projectionLag`), rather
+        // than refusing to open: the log is whole, and each later write
+        // tries again.
+        if !options.readOnly { try? noteCatchUp(Result { _ = try projections.catchUp() }) }
     }
 
     /// Appends submissions (see `EventStore.append`) in one durable

@@ -79,6 +79,10 @@ struct JSONErrors: RouterMiddleware {
             // Nothing of the request was kept: the client may retry once room is made.
             context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
             throw APIError(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), field: nil, message: error.description)
+        } catch let error as LMDBError where error == .readersFull {
+            // Every reader slot is taken: busy, not broken; the client may retry.
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            throw APIError(status: .serviceUnavailable, field: nil, message: error.description)
         } catch let error as LMDBError where error.isIOError {
             context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
             throw APIError(status: .serviceUnavailable, field: nil, message: error.description)

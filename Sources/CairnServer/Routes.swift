@@ -131,7 +131,7 @@ public func makeRouter(
     router.get("/api/v1/runs/:id") { request, context in
         let id = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .viewer)
-        guard let run = try store.run(id) else { throw APIError.notFound("run \(id)") }
+        guard let run = try store.currentRun(id) else { throw APIError.notFound("run \(id)") }
         try auth.check(caller, owner: run.projectId, what: "run \(id)")
         return JSONResponse.make(Views.run(run))
     }

@@ -210,7 +210,7 @@ public final class Environment: @unchecked Sendable {
                             throw LMDBError.mapFull
                         }
                         committed = true  // mdb_txn_commit frees the txn even when it fails.
-                        try LMDBError.check(mdb_txn_commit(raw))
+                        try checkCommit(mdb_txn_commit(raw))
                         succeeded = true
                         // Still holding the writer lock: the next writer sees what these did.
                         for action in txn.commitActions { action() }
@@ -225,6 +225,24 @@ public final class Environment: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// A commit's result. LMDB reports a short write as `EIO` (it has no
+    /// better code), and a disk that fills up mid-write gives exactly that:
+    /// when the folder's file system is (nearly) out of space, the failure
+    /// is called what it is, `ENOSPC` ("store full": make room and retry),
+    /// not a failing disk.
+    private func checkCommit(_ code: Int32) throws(LMDBError) {
+        if code == EIO && fileSystemIsFull() { throw .system(ENOSPC) }
+        try LMDBError.check(code)
+    }
+
+    /// Whether the file system holding the folder has less than 1 MiB free
+    /// to this user (what a short write leaves behind on a full disk).
+    private func fileSystemIsFull() -> Bool {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return false }
+        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize) < 1 << 20
     }
 
     /// Tests only: the next `count` write transactions fail at their commit
@@ -275,7 +293,7 @@ public final class Environment: @unchecked Sendable {
                         mdb_txn_abort(txn)
                         throw error
                     }
-                    try LMDBError.check(mdb_txn_commit(txn))
+                    try checkCommit(mdb_txn_commit(txn))
                     return .done(result)
                 }
                 switch attempt {

@@ -75,7 +75,15 @@ public final class ProjectionEngine: @unchecked Sendable {
 
     /// Opens the projections, rebuilding any whose projector version changed,
     /// then catches them up with the log.
-    public init(log: EventStore, projectors: [any Projector], progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+    /// - Parameter catchingUp: `false` leaves the projections at their
+    ///   checkpoints (a caller that catches up itself, and tolerates its
+    ///   failing: `Store`, so a full disk still opens for reads). A
+    ///   projection whose projector changed is rebuilt either way: its
+    ///   tables would otherwise be read with a layout they do not have.
+    public init(
+        log: EventStore, projectors: [any Projector], catchingUp: Bool = true,
+        progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws {
         self.log = log
         self.projectors = projectors
         environment = log.environment
@@ -104,7 +112,7 @@ public final class ProjectionEngine: @unchecked Sendable {
             try rebuild(stale, progress: progress)
             try dropRetiredTables(of: stale)
         }
-        try catchUp()
+        if catchingUp { try catchUp() }
     }
 
     /// Deletes the databases of tables `projectors` no longer have (a new

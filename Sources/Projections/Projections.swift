@@ -34,9 +34,11 @@ public final class Projections: Sendable {
     public let triggerFinals = TriggerFinalsProjector()
     public let cronIndex = CronIndexProjector()
 
-    public init(log: EventStore, progress: ((UInt64, UInt64) -> Void)? = nil) throws {
+    /// - Parameter catchingUp: see `ProjectionEngine.init`.
+    public init(log: EventStore, catchingUp: Bool = true, progress: ((UInt64, UInt64) -> Void)? = nil) throws {
         engine = try ProjectionEngine(
-            log: log, projectors: [runs, workflowRuns, jobOutputs, triggerFinals, cronIndex], progress: progress)
+            log: log, projectors: [runs, workflowRuns, jobOutputs, triggerFinals, cronIndex], catchingUp: catchingUp,
+            progress: progress)
     }
 
     var environment: Environment { engine.log.environment }

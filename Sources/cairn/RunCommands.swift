@@ -28,7 +28,7 @@ extension Cairn.RunsCommand {
 
         func run() async throws {
             let store = try data.openStore()
-            guard let run = try store.run(id) else { throw CommandFailure("run \(id) does not exist") }
+            guard let run = try store.currentRun(id) else { throw CommandFailure("run \(id) does not exist") }
             if output.json {
                 printJSONValue(Views.run(run))
                 return
