@@ -44,8 +44,14 @@ struct Authorization: Sendable {
         return caller
     }
 
+    /// Who the request being handled is, once `TokenGate` has read its
+    /// token: the route's own check then costs no second lookup. Scoped to
+    /// the handling of that one request (a task-local).
+    @TaskLocal static var authenticated: Caller?
+
     /// The caller of `request`, whatever its role.
     func authenticate(_ request: Request) throws -> Caller {
+        if let known = Self.authenticated { return known }
         guard try store.hasTokens() else { return try openCaller(request) }
         do {
             guard let header = request.headers[.authorization] else { throw TokenRejection.missing }
@@ -140,7 +146,9 @@ struct TokenGate: RouterMiddleware {
     let auth: Authorization
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path.hasPrefix("/api/v1") { _ = try auth.authenticate(request) }
-        return try await next(request, context)
+        guard request.uri.path.hasPrefix("/api/v1") else { return try await next(request, context) }
+        let caller = try auth.authenticate(request)
+        // The route asks again (for its role); it gets this answer, read once.
+        return try await Authorization.$authenticated.withValue(caller) { try await next(request, context) }
     }
 }
