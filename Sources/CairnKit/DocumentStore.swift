@@ -1,5 +1,6 @@
 public import LMDB
 public import YDoc
+import EventLog
 import Foundation
 
 /// Workflow documents in LMDB (docs/architecture.md): the updates received since the
@@ -31,14 +32,25 @@ public final class DocumentStore: Sendable {
         self.compactAfterBytes = compactAfterBytes
     }
 
-    static func prefix(_ workflowId: String) -> [UInt8] { Array(workflowId.utf8) + [0] }
+    /// The key of a workflow's records. An id holding a NUL would be read as
+    /// another document's prefix (`a` · 0 · `x` lies under `a` · 0): refused,
+    /// like every id that cannot be a key (`Identifier`).
+    static func key(_ workflowId: String) throws -> [UInt8] {
+        if let problem = Identifier.problem(with: workflowId) {
+            throw DocumentStoreError.invalidId(workflowId: workflowId, problem: problem)
+        }
+        return Array(workflowId.utf8)
+    }
+
+    /// Where a workflow's updates are: its key and a NUL, then their sequences.
+    static func prefix(_ workflowId: String) throws -> [UInt8] { try key(workflowId) + [0] }
 
     /// Whether anything was ever stored for the document.
     public func exists(_ workflowId: String) throws -> Bool {
         try environment.read { txn in
-            if try txn.get(states, key: Array(workflowId.utf8)) != nil { return true }
+            if try txn.get(states, key: try Self.key(workflowId)) != nil { return true }
             var any = false
-            try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { _, _ in
+            try txn.scan(updates, in: .prefix(try Self.prefix(workflowId))) { _, _ in
                 any = true
                 return false
             }
@@ -55,14 +67,14 @@ public final class DocumentStore: Sendable {
     /// input only (`Doc.applyStoredUpdate`, docs/documents.md "Limits"). A
     /// record that cannot be read at all (damaged) throws, naming it.
     private func replay(_ workflowId: String, into doc: Doc, _ txn: ReadTransaction) throws {
-        if let state = try txn.get(states, key: Array(workflowId.utf8)) {
+        if let state = try txn.get(states, key: try Self.key(workflowId)) {
             do {
                 try doc.applyStoredUpdate(Array(state))
             } catch {
                 throw DocumentStoreError.unreadableRecord(workflowId: workflowId, record: "compacted state", error)
             }
         }
-        let prefix = Self.prefix(workflowId)
+        let prefix = try Self.prefix(workflowId)
         try txn.scan(updates, in: .prefix(prefix)) { key, value in
             do {
                 try doc.applyStoredUpdate(Array(value))
@@ -81,20 +93,20 @@ public final class DocumentStore: Sendable {
     }
 
     private func revision(_ workflowId: String, _ txn: ReadTransaction) throws -> UInt64 {
-        try txn.get(revisions, key: Array(workflowId.utf8)).flatMap { UInt64(bigEndianBytes: $0) } ?? 0
+        try txn.get(revisions, key: try Self.key(workflowId)).flatMap { UInt64(bigEndianBytes: $0) } ?? 0
     }
 
     /// The project recorded as the document's owner, if any.
     public func owner(_ workflowId: String) throws -> String? {
         try environment.read { txn in
-            try txn.get(owners, key: Array(workflowId.utf8)).map { String(decoding: $0, as: UTF8.self) }
+            try txn.get(owners, key: try Self.key(workflowId)).map { String(decoding: $0, as: UTF8.self) }
         }
     }
 
     /// Records `project` as the document's owner, replacing any other (an
     /// operator's claim, or a publish into that project).
     public func setOwner(_ workflowId: String, _ project: String) throws {
-        try environment.write { txn in try txn.put(owners, key: Array(workflowId.utf8), value: Array(project.utf8)) }
+        try environment.write { txn in try txn.put(owners, key: try Self.key(workflowId), value: Array(project.utf8)) }
     }
 
     /// Stores updates already checked (applied to a document) in one durable
@@ -117,7 +129,7 @@ public final class DocumentStore: Sendable {
     ) throws -> UInt64 {
         guard !accepted.isEmpty else { return try revision(workflowId) }
         return try environment.write { txn in
-            let recorded = try txn.get(owners, key: Array(workflowId.utf8)).map { String(decoding: $0, as: UTF8.self) }
+            let recorded = try txn.get(owners, key: try Self.key(workflowId)).map { String(decoding: $0, as: UTF8.self) }
             if let writer {
                 let effective = publishedOwner ?? recorded ?? owner
                 guard effective == writer else {
@@ -127,11 +139,11 @@ public final class DocumentStore: Sendable {
                 }
             }
             if let owner, recorded == nil {
-                try txn.put(owners, key: Array(workflowId.utf8), value: Array(owner.utf8))
+                try txn.put(owners, key: try Self.key(workflowId), value: Array(owner.utf8))
             }
             let revision = try self.revision(workflowId, txn) + 1
-            try txn.put(revisions, key: Array(workflowId.utf8), value: revision.bigEndianBytes)
-            let prefix = Self.prefix(workflowId)
+            try txn.put(revisions, key: try Self.key(workflowId), value: revision.bigEndianBytes)
+            let prefix = try Self.prefix(workflowId)
             var next: UInt64 = 1
             var tailCount = 0
             var tailBytes = 0
@@ -182,9 +194,9 @@ public final class DocumentStore: Sendable {
         doc.gc = true
         try replay(workflowId, into: doc, txn)
         let state = try doc.encodeStateAsUpdate(includingPending: true)
-        try txn.put(states, key: Array(workflowId.utf8), value: state)
+        try txn.put(states, key: try Self.key(workflowId), value: state)
         var keys: [[UInt8]] = []
-        try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { key, _ in
+        try txn.scan(updates, in: .prefix(try Self.prefix(workflowId))) { key, _ in
             keys.append(Array(key))
             return true
         }
@@ -200,7 +212,7 @@ public final class DocumentStore: Sendable {
     public func tailCount(_ workflowId: String) throws -> Int {
         try environment.read { txn in
             var count = 0
-            try txn.scan(updates, in: .prefix(Self.prefix(workflowId))) { _, _ in
+            try txn.scan(updates, in: .prefix(try Self.prefix(workflowId))) { _, _ in
                 count += 1
                 return true
             }
@@ -215,11 +227,15 @@ public enum DocumentStoreError: Error, CustomStringConvertible {
     /// decode (damaged storage): the document cannot be loaded or compacted
     /// until it is repaired; nothing is folded away meanwhile.
     case unreadableRecord(workflowId: String, record: String, YDocError)
+    /// The workflow id cannot be a key (empty, too long, or holding a NUL).
+    case invalidId(workflowId: String, problem: String)
 
     public var description: String {
         switch self {
         case let .unreadableRecord(workflowId, record, error):
             return "document \(workflowId): stored \(record) cannot be replayed: \(error)"
+        case let .invalidId(workflowId, problem):
+            return "document id '\(workflowId.debugDescription.dropFirst().dropLast())' \(problem)"
         }
     }
 }

@@ -107,6 +107,8 @@ extension Parameters {
         guard let value = raw.removingPercentEncoding else {
             throw APIError.badRequest("'\(raw)' is not valid percent-encoding", field: name)
         }
+        // An id that cannot be a key (a NUL would read as another's prefix): refused here, before any lookup.
+        if let problem = Identifier.problem(with: value) { throw APIError.badRequest("'\(raw)' \(problem)", field: name) }
         return value
     }
 }
