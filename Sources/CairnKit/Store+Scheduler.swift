@@ -13,6 +13,8 @@ extension Store {
         report: @escaping @Sendable (TriggerFailure) -> Void = { _ in },
         onTick: @escaping @Sendable (Scheduler.Tick) -> Void = { _ in }
     ) -> Scheduler {
-        Scheduler(log: log, projections: projections, catchUpWindow: catchUpWindow, report: report, onTick: onTick)
+        Scheduler(
+            log: log, projections: projections, catchUpWindow: catchUpWindow, report: report, onTick: onTick,
+            runIdSalt: runIdSalt)
     }
 }

@@ -32,6 +32,16 @@ public final class Store: Sendable {
     package let projections: Projections
     /// Workflow documents (Yjs updates).
     package let documents: DocumentStore
+    /// A secret of this folder mixed into ids derived from content (worker
+    /// events sent without an id), so no client can compute another's event
+    /// id and take it first. Empty for folders made before it existed: their
+    /// derived ids stay what they were, so ingesting an old file again still
+    /// finds its events as duplicates.
+    public let eventIdSalt: String
+    /// A secret of this folder mixed into cron run ids, so no token holder
+    /// can compute a fire's run id and take it first (made on first open by
+    /// a cairn that has it; until then, empty).
+    public let runIdSalt: String
     private let follower = DispatchQueue(label: "cairn.projections.catch-up")
     /// Why the projections' last catch-up failed; `nil` once one succeeds.
     private let lag = Mutex<String?>(nil)
@@ -55,6 +65,7 @@ public final class Store: Sendable {
         meta = try environment.database("meta")
         webhookKeys = try environment.database("webhook_keys")
         try Self.checkFormat(environment, meta)
+        (eventIdSalt, runIdSalt) = try Self.salts(environment, meta)
         log = try EventStore(environment: environment, clock: clock, progress: { notice("cairn: \(path): \($0)") })
         if let migration = log.layoutMigration { notice("cairn: \(path): \(migration)") }
         // An empty folder has nothing to tell.
@@ -156,7 +167,37 @@ public final class Store: Sendable {
         try environment.write { txn in
             try txn.put(meta, key: versionKey, value: Store.formatVersion.bigEndianBytes)
             try txn.put(meta, key: createdKey, value: now.bigEndianBytes)
+            // A new folder salts both kinds of id from its first event.
+            try txn.put(meta, key: eventSaltKey, value: Array(newSalt().utf8))
+            try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8))
         }
+    }
+
+    private static let eventSaltKey = Array("event_id_salt".utf8)
+    private static let runSaltKey = Array("run_id_salt".utf8)
+
+    private static func newSalt() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: "-")
+    }
+
+    /// The folder's salts; a folder from before them gets its run-id salt
+    /// now (when it can be written), never an event-id salt (see `eventIdSalt`).
+    private static func salts(_ environment: Environment, _ meta: Database) throws -> (String, String) {
+        func read() throws -> (String, String?) {
+            try environment.read { txn in
+                (try txn.get(meta, key: eventSaltKey).map { String(decoding: $0, as: UTF8.self) } ?? "",
+                 try txn.get(meta, key: runSaltKey).map { String(decoding: $0, as: UTF8.self) })
+            }
+        }
+        let (event, run) = try read()
+        if let run { return (event, run) }
+        guard !environment.options.readOnly else { return (event, "") }
+        // Another process may make it at the same moment: whoever commits first, both read that one.
+        try? environment.write { txn in
+            if try txn.get(meta, key: runSaltKey) == nil { try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8)) }
+        }
+        return (event, try read().1 ?? "")
     }
 
     /// What `cairn info` prints.

@@ -34,9 +34,38 @@ actor DocumentHub {
         /// poll, so a revoked or expired token loses its open socket too.
         /// `nil` on an open server (and for callers that checked access themselves).
         var tokenId: String? = nil
-        let send: @Sendable ([UInt8]) async -> Void
+        /// Its frames, sent in order by a task of its own: the hub never
+        /// waits for a socket (an editor that stops reading would stall
+        /// every room the hub serves).
+        let outbox: Outbox
         /// Ends the connection (its socket): the document is not its project's any more.
         let close: @Sendable () async -> Void
+
+        /// Queues `frame`; `false` when the editor has this many frames
+        /// unread already (it is not reading: the caller drops it).
+        func send(_ frame: [UInt8]) -> Bool { outbox.offer(frame) }
+    }
+
+    /// A connection's frames on their way out, in order, through its own task.
+    final class Outbox: Sendable {
+        /// Frames queued and not yet written before the editor counts as stalled.
+        static let capacity = 1_024
+        private let queue: AsyncStream<[UInt8]>.Continuation
+        private let writer: Task<Void, Never>
+
+        init(_ send: @escaping @Sendable ([UInt8]) async -> Void) {
+            let (frames, queue) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(Self.capacity))
+            self.queue = queue
+            writer = Task { for await frame in frames { await send(frame) } }
+        }
+
+        func offer(_ frame: [UInt8]) -> Bool {
+            if case .dropped = queue.yield(frame) { return false }
+            return true
+        }
+
+        /// No more frames: what is queued is still written, then the task ends.
+        func finish() { queue.finish() }
     }
 
     init(store: Store, metrics: ServerMetrics? = nil) {
@@ -64,13 +93,13 @@ actor DocumentHub {
         try requireAccess(workflowId, project)
         let room = try room(workflowId)
         nextConnection += 1
-        room.connections[nextConnection] = Connection(project: project, tokenId: tokenId, send: send, close: close)
+        room.connections[nextConnection] = Connection(project: project, tokenId: tokenId, outbox: Outbox(send), close: close)
         updateGauges()
         return (nextConnection, SyncMessage.step1(stateVector: room.doc.encodeStateVector()).encoded())
     }
 
     func leave(_ workflowId: String, _ connection: Int) {
-        rooms[workflowId]?.connections.removeValue(forKey: connection)
+        rooms[workflowId]?.connections.removeValue(forKey: connection)?.outbox.finish()
         if rooms[workflowId]?.connections.isEmpty == true { rooms.removeValue(forKey: workflowId) }
         updateGauges()
     }
@@ -109,14 +138,12 @@ actor DocumentHub {
             }
             // A first write makes the document its writer's: other projects' editors leave here.
             let relay = SyncMessage.update(update).encoded()
-            for (id, peer) in await audience(workflowId, room) where id != connection { await peer.send(relay) }
+            deliver(relay, in: room, to: await audience(workflowId, room).filter { $0.key != connection })
             return nil
         case .other(SyncMessage.messageAwareness):
             // Names and cursors: before the first write anyone may be in the
             // room, so they go only to the sender's own project.
-            for (id, peer) in await audience(workflowId, room) where id != connection && (peer.project ?? project) == project {
-                await peer.send(frame)
-            }
+            deliver(frame, in: room, to: await audience(workflowId, room).filter { $0.key != connection && ($0.value.project ?? project) == project })
             return nil
         case .other:
             return nil
@@ -153,7 +180,7 @@ actor DocumentHub {
         // Someone else wrote: what the room lacked (and, as Yjs diffs do, the
         // whole delete set, which may be all that changed) goes to every editor.
         let relay = SyncMessage.update(missing).encoded()
-        for peer in await audience(workflowId, room).values { await peer.send(relay) }
+        deliver(relay, in: room, to: await audience(workflowId, room))
     }
 
     /// The room's connections that may hear the document now, checked at
@@ -175,7 +202,8 @@ actor DocumentHub {
         for id in dropped.keys { room.connections.removeValue(forKey: id) }
         if !dropped.isEmpty { updateGauges() }
         let audience = room.connections
-        for connection in dropped.values { await connection.close() }
+        for connection in dropped.values { connection.outbox.finish() }
+        closeWithoutWaiting(dropped.values)
         return audience
     }
 
@@ -227,6 +255,28 @@ actor DocumentHub {
         try result.applyStoredUpdate(try room.doc.encodeStateAsUpdate(includingPending: true))
         try result.applyUpdate(update)
         return try store.ownerToRecord(workflowId, result, writer: writer)
+    }
+
+    /// Queues `frame` for each of `peers`. One that has stopped reading
+    /// (its outbox is full) leaves the room and is closed: it reconnects
+    /// and syncs again, rather than hold a growing queue.
+    private func deliver(_ frame: [UInt8], in room: Room, to peers: [Int: Connection]) {
+        var stalled: [Connection] = []
+        for (id, peer) in peers where !peer.send(frame) {
+            room.connections.removeValue(forKey: id)
+            peer.outbox.finish()
+            stalled.append(peer)
+        }
+        if !stalled.isEmpty {
+            updateGauges()
+            closeWithoutWaiting(stalled)
+        }
+    }
+
+    /// Closes connections on tasks of their own: a close writes to the
+    /// socket, and a socket nobody reads would hold the hub.
+    private func closeWithoutWaiting(_ connections: some Sequence<Connection>) {
+        for connection in connections { Task { await connection.close() } }
     }
 
     private func room(_ workflowId: String) throws -> Room {

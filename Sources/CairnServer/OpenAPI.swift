@@ -62,7 +62,7 @@ enum OpenAPI {
                         + "`http_request` dataclip holding the body (empty is `{}`). `webhook_reply: before_start` (the "
                         + "default) answers at once with the run id; `after_completion` answers once the run is final: "
                         + "with the run's latest `webhook_response` (of `step:complete`) when a step gave one, where "
-                        + "`{\"status\": 100-599, \"body\"}` chooses the status and body and any other JSON is the body "
+                        + "`{\"status\": 200-599, \"body\"}` chooses the status and body and any other JSON is the body "
                         + "(201); else 201 with its final state (`null` when it has none); or 504 after "
                         + "`serve --webhook-timeout`, or 503 if the service shuts down meanwhile (both with the run id). "
                         + "404 for an unknown, cron or kafka trigger; 409 when it is disabled; 401 when the trigger "
@@ -80,7 +80,7 @@ enum OpenAPI {
                             obj(("anyOf", .array([ref("RunPending"), ref("Error")]))))),
                         ("504", json("`after_completion`: the run did not finish in time (it goes on)", ref("RunPending"))),
                         ("default", json(
-                            "`after_completion`: the status a step's `webhook_response` chose (100-599), with its `body`",
+                            "`after_completion`: the status a step's `webhook_response` chose (200-599), with its `body` (none for 204, 205 and 304)",
                             ref("AnyJSON"))),
                     ],
                     errors: [400, 401, 404, 409, 413, 422, 507])))),
@@ -498,7 +498,7 @@ enum OpenAPI {
                 ("webhook_response", obj(
                     ("description", .string(
                         "What an `after_completion` webhook answers (JSON text, or the JSON itself): "
-                            + "`{\"status\": 100-599, \"body\"}` chooses both; any other JSON is the body, with 201")))),
+                            + "`{\"status\": 200-599, \"body\"}` chooses both; any other JSON is the body, with 201")))),
             ])),
         ("RunCompletePayload", eventPayload(
             required: ["reason"],

@@ -110,7 +110,7 @@ public func makeRouter(
             members.append(("payload", .object(payload)))
             do {
                 var name: String?
-                let submission = try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name)
+                let submission = try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name, salt: store.eventIdSalt)
                 // What is written, not what the payload seemed to say, must be the path's run.
                 guard WorkerEvents.runId(of: submission.command) == runId else {
                     throw APIError.badRequest("the event is not about run \(runId)", field: "run_id")
@@ -192,6 +192,9 @@ public func makeRouter(
                 // Its snapshot's project, or the project of a draft never published under that id.
                 if let existing = try store.documentOwner(id) {
                     try auth.check(caller, owner: existing, what: "workflow \(id)")
+                } else if caller.project != nil, try store.documentExists(id) {
+                    // A draft nobody owns is the operator's to claim (`cairn doc publish --project`), not a token's.
+                    throw APIError.forbidden("workflow \(id)")
                 }
                 // A write transaction (an fsync): off the cooperative pool.
                 result = try await offPool { try store.publish(workflow, actor: caller.actor) }
@@ -252,7 +255,7 @@ func append(_ store: Store, event: String, object: JSONValue, limits: RequestLim
     var name: String?
     let submission: Submission
     do {
-        submission = try WorkerProtocol.decodeLine(object.serialized(), name: &name)
+        submission = try WorkerProtocol.decodeLine(object.serialized(), name: &name, salt: store.eventIdSalt)
     } catch {
         return .rejected(error)
     }

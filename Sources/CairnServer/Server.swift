@@ -70,10 +70,36 @@ public func runServer(
 /// Whether the service is shutting down: from then on, new requests get 503.
 public final class Draining: Sendable {
     private let flag = Mutex(false)
+    /// What to do when draining begins: each open sync socket's close with 1001.
+    private let actions = Mutex<(next: Int, pending: [Int: @Sendable () async -> Void])>((0, [:]))
     public init() {}
     public var isOn: Bool { flag.withLock { $0 } }
     /// From now on, new requests get 503.
     public func begin() { flag.withLock { $0 = true } }
+
+    /// Registers `action` for when draining begins; returns what `unregister` takes.
+    func register(_ action: @escaping @Sendable () async -> Void) -> Int {
+        actions.withLock { state in
+            state.next += 1
+            state.pending[state.next] = action
+            return state.next
+        }
+    }
+
+    func unregister(_ id: Int) { _ = actions.withLock { $0.pending.removeValue(forKey: id) } }
+
+    /// Begins draining and runs every registered action, all at once (one
+    /// slow socket must not hold the others' goodbyes).
+    func drain() async {
+        begin()
+        let all = actions.withLock { state in
+            defer { state.pending.removeAll() }
+            return Array(state.pending.values)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for action in all { group.addTask { await action() } }
+        }
+    }
 }
 
 /// Told first when the group shuts down (services stop in reverse order),
@@ -83,7 +109,7 @@ struct DrainGate: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        draining.begin()
+        await draining.drain()
     }
 }
 

@@ -36,6 +36,11 @@ func makeSyncRouter(
             try? await outbound.close(.policyViolation, reason: "no longer allowed: the document is another project's or the token was revoked")
         }
         defer { Task { await hub.leave(id, connection) } }
+        // Shutting down: editors are told the service is going away (1001), so they reconnect later.
+        let goodbye = draining.register {
+            try? await outbound.close(.goingAway, reason: "the service is shutting down")
+        }
+        defer { draining.unregister(goodbye) }
         try await outbound.write(.binary(ByteBuffer(bytes: hello)))
         for try await message in inbound.messages(maxSize: configuration.limits.socketMessageBytes) {
             guard case .binary(let buffer) = message else { continue }

@@ -92,11 +92,15 @@ struct Webhooks: Sendable {
     }
 
     /// The run's latest webhook response when a step gave one, else its
-    /// final state. A response `{"status": 100...599, "body": …}` chooses
+    /// final state. A response `{"status": 200...599, "body": …}` chooses
     /// both; any other value is the body, with 201.
     private func finalStateResponse(_ run: RunAggregate) throws -> Response {
         if let text = run.webhookResponse, let given = try? JSONParser.parse(text) {
-            if let code = given["status"]?.int64Value, (100...599).contains(code), given.objectValue != nil {
+            // 1xx are not final answers (a client would wait for another, or
+            // take the body for one): such a status is not honoured.
+            if let code = given["status"]?.int64Value, (200...599).contains(code), given.objectValue != nil {
+                // These answers have no body: one sent anyway is read as the connection's next answer.
+                if [204, 205, 304].contains(code) { return Response(status: HTTPResponse.Status(code: Int(code))) }
                 return JSONResponse.make(given["body"] ?? .null, status: HTTPResponse.Status(code: Int(code)))
             }
             return JSONResponse.make(given, status: .created)

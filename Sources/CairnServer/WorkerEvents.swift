@@ -23,16 +23,5 @@ enum WorkerEvents {
     }
 
     /// The run a decoded command writes to.
-    static func runId(of command: Command) -> String? {
-        switch command {
-        case let .claimRun(runId, _, _), let .startRun(runId, _), let .markLost(runId, _), let .cancelRun(runId, _):
-            return runId
-        case .startStep(let c): return c.runId
-        case .completeStep(let c): return c.runId
-        case .completeRun(let c): return c.runId
-        case .log(let entry, _): return entry.runId
-        case .createRun(let c): return c.runId
-        case .configureProject, .publishWorkflow, .wipeDataclip, .tick, .createToken, .revokeToken: return nil
-        }
-    }
+    static func runId(of command: Command) -> String? { command.runId }
 }

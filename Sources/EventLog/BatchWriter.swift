@@ -120,6 +120,15 @@ struct BatchWriter {
 
     mutating func append(_ submission: Submission) throws -> AppendOutcome {
         if let existing = try store.index.sequence(ofEvent: submission.id, txn, view) {
+            // A duplicate only of an event of the same run: ids are global
+            // keys, and one another run's event already holds (another
+            // project's worker chose it, or derived it from a guess) must
+            // not make this event answered as recorded when it is not.
+            if let runId = submission.command.runId,
+                try store.event(at: existing, txn).runId?.string != runId
+            {
+                return .rejected(.idOfAnotherRun(submission.id.description))
+            }
             return .duplicate(sequence: existing)
         }
         let decision: Decision

@@ -194,6 +194,22 @@ public struct CompleteRun: Sendable {
 
 /// A command with its idempotency key and, optionally, the version its
 /// stream must be at (optimistic concurrency).
+extension Command {
+    /// The run the command is about (its stream `run:<id>`), if any.
+    public var runId: String? {
+        switch self {
+        case let .claimRun(runId, _, _), let .startRun(runId, _), let .markLost(runId, _), let .cancelRun(runId, _):
+            return runId
+        case .startStep(let c): return c.runId
+        case .completeStep(let c): return c.runId
+        case .completeRun(let c): return c.runId
+        case .log(let entry, _): return entry.runId
+        case .createRun(let c): return c.runId
+        case .configureProject, .publishWorkflow, .wipeDataclip, .tick, .createToken, .revokeToken: return nil
+        }
+    }
+}
+
 public struct Submission: Sendable {
     public var id: EventID
     public var command: Command

@@ -32,6 +32,10 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// workflow is of another project (not named to the publisher).
     case idOfAnotherWorkflow(field: String, id: String, owner: String?)
     case notAcceptedFromWorkers(String)
+    /// The event id is already the id of an event of another run (or of no
+    /// run): an id is an idempotency key within its run, so this event is
+    /// not that one, and is not answered as its duplicate.
+    case idOfAnotherRun(String)
     case storage(String)
 
     /// The payload field the error is about (`event` for the line as a whole).
@@ -53,6 +57,7 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .outputPairIncomplete(let missing): return missing
         case .versionConflict: return "expected_version"
         case .storage: return "event"
+        case .idOfAnotherRun: return "id"
         }
     }
 
@@ -94,6 +99,8 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(id) belongs to \(whose) (job, trigger and edge ids are unique across workflows: a copy needs new ones)"
         case .notAcceptedFromWorkers(let name): return "\(name) is not accepted here"
         case .storage(let why): return "storage failure: \(why)"
+        case .idOfAnotherRun(let id):
+            return "id \(id) already names an event of another run: give each event its own id (or none, to have one derived)"
         }
     }
 

@@ -15,7 +15,10 @@ public enum WorkerProtocol {
 
     /// Decodes one line of an `ingest` file. Returns the event name read (for
     /// error reports) even when the rest fails, through `name`.
-    public static func decodeLine(_ line: some Collection<UInt8>, name: inout String?) throws(EventLogError) -> Submission {
+    /// - Parameter salt: mixed into ids derived from content (`submission`).
+    public static func decodeLine(
+        _ line: some Collection<UInt8>, name: inout String?, salt: String = ""
+    ) throws(EventLogError) -> Submission {
         let value: JSONValue
         do {
             value = try JSONParser.parse(line)
@@ -47,17 +50,20 @@ public enum WorkerProtocol {
             }
             expected = UInt32(v)
         }
-        return try submission(event: eventName, id: id, payload: payload, expectedVersion: expected)
+        return try submission(event: eventName, id: id, payload: payload, expectedVersion: expected, salt: salt)
     }
 
     /// A submission from an event name and its payload. Without an `id`, the
     /// id is derived from the event's content, so re-sending the same line is
-    /// recognised as a duplicate.
+    /// recognised as a duplicate. A folder's `salt` (`Store.eventIdSalt`)
+    /// is mixed in, so nobody who cannot read the folder can compute the id
+    /// of an event and take it first for an event of their own.
     public static func submission(
-        event: String, id: EventID?, payload: JSONValue, expectedVersion: UInt32? = nil
+        event: String, id: EventID?, payload: JSONValue, expectedVersion: UInt32? = nil, salt: String = ""
     ) throws(EventLogError) -> Submission {
         let command = try command(event: event, payload: payload)
-        let eventId = id ?? EventID.derived("content", event, payload.serializedString(sortedKeys: true))
+        let content = payload.serializedString(sortedKeys: true)
+        let eventId = id ?? (salt.isEmpty ? EventID.derived("content", event, content) : EventID.derived("content", salt, event, content))
         return Submission(id: eventId, command: command, expectedVersion: expectedVersion)
     }
 

@@ -49,6 +49,8 @@ public final class Scheduler: Sendable {
     /// Told of every tick that completed, once its events are written (the
     /// service counts ticks and the runs they created).
     let onTick: @Sendable (Tick) -> Void
+    /// The folder's secret mixed into cron run ids (`Store.runIdSalt`); empty: none.
+    let runIdSalt: String
     let resolveInput: @Sendable (String) throws -> CronInput?
     /// The latest minute this scheduler ticked, recorded or not (a tick
     /// with nothing due records nothing, so the log's horizon may be older).
@@ -62,8 +64,10 @@ public final class Scheduler: Sendable {
         log: EventStore, projections: Projections, catchUpWindow: TimeInterval = 0, lateTickGrace: TimeInterval = 300,
         report: @escaping @Sendable (TriggerFailure) -> Void = { _ in },
         resolveInput: (@Sendable (String) throws -> CronInput?)? = nil,
-        onTick: @escaping @Sendable (Tick) -> Void = { _ in }
+        onTick: @escaping @Sendable (Tick) -> Void = { _ in },
+        runIdSalt: String = ""
     ) {
+        self.runIdSalt = runIdSalt
         self.log = log
         self.projections = projections
         self.catchUpWindow = catchUpWindow
@@ -158,7 +162,14 @@ public final class Scheduler: Sendable {
             switch outcome {
             case .appended: created.append(run)
             case .duplicate, .unchanged: break  // created by an earlier tick
-            case .rejected(.runExists): break
+            // Not an earlier tick's (that is a duplicate, by its event id):
+            // another run took this fire's id. Said, never taken for done.
+            case .rejected(.runExists):
+                let failure = TriggerFailure(
+                    triggerId: run.triggerId, workflowId: run.workflowId,
+                    reason: "run id \(run.runId) is already another run's: the fire of \(minute.iso8601) was not started")
+                failures.append(failure)
+                report(failure)
             case .rejected(let error):
                 let failure = TriggerFailure(triggerId: run.triggerId, workflowId: run.workflowId, reason: error.description)
                 failures.append(failure)
@@ -184,8 +195,10 @@ public final class Scheduler: Sendable {
     /// The `run:created` for `trigger` at `minute`, with its input resolved.
     func plan(_ trigger: TriggerRecord, _ minute: Timestamp) throws -> (Submission, ScheduledRun) {
         let key = String(minute.microseconds)
-        let runId = UUID.derived(["cron-run", trigger.id, key]).lowercasedString
-        let eventId = EventID.derived("cron-run:created", trigger.id, key)
+        // Salted (per folder) so no token holder can compute a fire's run id and take it first.
+        let salt = runIdSalt.isEmpty ? [] : [runIdSalt]
+        let runId = UUID.derived(["cron-run"] + salt + [trigger.id, key]).lowercasedString
+        let eventId = EventID(UUID.derived(["cron-run:created"] + salt + [trigger.id, key]))
         guard let input = try resolveInput(trigger.id) else {
             throw SchedulerError.triggerGone(trigger.id)
         }

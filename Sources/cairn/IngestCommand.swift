@@ -74,7 +74,7 @@ extension Cairn {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 var name: String?
                 do {
-                    let submission = try WorkerProtocol.decodeLine(line, name: &name)
+                    let submission = try WorkerProtocol.decodeLine(line, name: &name, salt: store.eventIdSalt)
                     batch.append((lineNumber, name ?? "?", submission))
                 } catch {
                     // Report in line order: what came before this line goes first.

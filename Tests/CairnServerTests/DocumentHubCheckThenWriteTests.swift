@@ -32,9 +32,10 @@ import YDoc
     }
 
     /// p1 owns the draft; p1's editors a and a2 are in the room, which is
-    /// behind the store (a CLI write). When a's next frame makes the hub
-    /// catch up, the catch-up's send to a2 is where another process
-    /// claims the document for p2. Returns the hub and a.
+    /// behind the store (a CLI write). The hub catches up (a poll), and
+    /// its send to a2 (on a2's own outbox task, since the hub never waits
+    /// for a socket) is where another process claims the document for p2;
+    /// a's next frame comes after. Returns the hub and a.
     static func roomClaimedDuringCatchUp(_ p: TwoProjects) async throws -> (DocumentHub, Int) {
         let hub = DocumentHub(store: p.store)
         let (a, _) = try await hub.join(draft, project: "p1") { _ in }
@@ -44,6 +45,8 @@ import YDoc
         let claim = Once { try? store.documents.setOwner(draft, "p2") }
         let (_, _) = try await hub.join(draft, project: "p1") { _ in claim.fire() }
         _ = try p.store.applyDocumentUpdates(draft, [try Access.rename("By the CLI", clientID: 40)])
+        await hub.poll()
+        for _ in 0..<200 where try p.store.documentOwner(draft) != "p2" { try await Task.sleep(for: .milliseconds(10)) }
         return (hub, a)
     }
 

@@ -1,5 +1,6 @@
 import CairnKit
 import Foundation
+import LMDB
 import TestSupport
 import Testing
 import YDoc
@@ -11,14 +12,23 @@ import YDoc
 @Suite struct DocumentHubStoreFirstTests {
     @Test func anUpdateThatCouldNotBeStoredReachesNoEditor() async throws {
         let folder = TemporaryFolder()
-        let store = try Store(path: folder.path)
+        // A store that reads but cannot take one more write: at its map ceiling.
+        let store = try Store(path: folder.path, options: .init(mapSize: 1 << 20, maxMapSize: 2 << 20))
         let hub = DocumentHub(store: store)
-        // A document id LMDB can read but not store updates under: an update
-        // key (id, 0, sequence) is longer than the 511 bytes LMDB allows.
-        let id = String(repeating: "w", count: 505)
+        let id = "w-doc"
         let heard = DocumentHubTests.Inbox()
         let (a, _) = try await hub.join(id) { _ in }
         let (b, _) = try await hub.join(id) { heard.add($0) }
+        let filler = try store.environment.database("filler")
+        var key = 0
+        // Large values first, then ever smaller ones, until not even a small one fits.
+        for size in [50_000, 4_000, 500, 40] {
+            while (try? store.environment.write({ txn in
+                try txn.put(filler, key: Array("\(key)".utf8), value: [UInt8](repeating: 1, count: size))
+            })) != nil {
+                key += 1
+            }
+        }
         let editor = Doc(clientID: 1)
         editor.transact { txn in editor.map("workflow").set("name", .string("never stored"), txn) }
         await #expect(throws: (any Error).self) {
