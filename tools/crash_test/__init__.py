@@ -1,0 +1,1 @@
+"""Helpers of tools/crash-test: kill Cairn's writers with SIGKILL, check what survived."""
