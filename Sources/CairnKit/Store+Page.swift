@@ -53,12 +53,14 @@ extension Store {
         try projections.nextCronInput(triggerId)
     }
 
-    /// The workflow's document as its editors have it, `nil` when none was
-    /// ever stored (a workflow only published, never edited).
+    /// The workflow's document as its editors have it, `nil` when it holds
+    /// no workflow: none was ever stored (a workflow only published), or
+    /// only an editor's empty state (one who opened the sync socket first).
     public func documentDraft(_ workflowId: String) throws -> DocumentDraft? {
         guard try documents.exists(workflowId) else { return nil }
         let doc = try documents.load(workflowId)
         let (workflow, repairs) = WorkflowDocument.materialize(doc, projectId: try documentProject(workflowId, doc))
+        if workflow.id.isEmpty && workflow.jobs.isEmpty && workflow.triggers.isEmpty { return nil }
         var errors: [(String, String)] = []
         if case .object(let members) = doc.map("errors").toJSON() {
             for (path, value) in members {

@@ -196,6 +196,13 @@ import YDoc
             // An editor connected to the document hears the page's change.
             let inbox = DocumentHubTests.Inbox()
             let (connection, _) = try await hub.join(P.workflowA, project: "p1") { inbox.add($0) }
+            // Joined before anyone wrote: its answer to the server's step 1 stores an empty state.
+            let empty = try Doc(clientID: 5).encodeStateAsUpdate()
+            _ = try await hub.receive(P.workflowA, from: connection, SyncMessage.step2(update: empty).encoded())
+            #expect(try p.store.documentRevision(P.workflowA) == 1)
+            #expect(try p.store.documentDraft(P.workflowA) == nil)
+            // The page still offers the published workflow's jobs.
+            #expect(try await Self.send(client, .get, "/workflows/\(P.workflowA)", session: "t1").body.contains("<option value=\"\(Self.job2)\">Summarise"))
             let csrf = try await Self.csrf(client, "t1")
             let saved = try await Self.send(
                 client, .post, "/workflows/\(P.workflowA)/triggers/\(Self.cron)/cursor", session: "t1",

@@ -45,7 +45,7 @@ details summary { cursor: pointer; color: var(--accent); }
 .cursor-form { margin: .8rem 0; }
 .next-input { border-top: 1px dashed var(--line); margin-top: .6rem; }
 ol.times { margin: .2rem 0 .6rem; }
-svg.graph { width: 100%; height: auto; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+svg.graph { max-width: 100%; height: auto; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
 svg.graph .node rect { fill: #fff; stroke: #8795a6; stroke-width: 1.2; }
 svg.graph .node.trigger rect { fill: #f4eefc; stroke: #7c4dcc; }
 svg.graph .node text { font: 13px system-ui, sans-serif; fill: var(--ink); }

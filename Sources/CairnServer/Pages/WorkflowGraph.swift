@@ -3,11 +3,12 @@ import JSON
 import Workflows
 
 /// The workflow's graph as SVG (docs/page.md): one box a trigger or job,
-/// one arrow an edge, disabled edges dashed. A node sits where the
+/// one arrow an edge, disabled edges dashed. Each node sits where the
 /// document's `positions` put it (`{"<id>": {"x", "y"}}`, the reference
-/// editor's top-left corner); a node without a position is laid out in
-/// layers, triggers first and each job one layer after its furthest
-/// source, below every positioned node.
+/// editor's top-left corner). When some node has no position, every node
+/// is laid out in layers instead — triggers first, each job one layer
+/// after its furthest source — since mixing the editor's coordinates with
+/// made-up ones draws nonsense (a job above the trigger that starts it).
 enum WorkflowGraph {
     static let width = 190.0
     static let height = 52.0
@@ -42,7 +43,14 @@ enum WorkflowGraph {
                 nodes[index].y = y
             }
         }
-        // The rest in layers: a job one layer after its furthest source (cycles cut).
+        // All or nothing: a partial layout would mix two coordinate systems.
+        if nodes.contains(where: { !$0.x.isFinite }) {
+            for index in nodes.indices {
+                nodes[index].x = .nan
+                nodes[index].y = .nan
+            }
+        }
+        // Else in layers: a job one layer after its furthest source (cycles cut).
         var depth: [String: Int] = [:]
         for t in workflow.triggers { depth[t.id] = 0 }
         for _ in 0...workflow.jobs.count {
@@ -57,15 +65,20 @@ enum WorkflowGraph {
             }
             if !changed { break }
         }
-        let placed = nodes.filter { $0.x.isFinite }
-        let top = (placed.map { $0.y + height }.max() ?? 0) + (placed.isEmpty ? 0 : 40)
+        // Each layer centred on the widest.
+        let unplaced = nodes.indices.filter { !nodes[$0].x.isFinite }
+        let layerOf = { (index: Int) in depth[nodes[index].id] ?? 1 }
+        var counts: [Int: Int] = [:]
+        for index in unplaced { counts[layerOf(index), default: 0] += 1 }
+        let widest = Double(counts.values.max() ?? 0)
         var perLayer: [Int: Int] = [:]
-        for index in nodes.indices where !nodes[index].x.isFinite {
-            let layer = depth[nodes[index].id] ?? 1
+        for index in unplaced {
+            let layer = layerOf(index)
             let slot = perLayer[layer, default: 0]
             perLayer[layer] = slot + 1
-            nodes[index].x = Double(slot) * (width + 40)
-            nodes[index].y = top + Double(layer) * (height + 56)
+            let shift = (widest - Double(counts[layer] ?? 1)) * (width + 40) / 2
+            nodes[index].x = shift + Double(slot) * (width + 40)
+            nodes[index].y = Double(layer) * (height + 56)
         }
         // Everything into view.
         let minX = nodes.map(\.x).min() ?? 0
@@ -93,7 +106,7 @@ enum WorkflowGraph {
             out += #"<g class="node\#(node.isTrigger ? " trigger" : "")" data-node="\#(escape(node.id))" transform="translate(\#(n(node.x)),\#(n(node.y)))">"#
             out += #"<rect width="\#(n(width))" height="\#(n(height))" rx="6"/>"#
             out += #"<text x="10" y="21">\#(escape(clip(node.title, 24)))</text>"#
-            out += #"<text class="sub" x="10" y="40">\#(escape(clip(node.subtitle, 30)))</text><title>\#(escape(node.id))</title></g>"#
+            out += #"<text class="sub" x="10" y="40">\#(escape(clip(node.subtitle, 28)))</text><title>\#(escape(node.id))</title></g>"#
         }
         return out + "</svg>"
     }
