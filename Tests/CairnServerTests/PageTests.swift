@@ -242,6 +242,56 @@ import YDoc
         }
     }
 
+    /// An editor's change to the document, through the hub as over the socket.
+    static func editorChanges(_ p: TwoProjects, _ hub: DocumentHub, _ change: (Doc, YDoc.Transaction) throws -> Void) async throws {
+        let editor = Doc(clientID: 4242)
+        try editor.applyUpdate(try p.store.exportDocument(P.workflowA))
+        let before = editor.encodeStateVector()
+        try editor.transact { txn in try change(editor, txn) }
+        let (connection, _) = try await hub.join(P.workflowA, project: "p1") { _ in }
+        _ = try await hub.receive(P.workflowA, from: connection, SyncMessage.update(try editor.encodeStateAsUpdate(stateVector: before)).encoded())
+        await hub.leave(P.workflowA, connection)
+    }
+
+    static func cronTrigger(_ doc: Doc) -> YMap? {
+        doc.array("triggers").values.compactMap { value -> YMap? in
+            guard case .map(let m) = value, case .any(.string(Self.cron))? = m.get("id") else { return nil }
+            return m
+        }.first
+    }
+
+    @Test func thePageShowsTheRepairsAndErrorsTheDocumentCarries() async throws {
+        let p = try TwoProjects()
+        let hub = DocumentHub(store: p.store)
+        try await Self.app(p, hub: hub).test(.router) { client in
+            let csrf = try await Self.csrf(client, "t1")
+            let uri = "/workflows/\(P.workflowA)/triggers/\(Self.cron)/cursor"
+            #expect(try await Self.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", Self.job2)]).status == .seeOther)
+
+            // Another editor deletes Summarise, the chosen job: the cursor is cleared, and the page says so.
+            try await Self.editorChanges(p, hub) { doc, txn in try doc.array("jobs").delete(1, txn) }
+            let page = try await Self.send(client, .get, "/workflows/\(P.workflowA)", session: "t1")
+            #expect(page.body.contains("<code>triggers[0].cron_cursor_job_id</code> cleared: job \(Self.job2) is not in the workflow"))
+            #expect(page.body.contains("The document says <strong>Final run state</strong>; the published workflow, which the scheduler uses, says <strong>Summarise</strong>"))
+            // Choosing the deleted job now: refused, nothing written.
+            let revision = try p.store.documentRevision(P.workflowA)
+            let refused = try await Self.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", Self.job2)])
+            #expect(refused.status == .badRequest && refused.body.contains("is not a job of this workflow"))
+            #expect(try p.store.documentRevision(P.workflowA) == revision)
+
+            // An editor leaves the document unpublishable: the choice is stored, not published, and the page says why.
+            try await Self.editorChanges(p, hub) { doc, txn in
+                Self.cronTrigger(doc)?.set("cron_expression", .string("not cron"), txn)
+            }
+            let stored = try await Self.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", Self.job1)])
+            #expect(stored.status == .unprocessableContent)
+            #expect(stored.body.contains("Saved in the document, but it does not publish"))
+            #expect(stored.body.contains("Not publishable: <code>triggers[0].cron_expression</code>"))
+            #expect(try p.store.trigger(Self.cron)?.summary.cronCursorJobId == Self.job2)
+            #expect(try p.store.documentDraft(P.workflowA)?.workflow.triggers.first?.cronCursorJobId == Self.job1)
+        }
+    }
+
     @Test func anUnknownJobIsRefusedWithAClearMessageAndNothingIsWritten() async throws {
         let p = try TwoProjects()
         try await Self.app(p).test(.router) { client in
