@@ -1,6 +1,8 @@
 import CairnKit
 import Foundation
 import Hummingbird
+import LMDB
+import Logging
 
 /// The web page at `/` (docs/page.md): server-rendered HTML for editors
 /// and viewers signed in with their token, with the JSON API's
@@ -10,39 +12,39 @@ func addPages(to router: Router<BasicRequestContext>, store: Store, hub: Documen
     let pages = Pages(store: store, hub: hub, limits: limits, metrics: metrics)
     router.get("/assets/page.css") { _, _ in PageRenderer.asset(PageAssets.css, type: "text/css; charset=utf-8") }
     router.get("/assets/page.js") { _, _ in PageRenderer.asset(PageAssets.js, type: "text/javascript; charset=utf-8") }
-    router.get("/login") { request, _ in await pages.answer(request) { try pages.signInForm(request) } }
-    router.post("/login") { request, _ in await pages.answer(request) { try await pages.signIn(request) } }
-    router.post("/logout") { request, _ in await pages.answer(request) { try await pages.signOut(request) } }
-    router.get("/") { request, _ in
-        await pages.answer(request) { try pages.signedIn(request) { try pages.renderer.html("workflows", pages.views.workflows($0)) } }
+    router.get("/login") { request, context in await pages.answer(request, context) { try pages.signInForm(request) } }
+    router.post("/login") { request, context in await pages.answer(request, context) { try await pages.signIn(request) } }
+    router.post("/logout") { request, context in await pages.answer(request, context) { try await pages.signOut(request) } }
+    router.get("/") { request, context in
+        await pages.answer(request, context) { try pages.signedIn(request) { try pages.renderer.html("workflows", pages.views.workflows($0)) } }
     }
     router.get("/workflows/:id") { request, context in
-        await pages.answer(request) {
+        await pages.answer(request, context) {
             let id = try context.parameters.decoded("id")
             return try pages.signedIn(request) { try pages.workflowPage(id, $0, request: request) }
         }
     }
     router.get("/workflows/:id/runs") { request, context in
-        await pages.answer(request) {
+        await pages.answer(request, context) {
             let id = try context.parameters.decoded("id")
             let before = request.uri.queryParameters["before"].map(String.init)
             return try pages.signedIn(request) { try pages.renderer.html("runs", pages.views.runsPage(id, before: before, $0)) }
         }
     }
     router.get("/runs/:id") { request, context in
-        await pages.answer(request) {
+        await pages.answer(request, context) {
             let id = try context.parameters.decoded("id")
             return try pages.signedIn(request) { try pages.renderer.html("run", pages.views.run(id, $0)) }
         }
     }
     router.post("/workflows/:id/triggers/:trigger/cursor") { request, context in
-        await pages.answer(request) {
+        await pages.answer(request, context) {
             try await pages.chooseCronInput(
                 request, workflowId: try context.parameters.decoded("id"), triggerId: try context.parameters.decoded("trigger"))
         }
     }
     router.post("/workflows/:id/triggers/:trigger/run") { request, context in
-        await pages.answer(request) {
+        await pages.answer(request, context) {
             try await pages.runNow(
                 request, workflowId: try context.parameters.decoded("id"), triggerId: try context.parameters.decoded("trigger"))
         }
@@ -65,17 +67,24 @@ struct Pages: Sendable {
         session = PageSession(store: store, auth: Authorization(store: store, rejected: { metrics?.tokenRejected($0) }))
     }
 
-    /// Runs `body`, answering its refusals as a page with their status.
-    func answer(_ request: Request, _ body: () async throws -> Response) async -> Response {
+    /// Runs `body`, answering its refusals as a page with their status; the
+    /// store's failures get the statuses the API gives them (docs/http.md).
+    func answer(_ request: Request, _ context: BasicRequestContext, _ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
         } catch let error as PageError {
             return errorPage(request, status: error.status, message: error.message)
         } catch let error as APIError {
             return errorPage(request, status: error.status, message: error.message)
+        } catch let error as LMDBError where error.isStoreFull {
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            return errorPage(request, status: .init(code: 507, reasonPhrase: "Insufficient Storage"), message: error.description)
+        } catch let error as LMDBError where error == .readersFull || error.isIOError {
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            return errorPage(request, status: .serviceUnavailable, message: error.description)
         } catch {
-            // The store's own failures (a full disk...): said, never a stack of internals.
-            return errorPage(request, status: .internalServerError, message: "the page could not be made: \(error)")
+            context.logger.error("\(request.method.rawValue) \(request.uri.path): \(error)")
+            return errorPage(request, status: .internalServerError, message: "internal error (see the server's log)")
         }
     }
 
