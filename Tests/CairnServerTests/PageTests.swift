@@ -187,6 +187,30 @@ import YDoc
         }
     }
 
+    @Test func pagesOfRunsCreatedAtTheSameMicrosecondSkipAndRepeatNone() async throws {
+        let p = try TwoProjects()
+        try await Self.app(p).test(.router) { client in
+            let count = PageViews.runsPerPage * 2 + 3
+            for index in 0..<count {
+                let body = P.create(String(format: "tie-%02d", index), workflow: P.workflowA, input: "in-\(index)", created: 1_800_000_000_000_000)
+                let status = try await client.execute(uri: "/api/v1/runs", method: .post, headers: P.auth("w1"), body: ByteBuffer(string: body)) { $0.status }
+                #expect(status == .created)
+            }
+            var seen: [String] = []
+            var uri: String? = "/workflows/\(P.workflowA)"
+            while let next = uri {
+                let page = try await Self.send(client, .get, next, session: "v1")
+                let regex = try NSRegularExpression(pattern: #"<tr id="run-([^"]+)">"#)
+                seen += regex.matches(in: page.body, range: NSRange(page.body.startIndex..., in: page.body)).compactMap {
+                    Range($0.range(at: 1), in: page.body).map { String(page.body[$0]) }
+                }
+                uri = Answer.first(#"href="([^"]+)" id="older-runs""#, in: page.body)?.replacingOccurrences(of: "&#61;", with: "=")
+            }
+            // Newest first: at one time, the larger id first; every run once.
+            #expect(seen == (0..<count).reversed().map { String(format: "tie-%02d", $0) })
+        }
+    }
+
     // MARK: The cron input source
 
     @Test func theSelectEditsTheDocumentThroughTheHubAndPublishes() async throws {
