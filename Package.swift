@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // /metrics: a Prometheus registry per server; brings swift-metrics' CoreMetrics with it.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The page's HTML templates (Sources/CairnServer/Pages/, docs/page.md).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
     ],
     targets: [
         // Debian's liblmdb, through pkg-config; only `LMDB` imports it.
@@ -66,6 +68,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

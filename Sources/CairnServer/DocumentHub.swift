@@ -150,6 +150,46 @@ actor DocumentHub {
         }
     }
 
+    /// A change made by the server's own replica for a caller of `project`
+    /// (the page's cron input select, docs/page.md), taking the path of an
+    /// editor's update: `edit` changes a replica of the room's document in
+    /// a Yjs transaction; what it changed is checked, stored (with the same
+    /// owner checks), applied to the room and relayed to every editor in
+    /// it. Returns whether anything changed.
+    @discardableResult
+    func edit(_ workflowId: String, project: String?, _ edit: @Sendable (Doc) throws -> Void) async throws -> Bool {
+        try requireAccess(workflowId, project)
+        let room = try room(workflowId)
+        // A room opened for this edit alone goes with it (as `leave` would).
+        defer {
+            if room.connections.isEmpty, rooms[workflowId] === room {
+                rooms.removeValue(forKey: workflowId)
+                updateGauges()
+            }
+        }
+        try await catchUp(workflowId, room)
+        // After the last suspension: the document may have moved meanwhile.
+        try requireAccess(workflowId, project)
+        let replica = Doc()
+        try replica.applyStoredUpdate(try room.doc.encodeStateAsUpdate(includingPending: true))
+        let before = replica.encodeStateVector()
+        try edit(replica)
+        let update = try replica.encodeStateAsUpdate(stateVector: before)
+        guard update.count > 2 else { return false }  // nothing changed: nothing stored or sent
+        try room.doc.checkUpdate(update)
+        let owner = try ownerToRecord(workflowId, room, update, writer: project)
+        let revision = try store.appendDocument(workflowId, [update], owner: owner, writer: project)
+        try room.doc.applyUpdate(update)
+        if revision == room.revision + 1 {
+            room.revision = revision
+        } else {
+            try await catchUp(workflowId, room)
+        }
+        let relay = SyncMessage.update(update).encoded()
+        for peer in await audience(workflowId, room).values { await peer.send(relay) }
+        return true
+    }
+
     /// Brings every open room up to what is stored: updates written by
     /// someone else (a publish writing its problems into the document, the
     /// CLI, another process) reach the room's editors. The service calls it

@@ -30,8 +30,10 @@ public func makeApplication(
             },
             onTick: { metrics.schedulerTicked($0) })))
     }
+    let router = makeRouter(store: store, configuration: configuration, draining: draining, metrics: metrics)
+    addPages(to: router, store: store, hub: hub, limits: configuration.limits, metrics: metrics)  // the web page (docs/page.md)
     return Application(
-        router: makeRouter(store: store, configuration: configuration, draining: draining, metrics: metrics),
+        router: router,
         server: .http1WebSocketUpgrade(
             webSocketRouter: makeSyncRouter(
                 store: store, configuration: configuration, hub: hub, metrics: metrics, draining: draining),

@@ -347,6 +347,14 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// The id of every workflow ever published (deleted ones too), from the
+    /// streams index: one name a workflow, no scan of the log.
+    public func workflowIds() throws -> [String] {
+        try environment.read { txn in
+            try index.namedStreams(withPrefix: "workflow:", txn, index.view(txn)).map { String($0.dropFirst(9)) }
+        }
+    }
+
     /// The latest `project:configured` of a project, or `nil` if never configured.
     public func project(_ id: String) throws -> ProjectConfigured? {
         try environment.read { txn in try loadProject(id, txn) }

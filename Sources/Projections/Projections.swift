@@ -71,13 +71,20 @@ public final class Projections: Sendable {
     }
 
     /// Runs of a workflow, newest first.
-    public func runs(ofWorkflow workflowId: String, limit: Int = 100) throws -> [RunAggregate] {
+    /// `before`: only runs older than that one (created earlier, or at the
+    /// same time with a smaller id): the next page after it, by key, so a
+    /// page costs its own runs whatever its depth.
+    public func runs(
+        ofWorkflow workflowId: String, limit: Int = 100, before: (createdAt: Timestamp, runId: String)? = nil
+    ) throws -> [RunAggregate] {
         try environment.read { txn in
             let index = try engine.table(workflowRuns, WorkflowRunsProjector.byWorkflow, in: txn)
             let table = try engine.table(runs, RunsProjector.runs, in: txn)
             var result: [RunAggregate] = []
             let prefix = Key.part(workflowId)
-            try txn.scan(index, in: .prefix(prefix), reverse: true) { key, _ in
+            var range = KeyRange.prefix(prefix)
+            if let before { range.upper = prefix + Key.time(before.createdAt) + Array(before.runId.utf8) }
+            try txn.scan(index, in: range, reverse: true) { key, _ in
                 let runId = Array(key.dropFirst(prefix.count + 8))
                 if let bytes = try txn.get(table, key: runId) { result.append(try RunRecord.decode(bytes)) }
                 return result.count < limit
