@@ -186,7 +186,7 @@ actor DocumentHub {
             try await catchUp(workflowId, room)
         }
         let relay = SyncMessage.update(update).encoded()
-        for peer in await audience(workflowId, room).values { await peer.send(relay) }
+        deliver(relay, in: room, to: await audience(workflowId, room))
         return true
     }
 
