@@ -5,7 +5,10 @@ import Foundation
 /// The caller promises what Swift cannot check here: until `join`, nothing
 /// else touches what the closure touches.
 final class BackgroundWork: @unchecked Sendable {
-    private let body: () -> Void
+    /// Dropped once run: an owner that keeps its work and is captured by
+    /// the closure (the replay's `DetachedReplay`) would otherwise be a
+    /// cycle, and leak every context and buffer of the replay.
+    private var body: (() -> Void)?
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var finished = false
@@ -14,7 +17,11 @@ final class BackgroundWork: @unchecked Sendable {
     init(_ name: String, _ body: @escaping () -> Void) {
         self.body = body
         let thread = Thread { [self] in
-            self.body()
+            let work = lock.withLock { () -> (() -> Void)? in
+                defer { self.body = nil }
+                return self.body
+            }
+            work?()
             lock.withLock { finished = true }
             done.signal()
         }
