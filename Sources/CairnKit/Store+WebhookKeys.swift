@@ -1,4 +1,4 @@
-public import EventLog
+import EventLog
 import Foundation
 
 /// Why a webhook trigger's key could not be set.

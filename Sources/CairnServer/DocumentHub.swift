@@ -124,21 +124,7 @@ actor DocumentHub {
             return SyncMessage.step2(update: try room.doc.encodeStateAsUpdate(stateVector: stateVector, includingPending: true)).encoded()
         case .sync(.step2(let update)), .sync(.update(let update)):
             guard !update.isEmpty else { return nil }
-            // Stored before the room has it: a store failure leaves no editor
-            // (relay or step 2 answer) with an update that was never saved.
-            try room.doc.checkUpdate(update)  // a malformed update: nothing stored or relayed
-            let owner = try ownerToRecord(workflowId, room, update, writer: project)
-            let revision = try store.appendDocument(workflowId, [update], owner: owner, writer: project)
-            // Checked against this very state (no suspension since), so it applies.
-            try room.doc.applyUpdate(update)
-            if revision == room.revision + 1 {
-                room.revision = revision
-            } else {
-                try await catchUp(workflowId, room)  // another writer came in between
-            }
-            // A first write makes the document its writer's: other projects' editors leave here.
-            let relay = SyncMessage.update(update).encoded()
-            deliver(relay, in: room, to: await audience(workflowId, room).filter { $0.key != connection })
+            try await storeAndRelay(update, workflowId, room, writer: project, except: connection)
             return nil
         case .other(SyncMessage.messageAwareness):
             // Names and cursors: before the first write anyone may be in the
@@ -176,18 +162,30 @@ actor DocumentHub {
         try edit(replica)
         let update = try replica.encodeStateAsUpdate(stateVector: before)
         guard update.count > 2 else { return false }  // nothing changed: nothing stored or sent
-        try room.doc.checkUpdate(update)
+        try await storeAndRelay(update, workflowId, room, writer: project, except: nil)
+        return true
+    }
+
+    /// Stores `update` (a writer's, or the server's own replica's), then
+    /// applies it to the room and relays it to the room's editors but
+    /// `except`. Stored before the room has it: a store failure leaves no
+    /// editor (relay or step 2 answer) with an update that was never saved.
+    private func storeAndRelay(
+        _ update: [UInt8], _ workflowId: String, _ room: Room, writer project: String?, except connection: Int?
+    ) async throws {
+        try room.doc.checkUpdate(update)  // a malformed update: nothing stored or relayed
         let owner = try ownerToRecord(workflowId, room, update, writer: project)
         let revision = try store.appendDocument(workflowId, [update], owner: owner, writer: project)
+        // Checked against this very state (no suspension since), so it applies.
         try room.doc.applyUpdate(update)
         if revision == room.revision + 1 {
             room.revision = revision
         } else {
-            try await catchUp(workflowId, room)
+            try await catchUp(workflowId, room)  // another writer came in between
         }
+        // A first write makes the document its writer's: other projects' editors leave here.
         let relay = SyncMessage.update(update).encoded()
-        deliver(relay, in: room, to: await audience(workflowId, room))
-        return true
+        deliver(relay, in: room, to: await audience(workflowId, room).filter { $0.key != connection })
     }
 
     /// Brings every open room up to what is stored: updates written by
