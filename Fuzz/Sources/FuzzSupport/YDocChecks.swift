@@ -1,3 +1,4 @@
+import Foundation
 import YDoc
 
 /// What must hold of a document after any sequence of updates, accepted or not.
@@ -27,7 +28,7 @@ public enum YDocChecks {
             require(false, "\(what()): the document's own state is refused: \(error)")
             return
         }
-        // Finding 1 (Fuzz/README.md): a copy integrates structs the document holds pending.
+        // Finding 2 (Fuzz/README.md): a copy integrates structs the document holds pending.
         if !Tolerated.contains("pending-roundtrip") {
             require(copy.stateVector == doc.stateVector,
                     "\(what()): a copy made from the state including pending has state vector \(copy.stateVector), not \(doc.stateVector); state \(hex(state))")
@@ -67,4 +68,44 @@ extension YDocChecks {
             return false
         }
     }
+}
+
+/// With `CAIRN_FUZZ_DUMP=DIR` in the environment, a structure-aware target
+/// writes the updates it made into DIR, in the order the document got them
+/// (`NN-remote.update`: generated; `NN-local.update`: what a local edit
+/// emitted), and `all.ffffff`: the same joined with `FF FF FF`, which
+/// `fuzz-ydoc-update` reads as that sequence (on an empty document, then on
+/// base.update). So a finding of the generator becomes plain Yjs updates for
+/// a regression test in the main suite (`onBase` says whether the document
+/// started from fixtures/ydoc/base.update).
+public final class Dump {
+    let folder: String?
+    let onBase: Bool
+    var updates: [(kind: String, bytes: [UInt8])] = []
+
+    public init(onBase: Bool) {
+        self.onBase = onBase
+        folder = ProcessInfo.processInfo.environment["CAIRN_FUZZ_DUMP"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Written at once: a finding may stop the process before the next update.
+    public func add(_ kind: String, _ bytes: [UInt8]) {
+        guard let folder else { return }
+        if updates.isEmpty {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            FileManager.default.createFile(
+                atPath: folder + "/README", contents: Data("on base.update: \(onBase)\n".utf8))
+        }
+        updates.append((kind, bytes))
+        let name = String(format: "%02d-%@.update", updates.count - 1, kind)
+        FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(bytes))
+        var all: [UInt8] = []
+        for (i, u) in updates.enumerated() {
+            if i > 0 { all += [0xFF, 0xFF, 0xFF] }
+            all += u.bytes
+        }
+        FileManager.default.createFile(atPath: folder + "/all.ffffff", contents: Data(all))
+    }
+
+    public func write() {}
 }

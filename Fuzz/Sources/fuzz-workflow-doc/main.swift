@@ -30,7 +30,13 @@ public func fuzzWorkflowDoc(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             keys: ["id", "name", "body", "adaptor", "type", "enabled", "cron_expression", "cron_cursor_job_id",
                    "timezone", "cron_day_match", "source_trigger_id", "source_job_id", "target_job_id",
                    "condition_type", "lock_version", "concurrency", "project_id", "kafka_configuration"])
-        for _ in 0..<gen.input.int(1...4) { _ = try? doc.applyUpdate(gen.update(for: doc)) }
+        let dump = Dump(onBase: true)
+        for _ in 0..<gen.input.int(1...4) {
+            let update = gen.update(for: doc)
+            dump.add("remote", update)
+            _ = try? doc.applyUpdate(update)
+        }
+        dump.write()
     } else {
         var rest = Array(bytes.dropFirst())
         while !rest.isEmpty {

@@ -25,10 +25,14 @@ public func fuzzYDocStructured(_ start: UnsafeRawPointer, _ count: Int) -> CInt 
     var sent: [[UInt8]] = []
     a.observeUpdates { sent.append($0) }
     if onBase { _ = try? a.applyUpdate(base) }
+    // CAIRN_FUZZ_DUMP=DIR: what A received, as plain updates (see Dump).
+    let dump = Dump(onBase: onBase)
     let rounds = gen.input.int(1...5)
     for round in 0..<rounds {
         let update = gen.update(for: a)
+        dump.add("remote", update)
         if YDocChecks.apply(a, update, "update \(round)") { /* observed through sent */ }
+        let local = sent.count
         // Local edits on roots of their own kind.
         switch gen.input.int(0...5) {
         case 0:
@@ -54,7 +58,9 @@ public func fuzzYDocStructured(_ start: UnsafeRawPointer, _ count: Int) -> CInt 
             a.transact { txn in a.map("lm").delete(gen.input.pick(["a", "b", ""]), txn) }
         default: break
         }
+        for update in sent[local...] { dump.add("local", update) }
     }
+    dump.write()
     _ = a.text("lt").string
     _ = a.map("lm").toJSON()
     _ = a.array("la").toJSON()
@@ -64,7 +70,7 @@ public func fuzzYDocStructured(_ start: UnsafeRawPointer, _ count: Int) -> CInt 
     let b = Doc(clientID: 2000)
     if onBase { _ = try? b.applyUpdate(base) }
     for update in sent.reversed() { _ = try? b.applyUpdate(update) }
-    // What A integrated (not its pending structs: see finding 1 in Fuzz/README.md).
+    // What A integrated (not its pending structs: see finding 2 in Fuzz/README.md).
     if let state = try? a.encodeStateAsUpdate() { _ = try? b.applyUpdate(state) }
     require(b.stateVector == a.stateVector, "replicas diverge: A \(a.stateVector), B \(b.stateVector)")
     YDocChecks.roundTrips(b, "replica B")

@@ -4,8 +4,9 @@
 // Each input is applied to an empty document and to one holding
 // fixtures/ydoc/base.update (a workflow document made by pycrdt), so struct
 // references into held items (origins, parents) can resolve. The input is
-// also cut at its first 0xFF 0xFF 0xFF (if any) into two updates applied one
-// after the other, which reaches pending structs and deletes.
+// also cut at each 0xFF 0xFF 0xFF into updates applied one after the other,
+// which reaches pending structs and deletes (and replays what the structured
+// targets dump with CAIRN_FUZZ_DUMP).
 //
 // Properties: a refused update changes nothing (the state vector stays);
 // `checkUpdate` refuses exactly what `applyUpdate` refuses; applying an
@@ -19,10 +20,19 @@ let base = Fixtures.bytes("ydoc/base.update")
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzYDocUpdate(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = [UInt8](UnsafeRawBufferPointer(start: start, count: count))
-    var parts = [bytes]
-    if count >= 3, let cut = (0..<(count - 2)).first(where: { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xFF && bytes[$0 + 2] == 0xFF }) {
-        parts = [Array(bytes[..<cut]), Array(bytes[(cut + 3)...])]
+    // Cut at every FF FF FF (at most 16 updates).
+    var parts: [[UInt8]] = []
+    var from = 0, i = 0
+    while i + 2 < count && parts.count < 15 {
+        if bytes[i] == 0xFF && bytes[i + 1] == 0xFF && bytes[i + 2] == 0xFF {
+            parts.append(Array(bytes[from..<i]))
+            i += 3
+            from = i
+        } else {
+            i += 1
+        }
     }
+    parts.append(Array(bytes[from...]))
 
     let empty = Doc(clientID: 1)
     for part in parts { YDocChecks.apply(empty, part, "on an empty document") }
