@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+// libFuzzer targets, one per decoder of bytes that come from outside (issue #20,
+// "Fuzzing"). A package of their own, like Benchmarks/, so the product's build
+// and tests never compile them. Build and run them through tools/fuzz-all, which
+// passes `-sanitize=fuzzer,address` and `-parse-as-library` to every Swift module
+// (the main package's included, so its code is instrumented for coverage).
+import PackageDescription
+
+// Every target is an executable whose only entry is `LLVMFuzzerTestOneInput`;
+// libFuzzer supplies `main`.
+func fuzzTarget(_ name: String, _ products: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: "Cairn") })
+}
+
+let package = Package(
+    name: "CairnFuzz",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Cairn", path: ".."),
+    ],
+    targets: [
+        // What the targets share: reading choices from the fuzzer's bytes, a
+        // lib0 writer for generated Yjs updates, property checks, fixtures.
+        .target(name: "FuzzSupport", dependencies: [.product(name: "YDoc", package: "Cairn")]),
+        // Stored event bytes -> EventCodec.decode / view (EventLog).
+        fuzzTarget("fuzz-event-codec", ["EventLog"]),
+        // Yjs update v1 bytes -> Doc.applyUpdate, on an empty document and on fixtures/ydoc/base.update.
+        fuzzTarget("fuzz-ydoc-update", ["YDoc"]),
+        // Structure-aware: fuzzer bytes drive a generator of well-formed updates (valid
+        // headers, clocks near the document's state, origins on items it holds).
+        fuzzTarget("fuzz-ydoc-structured", ["YDoc"]),
+        // y-protocols sync frames, answered as the document hub answers them.
+        fuzzTarget("fuzz-ydoc-sync", ["YDoc"]),
+        // Cron expression, time zone, day match, start time -> CronSchedule next/previous.
+        fuzzTarget("fuzz-cron", ["Cron"]),
+        // JSON text -> JSONParser.parse, and a round trip through the writer.
+        // `JSON` is not a product of the main package: it is imported through EventLog's
+        // (see Fuzz/README.md, "What the main package does not expose").
+        fuzzTarget("fuzz-json", ["EventLog"]),
+        // One line of `cairn ingest` -> WorkerProtocol.decodeLine.
+        fuzzTarget("fuzz-ingest-line", ["EventLog"]),
+        // A whole ingest file -> a fresh store: validation, append, projections, verify.
+        fuzzTarget("fuzz-ingest-store", ["CairnKit", "EventLog", "LMDB"]),
+        // Workflow JSON -> WorkflowJSON.decode, validation, the Y.Doc layout and back.
+        // `Workflows` is imported through CairnKit's product (see Fuzz/README.md).
+        fuzzTarget("fuzz-workflow-json", ["CairnKit", "YDoc"]),
+        // Yjs updates to a workflow document -> WorkflowDocument.materialize (the repairs).
+        fuzzTarget("fuzz-workflow-doc", ["CairnKit", "YDoc"]),
+        // The body of each HTTP route, through the decoders the route calls (CairnServer
+        // is not a product, so not through its router; see Fuzz/README.md).
+        fuzzTarget("fuzz-http-bodies", ["CairnKit", "EventLog"]),
+    ]
+)
