@@ -15,6 +15,8 @@ extension Store {
     /// projections are behind the log (their catch-up failed: a full disk,
     /// `projectionLag`), from the log itself.
     public func currentRun(_ id: String) throws -> RunAggregate? {
+        // Not an id (empty, too long, a NUL): no run, rather than LMDB's refusal of the key.
+        guard Identifier.problem(with: id) == nil else { return nil }
         if projectionLag != nil { return try log.run(id) }
         return try projections.run(id)
     }

@@ -76,7 +76,7 @@ struct PageViews {
             }
             if let fire = nextFire { row["nextFire"] = Self.time(Timestamp(fire)) }
             if let last = try store.runs(ofWorkflow: listing.id, limit: 1).first {
-                row["lastRun"] = ["lastRunId": last.runId, "lastRunState": last.state.rawValue, "lastRunCreated": Self.time(last.createdAt)]
+                row["lastRun"] = ["lastRunId": last.runId, "lastRunPath": Self.pathSegment(last.runId), "lastRunState": last.state.rawValue, "lastRunCreated": Self.time(last.createdAt)]
             }
             rows.append(row)
         }
@@ -148,7 +148,7 @@ struct PageViews {
                     shown["body"] = Self.pretty(body)
                 }
                 cron["input"] = shown
-                cron["expected"] = input.dataclipId ?? "empty"
+                cron["expected"] = input.dataclipId ?? RunNow.emptyInput
             }
             item["cron"] = cron
             return item
@@ -164,7 +164,7 @@ struct PageViews {
         let runs = try store.runs(ofWorkflow: workflowId, limit: Self.runsPerPage, before: before)
         context["runs"] = try runs.map { run -> [String: Any] in
             var row: [String: Any] = [
-                "runId": run.runId, "runState": run.state.rawValue, "runCreated": Self.time(run.createdAt),
+                "runId": run.runId, "runPath": Self.pathSegment(run.runId), "runState": run.state.rawValue, "runCreated": Self.time(run.createdAt),
                 "runDuration": Self.duration(run) ?? (run.state.isFinal ? "—" : "running"),
             ]
             if let trigger = run.startingTriggerId { row["runTrigger"] = trigger }

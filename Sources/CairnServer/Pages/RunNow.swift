@@ -10,22 +10,29 @@ import Projections
 /// empty). The same `run:created` as `POST /api/v1/runs`, through the same
 /// checks and group commit.
 struct RunNow {
+    /// What the page sends for "empty: {}": nothing (an empty value), which
+    /// no id may be, so a dataclip cannot be named like it (one named
+    /// `empty` was taken for the empty input).
+    static let emptyInput = ""
+
+    static func label(_ input: String) -> String { input == emptyInput ? "empty" : input }
+
     let store: Store
     let limits: RequestLimits
 
     /// Creates the run; returns its id. `expected` is what the page showed:
-    /// the next input's dataclip id, or `empty`. If the next input changed
+    /// the next input's dataclip id, or `RunNow.emptyInput`. If the next input changed
     /// since (a run finished, the source changed), nothing is created: 409.
     func run(trigger: TriggerRecord, expected: String?) async throws -> String {
         guard let input = try store.nextCronInput(trigger.id) else { throw PageError.notFound("trigger \(trigger.id)") }
-        let current = input.dataclipId ?? "empty"
-        guard let expected, !expected.isEmpty else {
+        let current = input.dataclipId ?? Self.emptyInput
+        guard let expected else {
             throw PageError.badRequest("expected: the next input the page showed is missing; reload the page")
         }
         guard expected == current else {
             throw PageError(
                 status: .conflict,
-                message: "the next input changed since the page was shown (it was \(expected), it is now \(current)); nothing was run: look again and press Run now")
+                message: "the next input changed since the page was shown (it was \(Self.label(expected)), it is now \(Self.label(current))); nothing was run: look again and press Run now")
         }
         let runId = UUID().uuidString.lowercased()
         var payload: [(key: String, value: JSONValue)] = [

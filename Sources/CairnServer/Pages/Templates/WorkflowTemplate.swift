@@ -98,7 +98,7 @@ enum WorkflowTemplate {
 <tbody>
 {{#runs}}
 <tr id="run-{{runId}}">
-  <td><a href="/runs/{{runId}}">{{runId}}</a>{{#runTrigger}}<div class="id">by trigger {{runTrigger}}</div>{{/runTrigger}}</td>
+  <td><a href="/runs/{{runPath}}">{{runId}}</a>{{#runTrigger}}<div class="id">by trigger {{runTrigger}}</div>{{/runTrigger}}</td>
   <td><span class="state {{runState}}">{{runState}}</span></td>
   <td class="time">{{runCreated}}</td>
   <td>{{runDuration}}</td>

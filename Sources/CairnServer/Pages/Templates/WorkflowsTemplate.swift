@@ -13,7 +13,7 @@ enum WorkflowsTemplate {
 <tr>
   <td><a href="/workflows/{{id}}">{{name}}</a><div class="id">{{id}} · v{{lockVersion}}{{#showProject}} · project {{projectId}}{{/showProject}}</div></td>
   <td>{{#triggers}}<div>{{> triggerLine}}</div>{{/triggers}}{{^triggers}}none{{/triggers}}</td>
-  <td>{{#lastRun}}<a href="/runs/{{lastRunId}}"><span class="state {{lastRunState}}">{{lastRunState}}</span></a> <span class="time">{{lastRunCreated}}</span>{{/lastRun}}{{^lastRun}}never{{/lastRun}}</td>
+  <td>{{#lastRun}}<a href="/runs/{{lastRunPath}}"><span class="state {{lastRunState}}">{{lastRunState}}</span></a> <span class="time">{{lastRunCreated}}</span>{{/lastRun}}{{^lastRun}}never{{/lastRun}}</td>
   <td>{{#nextFire}}<span class="time">{{nextFire}}</span>{{/nextFire}}{{^nextFire}}—{{/nextFire}}</td>
 </tr>
 {{/workflows}}
