@@ -1,5 +1,6 @@
 public import EventLog
 import Foundation
+import Synchronization
 import JSON
 public import LMDB
 
@@ -13,15 +14,17 @@ public final class LogFixture {
     public let workflow = "w1"
     public let jobs = ["j1", "j2"]
     public let trigger = "t1"
-    nonisolated(unsafe) public static var tick: Int64 = 1_800_000_000_000_000
+    /// The shared clock's last reading. Atomic: fixtures of tests running
+    /// in parallel read it from their own threads (ThreadSanitizer caught
+    /// the unsynchronised `static var` it was).
+    static let tick = Atomic<Int64>(1_800_000_000_000_000)
 
     /// - Parameter clock: the log's clock; by default a shared one that
     ///   moves a millisecond an event from 2027-01-15.
     public init(retention: Retention = .retainAll, clock: (@Sendable () -> Timestamp)? = nil) throws {
         environment = try Environment(path: folder.path)
         log = try EventStore(environment: environment, clock: clock ?? {
-            LogFixture.tick += 1_000
-            return Timestamp(microseconds: LogFixture.tick)
+            Timestamp(microseconds: LogFixture.tick.add(1_000, ordering: .relaxed).newValue)
         })
         try expectAppended(.configureProject(projectId: project, name: "P", retention: retention))
         try expectAppended(.publishWorkflow(publishRequest()))
