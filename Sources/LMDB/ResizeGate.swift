@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Re-mapping the map (`mdb_env_set_mapsize`: to grow it, or to adopt the
 /// size another process grew it to) is only allowed while no transaction of
@@ -61,8 +62,11 @@ final class ResizeGate: @unchecked Sendable {
 /// waiting writer parks here rather than inside LMDB while holding the gate.
 final class WriterLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    /// The thread holding the lock, to refuse re-entry instead of deadlocking.
-    private nonisolated(unsafe) var owner: pthread_t?
+    /// The thread holding the lock (0: none), to refuse re-entry instead of
+    /// deadlocking. Atomic: other threads read it while the holder writes
+    /// it (ThreadSanitizer reported the plain variable it was). Relaxed is
+    /// enough: a thread finds its own id there only if it stored it itself.
+    private let owner = Atomic<UInt>(0)
 
     init() {
         mutex = .allocate(capacity: 1)
@@ -75,18 +79,24 @@ final class WriterLock: @unchecked Sendable {
     }
 
     /// Whether the calling thread holds the lock (then locking again would deadlock).
-    var isHeldByCurrentThread: Bool {
-        guard let owner else { return false }
-        return pthread_equal(owner, pthread_self()) != 0
-    }
+    var isHeldByCurrentThread: Bool { owner.load(ordering: .relaxed) == Self.currentThread() }
 
     func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
-        owner = pthread_self()
+        owner.store(Self.currentThread(), ordering: .relaxed)
         defer {
-            owner = nil
+            owner.store(0, ordering: .relaxed)
             pthread_mutex_unlock(mutex)
         }
         return try body()
+    }
+
+    /// The calling thread's id as a number (never 0).
+    private static func currentThread() -> UInt {
+        #if canImport(Darwin)
+        UInt(bitPattern: pthread_self())
+        #else
+        UInt(pthread_self())
+        #endif
     }
 }
