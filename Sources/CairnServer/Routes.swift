@@ -112,7 +112,7 @@ public func makeRouter(
                 var name: String?
                 let submission = try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name, salt: store.eventIdSalt)
                 // What is written, not what the payload seemed to say, must be the path's run.
-                guard WorkerEvents.runId(of: submission.command) == runId else {
+                guard submission.command.runId == runId else {
                     throw APIError.badRequest("the event is not about run \(runId)", field: "run_id")
                 }
                 try limits.check(submission.command)

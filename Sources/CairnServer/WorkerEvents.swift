@@ -21,7 +21,4 @@ enum WorkerEvents {
         default: return .notAcceptedFromWorkers("\(name) on a run's events (an operator's, through the CLI)")
         }
     }
-
-    /// The run a decoded command writes to.
-    static func runId(of command: Command) -> String? { command.runId }
 }

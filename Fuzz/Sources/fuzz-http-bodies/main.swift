@@ -34,20 +34,6 @@ func json(_ body: [UInt8], allowEmpty: Bool) -> JSONValue? {
     return try? JSONParser.parse(body)
 }
 
-/// `WorkerEvents.runId(of:)`: the run a decoded command writes to.
-func runId(of command: Command) -> String? {
-    switch command {
-    case let .claimRun(runId, _, _), let .startRun(runId, _), let .markLost(runId, _), let .cancelRun(runId, _):
-        return runId
-    case .startStep(let c): return c.runId
-    case .completeStep(let c): return c.runId
-    case .completeRun(let c): return c.runId
-    case .log(let entry, _): return entry.runId
-    case .createRun(let c): return c.runId
-    case .configureProject, .publishWorkflow, .wipeDataclip, .tick, .createToken, .revokeToken: return nil
-    }
-}
-
 /// `RequestLimits.check`: the sizes of the dataclips a command would create.
 func dataclipSizes(_ command: Command) -> [Int?] {
     switch command {
@@ -106,7 +92,7 @@ public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             var name: String?
             guard let submission = try? WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name) else { continue }
             // The route refuses (400) an event about another run; the decoder must not make one silently.
-            if runId(of: submission.command) == id { _ = dataclipSizes(submission.command) }
+            if submission.command.runId == id { _ = dataclipSizes(submission.command) }
         }
 
     case .publish:
