@@ -342,8 +342,9 @@ public final class Doc {
         if s.isItem {
             // A cast, not `asItem`: binding an optional would retain it.
             let item = unsafeDowncast(s, to: Item.self)
+            if offset > 0 { txn.dropHeldPart(item, offset) }
             if let dependency = txn.missing(item) { return .waits(for: dependency) }
-            txn.integrate(item, offset: offset)
+            txn.integrate(item)
         } else {
             s.id.clock += UInt64(offset)
             s.length -= offset

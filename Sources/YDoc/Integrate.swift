@@ -53,20 +53,50 @@ extension Transaction {
             }
             item.clearPendingParent()
         }
+        if item.parentRef != nil, !(agrees(item, leftStruct?.asItem) && agrees(item, rightStruct?.asItem)) {
+            item.parent = nil  // neighbours elsewhere than its parent: kept only as a range
+        }
         return nil
     }
 
-    /// Places `item` (or its part from `offset` on) in its parent and the store.
-    func integrate(_ item: Item, offset: Int) {
-        if offset > 0 {
-            item.id.clock += UInt64(offset)
-            let left = store.itemCleanEnd(ID(client: item.id.client, clock: item.id.clock - 1), self)
-            item.leftRef = left?.asItem
-            item.origin = left.flatMap { $0.isItem ? $0.lastID : nil }
-            var skipped = item.content
-            item.content = skipped.splice(offset)  // keep the part from offset on
-            item.length -= offset
+    /// Whether `neighbour` lies where `item` is going: the same type, and
+    /// the same key or none. An honest peer's neighbours always do (they
+    /// were its neighbours there when it was inserted). A hostile update's
+    /// may not, and linking the item into a list its parent does not own
+    /// would leave it, unretained, pointing at a parent that can be
+    /// collected without it (docs/documents.md, "Hostile updates").
+    @inline(__always)
+    func agrees(_ item: Item, _ neighbour: Unmanaged<Item>?) -> Bool {
+        guard let neighbour else { return true }
+        return neighbour._withUnsafeGuaranteedRef { n in
+            n.parentRef?.toOpaque() == item.parentRef?.toOpaque() && n.isKeyed == item.isKeyed
+                && (!n.isKeyed || n.parentSub == item.parentSub)
         }
+    }
+
+    /// Drops the first `offset` units of `item`, which the store already
+    /// holds: what is left follows on from them, so it is the item its own
+    /// held part is the origin of, and it takes its parent and key from
+    /// there (`missing`), not from the wire. So its original origin and
+    /// parent are no longer waited for. An honest peer's partly held struct
+    /// loses nothing by this: the held part was integrated with the same
+    /// origin, parent and right origin, so they are here. A hostile one
+    /// (other content at the same clocks, naming something missing) would
+    /// otherwise wait here while the state this document sends, which
+    /// slices the struct the same way, integrates at once where a replica
+    /// loads it (docs/documents.md, "Hostile updates").
+    func dropHeldPart(_ item: Item, _ offset: Int) {
+        item.id.clock += UInt64(offset)
+        item.origin = ID(client: item.id.client, clock: item.id.clock - 1)
+        var skipped = item.content
+        item.content = skipped.splice(offset)  // keep the part from offset on
+        item.length -= offset
+        item.clearPendingParent()
+        item.parentSub = nil
+    }
+
+    /// Places `item` in its parent and the store (`missing` resolved it).
+    func integrate(_ item: Item) {
         guard let parentRef = item.parentRef, parentRef._withUnsafeGuaranteedRef({ fitsIn($0, item) }) else {
             // Its parent is gone (or cannot take it): keep only the range.
             store.add(GCStruct(id: item.id, length: item.length), self)

@@ -101,7 +101,7 @@ enum ListInsert {
             let item = Item(
                 id: ID(client: doc.clientID, clock: doc.store.state(doc.clientID)), left: left, origin: left?.lastID,
                 right: right, rightOrigin: right?.id, parent: type, parentSub: nil, content: content)
-            txn.integrate(item, offset: 0)
+            txn.integrate(item)
             left = item
         }
         func flush() {

@@ -27,7 +27,7 @@ public struct YMap {
         let item = Item(
             id: ID(client: doc.clientID, clock: doc.store.state(doc.clientID)), left: left, origin: left?.lastID,
             right: nil, rightOrigin: nil, parent: type, parentSub: key, content: content)
-        txn.integrate(item, offset: 0)
+        txn.integrate(item)
         ListInsert.fill(content, with: value, txn)
     }
 

@@ -41,7 +41,7 @@ public struct YText {
             id: ID(client: doc.clientID, clock: doc.store.state(doc.clientID)), left: left, origin: left?.lastID,
             right: right, rightOrigin: right?.id, parent: type, parentSub: nil, content: .string(TextUnits(units)))
         txn.keepMarkers = true
-        txn.integrate(item, offset: 0)
+        txn.integrate(item)
         txn.keepMarkers = false
         type.marker = (item, target)
     }

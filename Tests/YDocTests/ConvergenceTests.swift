@@ -84,6 +84,7 @@ import Testing
             #expect(Self.json(doc) == reference, "seed \(seed): doc \(i) differs")
             #expect(doc.stateVector == docs[0].stateVector, "seed \(seed)")
             #expect(doc.pendingStructs.isEmpty, "seed \(seed)")
+            #expect(doc.integrityProblems().isEmpty, "seed \(seed): doc \(i)")
         }
         // And the merged state loads into a fresh document identically.
         let fresh = Doc(clientID: 42)
