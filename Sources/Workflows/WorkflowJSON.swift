@@ -164,9 +164,19 @@ public enum WorkflowJSON {
                 if dayMatch == nil { fail("\(path)cron_day_match", "must be any or all, found '\(raw)'") }
             }
             let kafka = v["kafka_configuration"].flatMap { $0.isNull ? nil : $0 }
+            // As the document reads a trigger (WorkflowDocument.materialize),
+            // so a workflow published from JSON and from its document is the
+            // same snapshot: a cron trigger without an expression has the
+            // default; any other kind has none (docs/semantics.md, "Entities").
+            var expression = string(v, "cron_expression", path)
+            if type == .cron {
+                if expression == nil { expression = Trigger.defaultCronExpression }
+            } else {
+                expression = nil
+            }
             return Trigger(
                 id: string(v, "id", path, required: true) ?? "", type: type ?? .webhook,
-                enabled: bool(v, "enabled", path, default: true), cronExpression: string(v, "cron_expression", path),
+                enabled: bool(v, "enabled", path, default: true), cronExpression: expression,
                 cronCursorJobId: string(v, "cron_cursor_job_id", path), webhookReply: string(v, "webhook_reply", path),
                 kafkaConfiguration: kafka, timezone: string(v, "timezone", path), cronDayMatch: dayMatch)
         }

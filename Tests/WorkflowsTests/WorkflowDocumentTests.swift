@@ -57,6 +57,24 @@ func sampleWorkflow() throws -> Workflow {
         #expect(WorkflowValidator.problems(in: workflow).isEmpty)
     }
 
+    /// Fuzz finding 3: a cron trigger without an expression, and a webhook
+    /// trigger with one, read the same from JSON as from the document, so
+    /// publishing either way stores one snapshot and shows editors no repair.
+    @Test func triggerFieldsReadTheSameFromJSONAndFromTheDocument() throws {
+        var json = String(decoding: try Fixtures.data("workflows/daily-report.json"), as: UTF8.self)
+        json = json.replacingOccurrences(of: #""cron_expression": "0 6 * * *", "#, with: "")
+        json = json.replacingOccurrences(of: #""type": "webhook", "enabled": true"#, with: #""type": "webhook", "enabled": true, "cron_expression": "0 6atest""#)
+        let workflow = try WorkflowJSON.decode(Array(json.utf8))
+        #expect(workflow.triggers.map(\.cronExpression) == [Trigger.defaultCronExpression, nil])
+        #expect(WorkflowValidator.problems(in: workflow).isEmpty)
+        let doc = Doc(clientID: 1)
+        WorkflowDocument.populate(doc, with: workflow)
+        let (materialized, repairs) = WorkflowDocument.materialize(doc, projectId: workflow.projectId)
+        #expect(repairs.isEmpty)
+        #expect(materialized == workflow)
+        #expect(WorkflowJSON.encode(materialized) == WorkflowJSON.encode(workflow))
+    }
+
     @Test func everyFieldRoundTripsThroughADocument() throws {
         var workflow = try sampleWorkflow()
         workflow.triggers[0].timezone = "Europe/London"
