@@ -45,6 +45,7 @@ public func fuzzWorkflowDoc(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             rest = cut.map { Array(rest[($0 + 3)...]) } ?? []
         }
     }
+    YDocChecks.sound(doc, "after the updates")
     let first = WorkflowDocument.materialize(doc)
     let second = WorkflowDocument.materialize(doc)
     require(first.workflow == second.workflow && first.repairs == second.repairs, "materialize is not deterministic")

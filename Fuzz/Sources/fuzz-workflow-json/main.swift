@@ -31,24 +31,9 @@ public func fuzzWorkflowJSON(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let doc = Doc(clientID: 1)
     WorkflowDocument.populate(doc, with: workflow)
     let (materialized, repairs) = WorkflowDocument.materialize(doc, projectId: workflow.projectId)
-    // Finding 3 (Fuzz/README.md): the JSON and the document disagree on trigger fields. A cron
-    // trigger without an expression decodes with none, but the document defaults it (a repair);
-    // a webhook or kafka trigger keeps a `cron_expression` from JSON, the document drops it.
-    // Tolerated, the check compares with the workflow as the document normalises it.
-    var expected = workflow
-    var expectedRepairs = 0
-    if Tolerated.contains("trigger-normalisation") {
-        for i in expected.triggers.indices {
-            if expected.triggers[i].type == .cron {
-                if expected.triggers[i].cronExpression == nil {
-                    expected.triggers[i].cronExpression = Trigger.defaultCronExpression
-                    expectedRepairs += 1
-                }
-            } else {
-                expected.triggers[i].cronExpression = nil
-            }
-        }
-    }
+    // Finding 3 (Fuzz/README.md, fixed): the JSON and the document read trigger fields alike.
+    let expected = workflow
+    let expectedRepairs = 0
     if problems.isEmpty {
         require(repairs.count == expectedRepairs, "a valid workflow needs repairs after populate: \(repairs)")
         require(materialized == expected, "populate then materialize changes a valid workflow: \(WorkflowJSON.encode(materialized).serializedString()) vs \(WorkflowJSON.encode(expected).serializedString())")
