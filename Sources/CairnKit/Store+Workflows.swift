@@ -37,11 +37,14 @@ extension Store {
     /// published first is refused (`PublishError.rejected`, the field path
     /// named): ids belong to one workflow (docs/architecture.md).
     /// `actor` is who publishes, for the audit trail (`cairn audit`): the
-    /// command line's operator by default.
-    public func publish(_ workflow: Workflow, actor: AuditActor = .operator) throws -> PublishResult {
+    /// command line's operator by default. With `basedOn`, the publish is
+    /// refused (`PublishError.rejected(.versionConflict)`) unless that is
+    /// still the latest version: for a change made to a version just read.
+    public func publish(_ workflow: Workflow, actor: AuditActor = .operator, basedOn: UInt32? = nil) throws -> PublishResult {
         do { try WorkflowValidator.validate(workflow) } catch { throw PublishError.invalid(error) }
         var request = Self.publishRequest(for: workflow)
         request.actor = actor
+        request.basedOn = basedOn
         // Publishing is idempotent by content (an unchanged workflow writes
         // nothing), so the event id need not be stable.
         let submission = Submission(id: .random(), command: .publishWorkflow(request))

@@ -221,6 +221,10 @@ struct BatchWriter {
             let claims = try unownedIds(of: request)
             let hash = StoredSnapshot.hash(request.content)
             let latest = try snapshot(request.workflowId, lockVersion: nil)
+            if let basedOn = request.basedOn, basedOn != latest?.lockVersion ?? 0 {
+                throw EventLogError.versionConflict(
+                    stream: "workflow:\(request.workflowId)", expected: basedOn, actual: latest?.lockVersion ?? 0)
+            }
             if let latest {
                 if latest.contentHash == hash { return .unchanged(latest.lockVersion) }
                 if latest.summary.projectId != request.projectId {

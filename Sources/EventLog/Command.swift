@@ -72,6 +72,11 @@ public struct PublishRequest: Sendable {
     public var document: @Sendable (UInt32) -> [UInt8]
     /// Who publishes (the audit trail); `nil` when unknown.
     public var actor: AuditActor?
+    /// The lock_version the change was made against (`nil`: any). A
+    /// publish made against an older version is refused
+    /// (`versionConflict`), so a change to one field of a version read a
+    /// moment ago cannot revert what was published in between.
+    public var basedOn: UInt32?
 
     public init(
         workflowId: String, projectId: String, deleted: Bool, jobIds: [String], triggers: [TriggerSummary],

@@ -253,7 +253,7 @@ import YDoc
                 Issue.record("the editor's document has no cursor")
             }
             let page = try await Self.send(client, .get, try #require(saved.location), session: "t1")
-            #expect(page.body.contains("saved in the document and published (version 2)"))
+            #expect(page.body.contains("saved in the document and published as version 2"))
             #expect(page.body.contains("<option value=\"\(Self.job2)\" selected>"))
 
             // Back to the final run state.
@@ -303,16 +303,33 @@ import YDoc
             #expect(refused.status == .badRequest && refused.body.contains("is not a job of this workflow"))
             #expect(try p.store.documentRevision(P.workflowA) == revision)
 
-            // An editor leaves the document unpublishable: the choice is stored, not published, and the page says why.
+            // An editor leaves the document unpublishable: the choice still publishes, onto the
+            // published version alone (the broken expression stays in the document), and the page
+            // says the document holds changes that are not published.
             try await Self.editorChanges(p, hub) { doc, txn in
                 Self.cronTrigger(doc)?.set("cron_expression", .string("not cron"), txn)
             }
             let stored = try await Self.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", Self.job1)])
-            #expect(stored.status == .unprocessableContent)
-            #expect(stored.body.contains("Saved in the document, but it does not publish"))
-            #expect(stored.body.contains("Not publishable: <code>triggers[0].cron_expression</code>"))
-            #expect(try p.store.trigger(Self.cron)?.summary.cronCursorJobId == Self.job2)
+            #expect(stored.status == .seeOther)
+            #expect(try p.store.trigger(Self.cron)?.summary.cronCursorJobId == Self.job1)
+            #expect(try p.store.workflow(P.workflowA)?.triggers.first?.cronExpression == "0 6 * * *")
+            #expect(try p.store.workflow(P.workflowA)?.jobs.count == 2)
             #expect(try p.store.documentDraft(P.workflowA)?.workflow.triggers.first?.cronCursorJobId == Self.job1)
+            let after = try await Self.send(client, .get, try #require(stored.location), session: "t1")
+            #expect(after.body.contains("The document has unpublished changes to jobs, triggers, edges."))
+
+            // A job only the document has cannot be the published source: stored, not published, and said why.
+            try await Self.editorChanges(p, hub) { doc, txn in
+                try doc.array("jobs").insert(doc.array("jobs").count, [.map([
+                    ("id", .string("a1000000-0000-4000-8000-0000000000ff")), ("name", .string("Draft job")),
+                    ("body", .text("fn(s => s)")), ("adaptor", .string("@openfn/language-common@latest")),
+                ])], txn)
+            }
+            let draftOnly = try await Self.send(
+                client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", "a1000000-0000-4000-8000-0000000000ff")])
+            #expect(draftOnly.status == .unprocessableContent)
+            #expect(draftOnly.body.contains("is not in published version 3 (it is only in the document)"))
+            #expect(try p.store.trigger(Self.cron)?.summary.cronCursorJobId == Self.job1)
         }
     }
 

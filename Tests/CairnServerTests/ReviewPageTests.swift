@@ -47,6 +47,85 @@ import YDoc
 
     // MARK: Data loss: the select publishes a stale document
 
+    // MARK: Data loss: the select publishes a stale document
+
+    /// The document is not updated by a publish through the JSON API
+    /// (`POST /api/v1/workflows/{id}/publish` with a body, `cairn workflow
+    /// publish`). Once the page's select has created the document, a later
+    /// JSON publish (v3) leaves it at v2's content; the next use of the select
+    /// edits that stale document and publishes it whole, silently reverting
+    /// v3 (its name and cron expression here; a job added in v3 would be
+    /// deleted). `CronInputChoice.choose` only populates an empty document
+    /// and `Store.publishDocument` publishes whatever the document holds.
+    @Test func theSelectDoesNotRevertANewerVersionPublishedThroughTheAPI() async throws {
+        let p = try TwoProjects()
+        try await T.app(p).test(.router) { client in
+            let csrf = try await T.csrf(client, "t1")
+            let uri = "/workflows/\(P.workflowA)/triggers/\(T.cron)/cursor"
+            let first = try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", T.job2)])
+            #expect(first.status == .seeOther)
+            #expect(try p.store.snapshot(P.workflowA)?.lockVersion == 2)
+
+            // v3 through the JSON API: renamed, another schedule, the same cursor.
+            let v3 = try Fixtures.sampleWorkflowJSON(project: "p1", workflowId: P.workflowA)
+                .replacingOccurrences(of: "\"Daily report\"", with: "\"Daily report v3\"")
+                .replacingOccurrences(of: "\"0 6 * * *\"", with: "\"30 7 * * *\"")
+                .replacingOccurrences(of: "\"cron_cursor_job_id\": \"\(T.job1)\"", with: "\"cron_cursor_job_id\": \"\(T.job2)\"")
+            let status = try await client.execute(
+                uri: "/api/v1/workflows/\(P.workflowA)/publish", method: .post, headers: P.auth("t1"), body: ByteBuffer(string: v3)
+            ) { $0.status }
+            #expect(status == .ok || status == .created)
+            #expect(try p.store.workflow(P.workflowA)?.name == "Daily report v3")
+
+            // An editor now picks Final run state on the page.
+            let second = try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", "")])
+            #expect(second.status == .seeOther)
+            #expect(try p.store.trigger(T.cron)?.summary.cronCursorJobId == nil)
+            let latest = try #require(try p.store.workflow(P.workflowA))
+            #expect(latest.name == "Daily report v3", "the select reverted v3's name to \(latest.name) (version \(latest.lockVersion))")
+            #expect(
+                latest.triggers.first { $0.id == T.cron }?.cronExpression == "30 7 * * *",
+                "the select reverted v3's schedule to \(latest.triggers.first { $0.id == T.cron }?.cronExpression ?? "nil")")
+        }
+    }
+
+    /// Another editor is half-way through re-wiring the workflow in the
+    /// shared document (the cron trigger's edge deleted, the new one not yet
+    /// drawn). Picking a cron input source on the page publishes the whole
+    /// document: the scheduler now runs a workflow whose cron trigger starts
+    /// nothing. Neither the page the person chose on (only a differing
+    /// cursor is flagged, `draftDiffers`) nor the page after saving (notice
+    /// "Cron input source saved in the document and published (version 3).")
+    /// says that anything else went out.
+    @Test func theSelectSaysWhenItPublishesOtherEditorsUnpublishedChanges() async throws {
+        let p = try TwoProjects()
+        let hub = DocumentHub(store: p.store)
+        try await T.app(p, hub: hub).test(.router) { client in
+            let csrf = try await T.csrf(client, "t1")
+            let uri = "/workflows/\(P.workflowA)/triggers/\(T.cron)/cursor"
+            #expect(try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", T.job2)]).status == .seeOther)
+            #expect(try p.store.workflow(P.workflowA)?.edges.count == 3)
+
+            // The other editor deletes the cron trigger's edge (edges[0]), unpublished.
+            try await T.editorChanges(p, hub) { doc, txn in try doc.array("edges").delete(0, txn) }
+            let before = try await T.send(client, .get, "/workflows/\(P.workflowA)", session: "t1")
+            #expect(before.status == .ok)
+
+            let saved = try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", T.job1)])
+            #expect(saved.status == .seeOther)
+            let after = try await T.send(client, .get, try #require(saved.location), session: "t1")
+            let published = try #require(try p.store.workflow(P.workflowA))
+            // The choice went out alone: the half-finished change stays in the document...
+            #expect(published.edges.contains { $0.id == "e1000000-0000-4000-8000-000000000001" })
+            #expect(published.triggers.first { $0.id == T.cron }?.cronCursorJobId == T.job1)
+            // ...and both pages say it is there, unpublished.
+            #expect(before.body.contains("The document has unpublished changes to edges."))
+            #expect(after.body.contains("The document has unpublished changes to edges."))
+            let notice = PageTests.Answer.first(#"id="notice">([^<]*)<"#, in: after.body) ?? ""
+            #expect(notice.contains("Other changes in the document are not published."))
+        }
+    }
+
     // MARK: Resources: pretty-printing is not bounded by what it shows
 
     /// `PrettyJSON.text` writes the whole body, indentation included, and
@@ -151,6 +230,47 @@ import YDoc
                 let target = try await T.send(client, .get, link, session: "v1")
                 #expect(target.status == .ok, "run \(run): its link \(link) answers \(target.status)")
             }
+        }
+    }
+
+    // MARK: Paging and cookies
+
+    /// A workflow with exactly one page of runs links to no older (empty) page.
+    @Test func anExactlyFullPageOfRunsLinksToNoEmptyOlderPage() async throws {
+        let p = try TwoProjects()
+        try await T.app(p).test(.router) { client in
+            for index in 1...PageViews.runsPerPage {
+                try await T.seedRun(client, String(format: "r%02d", index), job: T.job1, output: "o\(index)")
+            }
+            let page = try await T.send(client, .get, "/workflows/\(P.workflowA)", session: "v1")
+            #expect(page.body.contains("id=\"run-r01\"") && page.body.contains("id=\"run-r20\""))
+            #expect(!page.body.contains("older-runs"))
+            try await T.seedRun(client, "r21", job: T.job1, output: "o21")
+            let more = try await T.send(client, .get, "/workflows/\(P.workflowA)", session: "v1")
+            #expect(more.body.contains("older-runs"))
+        }
+    }
+
+    /// Behind a TLS-terminating proxy (which says so in X-Forwarded-Proto or
+    /// Forwarded), the page's cookies are Secure: never sent over plain HTTP.
+    @Test func cookiesAreSecureWhenThePageIsReachedOverHTTPS() async throws {
+        let p = try TwoProjects()
+        try await T.app(p).test(.router) { client in
+            for header in [("X-Forwarded-Proto", "https"), ("Forwarded", "for=10.0.0.1;proto=https")] {
+                var https = HTTPFields()
+                https[.init(header.0)!] = header.1
+                let form = try await T.send(client, .get, "/login", headers: https)
+                let pre = try #require(form.cookies.first { $0.hasPrefix("\(PageSession.preSessionCookie)=") })
+                #expect(pre.hasSuffix("; Secure"), "\(header.0)")
+                let cookie = String(pre.split(separator: ";")[0])
+                let signedIn = try await T.send(
+                    client, .post, "/login", cookie: cookie, form: [("csrf", try #require(form.csrf)), ("token", "t1")], headers: https)
+                let session = try #require(signedIn.cookies.first { $0.hasPrefix("\(PageSession.sessionCookie)=") })
+                #expect(session == "\(PageSession.sessionCookie)=t1; Path=/; HttpOnly; SameSite=Strict; Secure")
+            }
+            // Plain HTTP (the default, 127.0.0.1:4000): not Secure, or the browser would drop it.
+            let plain = try await T.send(client, .get, "/login")
+            #expect(plain.cookies.allSatisfy { !$0.contains("Secure") })
         }
     }
 }

@@ -1,4 +1,5 @@
 import CairnKit
+import EventLog
 import Workflows
 import YDoc
 
@@ -6,8 +7,15 @@ import YDoc
 /// `cron_cursor_job_id` in the workflow's document as a collaborator
 /// would — a Yjs transaction by the server's replica, through the document
 /// hub, so it is stored and relayed to the editors connected over the
-/// WebSocket — and then publishes the document, since the scheduler reads
+/// WebSocket — and publishes that one choice, since the scheduler reads
 /// published snapshots only.
+///
+/// It publishes the latest published version with the cursor changed, not
+/// the document: the document may hold other editors' unfinished changes
+/// (a half-rewired graph), or lag a version published through the API or
+/// `cairn workflow publish`; publishing it whole would put the first live
+/// and revert the second, without a word to the person who only chose an
+/// input. Publishing the document stays an editor's explicit act.
 struct CronInputChoice {
     let store: Store
     let hub: DocumentHub
@@ -55,13 +63,35 @@ struct CronInputChoice {
         } catch let error as DocumentAccessError {
             throw PageError.forbidden("this token's project may not edit the document of workflow \(workflowId): \(error.reason)")
         }
-        do {
-            let result = try await offPool { [store] in
-                try store.publishDocument(workflowId, projectId: project, actor: viewer.actor)
-            }
-            return .published(result)
-        } catch let error as PublishError {
-            return .notPublished(error.description)
+        return try await offPool { [store] in
+            try Self.publishChoice(store, workflowId: workflowId, triggerId: triggerId, jobId: jobId, actor: viewer.actor)
         }
+    }
+
+    /// Publishes the latest version with only the trigger's cursor changed,
+    /// against that version (`basedOn`): a publish in between is a conflict,
+    /// and the choice is then made again on what it published.
+    static func publishChoice(_ store: Store, workflowId: String, triggerId: String, jobId: String?, actor: AuditActor) throws -> Outcome {
+        for _ in 0..<3 {
+            guard var latest = try store.workflow(workflowId) else {
+                return .notPublished("workflow \(workflowId) has no published version")
+            }
+            guard let index = latest.triggers.firstIndex(where: { $0.id == triggerId && $0.type == .cron }) else {
+                return .notPublished("trigger \(triggerId) is not a cron trigger of published version \(latest.lockVersion); publish the document first")
+            }
+            if let jobId, !latest.jobs.contains(where: { $0.id == jobId }) {
+                return .notPublished("job \(jobId) is not in published version \(latest.lockVersion) (it is only in the document); publish the document first")
+            }
+            let basedOn = UInt32(latest.lockVersion)
+            latest.triggers[index].cronCursorJobId = jobId
+            do {
+                return .published(try store.publish(latest, actor: actor, basedOn: basedOn))
+            } catch PublishError.rejected(.versionConflict) {
+                continue  // published meanwhile: choose again on that version
+            } catch let error as PublishError {
+                return .notPublished(error.description)
+            }
+        }
+        return .notPublished("the workflow is being published by others; try again")
     }
 }

@@ -102,17 +102,36 @@ struct PageSession: Sendable {
         }
     }
 
-    /// `Set-Cookie` of the session: HttpOnly, SameSite=Strict, the whole site.
-    static func sessionCookieHeader(_ secret: String) -> String {
-        "\(sessionCookie)=\(secret); Path=/; HttpOnly; SameSite=Strict"
+    /// `Set-Cookie` of the session: HttpOnly, SameSite=Strict, the whole
+    /// site; `Secure` when the page was reached over HTTPS (`secure`).
+    static func sessionCookieHeader(_ secret: String, secure: Bool = false) -> String {
+        "\(sessionCookie)=\(secret); Path=/; HttpOnly; SameSite=Strict\(secure ? "; Secure" : "")"
     }
 
-    static func clearedSessionCookieHeader() -> String {
-        "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    static func clearedSessionCookieHeader(secure: Bool = false) -> String {
+        "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0\(secure ? "; Secure" : "")"
     }
 
-    static func preSessionCookieHeader(_ value: String) -> String {
-        "\(preSessionCookie)=\(value); Path=/; HttpOnly; SameSite=Strict"
+    static func preSessionCookieHeader(_ value: String, secure: Bool = false) -> String {
+        "\(preSessionCookie)=\(value); Path=/; HttpOnly; SameSite=Strict\(secure ? "; Secure" : "")"
+    }
+
+    /// Whether the browser reached the page over HTTPS: `cairn serve` speaks
+    /// plain HTTP, so only a TLS-terminating proxy in front can say so
+    /// (`X-Forwarded-Proto: https`, or `proto=https` in `Forwarded`). The
+    /// header is trusted because it can only make the cookie stricter: a
+    /// client that lies gets a cookie its own browser will not send back
+    /// over plain HTTP.
+    static func reachedOverHTTPS(_ request: Request) -> Bool {
+        if let proto = request.headers[.init("x-forwarded-proto")!],
+            proto.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } == "https"
+        {
+            return true
+        }
+        if let forwarded = request.headers[.init("forwarded")!] {
+            return forwarded.lowercased().contains("proto=https")
+        }
+        return false
     }
 
     /// A new pre-session value: 128 random bits, hex.

@@ -102,7 +102,9 @@ struct PageViews {
         if let draft {
             context["repairs"] = draft.repairs.map { ["path": $0.path, "message": $0.message] }
             context["errors"] = draft.errors.map { ["path": $0.path, "message": $0.message] }
-            context["hasDraftNotes"] = !draft.repairs.isEmpty || !draft.errors.isEmpty
+            let unpublished = Self.unpublishedParts(draft.workflow, published: workflow)
+            if !unpublished.isEmpty { context["unpublished"] = unpublished.joined(separator: ", ") }
+            context["hasDraftNotes"] = !draft.repairs.isEmpty || !draft.errors.isEmpty || !unpublished.isEmpty
         }
         context["svg"] = WorkflowGraph.svg(workflow)
         context["jobs"] = workflow.jobs.map { ["jobName": $0.name, "jobId": $0.id, "adaptor": $0.adaptor ?? ""] }
@@ -161,7 +163,11 @@ struct PageViews {
 
     /// The runs table's part: a page of runs and the link to the next.
     func addRuns(of workflowId: String, before: RunAggregate?, to context: inout [String: Any]) throws {
-        let runs = try store.runs(ofWorkflow: workflowId, limit: Self.runsPerPage, before: before)
+        // One more than a page: whether older runs exist, so a last page
+        // that is exactly full links to no empty one.
+        var runs = try store.runs(ofWorkflow: workflowId, limit: Self.runsPerPage + 1, before: before)
+        let hasOlder = runs.count > Self.runsPerPage
+        if hasOlder { runs.removeLast() }
         context["runs"] = try runs.map { run -> [String: Any] in
             var row: [String: Any] = [
                 "runId": run.runId, "runPath": Self.pathSegment(run.runId), "runState": run.state.rawValue, "runCreated": Self.time(run.createdAt),
@@ -176,7 +182,7 @@ struct PageViews {
         }
         context["hasRuns"] = !runs.isEmpty
         context["paged"] = before != nil
-        if runs.count == Self.runsPerPage, let last = runs.last {
+        if hasOlder, let last = runs.last {
             context["older"] = "/workflows/\(Self.pathSegment(workflowId))/runs?before=\(Self.pathSegment(last.runId))"
         }
     }
@@ -287,4 +293,30 @@ struct PageViews {
 
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+extension PageViews {
+    /// What the document holds that the published version does not, by
+    /// part: an editor half-way through a change, or a version published
+    /// through the API since the document was last written. Cron cursors
+    /// are left out: each trigger says its own (`draftDiffers`).
+    static func unpublishedParts(_ draft: Workflow, published: Workflow) -> [String] {
+        func withoutCursors(_ triggers: [Trigger]) -> [Trigger] {
+            triggers.map { t in
+                var t = t
+                t.cronCursorJobId = nil
+                return t
+            }
+        }
+        var parts: [String] = []
+        if draft.name != published.name || draft.concurrency != published.concurrency
+            || draft.enableJobLogs != published.enableJobLogs || (draft.deletedAt == nil) != (published.deletedAt == nil)
+        {
+            parts.append("the workflow's settings")
+        }
+        if draft.jobs != published.jobs { parts.append("jobs") }
+        if withoutCursors(draft.triggers) != withoutCursors(published.triggers) { parts.append("triggers") }
+        if draft.edges != published.edges { parts.append("edges") }
+        return parts
+    }
 }

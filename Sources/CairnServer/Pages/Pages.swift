@@ -113,7 +113,7 @@ struct Pages: Sendable {
         var pre = PageSession.cookie(request, PageSession.preSessionCookie) ?? ""
         if pre.isEmpty {
             pre = PageSession.newPreSession()
-            headers[.setCookie] = PageSession.preSessionCookieHeader(pre)
+            headers[.setCookie] = PageSession.preSessionCookieHeader(pre, secure: PageSession.reachedOverHTTPS(request))
         }
         var context = PageViews.base(nil, title: "Sign in")
         context["csrf"] = session.csrfToken(for: pre)
@@ -137,7 +137,8 @@ struct Pages: Sendable {
         guard caller.role != .worker else {
             return try signInForm(request, status: .forbidden, problem: "a worker token cannot sign in: the page is for editors and viewers")
         }
-        return PageRenderer.redirect("/", headers: [.setCookie: PageSession.sessionCookieHeader(secret)])
+        return PageRenderer.redirect(
+            "/", headers: [.setCookie: PageSession.sessionCookieHeader(secret, secure: PageSession.reachedOverHTTPS(request))])
     }
 
     func signOut(_ request: Request) async throws -> Response {
@@ -146,7 +147,8 @@ struct Pages: Sendable {
         guard session.csrfMatches(form["csrf"], session: bound) else {
             throw PageError.forbidden("the form's CSRF token is missing or wrong: reload the page and try again")
         }
-        return PageRenderer.redirect("/login", headers: [.setCookie: PageSession.clearedSessionCookieHeader()])
+        return PageRenderer.redirect(
+            "/login", headers: [.setCookie: PageSession.clearedSessionCookieHeader(secure: PageSession.reachedOverHTTPS(request))])
     }
 
     // MARK: Forms
@@ -174,7 +176,8 @@ struct Pages: Sendable {
         if let problem { context["problem"] = problem }
         let query = request.uri.queryParameters
         if query["saved"] != nil {
-            context["notice"] = "Cron input source saved in the document and published (version \(context["lockVersion"] as? String ?? "?"))."
+            context["notice"] =
+                "Cron input source saved in the document and published as version \(context["lockVersion"] as? String ?? "?"): the version before it with only this choice changed. Other changes in the document are not published."
         }
         if let created = query["created"].map(String.init), let run = try store.currentRun(created), run.workflowId == id {
             context["notice"] = "Run \(created) created with input \(run.inputDataclipId)."

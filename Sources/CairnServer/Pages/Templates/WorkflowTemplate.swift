@@ -11,6 +11,7 @@ enum WorkflowTemplate {
 <h2>The document says</h2>
 {{#repairs}}<p class="repair">Repaired: <code>{{path}}</code> {{message}}</p>{{/repairs}}
 {{#errors}}<p class="problem">Not publishable: <code>{{path}}</code> {{message}}</p>{{/errors}}
+{{#unpublished}}<p class="problem" id="unpublished-changes">The document has unpublished changes to {{unpublished}}. The cron input source select publishes only its own choice, onto published version {{lockVersion}}; the rest goes live when an editor publishes the document.</p>{{/unpublished}}
 </section>
 {{/hasDraftNotes}}
 
