@@ -14,7 +14,10 @@ import Encoding
 /// Updates may arrive in any order: structs whose dependencies are missing
 /// wait (pending) and are integrated as soon as those arrive.
 public final class Doc {
-    public let clientID: UInt64
+    /// The client this replica's own edits are made as. It changes when a
+    /// received update brings structs of this client (another replica is
+    /// using the same id: see `cleanup`).
+    public private(set) var clientID: UInt64
     let store = StructStore()
     var share: [String: YType] = [:]
     /// Decoded structs waiting for what they depend on, per client, in clock order.
@@ -122,6 +125,9 @@ public final class Doc {
             }
         }
         mergeNeighbours(txn)
+        if !txn.isLocal, txn.clocksBefore.contains(where: { $0.client == clientID }) || pendingStructs[clientID] != nil {
+            takeNewClientID()
+        }
         if !txn.changedTypes.isEmpty || !txn.deleteSet.isEmpty {
             for observer in observers { observer(txn) }
             if !updateObservers.isEmpty, txn.addedStructs || !txn.deleteSet.isEmpty {
@@ -129,6 +135,22 @@ public final class Doc {
                 for observer in updateObservers { observer(update) }
             }
         }
+    }
+
+    /// A received update brought structs of this replica's own client, held
+    /// or waiting: another replica edits as the same client (ids are 32
+    /// random bits), or a peer forged them. Editing on as that client would
+    /// give two different structs one id, which replicas never reconcile,
+    /// and its next clocks would fill the gap a waiting struct is waiting
+    /// on here but not where this document's state is loaded. So, as Yjs
+    /// does after such a transaction, this replica takes a new id, one no
+    /// struct here has (docs/documents.md, "Hostile updates").
+    private func takeNewClientID() {
+        var next: UInt64
+        repeat {
+            next = UInt64(UInt32.random(in: 0...UInt32.max))
+        } while store.list(next) != nil || pendingStructs[next] != nil || next == clientID
+        clientID = next
     }
 
     /// Drops a deleted item's payload (Yjs's `Item.gc`). A nested type's

@@ -83,4 +83,47 @@ import Testing
         #expect(copy.integrityProblems().isEmpty)
         #expect(try copy.encodeStateAsUpdate() == (try doc.encodeStateAsUpdate()))
     }
+
+    /// Fuzz finding (ydoc-structured crash-bd58bcb6): a peer sent a struct
+    /// under this replica's own client, at a clock it had not reached; it
+    /// waited. This replica's next local edits filled the gap, so a copy
+    /// loading its state (pending included) integrated the struct the
+    /// replica itself still held waiting ([1000: 4] against [1000: 3]), and
+    /// the peer and this replica had two structs under one id. As Yjs does,
+    /// a replica whose own client arrives in an update takes a new one.
+    @Test func aReplicaWhoseClientArrivesFromAPeerTakesANewOne() throws {
+        let doc = Doc(clientID: 1000)
+        doc.transact { txn in doc.map("lm").set("a", .number(1), txn) }
+        // Another replica, also client 1000, at clock 3: clocks 1 and 2 are missing here.
+        let peer = Doc(clientID: 1000)
+        for n in 0..<4 { peer.transact { txn in peer.map("other").set("k", .number(Double(n)), txn) } }
+        try doc.applyUpdate(peer.encodeStateAsUpdate(from: [1000: 3]))
+        #expect(doc.pendingStructs[1000] != nil)
+        #expect(doc.clientID != 1000)
+        // Local edits go under the new client; the waiting struct keeps waiting, here and in a copy.
+        doc.transact { txn in doc.map("lm").set("b", .number(2), txn) }
+        doc.transact { txn in doc.map("lm").set("c", .number(3), txn) }
+        #expect(doc.stateVector[1000] == 1)
+        let copy = Doc(clientID: 7)
+        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
+        #expect(copy.stateVector == doc.stateVector)
+        #expect(copy.map("lm").toJSON() == doc.map("lm").toJSON())
+
+        // Integrated (not waiting) structs of its own client do the same.
+        let other = Doc(clientID: 2000)
+        let before = other.clientID
+        try other.applyUpdate(try peerUpdate(client: 2000))
+        #expect(other.clientID != before)
+        // Its own updates coming back (a store replaying what it wrote) do not.
+        let own = Doc(clientID: 3000)
+        own.transact { txn in own.map("m").set("k", .number(1), txn) }
+        try own.applyUpdate(try own.encodeStateAsUpdate())
+        #expect(own.clientID == 3000)
+    }
+
+    private func peerUpdate(client: UInt64) throws -> [UInt8] {
+        let peer = Doc(clientID: client)
+        peer.transact { txn in peer.map("m").set("k", .number(1), txn) }
+        return try peer.encodeStateAsUpdate()
+    }
 }
