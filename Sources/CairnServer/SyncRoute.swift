@@ -10,8 +10,8 @@ import YDoc
 func makeSyncRouter(
     store: Store, configuration: ServerConfiguration, hub: DocumentHub, metrics: ServerMetrics? = nil,
     draining: Draining = Draining()
-) -> Router<BasicWebSocketRequestContext> {
-    let router = Router(context: BasicWebSocketRequestContext.self)
+) -> Router<SyncRequestContext> {
+    let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestObserver(metrics: metrics, webSocketUpgrades: true))
     let auth = Authorization(store: store, rejected: { metrics?.tokenRejected($0) })
     router.ws("/api/v1/workflows/:id/sync") { request, context in
@@ -27,6 +27,7 @@ func makeSyncRouter(
         }
         return .upgrade([:])
     } onUpgrade: { inbound, outbound, context in
+        defer { context.requestContext.letGoOfUpgrade() }
         guard let id = try? context.requestContext.parameters.decoded("id") else { return }
         let caller = try auth.caller(context.request, needs: .editor)
         let (connection, hello) = try await hub.join(id, project: caller.project, tokenId: caller.actor.tokenId) { frame in
