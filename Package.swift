@@ -21,6 +21,11 @@ let package = Package(
         .library(name: "Scheduler", targets: ["Scheduler"]),
         .library(name: "Cron", targets: ["Cron"]),
         .library(name: "YDoc", targets: ["YDoc"]),
+        // For the fuzz targets (Fuzz/), which drive these modules' decoders directly.
+        .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "Encoding", targets: ["Encoding"]),
+        .library(name: "Workflows", targets: ["Workflows"]),
+        .library(name: "CairnServer", targets: ["CairnServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -25,7 +25,7 @@ let package = Package(
         // lib0 writer for generated Yjs updates, property checks, fixtures.
         .target(name: "FuzzSupport", dependencies: [.product(name: "YDoc", package: "Cairn")]),
         // Stored event bytes -> EventCodec.decode / view (EventLog).
-        fuzzTarget("fuzz-event-codec", ["EventLog"]),
+        fuzzTarget("fuzz-event-codec", ["EventLog", "Encoding"]),
         // Yjs update v1 bytes -> Doc.applyUpdate, on an empty document and on fixtures/ydoc/base.update.
         fuzzTarget("fuzz-ydoc-update", ["YDoc"]),
         // Structure-aware: fuzzer bytes drive a generator of well-formed updates (valid
@@ -36,20 +36,17 @@ let package = Package(
         // Cron expression, time zone, day match, start time -> CronSchedule next/previous.
         fuzzTarget("fuzz-cron", ["Cron"]),
         // JSON text -> JSONParser.parse, and a round trip through the writer.
-        // `JSON` is not a product of the main package: it is imported through EventLog's
-        // (see Fuzz/README.md, "What the main package does not expose").
-        fuzzTarget("fuzz-json", ["EventLog"]),
+        fuzzTarget("fuzz-json", ["JSON"]),
         // One line of `cairn ingest` -> WorkerProtocol.decodeLine.
         fuzzTarget("fuzz-ingest-line", ["EventLog"]),
         // A whole ingest file -> a fresh store: validation, append, projections, verify.
-        fuzzTarget("fuzz-ingest-store", ["CairnKit", "EventLog", "LMDB"]),
+        fuzzTarget("fuzz-ingest-store", ["CairnKit", "EventLog", "LMDB", "JSON", "Workflows"]),
         // Workflow JSON -> WorkflowJSON.decode, validation, the Y.Doc layout and back.
-        // `Workflows` is imported through CairnKit's product (see Fuzz/README.md).
-        fuzzTarget("fuzz-workflow-json", ["CairnKit", "YDoc"]),
+        fuzzTarget("fuzz-workflow-json", ["Workflows", "JSON", "YDoc"]),
         // Yjs updates to a workflow document -> WorkflowDocument.materialize (the repairs).
-        fuzzTarget("fuzz-workflow-doc", ["CairnKit", "YDoc"]),
-        // The body of each HTTP route, through the decoders the route calls (CairnServer
-        // is not a product, so not through its router; see Fuzz/README.md).
-        fuzzTarget("fuzz-http-bodies", ["CairnKit", "EventLog"]),
+        fuzzTarget("fuzz-workflow-doc", ["Workflows", "YDoc"]),
+        // The body of each HTTP route, through the decoders the route calls (a copy of
+        // the routes' steps, not yet the router itself; see Fuzz/README.md).
+        fuzzTarget("fuzz-http-bodies", ["EventLog", "JSON", "Workflows"]),
     ]
 )
