@@ -30,6 +30,13 @@ extension Transaction {
             item.rightRef = rightStruct?.asItem
             if let r = rightStruct { item.rightOrigin = r.id }
         }
+        // Splitting at the right origin cut the left neighbour short: the
+        // right origin lies inside the left's struct, before the origin
+        // (crossed neighbours, which no honest peer writes). Left as it is,
+        // the item would go between the pieces, while a replica that holds
+        // those clocks split otherwise (one loading this document's state)
+        // would place it elsewhere: the same state vector, different text.
+        let crossed = leftStruct.map { $0.lastID != item.origin } ?? false
         if (leftStruct?.isGC ?? false) || (rightStruct?.isGC ?? false) {
             item.parent = nil
             item.clearPendingParent()
@@ -53,8 +60,8 @@ extension Transaction {
             }
             item.clearPendingParent()
         }
-        if item.parentRef != nil, !(agrees(item, leftStruct?.asItem) && agrees(item, rightStruct?.asItem)) {
-            item.parent = nil  // neighbours elsewhere than its parent: kept only as a range
+        if item.parentRef != nil, crossed || !(agrees(item, leftStruct?.asItem) && agrees(item, rightStruct?.asItem)) {
+            item.parent = nil  // neighbours crossed, or elsewhere than its parent: kept only as a range
         }
         return nil
     }
@@ -97,8 +104,11 @@ extension Transaction {
 
     /// Places `item` in its parent and the store (`missing` resolved it).
     func integrate(_ item: Item) {
-        guard let parentRef = item.parentRef, parentRef._withUnsafeGuaranteedRef({ fitsIn($0, item) }) else {
-            // Its parent is gone (or cannot take it): keep only the range.
+        guard let parentRef = item.parentRef,
+            parentRef._withUnsafeGuaranteedRef({ fitsIn($0, item) && (!hasConflict(item) || resolveConflicts(item, $0)) })
+        else {
+            // Its parent is gone (or cannot take it), or its neighbours are
+            // crossed (`resolveConflicts`): keep only the range.
             store.add(GCStruct(id: item.id, length: item.length), self)
             return
         }
@@ -109,7 +119,6 @@ extension Transaction {
         // pointer, and the links are read and written in small functions
         // whose locals end before the next call.
         parentRef._withUnsafeGuaranteedRef { parent in
-            if hasConflict(item) { resolveConflicts(item, parent) }
             let hasRight = link(item, parent)
             let keyed = item.isKeyed
             if !keyed && item.isCountable && !item.isDeleted { parent.length += item.length }
@@ -148,8 +157,15 @@ extension Transaction {
         return true
     }
 
-    /// Moves `item.left` past the concurrent inserts that YATA orders before it.
-    private func resolveConflicts(_ item: Item, _ parent: YType) {
+    /// Moves `item.left` past the concurrent inserts that YATA orders
+    /// before it. Returns false when the walk from the left neighbour ran
+    /// off the end of the list without meeting the right one: the right
+    /// neighbour lies before the left (crossed neighbours). An honest
+    /// peer's never do (they were neighbours, in that order, where it
+    /// inserted, and items only ever go in between), and where such an
+    /// item lands would depend on how each replica's structs are split
+    /// (docs/documents.md, "Hostile updates").
+    private func resolveConflicts(_ item: Item, _ parent: YType) -> Bool {
         var left = item.left
         var o: Item?
         if let l = left {
@@ -188,7 +204,9 @@ extension Transaction {
             }
             o = current.right
         }
+        if o == nil, item.rightRef != nil { return false }
         item.left = left
+        return true
     }
 
     /// Links `item` into its parent's list after `item.left` (or where a

@@ -170,3 +170,18 @@ extension Lib0Any {
         }
     }
 }
+
+extension Doc {
+    /// Every non-empty root's content, whatever kind it was declared as
+    /// here: its keys and its list (text a unit a value), by root name. A
+    /// root's kind is known only where it was read, so replicas compare by
+    /// this (the fuzz targets' convergence checks), not by `map`, `array`
+    /// or `text`, which would print one replica's text root as the other's
+    /// empty map.
+    public func contentJSON() -> Lib0Any {
+        .object(rootNames.compactMap { name -> (String, Lib0Any)? in
+            guard let type = share[name], !type.map.isEmpty || type.start != nil else { return nil }
+            return (name, .object([("keys", YType.json(type, as: .object)), ("list", YType.json(type, as: .array))]))
+        })
+    }
+}

@@ -61,6 +61,8 @@ import Testing
         try loaded.applyUpdate(try doc.encodeStateAsUpdate())
         #expect(loaded.integrityProblems().isEmpty)
         #expect(workflowJSON(loaded) == workflowJSON(doc))
+        #expect(loaded.contentJSON() == doc.contentJSON())
+        #expect(replica.contentJSON() == doc.contentJSON())
     }
 
     /// Fuzz finding 2: a struct partly held already (other content at the

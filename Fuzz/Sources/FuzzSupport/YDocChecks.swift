@@ -32,6 +32,10 @@ public enum YDocChecks {
         // Finding 2 (Fuzz/README.md): a copy integrated structs the document held pending.
         require(copy.stateVector == doc.stateVector,
                 "\(what()): a copy made from the state including pending has state vector \(copy.stateVector), not \(doc.stateVector); state \(hex(state))")
+        // And the same content: equal state vectors with different text was a finding of its own
+        // (crossed neighbours placed by how each replica's structs were split).
+        require(copy.contentJSON() == doc.contentJSON(),
+                "\(what()): a copy made from the state including pending has other content; state \(hex(state))")
         // A diff against a peer's state vector is accepted by that peer.
         let sv = plain.encodeStateVector()
         do {
@@ -41,6 +45,7 @@ public enum YDocChecks {
             require(false, "\(what()): a diff against the copy's state vector is refused: \(error)")
         }
         require(plain.stateVector == doc.stateVector, "\(what()): applying the diff moved the copy's state vector")
+        require(plain.contentJSON() == doc.contentJSON(), "\(what()): a copy made from the state and a diff has other content")
     }
 }
 

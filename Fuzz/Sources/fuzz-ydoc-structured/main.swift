@@ -73,6 +73,7 @@ public func fuzzYDocStructured(_ start: UnsafeRawPointer, _ count: Int) -> CInt 
     // What A integrated (not its pending structs: see finding 2 in Fuzz/README.md).
     if let state = try? a.encodeStateAsUpdate() { _ = try? b.applyUpdate(state) }
     require(b.stateVector == a.stateVector, "replicas diverge: A \(a.stateVector), B \(b.stateVector)")
+    require(b.contentJSON() == a.contentJSON(), "replicas diverge in content with state vector \(a.stateVector)")
     YDocChecks.roundTrips(b, "replica B")
     return 0
 }
