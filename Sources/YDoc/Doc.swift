@@ -125,7 +125,10 @@ public final class Doc {
             }
         }
         mergeNeighbours(txn)
-        if !txn.isLocal, txn.clocksBefore.contains(where: { $0.client == clientID }) || pendingStructs[clientID] != nil {
+        if !txn.isLocal,
+            txn.clocksBefore.contains(where: { $0.client == clientID }) || pendingStructs[clientID] != nil
+                || pendingDeletes.clients.contains(where: { $0.client == clientID })
+        {
             takeNewClientID()
         }
         if !txn.changedTypes.isEmpty || !txn.deleteSet.isEmpty {
@@ -138,18 +141,21 @@ public final class Doc {
     }
 
     /// A received update brought structs of this replica's own client, held
-    /// or waiting: another replica edits as the same client (ids are 32
-    /// random bits), or a peer forged them. Editing on as that client would
-    /// give two different structs one id, which replicas never reconcile,
-    /// and its next clocks would fill the gap a waiting struct is waiting
-    /// on here but not where this document's state is loaded. So, as Yjs
-    /// does after such a transaction, this replica takes a new id, one no
-    /// struct here has (docs/documents.md, "Hostile updates").
+    /// or waiting, or deletions of its clocks not reached yet: another
+    /// replica edits as the same client (ids are 32 random bits), or a
+    /// peer forged them. Editing on as that client would give two different
+    /// structs one id, which replicas never reconcile, and its next clocks
+    /// would fill the gap a waiting struct or deletion is waiting on, here
+    /// but not where this document's state is loaded (which deletes the
+    /// new edits at once). So, as Yjs does after such a transaction, this
+    /// replica takes a new id, one nothing here names (docs/documents.md,
+    /// "Hostile updates").
     private func takeNewClientID() {
         var next: UInt64
         repeat {
             next = UInt64(UInt32.random(in: 0...UInt32.max))
-        } while store.list(next) != nil || pendingStructs[next] != nil || next == clientID
+        } while next == clientID || store.list(next) != nil || pendingStructs[next] != nil
+            || pendingDeletes.clients.contains(where: { $0.client == next })
         clientID = next
     }
 

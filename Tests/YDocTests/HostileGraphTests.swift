@@ -123,6 +123,31 @@ import Testing
         #expect(own.clientID == 3000)
     }
 
+    /// Fuzz (ydoc-structured crash-35ec4b12, found once contents were
+    /// compared): a peer deleted clocks of this replica's client it had not
+    /// reached. The deletions waited; the replica's next edits took those
+    /// clocks, and a copy of its state deleted them on load. Deletions of
+    /// its own future clocks make a replica take a new client too.
+    @Test func aReplicaWhoseFutureClocksArriveDeletedTakesANewClient() throws {
+        let doc = Doc(clientID: 1000)
+        doc.transact { txn in doc.map("lm").set("", .number(0), txn) }
+        var w = ByteWriter()
+        w.writeVarUInt(UInt64(0))  // no structs
+        w.writeVarUInt(UInt64(1))  // deletions of one client:
+        w.writeVarUInt(UInt64(1000))
+        w.writeVarUInt(UInt64(1))  // one range, clocks 0 to 2 (1 and 2 not reached yet)
+        w.writeVarUInt(UInt64(0))
+        w.writeVarUInt(UInt64(3))
+        try doc.applyUpdate(w.bytes)
+        #expect(doc.clientID != 1000)
+        doc.transact { txn in doc.map("lm").set("a", .number(1), txn) }
+        doc.transact { txn in doc.map("lm").set("a", .number(2), txn) }
+        let copy = Doc(clientID: 7)
+        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
+        #expect(copy.contentJSON() == doc.contentJSON())
+        #expect(doc.map("lm").toJSON() == .object([("a", .number(2))]))
+    }
+
     private func peerUpdate(client: UInt64) throws -> [UInt8] {
         let peer = Doc(clientID: client)
         peer.transact { txn in peer.map("m").set("k", .number(1), txn) }
