@@ -60,11 +60,12 @@ svg.graph .edge-label { font: 11px system-ui, sans-serif; fill: var(--soft); }
 // Cairn's page: progressive enhancement only (docs/page.md).
 (function () {
   "use strict";
-  // A cron input source select saves as soon as it changes.
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () {
-      if (select.form.requestSubmit) select.form.requestSubmit(); else select.form.submit();
-    });
+  // A cron input source select saves as soon as it changes. Delegated: live
+  // updates replace the select when another editor changes the choice.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("form[data-autosubmit] select")) return;
+    if (select.form.requestSubmit) select.form.requestSubmit(); else select.form.submit();
   });
   // Live updates: refresh every [data-live] element from the same URL.
   var every = parseInt(document.body.getAttribute("data-poll") || "0", 10);
@@ -81,6 +82,8 @@ svg.graph .edge-label { font: 11px system-ui, sans-serif; fill: var(--soft); }
         document.querySelectorAll("[data-live]").forEach(function (old) {
           var next = fresh.getElementById(old.id);
           if (!next || next.innerHTML === old.innerHTML) return;
+          // Not under the reader's hands: a select they are choosing in stays as it is.
+          if (old.contains(document.activeElement)) return;
           // Keep what the reader opened open.
           var open = {};
           old.querySelectorAll("details[open]").forEach(function (d) { open[d.getAttribute("data-key")] = true; });

@@ -44,10 +44,10 @@ enum WorkflowTemplate {
 <form method="post" action="/workflows/{{workflowId}}/triggers/{{triggerId}}/cursor" class="cursor-form" data-autosubmit>
   <input type="hidden" name="csrf" value="{{csrf}}">
   <label for="cursor-{{triggerId}}"><strong>Cron input source</strong></label>
-  <select id="cursor-{{triggerId}}" name="job_id"{{^mayEdit}} disabled{{/mayEdit}}>
+  <span data-live id="cursor-choice-{{triggerId}}"><select id="cursor-{{triggerId}}" name="job_id"{{^mayEdit}} disabled{{/mayEdit}}>
     <option value=""{{#finalSelected}} selected{{/finalSelected}}>Final run state</option>
     {{#options}}<option value="{{optionId}}"{{#selected}} selected{{/selected}}>{{optionName}}</option>{{/options}}
-  </select>
+  </select></span>
   {{#mayEdit}}<button type="submit" class="save">Save and publish</button>{{/mayEdit}}
   <p class="help">Which dataclip the next cron run gets as its input.
   <strong>Final run state</strong>: the final state of this trigger's latest
@@ -55,8 +55,9 @@ enum WorkflowTemplate {
   successful step, from any run of this workflow. When there is none yet (it
   never ran, or the output was wiped), the run gets an empty <code>{}</code>.
   Saving edits the workflow's document (editors connected to it see the
-  change) and publishes it: the scheduler reads the published workflow.</p>
-  {{#draftDiffers}}<p class="problem" id="unpublished-{{triggerId}}">The document says <strong>{{draftChoice}}</strong>; the published workflow, which the scheduler uses, says <strong>{{publishedChoice}}</strong>.</p>{{/draftDiffers}}
+  change) and publishes this choice onto the published workflow, which the
+  scheduler reads; other changes in the document stay unpublished.</p>
+  <div data-live id="cursor-note-{{triggerId}}">{{#draftDiffers}}<p class="problem" id="unpublished-{{triggerId}}">The document says <strong>{{draftChoice}}</strong>; the published workflow, which the scheduler uses, says <strong>{{publishedChoice}}</strong>.</p>{{/draftDiffers}}</div>
 </form>
 
 <div class="next-input" data-live id="next-input-{{triggerId}}">
