@@ -16,6 +16,13 @@ extension Transaction {
         {
             return parentID.client
         }
+        // Crossed neighbours, which no honest peer writes: the right origin
+        // lies before the origin wherever the two are (see `precedes`). Where
+        // the YATA walk would put such an item depends on how each replica's
+        // structs happen to be split, so the room and a replica loading its
+        // state would show it in different places (the same state vector,
+        // different text): it is kept as a range instead.
+        let crossed = item.origin.flatMap { origin in item.rightOrigin.map { precedes($0, origin) } } ?? false
         // Everything is there: resolve references. The structs are looked
         // at through unretained pointers: the store keeps them.
         var leftStruct: Unmanaged<AbstractStruct>?
@@ -30,13 +37,6 @@ extension Transaction {
             item.rightRef = rightStruct?.asItem
             if let r = rightStruct { item.rightOrigin = r.id }
         }
-        // Splitting at the right origin cut the left neighbour short: the
-        // right origin lies inside the left's struct, before the origin
-        // (crossed neighbours, which no honest peer writes). Left as it is,
-        // the item would go between the pieces, while a replica that holds
-        // those clocks split otherwise (one loading this document's state)
-        // would place it elsewhere: the same state vector, different text.
-        let crossed = leftStruct.map { $0.lastID != item.origin } ?? false
         if (leftStruct?.isGC ?? false) || (rightStruct?.isGC ?? false) {
             item.parent = nil
             item.clearPendingParent()
@@ -65,6 +65,36 @@ extension Transaction {
         }
         return nil
     }
+
+    /// Whether unit `right` lies before unit `left` in every replica: both
+    /// of one client, `right` at or before `left`, and each unit from
+    /// `right` to `left` placed right after the one before it (its origin:
+    /// the units of one struct are, and a struct whose origin is its
+    /// client's previous unit was typed right after it). YATA keeps every
+    /// item right of its origin, so then `right` precedes `left` wherever
+    /// they are. A struct with another origin breaks the chain, and the
+    /// order of the two is then for the document to say: an honest
+    /// neighbour pair (a client typing before its own earlier text, another
+    /// inserting in between) always breaks it. Struct boundaries differ
+    /// between replicas, but which boundaries break the chain does not
+    /// (a split or a merge joins chained units only), so every replica
+    /// answers alike. The walk is bounded: past `maxChainSteps` structs it
+    /// answers no, which never refuses an honest item.
+    func precedes(_ right: ID, _ left: ID) -> Bool {
+        guard right.client == left.client, right.clock <= left.clock else { return false }
+        var clock = left.clock
+        for _ in 0..<Self.maxChainSteps {
+            guard let s = store.find(ID(client: left.client, clock: clock)), let item = s.asItem else { return false }
+            if item.id.clock <= right.clock { return true }
+            guard item.origin == ID(client: left.client, clock: item.id.clock - 1) else { return false }
+            clock = item.id.clock - 1
+        }
+        return false
+    }
+
+    /// How many structs `precedes` walks at most, so a hostile update cannot
+    /// make each of its items walk a whole client.
+    static let maxChainSteps = 4_096
 
     /// Whether `neighbour` lies where `item` is going: the same type, and
     /// the same key or none. An honest peer's neighbours always do (they

@@ -148,6 +148,38 @@ import Testing
         #expect(doc.map("lm").toJSON() == .object([("a", .number(2))]))
     }
 
+    /// Crossed neighbours in structs of their own (fuzz, ydoc-structured
+    /// crash-cd737611, after the review's case was fixed): the right origin
+    /// starts the struct the origin ends, or lies in a struct before it that
+    /// the chain of origins joins. Every replica, however its structs are
+    /// split, keeps such an item as a range.
+    @Test(arguments: [(3, 2), (3, 0), (1, 1), (3, 1)])
+    func crossedNeighboursAreARangeHoweverTheStructsAreSplit(_ origin: UInt64, _ right: UInt64) throws {
+        let typist = Doc(clientID: 1000)
+        typist.transact { txn in typist.text("t").insert(0, "abcd", txn) }
+        // Another client between b and c, and one after d: "abcd" is then held as "ab" and "cd".
+        let other = Doc(clientID: 2)
+        try other.applyUpdate(try typist.encodeStateAsUpdate())
+        other.transact { txn in other.text("t").insert(2, "Z", txn) }
+        other.transact { txn in other.text("t").insert(5, "e", txn) }
+        let hostile = ReviewSession13Tests.stringItem(
+            client: 3, clock: 0, origin: ID(client: 1000, clock: origin), rightOrigin: ID(client: 1000, clock: right), "H")
+        let split = Doc(clientID: 5)
+        try split.applyUpdate(try other.encodeStateAsUpdate())
+        try split.applyUpdate(hostile)
+        // The hostile item first, then the rest: "abcd" still whole when it arrives.
+        let whole = Doc(clientID: 6)
+        try whole.applyUpdate(try typist.encodeStateAsUpdate())
+        try whole.applyUpdate(hostile)
+        try whole.applyUpdate(try other.encodeStateAsUpdate())
+        #expect(split.text("t").string == "abZcde")
+        #expect(whole.text("t").string == split.text("t").string)
+        let copy = Doc(clientID: 7)
+        try copy.applyUpdate(try split.encodeStateAsUpdate(includingPending: true))
+        #expect(copy.contentJSON() == split.contentJSON())
+        #expect(split.integrityProblems().isEmpty && whole.integrityProblems().isEmpty)
+    }
+
     private func peerUpdate(client: UInt64) throws -> [UInt8] {
         let peer = Doc(clientID: client)
         peer.transact { txn in peer.map("m").set("k", .number(1), txn) }
