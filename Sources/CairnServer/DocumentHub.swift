@@ -66,6 +66,11 @@ actor DocumentHub {
 
         /// No more frames: what is queued is still written, then the task ends.
         func finish() { queue.finish() }
+
+        /// A connection dropped without `leave` (its hub went, at shutdown or
+        /// at the end of a test): the writer would otherwise wait for frames
+        /// forever, holding what it sends to (LeakSanitizer found those).
+        deinit { queue.finish() }
     }
 
     init(store: Store, metrics: ServerMetrics? = nil) {
