@@ -16,13 +16,6 @@ extension Transaction {
         {
             return parentID.client
         }
-        // Crossed neighbours, which no honest peer writes: the right origin
-        // lies before the origin wherever the two are (see `precedes`). Where
-        // the YATA walk would put such an item depends on how each replica's
-        // structs happen to be split, so the room and a replica loading its
-        // state would show it in different places (the same state vector,
-        // different text): it is kept as a range instead.
-        let crossed = item.origin.flatMap { origin in item.rightOrigin.map { precedes($0, origin) } } ?? false
         // Everything is there: resolve references. The structs are looked
         // at through unretained pointers: the store keeps them.
         var leftStruct: Unmanaged<AbstractStruct>?
@@ -32,6 +25,14 @@ extension Transaction {
             item.leftRef = leftStruct?.asItem
             if let l = leftStruct { item.origin = l.lastID }
         }
+        // Crossed neighbours, which no honest peer writes: the right origin
+        // lies before the origin wherever the two are (see `precedes`). Where
+        // the YATA walk would put such an item depends on how each replica's
+        // structs happen to be split, so the room and a replica loading its
+        // state would show it in different places (the same state vector,
+        // different text): it is kept as a range instead. Asked before the
+        // right origin's split, which may cut the left struct short.
+        let crossed = item.rightOrigin.map { precedes($0, leftEndingAtOrigin: item.leftRef) } ?? false
         if let rightOrigin = item.rightOrigin {
             rightStruct = store.itemCleanStart(rightOrigin, self)
             item.rightRef = rightStruct?.asItem
@@ -66,9 +67,10 @@ extension Transaction {
         return nil
     }
 
-    /// Whether unit `right` lies before unit `left` in every replica: both
-    /// of one client, `right` at or before `left`, and each unit from
-    /// `right` to `left` placed right after the one before it (its origin:
+    /// Whether unit `right` lies before the origin (the last unit of
+    /// `left`, the left neighbour just resolved) in every replica: both of
+    /// one client, `right` at or before the origin, and each unit from
+    /// `right` to the origin placed right after the one before it (its origin:
     /// the units of one struct are, and a struct whose origin is its
     /// client's previous unit was typed right after it). YATA keeps every
     /// item right of its origin, so then `right` precedes `left` wherever
@@ -77,24 +79,36 @@ extension Transaction {
     /// neighbour pair (a client typing before its own earlier text, another
     /// inserting in between) always breaks it. Struct boundaries differ
     /// between replicas, but which boundaries break the chain does not
-    /// (a split or a merge joins chained units only), so every replica
-    /// answers alike. The walk is bounded: past `maxChainSteps` structs it
-    /// answers no, which never refuses an honest item.
-    func precedes(_ right: ID, _ left: ID) -> Bool {
-        guard right.client == left.client, right.clock <= left.clock else { return false }
-        var clock = left.clock
+    /// (a split or a merge joins chained units only). The walk is bounded
+    /// (`maxChainSteps`): past it the answer is no, which never refuses an
+    /// honest item, but is not the same in every replica.
+    func precedes(_ right: ID, leftEndingAtOrigin left: Unmanaged<Item>?) -> Bool {
+        guard let left else { return false }
+        // The first struct is the left neighbour, already found: most honest
+        // pairs are answered from it without another lookup.
+        var start = left.id
+        guard right.client == start.client, right.clock <= left._withUnsafeGuaranteedRef({ $0.lastID.clock }) else { return false }
+        var origin = left._withUnsafeGuaranteedRef { $0.origin }
         for _ in 0..<Self.maxChainSteps {
-            guard let s = store.find(ID(client: left.client, clock: clock)), let item = s.asItem else { return false }
-            if item.id.clock <= right.clock { return true }
-            guard item.origin == ID(client: left.client, clock: item.id.clock - 1) else { return false }
-            clock = item.id.clock - 1
+            if start.clock <= right.clock { return true }
+            guard origin == ID(client: start.client, clock: start.clock - 1),
+                let previous = store.find(ID(client: start.client, clock: start.clock - 1))?.asItem
+            else { return false }
+            start = previous.id
+            origin = previous.origin
         }
         return false
     }
 
-    /// How many structs `precedes` walks at most, so a hostile update cannot
-    /// make each of its items walk a whole client.
-    static let maxChainSteps = 4_096
+    /// How many structs `precedes` walks: the left neighbour's and the one
+    /// before it. A walk to the chain's start (bounded at 4,096) found every
+    /// crossing alike in every replica, but cost 28% of merging two
+    /// writers' interleaved work (friendsforever's halves: typing on walks
+    /// the run typed so far, item after item). So a crossing spread over
+    /// more structs than that in one replica can still be placed by YATA
+    /// there, and kept as a range in a replica whose structs are merged
+    /// (forged updates only; docs/documents.md, "Hostile updates").
+    static let maxChainSteps = 2
 
     /// Whether `neighbour` lies where `item` is going: the same type, and
     /// the same key or none. An honest peer's neighbours always do (they
