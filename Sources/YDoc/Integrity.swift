@@ -40,18 +40,23 @@ extension Doc {
         // Walk each type's list and keys: every item reached must be held,
         // name this type as its parent, and be reached once.
         var reached: Set<UnsafeMutableRawPointer> = []
+        /// The held item at `at`, reached for the first time; `nil` (and said
+        /// why) when the store does not hold it or it was reached before.
+        func enter(_ at: UnsafeMutableRawPointer, from place: String) -> Item? {
+            guard let current = held[at] else {
+                problem("\(place) links an item the store does not hold")
+                return nil
+            }
+            guard reached.insert(at).inserted else {
+                problem("\(current.id): linked twice")
+                return nil
+            }
+            return current
+        }
         for (typeAddress, type) in types {
             var previous: UnsafeMutableRawPointer? = nil
             var next = type.start.map { Unmanaged.passUnretained($0).toOpaque() }
-            while let at = next {
-                guard let current = held[at] else {
-                    problem("a list links an item the store does not hold")
-                    break
-                }
-                guard reached.insert(at).inserted else {
-                    problem("\(current.id): linked twice")
-                    break
-                }
+            while let at = next, let current = enter(at, from: "a list") {
                 if address(current.parentRef) != typeAddress { problem("\(current.id): in one type's list, names another as its parent") }
                 if current.isKeyed { problem("\(current.id): a keyed item in a list") }
                 if address(current.leftRef) != previous { problem("\(current.id): its left link disagrees with the list") }
@@ -61,15 +66,7 @@ extension Doc {
             for (name, last) in type.map {
                 var following: UnsafeMutableRawPointer? = nil
                 var next: UnsafeMutableRawPointer? = Unmanaged.passUnretained(last).toOpaque()
-                while let at = next {
-                    guard let current = held[at] else {
-                        problem("key \(name) links an item the store does not hold")
-                        break
-                    }
-                    guard reached.insert(at).inserted else {
-                        problem("\(current.id): linked twice")
-                        break
-                    }
+                while let at = next, let current = enter(at, from: "key \(name)") {
                     if address(current.parentRef) != typeAddress { problem("\(current.id): under one type's key, names another as its parent") }
                     if current.parentSub != name { problem("\(current.id): under key \(name), names key \(current.parentSub ?? "none")") }
                     if address(current.rightRef) != following { problem("\(current.id): its right link disagrees with key \(name)") }

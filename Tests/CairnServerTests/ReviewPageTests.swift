@@ -45,18 +45,16 @@ import YDoc
         }
     }
 
-    // MARK: Data loss: the select publishes a stale document
-
-    // MARK: Data loss: the select publishes a stale document
+    // MARK: Data loss: the select published a stale document
 
     /// The document is not updated by a publish through the JSON API
     /// (`POST /api/v1/workflows/{id}/publish` with a body, `cairn workflow
     /// publish`). Once the page's select has created the document, a later
     /// JSON publish (v3) leaves it at v2's content; the next use of the select
-    /// edits that stale document and publishes it whole, silently reverting
+    /// edited that stale document and published it whole, silently reverting
     /// v3 (its name and cron expression here; a job added in v3 would be
-    /// deleted). `CronInputChoice.choose` only populates an empty document
-    /// and `Store.publishDocument` publishes whatever the document holds.
+    /// deleted). It now publishes its choice alone, onto the latest version
+    /// (`CronInputChoice.publishChoice`).
     @Test func theSelectDoesNotRevertANewerVersionPublishedThroughTheAPI() async throws {
         let p = try TwoProjects()
         try await T.app(p).test(.router) { client in
@@ -92,11 +90,10 @@ import YDoc
     /// Another editor is half-way through re-wiring the workflow in the
     /// shared document (the cron trigger's edge deleted, the new one not yet
     /// drawn). Picking a cron input source on the page publishes the whole
-    /// document: the scheduler now runs a workflow whose cron trigger starts
-    /// nothing. Neither the page the person chose on (only a differing
-    /// cursor is flagged, `draftDiffers`) nor the page after saving (notice
-    /// "Cron input source saved in the document and published (version 3).")
-    /// says that anything else went out.
+    /// document: the scheduler then ran a workflow whose cron trigger starts
+    /// nothing, and neither page said anything else went out. Now the
+    /// choice is published alone, and both pages name what the document
+    /// holds unpublished.
     @Test func theSelectSaysWhenItPublishesOtherEditorsUnpublishedChanges() async throws {
         let p = try TwoProjects()
         let hub = DocumentHub(store: p.store)
