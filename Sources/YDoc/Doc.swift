@@ -127,7 +127,7 @@ public final class Doc {
         mergeNeighbours(txn)
         if !txn.isLocal,
             txn.clocksBefore.contains(where: { $0.client == clientID }) || pendingStructs[clientID] != nil
-                || pendingDeletes.clients.contains(where: { $0.client == clientID })
+                || pendingDeletes.clients.contains(where: { $0.client == clientID }) || pendingWaitsOn(clientID)
         {
             takeNewClientID()
         }
@@ -141,7 +141,8 @@ public final class Doc {
     }
 
     /// A received update brought structs of this replica's own client, held
-    /// or waiting, or deletions of its clocks not reached yet: another
+    /// or waiting, or deletions of its clocks not reached yet, or waiting
+    /// structs that name such a clock as a neighbour or parent: another
     /// replica edits as the same client (ids are 32 random bits), or a
     /// peer forged them. Editing on as that client would give two different
     /// structs one id, which replicas never reconcile, and its next clocks
@@ -151,12 +152,34 @@ public final class Doc {
     /// replica takes a new id, one nothing here names (docs/documents.md,
     /// "Hostile updates").
     private func takeNewClientID() {
+        // A new id that waiting structs name would put the same problem back.
+        func named(_ client: UInt64) -> Bool {
+            store.list(client) != nil || pendingStructs[client] != nil
+                || pendingDeletes.clients.contains(where: { $0.client == client }) || pendingWaitsOn(client)
+        }
         var next: UInt64
         repeat {
             next = UInt64(UInt32.random(in: 0...UInt32.max))
-        } while next == clientID || store.list(next) != nil || pendingStructs[next] != nil
-            || pendingDeletes.clients.contains(where: { $0.client == next })
+        } while next == clientID || named(next)
         clientID = next
+    }
+
+    /// Whether a waiting struct depends on a clock of `client` not reached
+    /// yet (as origin, right origin or parent). Only a remote update can
+    /// satisfy such a wait, unless `client` is this replica's own: then its
+    /// next local edit would, here but not in a copy of its state, where the
+    /// struct integrates on load. One pass over the waiting structs, which
+    /// every remote update re-offers anyway.
+    private func pendingWaitsOn(_ client: UInt64) -> Bool {
+        guard !pendingStructs.isEmpty else { return false }
+        let reached = store.state(client)
+        func beyond(_ id: ID?) -> Bool { id.map { $0.client == client && $0.clock >= reached } ?? false }
+        return pendingStructs.values.contains { structs in
+            structs.contains { s in
+                guard let item = s.asItem else { return false }
+                return beyond(item.origin) || beyond(item.rightOrigin) || beyond(item.pendingParentItem)
+            }
+        }
     }
 
     /// Drops a deleted item's payload (Yjs's `Item.gc`). A nested type's

@@ -148,6 +148,37 @@ import Testing
         #expect(doc.map("lm").toJSON() == .object([("a", .number(2))]))
     }
 
+    /// Fuzz (ydoc-structured crash-e83ab4cb, the CI run of ccf4424): a
+    /// peer's struct of another client named, as its right origin, a clock
+    /// of this replica's client it had not reached. The struct waited on
+    /// it; the replica's next local edit made that clock, so a copy loading
+    /// its state (pending included) integrated the struct the replica still
+    /// held waiting ([3: 2] against [3: 6]). A waiting struct that depends
+    /// on this replica's future clocks is the same sign as its own client
+    /// arriving: another replica uses the id. It takes a new one.
+    @Test func aReplicaWhoseFutureClocksAStructWaitsOnTakesANewClient() throws {
+        let doc = Doc(clientID: 1000)
+        doc.transact { txn in doc.map("lm").set("a", .number(0), txn) }
+        // Client 3's text item, right origin 1000:2 (this replica is at clock 1).
+        try doc.applyUpdate(
+            ReviewSession13Tests.stringItem(client: 3, clock: 0, origin: nil, rightOrigin: ID(client: 1000, clock: 2), "x"))
+        #expect(doc.pendingStructs[3] != nil)
+        #expect(doc.clientID != 1000)
+        doc.transact { txn in doc.map("lm").set("b", .number(1), txn) }
+        doc.transact { txn in doc.map("lm").set("a", .number(2), txn) }
+        #expect(doc.stateVector[1000] == 1)
+        let copy = Doc(clientID: 7)
+        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
+        #expect(copy.stateVector == doc.stateVector)
+        #expect(copy.contentJSON() == doc.contentJSON())
+        // Waiting on another client's clocks changes nothing.
+        let other = Doc(clientID: 2000)
+        try other.applyUpdate(
+            ReviewSession13Tests.stringItem(client: 3, clock: 0, origin: nil, rightOrigin: ID(client: 9, clock: 0), "x"))
+        #expect(other.pendingStructs[3] != nil)
+        #expect(other.clientID == 2000)
+    }
+
     /// Crossed neighbours in structs of their own (fuzz, ydoc-structured
     /// crash-cd737611, after the review's case was fixed): the right origin
     /// starts the struct the origin ends, or lies in a struct before it that
