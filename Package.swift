@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.0.0"),
+        // NIOLockedValueBox: a pthread lock ThreadSanitizer sees (Synchronization's
+        // Mutex waits on raw futexes it cannot, docs/reliability.md); already in
+        // the graph through Hummingbird's.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         // SHA-256 (content hashes, derived ids); already in the graph through Hummingbird's.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // Runs the service's parts as one (graceful shutdown); already in the graph through Hummingbird's.
@@ -57,13 +61,23 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         .target(
             name: "EventLog",
-            dependencies: ["LMDB", "Encoding", "JSON", "CPUHints", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "LMDB", "Encoding", "JSON", "CPUHints", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         .target(name: "YDoc", dependencies: ["Encoding", "JSON"], swiftSettings: strict),
         .target(name: "Workflows", dependencies: ["JSON", "Cron", "YDoc", "Encoding"], swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron", "CPUHints"], swiftSettings: strict),
         .target(name: "Scheduler", dependencies: ["Projections", "EventLog", "Cron"], swiftSettings: strict),
-        .target(name: "CairnKit", dependencies: ["LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections", "Scheduler", "YDoc"], swiftSettings: strict),
+        .target(
+            name: "CairnKit",
+            dependencies: [
+                "LMDB", "Encoding", "Cron", "JSON", "EventLog", "Workflows", "Projections", "Scheduler", "YDoc",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "CairnServer",
             dependencies: [
@@ -75,6 +89,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -120,9 +135,10 @@ let package = Package(
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CairnCLITests", dependencies: ["cairn", "TestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], swiftSettings: strict),
     ]
 )

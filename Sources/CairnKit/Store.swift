@@ -2,7 +2,7 @@ public import LMDB
 public import Foundation
 public import EventLog
 public import Projections
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One Cairn data folder: an LMDB environment and the databases of
 /// docs/architecture.md. Open one per folder per process and share it.
@@ -44,7 +44,7 @@ public final class Store: Sendable {
     public let runIdSalt: String
     private let follower = DispatchQueue(label: "cairn.projections.catch-up")
     /// Why the projections' last catch-up failed; `nil` once one succeeds.
-    private let lag = Mutex<String?>(nil)
+    private let lag = NIOLockedValueBox<String?>(nil)
 
     /// Opens the data folder at `path`, creating it (and its format record) on first use.
     /// - Parameter notice: told what opening changed in the folder (a
@@ -113,7 +113,7 @@ public final class Store: Sendable {
 
     /// Why the projections are behind the log (their last catch-up failed),
     /// or `nil` when the last one succeeded.
-    public var projectionLag: String? { lag.withLock { $0 } }
+    public var projectionLag: String? { lag.withLockedValue { $0 } }
 
     /// Brings the projections up to date on the catch-up queue. Serial: a
     /// burst of callers finds most of the work already done by the first.
@@ -130,7 +130,7 @@ public final class Store: Sendable {
     private func noteCatchUp(_ result: Result<Void, any Error>) throws {
         let failure: String?
         if case .failure(let error) = result { failure = "\(error)" } else { failure = nil }
-        let first = lag.withLock { lag in
+        let first = lag.withLockedValue { lag in
             defer { lag = failure }
             return lag == nil && failure != nil
         }

@@ -2,7 +2,7 @@ import CairnKit
 import Dispatch
 import EventLog
 import Hummingbird
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Who a request is: the project and role of its token, or anyone at all
 /// on an open server (a store with no token, served on loopback only).
@@ -122,7 +122,7 @@ struct Authorization: Sendable {
 final class TokenUsage: Sendable {
     static let resolution: Int64 = 3_600 * 1_000_000
     private let store: Store
-    private let pending = Mutex<Set<String>>([])
+    private let pending = NIOLockedValueBox<Set<String>>([])
     private let queue = DispatchQueue(label: "cairn.server.token-usage")
 
     init(store: Store) { self.store = store }
@@ -130,11 +130,11 @@ final class TokenUsage: Sendable {
     func noteUse(_ found: Authenticated, at now: Timestamp = .now()) {
         if let last = found.lastUsed, now.microseconds - last.microseconds < Self.resolution { return }
         let id = found.token.id
-        guard pending.withLock({ $0.insert(id).inserted }) else { return }
+        guard pending.withLockedValue({ $0.insert(id).inserted }) else { return }
         queue.async { [self] in
             // Best effort: a failed write only leaves "last used" older.
             try? store.noteTokenUse(id, at: now)
-            _ = pending.withLock { $0.remove(id) }
+            _ = pending.withLockedValue { $0.remove(id) }
         }
     }
 }

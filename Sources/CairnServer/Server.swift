@@ -4,7 +4,7 @@ import HummingbirdWebSocket
 public import Logging
 import Scheduler
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The service `cairn serve` runs, as one application: the HTTP routes, the
 /// sync socket, the document hub's poller and (unless configured away) the
@@ -71,30 +71,30 @@ public func runServer(
 
 /// Whether the service is shutting down: from then on, new requests get 503.
 public final class Draining: Sendable {
-    private let flag = Mutex(false)
+    private let flag = NIOLockedValueBox(false)
     /// What to do when draining begins: each open sync socket's close with 1001.
-    private let actions = Mutex<(next: Int, pending: [Int: @Sendable () async -> Void])>((0, [:]))
+    private let actions = NIOLockedValueBox<(next: Int, pending: [Int: @Sendable () async -> Void])>((0, [:]))
     public init() {}
-    public var isOn: Bool { flag.withLock { $0 } }
+    public var isOn: Bool { flag.withLockedValue { $0 } }
     /// From now on, new requests get 503.
-    public func begin() { flag.withLock { $0 = true } }
+    public func begin() { flag.withLockedValue { $0 = true } }
 
     /// Registers `action` for when draining begins; returns what `unregister` takes.
     func register(_ action: @escaping @Sendable () async -> Void) -> Int {
-        actions.withLock { state in
+        actions.withLockedValue { state in
             state.next += 1
             state.pending[state.next] = action
             return state.next
         }
     }
 
-    func unregister(_ id: Int) { _ = actions.withLock { $0.pending.removeValue(forKey: id) } }
+    func unregister(_ id: Int) { _ = actions.withLockedValue { $0.pending.removeValue(forKey: id) } }
 
     /// Begins draining and runs every registered action, all at once (one
     /// slow socket must not hold the others' goodbyes).
     func drain() async {
         begin()
-        let all = actions.withLock { state in
+        let all = actions.withLockedValue { state in
             defer { state.pending.removeAll() }
             return Array(state.pending.values)
         }

@@ -1,6 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The request context of the sync route: hummingbird-websocket's basic one,
 /// except that the upgrade can be let go of.
@@ -24,7 +24,7 @@ struct SyncRequestContext: RequestContext, WebSocketRequestContext {
     }
 
     var webSocket: WebSocketHandlerReference<SyncRequestContext> {
-        holder.reference.withLock { reference in
+        holder.reference.withLockedValue { reference in
             if let reference { return reference }
             // Asked again after the socket ended: an empty one, holding nothing.
             return WebSocketHandlerReference()
@@ -34,10 +34,10 @@ struct SyncRequestContext: RequestContext, WebSocketRequestContext {
     /// Called by the socket's handler when it returns: the upgrade's box,
     /// which holds this context, is no longer held by it.
     func letGoOfUpgrade() {
-        holder.reference.withLock { $0 = nil }
+        holder.reference.withLockedValue { $0 = nil }
     }
 
     private final class Holder: Sendable {
-        let reference = Mutex<WebSocketHandlerReference<SyncRequestContext>?>(WebSocketHandlerReference())
+        let reference = NIOLockedValueBox<WebSocketHandlerReference<SyncRequestContext>?>(WebSocketHandlerReference())
     }
 }

@@ -3,7 +3,7 @@ import EventLog
 import Foundation
 import Hummingbird
 import JSON
-import Synchronization
+import NIOConcurrencyHelpers
 import Workflows
 
 /// `POST /i/{trigger_id}` (the reference platform's path): a request to an
@@ -122,17 +122,17 @@ final class ReplyModes: Sendable {
         let workflowId: String
         let lockVersion: UInt32
     }
-    private let known = Mutex<[Version: [String: Mode]]>([:])
+    private let known = NIOLockedValueBox<[Version: [String: Mode]]>([:])
 
     func mode(of triggerId: String, in workflowId: String, at lockVersion: UInt32, store: Store) throws -> Mode {
         let version = Version(workflowId: workflowId, lockVersion: lockVersion)
-        if let modes = known.withLock({ $0[version] }) { return modes[triggerId] ?? .beforeStart }
+        if let modes = known.withLockedValue({ $0[version] }) { return modes[triggerId] ?? .beforeStart }
         var modes: [String: Mode] = [:]
         for trigger in try store.workflow(workflowId, lockVersion: lockVersion)?.triggers ?? [] {
             modes[trigger.id] = trigger.webhookReply == "after_completion" ? .afterCompletion : .beforeStart
         }
         // Bounded: a version's entry is small, and older versions stop being asked for.
-        known.withLock { known in
+        known.withLockedValue { known in
             if known.count > 1_000 { known.removeAll() }
             known[version] = modes
         }

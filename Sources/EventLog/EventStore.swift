@@ -1,7 +1,7 @@
 public import LMDB
 public import Encoding
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import JSON
 
 /// The append-only log of docs/architecture.md, with its indexes, the dataclip store
@@ -46,10 +46,10 @@ public final class EventStore: Sendable {
     /// once its callers have their answers, on the committer's queue: keep
     /// it short. The service sets it for its metrics; `nil` by default.
     public var groupCommitObserver: (@Sendable (GroupCommitReport) -> Void)? {
-        get { commitObserver.withLock { $0 } }
-        set { commitObserver.withLock { $0 = newValue } }
+        get { commitObserver.withLockedValue { $0 } }
+        set { commitObserver.withLockedValue { $0 = newValue } }
     }
-    private let commitObserver = Mutex<(@Sendable (GroupCommitReport) -> Void)?>(nil)
+    private let commitObserver = NIOLockedValueBox<(@Sendable (GroupCommitReport) -> Void)?>(nil)
 
     /// Opens (creating if missing) the log's databases, moves a folder of
     /// the first layout to this one, and indexes the events above the index
@@ -108,7 +108,7 @@ public final class EventStore: Sendable {
     /// environment, the process kills itself (SIGKILL) right after its Nth
     /// append commits, before anything else happens.
     private let killAfterCommits: Int?
-    private let commits = Mutex(0)
+    private let commits = NIOLockedValueBox(0)
 
     // MARK: Appending
 
@@ -122,7 +122,7 @@ public final class EventStore: Sendable {
             writer.finish()
             return outcomes
         }
-        if let limit = killAfterCommits, commits.withLock({ $0 += 1; return $0 }) >= limit {
+        if let limit = killAfterCommits, commits.withLockedValue({ $0 += 1; return $0 }) >= limit {
             kill(getpid(), SIGKILL)
         }
         index.scheduleFlush()

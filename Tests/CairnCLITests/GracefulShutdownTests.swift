@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
@@ -51,8 +51,8 @@ import FoundationNetworking
                         let run = "r-\(worker)-\(i)"
                         let body = #"{"run_id":"\#(run)","workflow_id":"\#(Self.workflow)","input":{"type":"global","body":{"i":\#(i)}}}"#
                         let status = await post("/api/v1/runs", body)
-                        if status == 201 { tally.acknowledged.withLock { $0.append(run) } } else {
-                            tally.refused.withLock { $0[status, default: 0] += 1 }
+                        if status == 201 { tally.acknowledged.withLockedValue { $0.append(run) } } else {
+                            tally.refused.withLockedValue { $0[status, default: 0] += 1 }
                             if status == 0 { return }  // the port closed
                         }
                     }
@@ -69,9 +69,9 @@ import FoundationNetworking
         #expect(!process.isRunning, "still running 6 s after SIGTERM")
         #expect(process.terminationStatus == 0)
         // Only 503s (draining) and closed connections, never another error.
-        #expect(tally.refused.withLock { $0.keys.allSatisfy { $0 == 0 || $0 == 503 } }, "\(tally.refused.withLock { $0 })")
+        #expect(tally.refused.withLockedValue { $0.keys.allSatisfy { $0 == 0 || $0 == 503 } }, "\(tally.refused.withLockedValue { $0 })")
 
-        let runs = tally.acknowledged.withLock { $0 }
+        let runs = tally.acknowledged.withLockedValue { $0 }
         #expect(runs.count > 0)
         let listed = try CLI.run(["runs", "list", "--workflow", Self.workflow, "--limit", "1000000", "--json", "--data", folder.path])
         let stored = Set(((try listed.json() as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
@@ -83,6 +83,6 @@ import FoundationNetworking
 
 /// What the workers of a test saw, shared between their tasks.
 final class Tally: Sendable {
-    let acknowledged = Mutex<[String]>([])
-    let refused = Mutex<[Int: Int]>([:])
+    let acknowledged = NIOLockedValueBox<[String]>([])
+    let refused = NIOLockedValueBox<[Int: Int]>([:])
 }

@@ -3,7 +3,7 @@ import EventLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Synchronization
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 import Workflows
@@ -43,12 +43,12 @@ import YDoc
         let p = try TwoProjects()
         let issued = try p.store.createToken(projectId: "p1", role: .editor, actor: AuditActor(tokenId: nil, name: "test"))
         let hub = DocumentHub(store: p.store)
-        let closed = Mutex(false)
+        let closed = NIOLockedValueBox(false)
         let (connection, _) = try await hub.join(P.workflowA, project: "p1", tokenId: issued.token.id) { _ in } close: {
-            closed.withLock { $0 = true }
+            closed.withLockedValue { $0 = true }
         }
         await hub.poll()
-        #expect(!closed.withLock { $0 })
+        #expect(!closed.withLockedValue { $0 })
         _ = try p.store.revokeToken(issued.token.id, actor: AuditActor(tokenId: nil, name: "test"))
         // A frame from it is refused...
         await #expect(throws: DocumentAccessError.self) {
@@ -56,11 +56,11 @@ import YDoc
         }
         // ...and a quiet one is closed at the next poll.
         let (quiet, _) = try await hub.join(P.workflowA, project: "p1", tokenId: "tok_gone") { _ in } close: {
-            closed.withLock { $0 = true }
+            closed.withLockedValue { $0 = true }
         }
         _ = quiet
         await hub.poll()
-        #expect(closed.withLock { $0 })
+        #expect(closed.withLockedValue { $0 })
     }
 
     @Test func aShutdownAnswersAWaitingWebhookWithItsRun() async throws {

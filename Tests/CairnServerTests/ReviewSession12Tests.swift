@@ -8,7 +8,7 @@ import HummingbirdWebSocket
 import JSON
 import Logging
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import Workflows
 import YDoc
@@ -307,7 +307,7 @@ import YDoc
         let code = try await withThrowingTaskGroup(of: UInt16?.self) { tasks in
             tasks.addTask { try await group.run(); return nil }
             try await Task.sleep(for: .seconds(1))
-            let connected = Mutex(false)
+            let connected = NIOLockedValueBox(false)
             tasks.addTask {
                 // The server may take a while to listen on a busy machine.
                 for attempt in 1... {
@@ -316,17 +316,17 @@ import YDoc
                             url: "ws://127.0.0.1:\(port)/api/v1/workflows/\(P.workflowA)/sync",
                             configuration: .init(additionalHeaders: P.auth("t1")), logger: Logger(label: "editor")
                         ) { inbound, _, _ in
-                            connected.withLock { $0 = true }
+                            connected.withLockedValue { $0 = true }
                             for try await _ in inbound {}
                         }
                         return frame.map { UInt16(webSocketErrorCode: $0.closeCode) }
-                    } catch where attempt < 100 && !connected.withLock({ $0 }) {
+                    } catch where attempt < 100 && !connected.withLockedValue({ $0 }) {
                         try await Task.sleep(for: .milliseconds(100))
                     }
                 }
                 return nil
             }
-            for _ in 0..<200 where !connected.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<200 where !connected.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
             try await Task.sleep(for: .milliseconds(300))
             await group.triggerGracefulShutdown()
             var code: UInt16?

@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 public import Prometheus
 public import Scheduler
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The service's metrics (docs/operations.md, "Metrics"), in a Prometheus
 /// registry of its own: one per server, never the process-wide
@@ -26,9 +26,9 @@ public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let store: Store
 
-    private let requestHistograms = Mutex<[RequestKey: DurationHistogram]>([:])
+    private let requestHistograms = NIOLockedValueBox<[RequestKey: DurationHistogram]>([:])
     private let events: Counter
-    private let eventsCounted = Mutex<UInt64>(0)
+    private let eventsCounted = NIOLockedValueBox<UInt64>(0)
     private let batchSize: ValueHistogram
     private let commitWait: ValueHistogram
     private let commitDuration: ValueHistogram
@@ -136,7 +136,7 @@ public final class ServerMetrics: Sendable {
     /// `NotFound` when none matched) and status.
     func requestFinished(method: String, route: String, status: Int, duration: Duration) {
         let key = RequestKey(method: method, route: route, status: status)
-        let histogram = requestHistograms.withLock { cache in
+        let histogram = requestHistograms.withLockedValue { cache in
             if let known = cache[key] { return known }
             let made = registry.makeDurationHistogram(
                 descriptor: MetricNameDescriptor(
@@ -232,7 +232,7 @@ public final class ServerMetrics: Sendable {
     /// lag, LMDB's map), then every metric in Prometheus' text format.
     public func exposition() throws -> [UInt8] {
         let head = try store.lastSequence()
-        eventsCounted.withLock { counted in
+        eventsCounted.withLockedValue { counted in
             if head > counted { events.increment(by: Int64(head - counted)) }
             counted = max(counted, head)
         }
