@@ -5,6 +5,19 @@ extension Transaction {
     /// everything it refers to is present — in which case its left and right
     /// neighbours and its parent are resolved (splitting items as needed).
     func missing(_ item: Item) -> UInt64? {
+        // A neighbour or parent of its own client at its own clock or later:
+        // no honest peer names a unit of its own that it has not made yet.
+        // Looked up while the struct integrates, such a unit is missing here
+        // and, once a split holds the pieces apart, present where the state
+        // is loaded, so the two would place it differently: a range instead
+        // (docs/documents.md, "Hostile updates").
+        if namesOwnFuture(item.origin, item) || namesOwnFuture(item.rightOrigin, item)
+            || namesOwnFuture(item.pendingParentItem, item)
+        {
+            item.parent = nil
+            item.clearPendingParent()
+            return nil
+        }
         if let origin = item.origin, origin.client != item.id.client, origin.clock >= store.state(origin.client) {
             return origin.client
         }
@@ -65,6 +78,12 @@ extension Transaction {
             item.parent = nil  // neighbours crossed, or elsewhere than its parent: kept only as a range
         }
         return nil
+    }
+
+    @inline(__always)
+    private func namesOwnFuture(_ id: ID?, _ item: Item) -> Bool {
+        guard let id else { return false }
+        return id.client == item.id.client && id.clock >= item.id.clock
     }
 
     /// Whether unit `right` lies before the origin (the last unit of

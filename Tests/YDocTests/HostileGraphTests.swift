@@ -148,6 +148,43 @@ import Testing
         #expect(doc.map("lm").toJSON() == .object([("a", .number(2))]))
     }
 
+    /// Fuzz (ydoc-structured crash-704f0049, session 14): a struct whose
+    /// right origin was a later clock of its own client, one it covers
+    /// itself. No honest peer names a unit of its own that does not exist
+    /// yet. Resolved while the struct was being integrated, that neighbour
+    /// was not there, so the item went after its origin; once a deletion
+    /// split it, the state the room stores holds the pieces apart, each
+    /// naming the other, and a replica loading it kept them as a range:
+    /// "lo" in the room, nothing in the copy. Such a struct is a range
+    /// everywhere.
+    @Test func aStructNamingItsOwnClientsLaterClockIsARange() throws {
+        let writer = Doc(clientID: 1)
+        writer.transact { txn in writer.text("t").insert(0, "xy", txn) }
+        let doc = Doc(clientID: 1000)
+        try doc.applyUpdate(try writer.encodeStateAsUpdate())
+        // Client 3 typed "ab" after "x"; a forged "hello" at the same clocks
+        // follows with its right origin at 3:2, its own third unit.
+        try doc.applyUpdate(
+            ReviewSession13Tests.stringItem(client: 3, clock: 0, origin: ID(client: 1, clock: 0), rightOrigin: nil, "ab"))
+        try doc.applyUpdate(
+            ReviewSession13Tests.stringItem(
+                client: 3, clock: 0, origin: ID(client: 1, clock: 0), rightOrigin: ID(client: 3, clock: 2), "hello"))
+        var w = ByteWriter()
+        w.writeVarUInt(UInt64(0))  // no structs; delete 3:2
+        w.writeVarUInt(UInt64(1))
+        w.writeVarUInt(UInt64(3))
+        w.writeVarUInt(UInt64(1))
+        w.writeVarUInt(UInt64(2))
+        w.writeVarUInt(UInt64(1))
+        try doc.applyUpdate(w.bytes)
+        #expect(doc.text("t").string == "xyab")  // "ab" and "y" both follow "x": YATA orders them by client
+        let copy = Doc(clientID: 7)
+        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
+        #expect(copy.stateVector == doc.stateVector)
+        #expect(copy.contentJSON() == doc.contentJSON())
+        #expect(doc.integrityProblems().isEmpty)
+    }
+
     /// Fuzz (ydoc-structured crash-e83ab4cb, the CI run of ccf4424): a
     /// peer's struct of another client named, as its right origin, a clock
     /// of this replica's client it had not reached. The struct waited on
