@@ -48,7 +48,12 @@ extension ByteWriter {
         case .null: writeUInt8(Lib0Any.Tag.null.rawValue)
         case .bool(let b): writeUInt8(b ? Lib0Any.Tag.true.rawValue : Lib0Any.Tag.false.rawValue)
         case .number(let n):
-            if n.rounded(.towardZero) == n && abs(n) <= 0x7FFF_FFFF {
+            if n == 0 && n.sign == .minus {
+                // lib0 writes -0 as an integer with the sign bit set (its
+                // `writeVarInt` tests `isNegativeZero`), and reads it back as -0.
+                writeUInt8(Lib0Any.Tag.integer.rawValue)
+                writeUInt8(0x40)
+            } else if n.rounded(.towardZero) == n && abs(n) <= 0x7FFF_FFFF {
                 writeUInt8(Lib0Any.Tag.integer.rawValue)
                 writeVarInt(Int64(n))
             } else if Double(Float(n)) == n || n.isNaN {
@@ -102,7 +107,11 @@ extension ByteReader {
         switch tag {
         case .undefined: return .undefined
         case .null: return .null
-        case .integer: return .number(Double(try readVarInt()))
+        case .integer:
+            // lib0 keeps the sign of -0 in the varint's sign bit.
+            let negative = position < bytes.count && bytes[position] & 0x40 != 0
+            let value = try readVarInt()
+            return .number(value == 0 && negative ? -0.0 : Double(value))
         case .float32: return .number(Double(try readFloat32()))
         case .float64: return .number(try readFloat64())
         case .bigInt: return .bigInt(try readBigInt64())

@@ -147,6 +147,24 @@ import Testing
         #expect(fraction.bytes == [124, 0x3F, 0x00, 0x00, 0x00])
     }
 
+    /// lib0 keeps -0: `writeAny(-0)` is the integer tag with the varint's sign
+    /// bit set and nothing else (`7d 40`, from lib0 0.2.117), and reads back
+    /// as -0. Written as plain 0, a document whose state held -0.0 (read from
+    /// a float) reloaded with +0.0: fuzz, ydoc-structured crash-a4393288.
+    @Test func negativeZeroKeepsItsSignAsLib0Does() throws {
+        var w = ByteWriter()
+        w.writeAny(.array([.number(-0.0), .number(0), .number(-0.5)]))
+        #expect(w.bytes == [0x75, 0x03, 0x7d, 0x40, 0x7d, 0x00, 0x7c, 0xbf, 0x00, 0x00, 0x00])
+        var r = ByteReader(w.bytes)
+        guard case .array(let values) = try r.readAny(), case .number(let first) = values[0], case .number(let second) = values[1]
+        else {
+            Issue.record("not an array of numbers")
+            return
+        }
+        #expect(first == 0 && first.sign == .minus)
+        #expect(second == 0 && second.sign == .plus)
+    }
+
     @Test func hostileInputThrowsInsteadOfTrapping() {
         // An array claiming a billion elements.
         var huge = ByteReader([117, 0x80, 0x94, 0xEB, 0xDC, 0x03])
