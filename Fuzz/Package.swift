@@ -19,6 +19,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "Cairn", path: ".."),
+        // fuzz-http-bodies hands requests to the service's router in process.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // What the targets share: reading choices from the fuzzer's bytes, a
@@ -45,8 +50,18 @@ let package = Package(
         fuzzTarget("fuzz-workflow-json", ["Workflows", "JSON", "YDoc"]),
         // Yjs updates to a workflow document -> WorkflowDocument.materialize (the repairs).
         fuzzTarget("fuzz-workflow-doc", ["Workflows", "YDoc"]),
-        // The body of each HTTP route, through the decoders the route calls (a copy of
-        // the routes' steps, not yet the router itself; see Fuzz/README.md).
-        fuzzTarget("fuzz-http-bodies", ["EventLog", "JSON", "Workflows"]),
+        // An HTTP request (route, token, path id, body) -> the service's router in process.
+        .executableTarget(
+            name: "fuzz-http-bodies",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "CairnServer", package: "Cairn"), .product(name: "CairnKit", package: "Cairn"),
+                .product(name: "EventLog", package: "Cairn"), .product(name: "LMDB", package: "Cairn"),
+                .product(name: "Workflows", package: "Cairn"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ]
 )
