@@ -267,9 +267,42 @@ extension Transaction {
             }
             o = current.right
         }
-        if o == nil, item.rightRef != nil { return false }
+        // Crossed neighbours (the right one lies before the left one) show
+        // where the walk cannot reach the right neighbour. Yjs's walk stops
+        // at the first item that does not conflict, and which item follows
+        // the left neighbour depends on what was integrated first, so a
+        // crossing seen only when the walk ran off the end was seen in one
+        // replica and not in another: the room kept such an item where a
+        // copy of its state kept a range. The check goes on to the right
+        // neighbour whatever the walk decided.
+        if let right = item.right, o !== right, !reaches(o, right) { return false }
         item.left = left
         return true
+    }
+
+    /// Whether `right` lies at or after `start` in its list. Most walks end
+    /// at their right neighbour and never get here; the rest go on from
+    /// where they stopped, which honest updates keep short (the items
+    /// typed concurrently at one place). A run merged in one update (a
+    /// writer's offline work) asks the same question item after item, so
+    /// the stretch walked is remembered for the transaction.
+    private func reaches(_ start: Item?, _ right: Item) -> Bool {
+        let target = ObjectIdentifier(right)
+        let known = lyingBefore[target]
+        var walked: [ObjectIdentifier] = []
+        var reached = false
+        var current = start
+        while let c = current {
+            let id = ObjectIdentifier(c)
+            if id == target || known?.contains(id) == true {
+                reached = true
+                break
+            }
+            walked.append(id)
+            current = c.right
+        }
+        if reached, walked.count > 4 { lyingBefore[target, default: []].formUnion(walked) }
+        return reached
     }
 
     /// Links `item` into its parent's list after `item.left` (or where a

@@ -25,6 +25,11 @@ public final class Transaction {
     @exclusivity(unchecked) var changed: [YType] = []
     /// Whether the changes were made here (not received in an update).
     public let isLocal: Bool
+    /// Items known, in this transaction, to lie before a right neighbour
+    /// (by that neighbour): `Transaction.reaches` walks each stretch once.
+    /// Items only join a list while a transaction runs, so what lay before
+    /// an item still does.
+    var lyingBefore: [ObjectIdentifier: Set<ObjectIdentifier>] = [:]
     /// Set while a text edit runs: it keeps its type's marker right itself.
     var keepMarkers = false
 

@@ -148,6 +148,27 @@ import Testing
         #expect(doc.map("lm").toJSON() == .object([("a", .number(2))]))
     }
 
+    /// Session 14's cold review: crossed neighbours of different clients.
+    /// "g" (client 2) names "d" (1:0) as its origin and "a" (3:0), which lies
+    /// before "d", as its right origin. YATA's walk from "d" stopped at the
+    /// first item that did not conflict, and only running off the list's
+    /// end was taken as a crossing; what follows "d" depends on what was
+    /// integrated first. The room had "Z" (client 9) there already and
+    /// linked "g" before it ("adgZ"); a replica loading the room's state
+    /// integrates client 2 before client 9, runs off the end and keeps "g"
+    /// as a range ("adZ"). The walk now goes on to the right neighbour
+    /// whatever it decided, so both keep "g" as a range.
+    @Test func crossedNeighboursOfOtherClientsAreARangeWhateverFollows() throws {
+        let room = Doc(clientID: 1000)
+        try room.applyUpdate(hexBytes("0101090004010174015a00"))
+        try room.applyUpdate(hexBytes("030103000401017401610101008403000164010200c401000300016700"))
+        let copy = Doc(clientID: 7)
+        try copy.applyUpdate(try room.encodeStateAsUpdate(includingPending: true))
+        #expect(copy.stateVector == room.stateVector)
+        #expect(room.text("t").string == "adZ")
+        #expect(copy.contentJSON() == room.contentJSON())
+    }
+
     /// Fuzz (ydoc-structured crash-704f0049, session 14): a struct whose
     /// right origin was a later clock of its own client, one it covers
     /// itself. No honest peer names a unit of its own that does not exist
@@ -253,4 +274,16 @@ import Testing
         peer.transact { txn in peer.map("m").set("k", .number(1), txn) }
         return try peer.encodeStateAsUpdate()
     }
+}
+
+/// The bytes a hex string spells (two digits a byte).
+func hexBytes(_ hex: String) -> [UInt8] {
+    var out: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex {
+        let next = hex.index(index, offsetBy: 2)
+        out.append(UInt8(hex[index..<next], radix: 16)!)
+        index = next
+    }
+    return out
 }
