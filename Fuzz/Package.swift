@@ -2,16 +2,23 @@
 // libFuzzer targets, one per decoder of bytes that come from outside (issue #20,
 // "Fuzzing"). A package of their own, like Benchmarks/, so the product's build
 // and tests never compile them. Build and run them through tools/fuzz-all, which
-// passes `-sanitize=fuzzer,address` and `-parse-as-library` to every Swift module
-// (the main package's included, so its code is instrumented for coverage).
+// passes `-sanitize=fuzzer,address` to every Swift module (the main package's
+// included, so its code is instrumented for coverage).
 import PackageDescription
 
 // Every target is an executable whose only entry is `LLVMFuzzerTestOneInput`;
 // libFuzzer supplies `main`.
 func fuzzTarget(_ name: String, _ products: [String]) -> Target {
+    fuzzTarget(name, products.map { .product(name: $0, package: "Cairn") })
+}
+
+// `-parse-as-library` on the targets only (not on every module through
+// -Xswiftc): a dependency's own executable, such as Hummingbird's
+// PerformanceTest, has top-level code and would not build with it.
+func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .executableTarget(
-        name: name,
-        dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: "Cairn") })
+        name: name, dependencies: ["FuzzSupport"] + dependencies,
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])])
 }
 
 let package = Package(
@@ -51,10 +58,9 @@ let package = Package(
         // Yjs updates to a workflow document -> WorkflowDocument.materialize (the repairs).
         fuzzTarget("fuzz-workflow-doc", ["Workflows", "YDoc"]),
         // An HTTP request (route, token, path id, body) -> the service's router in process.
-        .executableTarget(
-            name: "fuzz-http-bodies",
-            dependencies: [
-                "FuzzSupport",
+        fuzzTarget(
+            "fuzz-http-bodies",
+            [
                 .product(name: "CairnServer", package: "Cairn"), .product(name: "CairnKit", package: "Cairn"),
                 .product(name: "EventLog", package: "Cairn"), .product(name: "LMDB", package: "Cairn"),
                 .product(name: "Workflows", package: "Cairn"),
