@@ -106,10 +106,7 @@ import Testing
         doc.transact { txn in doc.map("lm").set("b", .number(2), txn) }
         doc.transact { txn in doc.map("lm").set("c", .number(3), txn) }
         #expect(doc.stateVector[1000] == 1)
-        let copy = Doc(clientID: 7)
-        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
-        #expect(copy.stateVector == doc.stateVector)
-        #expect(copy.map("lm").toJSON() == doc.map("lm").toJSON())
+        try expectACopyOfItsStateAgrees(doc)
 
         // Integrated (not waiting) structs of its own client do the same.
         let other = Doc(clientID: 2000)
@@ -142,9 +139,7 @@ import Testing
         #expect(doc.clientID != 1000)
         doc.transact { txn in doc.map("lm").set("a", .number(1), txn) }
         doc.transact { txn in doc.map("lm").set("a", .number(2), txn) }
-        let copy = Doc(clientID: 7)
-        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
-        #expect(copy.contentJSON() == doc.contentJSON())
+        try expectACopyOfItsStateAgrees(doc)
         #expect(doc.map("lm").toJSON() == .object([("a", .number(2))]))
     }
 
@@ -162,11 +157,8 @@ import Testing
         let room = Doc(clientID: 1000)
         try room.applyUpdate(hexBytes("0101090004010174015a00"))
         try room.applyUpdate(hexBytes("030103000401017401610101008403000164010200c401000300016700"))
-        let copy = Doc(clientID: 7)
-        try copy.applyUpdate(try room.encodeStateAsUpdate(includingPending: true))
-        #expect(copy.stateVector == room.stateVector)
         #expect(room.text("t").string == "adZ")
-        #expect(copy.contentJSON() == room.contentJSON())
+        try expectACopyOfItsStateAgrees(room)
     }
 
     /// Fuzz (ydoc-structured crash-704f0049, session 14): a struct whose
@@ -199,11 +191,7 @@ import Testing
         w.writeVarUInt(UInt64(1))
         try doc.applyUpdate(w.bytes)
         #expect(doc.text("t").string == "xyab")  // "ab" and "y" both follow "x": YATA orders them by client
-        let copy = Doc(clientID: 7)
-        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
-        #expect(copy.stateVector == doc.stateVector)
-        #expect(copy.contentJSON() == doc.contentJSON())
-        #expect(doc.integrityProblems().isEmpty)
+        try expectACopyOfItsStateAgrees(doc)
     }
 
     /// Fuzz (ydoc-structured crash-e83ab4cb, the CI run of ccf4424): a
@@ -225,10 +213,7 @@ import Testing
         doc.transact { txn in doc.map("lm").set("b", .number(1), txn) }
         doc.transact { txn in doc.map("lm").set("a", .number(2), txn) }
         #expect(doc.stateVector[1000] == 1)
-        let copy = Doc(clientID: 7)
-        try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
-        #expect(copy.stateVector == doc.stateVector)
-        #expect(copy.contentJSON() == doc.contentJSON())
+        try expectACopyOfItsStateAgrees(doc)
         // Waiting on another client's clocks changes nothing.
         let other = Doc(clientID: 2000)
         try other.applyUpdate(
@@ -274,6 +259,17 @@ import Testing
         peer.transact { txn in peer.map("m").set("k", .number(1), txn) }
         return try peer.encodeStateAsUpdate()
     }
+}
+
+/// What every test here ends on: a replica loading `doc`'s state (waiting
+/// structs included, as compaction stores it) has the same state vector and
+/// content, and both graphs are sound.
+func expectACopyOfItsStateAgrees(_ doc: Doc, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let copy = Doc(clientID: 7)
+    try copy.applyUpdate(try doc.encodeStateAsUpdate(includingPending: true))
+    #expect(copy.stateVector == doc.stateVector, sourceLocation: sourceLocation)
+    #expect(copy.contentJSON() == doc.contentJSON(), sourceLocation: sourceLocation)
+    #expect(doc.integrityProblems().isEmpty && copy.integrityProblems().isEmpty, sourceLocation: sourceLocation)
 }
 
 /// The bytes a hex string spells (two digits a byte).
