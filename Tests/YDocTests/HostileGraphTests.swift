@@ -101,12 +101,7 @@ import Testing
         for n in 0..<4 { peer.transact { txn in peer.map("other").set("k", .number(Double(n)), txn) } }
         try doc.applyUpdate(peer.encodeStateAsUpdate(from: [1000: 3]))
         #expect(doc.pendingStructs[1000] != nil)
-        #expect(doc.clientID != 1000)
-        // Local edits go under the new client; the waiting struct keeps waiting, here and in a copy.
-        doc.transact { txn in doc.map("lm").set("b", .number(2), txn) }
-        doc.transact { txn in doc.map("lm").set("c", .number(3), txn) }
-        #expect(doc.stateVector[1000] == 1)
-        try expectACopyOfItsStateAgrees(doc)
+        try expectEditsGoUnderANewClient(doc, was: 1000, at: 1)
 
         // Integrated (not waiting) structs of its own client do the same.
         let other = Doc(clientID: 2000)
@@ -209,11 +204,7 @@ import Testing
         try doc.applyUpdate(
             ReviewSession13Tests.stringItem(client: 3, clock: 0, origin: nil, rightOrigin: ID(client: 1000, clock: 2), "x"))
         #expect(doc.pendingStructs[3] != nil)
-        #expect(doc.clientID != 1000)
-        doc.transact { txn in doc.map("lm").set("b", .number(1), txn) }
-        doc.transact { txn in doc.map("lm").set("a", .number(2), txn) }
-        #expect(doc.stateVector[1000] == 1)
-        try expectACopyOfItsStateAgrees(doc)
+        try expectEditsGoUnderANewClient(doc, was: 1000, at: 1)
         // Waiting on another client's clocks changes nothing.
         let other = Doc(clientID: 2000)
         try other.applyUpdate(
@@ -270,6 +261,19 @@ func expectACopyOfItsStateAgrees(_ doc: Doc, sourceLocation: SourceLocation = #_
     #expect(copy.stateVector == doc.stateVector, sourceLocation: sourceLocation)
     #expect(copy.contentJSON() == doc.contentJSON(), sourceLocation: sourceLocation)
     #expect(doc.integrityProblems().isEmpty && copy.integrityProblems().isEmpty, sourceLocation: sourceLocation)
+}
+
+/// After a received update that says another replica uses `doc`'s client
+/// `old` (at clock `reached` here): `doc` has taken a new one, its local
+/// edits go under it, and what waits keeps waiting, here and in a copy.
+func expectEditsGoUnderANewClient(
+    _ doc: Doc, was old: UInt64, at reached: UInt64, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    #expect(doc.clientID != old, sourceLocation: sourceLocation)
+    doc.transact { txn in doc.map("lm").set("b", .number(2), txn) }
+    doc.transact { txn in doc.map("lm").set("c", .number(3), txn) }
+    #expect(doc.stateVector[old] == reached, sourceLocation: sourceLocation)
+    try expectACopyOfItsStateAgrees(doc, sourceLocation: sourceLocation)
 }
 
 /// The bytes a hex string spells (two digits a byte).
