@@ -39,13 +39,12 @@ extension Transaction {
             if let l = leftStruct { item.origin = l.lastID }
         }
         // Crossed neighbours, which no honest peer writes: the right origin
-        // lies before the origin wherever the two are (see `precedes`). Where
-        // the YATA walk would put such an item depends on how each replica's
-        // structs happen to be split, so the room and a replica loading its
-        // state would show it in different places (the same state vector,
-        // different text): it is kept as a range instead. Asked before the
-        // right origin's split, which may cut the left struct short.
-        let crossed = item.rightOrigin.map { precedes($0, leftEndingAtOrigin: item.leftRef) } ?? false
+        // inside the struct that ends at the origin. Where the YATA walk
+        // would put such an item depends on how each replica's structs
+        // happen to be split, so it is kept as a range instead. Asked before
+        // the right origin's split, which cuts that struct short (other
+        // crossings are found by `resolveConflicts`).
+        let crossed = item.rightOrigin.map { liesInside($0, leftEndingAtOrigin: item.leftRef) } ?? false
         if let rightOrigin = item.rightOrigin {
             rightStruct = store.itemCleanStart(rightOrigin, self)
             item.rightRef = rightStruct?.asItem
@@ -86,48 +85,22 @@ extension Transaction {
         return id.client == item.id.client && id.clock >= item.id.clock
     }
 
-    /// Whether unit `right` lies before the origin (the last unit of
-    /// `left`, the left neighbour just resolved) in every replica: both of
-    /// one client, `right` at or before the origin, and each unit from
-    /// `right` to the origin placed right after the one before it (its origin:
-    /// the units of one struct are, and a struct whose origin is its
-    /// client's previous unit was typed right after it). YATA keeps every
-    /// item right of its origin, so then `right` precedes `left` wherever
-    /// they are. A struct with another origin breaks the chain, and the
-    /// order of the two is then for the document to say: an honest
-    /// neighbour pair (a client typing before its own earlier text, another
-    /// inserting in between) always breaks it. Struct boundaries differ
-    /// between replicas, but which boundaries break the chain does not
-    /// (a split or a merge joins chained units only). The walk is bounded
-    /// (`maxChainSteps`): past it the answer is no, which never refuses an
-    /// honest item, but is not the same in every replica.
-    func precedes(_ right: ID, leftEndingAtOrigin left: Unmanaged<Item>?) -> Bool {
+    /// Whether unit `right` lies inside `left`, the struct just resolved to
+    /// end at the origin: crossed neighbours that the walk in
+    /// `resolveConflicts` cannot see, because splitting at the right origin
+    /// cuts `left` short of the origin, so the right neighbour would look
+    /// adjacent to it. Every other crossing (the right neighbour in a
+    /// struct before `left`, of any client) leaves `left` whole, and the
+    /// walk from `left` to the right neighbour runs off the list's end.
+    /// Session 13 followed the chain of origins back from `left` for
+    /// those, two structs deep, for cost; the walk decides them completely
+    /// (docs/documents.md, "Hostile updates").
+    func liesInside(_ right: ID, leftEndingAtOrigin left: Unmanaged<Item>?) -> Bool {
         guard let left else { return false }
-        // The first struct is the left neighbour, already found: most honest
-        // pairs are answered from it without another lookup.
-        var start = left.id
-        guard right.client == start.client, right.clock <= left._withUnsafeGuaranteedRef({ $0.lastID.clock }) else { return false }
-        var origin = left._withUnsafeGuaranteedRef { $0.origin }
-        for _ in 0..<Self.maxChainSteps {
-            if start.clock <= right.clock { return true }
-            guard origin == ID(client: start.client, clock: start.clock - 1),
-                let previous = store.find(ID(client: start.client, clock: start.clock - 1))?.asItem
-            else { return false }
-            start = previous.id
-            origin = previous.origin
+        return left._withUnsafeGuaranteedRef { l in
+            right.client == l.id.client && l.id.clock <= right.clock && right.clock <= l.lastID.clock
         }
-        return false
     }
-
-    /// How many structs `precedes` walks: the left neighbour's and the one
-    /// before it. A walk to the chain's start (bounded at 4,096) found every
-    /// crossing alike in every replica, but cost 28% of merging two
-    /// writers' interleaved work (friendsforever's halves: typing on walks
-    /// the run typed so far, item after item). So a crossing spread over
-    /// more structs than that in one replica can still be placed by YATA
-    /// there, and kept as a range in a replica whose structs are merged
-    /// (forged updates only; docs/documents.md, "Hostile updates").
-    static let maxChainSteps = 2
 
     /// Whether `neighbour` lies where `item` is going: the same type, and
     /// the same key or none. An honest peer's neighbours always do (they
@@ -242,7 +215,12 @@ extension Transaction {
         // Items between left and right that conflict with this insert.
         var conflicting = Set<ObjectIdentifier>()
         var beforeOrigin = Set<ObjectIdentifier>()
+        // The right neighbour's own origin: where it was typed, so at or
+        // before our origin for an honest peer, never between (see below).
+        let rightsOrigin = item.right?.origin
+        var passedRightsOrigin = false
         while let current = o, current !== item.right {
+            if let mark = rightsOrigin, !passedRightsOrigin, Self.covers(current, mark) { passedRightsOrigin = true }
             beforeOrigin.insert(ObjectIdentifier(current))
             conflicting.insert(ObjectIdentifier(current))
             if item.origin == current.origin {
@@ -267,42 +245,71 @@ extension Transaction {
             }
             o = current.right
         }
-        // Crossed neighbours (the right one lies before the left one) show
-        // where the walk cannot reach the right neighbour. Yjs's walk stops
-        // at the first item that does not conflict, and which item follows
-        // the left neighbour depends on what was integrated first, so a
-        // crossing seen only when the walk ran off the end was seen in one
-        // replica and not in another: the room kept such an item where a
-        // copy of its state kept a range. The check goes on to the right
-        // neighbour whatever the walk decided.
-        if let right = item.right, o !== right, !reaches(o, right) { return false }
+        // Neighbours no honest peer can name are kept as a range, decided
+        // from the whole stretch between them, as every replica has it:
+        // - crossed (the right one lies before the left one): the walk
+        //   never reaches the right neighbour;
+        // - never adjacent: the right neighbour's own origin lies between
+        //   them. The right neighbour was typed right after its origin, and
+        //   an honest item's neighbours were adjacent when it was typed.
+        // Yjs's walk stops at the first item that does not conflict, and
+        // which item follows the left neighbour depends on what was
+        // integrated first, so a check that looked only as far as the walk
+        // went saw these in one replica and not in another (the room kept
+        // an item a copy of its state kept as a range). So it goes on to
+        // the right neighbour whatever the walk decided.
+        if let right = item.right {
+            if o !== right {
+                guard let passes = reaches(o, right, passing: rightsOrigin) else { return false }
+                passedRightsOrigin = passedRightsOrigin || passes
+            }
+            if passedRightsOrigin { return false }
+        }
         item.left = left
         return true
     }
 
-    /// Whether `right` lies at or after `start` in its list. Most walks end
-    /// at their right neighbour and never get here; the rest go on from
-    /// where they stopped, which honest updates keep short (the items
-    /// typed concurrently at one place). A run merged in one update (a
-    /// writer's offline work) asks the same question item after item, so
-    /// the stretch walked is remembered for the transaction.
-    private func reaches(_ start: Item?, _ right: Item) -> Bool {
+    /// Whether `item` holds the unit `id`.
+    @inline(__always)
+    private static func covers(_ item: Item, _ id: ID) -> Bool {
+        item.id.client == id.client && item.id.clock <= id.clock && id.clock < item.id.clock + UInt64(item.length)
+    }
+
+    /// Whether `right` lies at or after `start` in its list (nil when not),
+    /// and if so whether unit `mark` (the right neighbour's origin) lies
+    /// from `start` up to it. Most walks end at their right neighbour and
+    /// never get here; the rest go on from where they stopped, which honest
+    /// updates keep short (the items typed concurrently at one place). A
+    /// run merged in one update (a writer's offline work) asks the same
+    /// question item after item, so the answers along the stretch walked
+    /// are remembered for the transaction (`mark` is the same for every
+    /// question about one right neighbour).
+    private func reaches(_ start: Item?, _ right: Item, passing mark: ID?) -> Bool? {
         let target = ObjectIdentifier(right)
         let known = lyingBefore[target]
-        var walked: [ObjectIdentifier] = []
-        var reached = false
+        var walked: [(id: ObjectIdentifier, covers: Bool)] = []
+        var rest: Bool?
         var current = start
         while let c = current {
             let id = ObjectIdentifier(c)
-            if id == target || known?.contains(id) == true {
-                reached = true
+            if id == target {
+                rest = false
                 break
             }
-            walked.append(id)
+            if let answer = known?[id] {
+                rest = answer
+                break
+            }
+            walked.append((id, mark.map { Self.covers(c, $0) } ?? false))
             current = c.right
         }
-        if reached, walked.count > 4 { lyingBefore[target, default: []].formUnion(walked) }
-        return reached
+        guard var passes = rest else { return nil }
+        let remember = walked.count > 4
+        for step in walked.reversed() {
+            passes = passes || step.covers
+            if remember { lyingBefore[target, default: [:]][step.id] = passes }
+        }
+        return passes
     }
 
     /// Links `item` into its parent's list after `item.left` (or where a

@@ -156,6 +156,33 @@ import Testing
         try expectACopyOfItsStateAgrees(room)
     }
 
+    /// Fuzz (ydoc-structured crash-a4393288, session 14): neighbours that
+    /// were never adjacent. "F" (client 1000) names "a" (1:0) as its origin
+    /// and "d" (3:1) as its right origin, but "d"'s own origin, "c" (3:0),
+    /// lies between them, and "d" cannot exist without "c" to its left: no
+    /// honest peer writes that. YATA then placed a concurrent "z" (client 5,
+    /// origin "c") by what had been integrated first: before "F" in the room,
+    /// after "F" in a copy of the room's state, whose lanes integrate client
+    /// 5 before client 6. Such an item is a range.
+    @Test func neighboursThatWereNeverAdjacentAreARange() throws {
+        let writer = Doc(clientID: 1)
+        writer.transact { txn in writer.text("t").insert(0, "ab", txn) }
+        let room = Doc(clientID: 1000)
+        try room.applyUpdate(try writer.encodeStateAsUpdate())
+        // Client 3 typed "cd" after "a": 3:0 "c", 3:1 "d" (origin 3:0).
+        try room.applyUpdate(
+            ReviewSession13Tests.stringItem(client: 3, clock: 0, origin: ID(client: 1, clock: 0), rightOrigin: nil, "cd"))
+        // The forged "F": origin "a", right origin "d".
+        try room.applyUpdate(
+            ReviewSession13Tests.stringItem(
+                client: 6, clock: 0, origin: ID(client: 1, clock: 0), rightOrigin: ID(client: 3, clock: 1), "F"))
+        // A concurrent "z" after "c".
+        try room.applyUpdate(
+            ReviewSession13Tests.stringItem(client: 5, clock: 0, origin: ID(client: 3, clock: 0), rightOrigin: nil, "z"))
+        #expect(!room.text("t").string.contains("F"))
+        try expectACopyOfItsStateAgrees(room)
+    }
+
     /// Fuzz (ydoc-structured crash-704f0049, session 14): a struct whose
     /// right origin was a later clock of its own client, one it covers
     /// itself. No honest peer names a unit of its own that does not exist
@@ -243,6 +270,34 @@ import Testing
         try copy.applyUpdate(try split.encodeStateAsUpdate(includingPending: true))
         #expect(copy.contentJSON() == split.contentJSON())
         #expect(split.integrityProblems().isEmpty && whole.integrityProblems().isEmpty)
+    }
+
+    /// The same, spread over three structs ("ab", "cd", "ef"): the check
+    /// that looks back from the left struct stops after it (a right origin
+    /// inside it is cut off by its own split), and the walk to the right
+    /// neighbour decides the rest, alike in every replica
+    /// (docs/documents.md, "Hostile updates").
+    @Test(arguments: [(5, 0), (5, 1), (4, 0), (3, 0), (5, 3)])
+    func crossedNeighboursOverThreeStructsAreARange(_ origin: UInt64, _ right: UInt64) throws {
+        let typist = Doc(clientID: 1000)
+        typist.transact { txn in typist.text("t").insert(0, "abcdef", txn) }
+        let other = Doc(clientID: 2)
+        try other.applyUpdate(try typist.encodeStateAsUpdate())
+        other.transact { txn in other.text("t").insert(2, "Z", txn) }
+        other.transact { txn in other.text("t").insert(5, "Y", txn) }
+        let hostile = ReviewSession13Tests.stringItem(
+            client: 3, clock: 0, origin: ID(client: 1000, clock: origin), rightOrigin: ID(client: 1000, clock: right), "H")
+        let split = Doc(clientID: 5)
+        try split.applyUpdate(try other.encodeStateAsUpdate())
+        try split.applyUpdate(hostile)
+        let whole = Doc(clientID: 6)
+        try whole.applyUpdate(try typist.encodeStateAsUpdate())
+        try whole.applyUpdate(hostile)
+        try whole.applyUpdate(try other.encodeStateAsUpdate())
+        #expect(split.text("t").string == "abZcdYef")
+        #expect(whole.text("t").string == split.text("t").string)
+        try expectACopyOfItsStateAgrees(split)
+        try expectACopyOfItsStateAgrees(whole)
     }
 
     private func peerUpdate(client: UInt64) throws -> [UInt8] {
