@@ -126,7 +126,7 @@ public enum WorkflowJSON {
                     fail("lock_version", "must be a non-negative integer")
                 }
             }
-            let positions = v["positions"].flatMap { $0.isNull ? nil : $0 }
+            let positions = v["positions"].flatMap { $0.isNull ? nil : canonicalNumbers($0) }
             if let positions, positions.objectValue == nil { fail("positions", "must be an object") }
             return Workflow(
                 id: id, projectId: project, name: name, lockVersion: lockVersion,
@@ -201,6 +201,25 @@ public enum WorkflowJSON {
                 targetJobId: string(v, "target_job_id", path, required: true) ?? "", conditionType: condition,
                 conditionExpression: string(v, "condition_expression", path),
                 conditionLabel: string(v, "condition_label", path), enabled: bool(v, "enabled", path, default: true))
+        }
+    }
+}
+
+extension WorkflowJSON {
+    /// `value` with each finite number written as the double it reads as,
+    /// the way a workflow document gives it back (its numbers are lib0
+    /// doubles): a coordinate written `22222222222222222222` in JSON comes
+    /// back from the document as `2.2222222222222222e+19`, and a workflow
+    /// published from JSON and from its document would store two different
+    /// snapshots of one workflow (fuzz, workflow-json crash-2c00e044).
+    static func canonicalNumbers(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .number(let lexeme):
+            guard let double = Double(lexeme), double.isFinite else { return value }
+            return .number(double)
+        case .array(let items): return .array(items.map(canonicalNumbers))
+        case .object(let members): return .object(members.map { ($0.key, canonicalNumbers($0.value)) })
+        default: return value
         }
     }
 }

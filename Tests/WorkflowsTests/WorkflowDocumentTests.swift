@@ -75,6 +75,26 @@ func sampleWorkflow() throws -> Workflow {
         #expect(WorkflowJSON.encode(materialized) == WorkflowJSON.encode(workflow))
     }
 
+    /// Fuzz (workflow-json crash-2c00e044, session 14): a coordinate written
+    /// with more digits than a double holds was kept as written from JSON
+    /// and came back from the document as the double it reads as, so the
+    /// same workflow stored two snapshots. JSON numbers in `positions` are
+    /// read as the document gives them back.
+    @Test func positionsReadTheSameFromJSONAndFromTheDocument() throws {
+        var json = String(decoding: try Fixtures.data("workflows/daily-report.json"), as: UTF8.self)
+        json = json.replacingOccurrences(of: #""positions": {"#, with: #""positions": {"far": {"x": 22222222222222222222222, "y": 0.10000000000000000001, "z": 1e400},"#)
+        let workflow = try WorkflowJSON.decode(Array(json.utf8))
+        let doc = Doc(clientID: 1)
+        WorkflowDocument.populate(doc, with: workflow)
+        let (materialized, _) = WorkflowDocument.materialize(doc, projectId: workflow.projectId)
+        let stored = { (w: Workflow) in String(decoding: WorkflowJSON.encode(w).serialized(sortedKeys: true), as: UTF8.self) }
+        #expect(stored(materialized).contains(#""x":2.2222222222222223e+22"#))
+        #expect(stored(materialized).contains(#""y":0.1"#))
+        // Equal as snapshots store them; a number no double holds (1e400) is the document's to repair.
+        let withoutInfinity = { (s: String) in s.replacingOccurrences(of: #","z":1e400"#, with: "").replacingOccurrences(of: #","z":null"#, with: "") }
+        #expect(withoutInfinity(stored(materialized)) == withoutInfinity(stored(workflow)))
+    }
+
     @Test func everyFieldRoundTripsThroughADocument() throws {
         var workflow = try sampleWorkflow()
         workflow.triggers[0].timezone = "Europe/London"
