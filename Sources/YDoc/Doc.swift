@@ -24,6 +24,19 @@ public final class Doc {
     var pendingStructs: [UInt64: [AbstractStruct]] = [:]
     /// Deletions of structs not yet received.
     var pendingDeletes = DeleteSet()
+    /// Stretches of the lists already walked to a right neighbour
+    /// (`Transaction.reaches`): by the neighbour's first unit, the first
+    /// unit of each item known to lie before it, with whether the
+    /// neighbour's origin lies from that item up to it. Kept across
+    /// transactions, since a writer's keystrokes that arrive one update
+    /// each walk the same stretch; keyed by units, not objects, since
+    /// objects are freed when collected. Items never move and a split
+    /// leaves each unit where it was, so an answer stays true (a unit that
+    /// no longer starts an item is just not asked). Emptied past
+    /// `lyingBeforeLimit` entries, which costs only walks.
+    var lyingBefore: [ID: [ID: Bool]] = [:]
+    var lyingBeforeCount = 0
+    static let lyingBeforeLimit = 1 << 20
     /// Replace deleted content with its length at the end of each transaction.
     public var gc = true
     /// Whether typing on extends this client's newest text item in place

@@ -280,34 +280,41 @@ extension Transaction {
     /// from `start` up to it. Most walks end at their right neighbour and
     /// never get here; the rest go on from where they stopped, which honest
     /// updates keep short (the items typed concurrently at one place). A
-    /// run merged in one update (a writer's offline work) asks the same
-    /// question item after item, so the answers along the stretch walked
-    /// are remembered for the transaction (`mark` is the same for every
-    /// question about one right neighbour).
+    /// run merged in one update (a writer's offline work), or arriving one
+    /// keystroke an update, asks the same question item after item, so the
+    /// answers along a stretch walked are kept (`Doc.lyingBefore`; `mark`
+    /// is the same for every question about one right neighbour).
     private func reaches(_ start: Item?, _ right: Item, passing mark: ID?) -> Bool? {
-        let target = ObjectIdentifier(right)
-        let known = lyingBefore[target]
-        var walked: [(id: ObjectIdentifier, covers: Bool)] = []
+        let target = right.id
+        var known = doc.lyingBefore[target]
+        var walked: [(id: ID, covers: Bool)] = []
         var rest: Bool?
         var current = start
         while let c = current {
-            let id = ObjectIdentifier(c)
-            if id == target {
+            if c === right {
                 rest = false
                 break
             }
-            if let answer = known?[id] {
+            if let answer = known?[c.id] {
                 rest = answer
                 break
             }
-            walked.append((id, mark.map { Self.covers(c, $0) } ?? false))
+            walked.append((c.id, mark.map { Self.covers(c, $0) } ?? false))
             current = c.right
         }
+        known = nil  // so the entry below is written in place, not copied
         guard var passes = rest else { return nil }
         let remember = walked.count > 4
+        if remember {
+            if doc.lyingBeforeCount + walked.count > Doc.lyingBeforeLimit {
+                doc.lyingBefore.removeAll()
+                doc.lyingBeforeCount = 0
+            }
+            doc.lyingBeforeCount += walked.count
+        }
         for step in walked.reversed() {
             passes = passes || step.covers
-            if remember { lyingBefore[target, default: [:]][step.id] = passes }
+            if remember { doc.lyingBefore[target, default: [:]][step.id] = passes }
         }
         return passes
     }

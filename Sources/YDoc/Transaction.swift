@@ -25,12 +25,6 @@ public final class Transaction {
     @exclusivity(unchecked) var changed: [YType] = []
     /// Whether the changes were made here (not received in an update).
     public let isLocal: Bool
-    /// Items known, in this transaction, to lie before a right neighbour
-    /// (by that neighbour), each with whether the neighbour's origin lies
-    /// from it up to the neighbour: `Transaction.reaches` walks each
-    /// stretch once. Items only join a list while a transaction runs, and
-    /// a split leaves every unit where it was, so each answer still holds.
-    var lyingBefore: [ObjectIdentifier: [ObjectIdentifier: Bool]] = [:]
     /// Set while a text edit runs: it keeps its type's marker right itself.
     var keepMarkers = false
 
