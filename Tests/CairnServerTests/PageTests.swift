@@ -297,9 +297,15 @@ import YDoc
             let page = try await Self.send(client, .get, "/workflows/\(P.workflowA)", session: "t1")
             #expect(page.body.contains("<code>triggers[0].cron_cursor_job_id</code> cleared: job \(Self.job2) is not in the workflow"))
             #expect(page.body.contains("The document says <strong>Final run state</strong>; the published workflow, which the scheduler uses, says <strong>Summarise</strong>"))
-            // Choosing the deleted job now: refused, nothing written.
+            // Choosing the deleted job now: the published version still has it, so the choice
+            // is published alone and the document, which no longer has it, is left as it is.
             let revision = try p.store.documentRevision(P.workflowA)
-            let refused = try await Self.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", Self.job2)])
+            let alone = try await Self.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", Self.job2)])
+            #expect(alone.status == .seeOther && alone.location == "/workflows/\(P.workflowA)?saved=published-only")
+            #expect(try p.store.documentRevision(P.workflowA) == revision)
+            #expect(try p.store.trigger(Self.cron)?.summary.cronCursorJobId == Self.job2)
+            // A job in neither the document nor the published version: refused, nothing written.
+            let refused = try await Self.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", "a9999999-0000-4000-8000-000000000009")])
             #expect(refused.status == .badRequest && refused.body.contains("is not a job of this workflow"))
             #expect(try p.store.documentRevision(P.workflowA) == revision)
 
@@ -316,7 +322,7 @@ import YDoc
             #expect(try p.store.workflow(P.workflowA)?.jobs.count == 2)
             #expect(try p.store.documentDraft(P.workflowA)?.workflow.triggers.first?.cronCursorJobId == Self.job1)
             let after = try await Self.send(client, .get, try #require(stored.location), session: "t1")
-            #expect(after.body.contains("The document has unpublished changes to jobs, triggers, edges."))
+            #expect(after.body.contains("in jobs, triggers, edges: it holds editors"))
 
             // A job only the document has cannot be the published source: stored, not published, and said why.
             try await Self.editorChanges(p, hub) { doc, txn in

@@ -10,10 +10,9 @@ import YDoc
 
 @testable import CairnServer
 
-/// A cold review of the web page (issue 21): each test is a defect found,
-/// seen failing before its fix (docs/reliability.md, "The page's review").
-/// Two more, on the select publishing a stale or half-edited document,
-/// wait for their fix (branch review2). Helpers are `PageTests`'.
+/// The cold reviews of the web page (issue 21): each test is a defect
+/// found, seen failing before its fix (docs/reliability.md, "The page's review"). Helpers
+/// are `PageTests`'.
 @Suite(.serialized) struct ReviewPageTests {
     typealias P = TwoProjects
     typealias T = PageTests
@@ -116,8 +115,8 @@ import YDoc
             #expect(published.edges.contains { $0.id == "e1000000-0000-4000-8000-000000000001" })
             #expect(published.triggers.first { $0.id == T.cron }?.cronCursorJobId == T.job1)
             // ...and both pages say it is there, unpublished.
-            #expect(before.body.contains("The document has unpublished changes to edges."))
-            #expect(after.body.contains("The document has unpublished changes to edges."))
+            #expect(before.body.contains("in edges: it holds editors"))
+            #expect(after.body.contains("in edges: it holds editors"))
             let notice = PageTests.Answer.first(#"id="notice">([^<]*)<"#, in: after.body) ?? ""
             #expect(notice.contains("Other changes in the document are not published."))
         }
@@ -268,6 +267,135 @@ import YDoc
             // Plain HTTP (the default, 127.0.0.1:4000): not Secure, or the browser would drop it.
             let plain = try await T.send(client, .get, "/login")
             #expect(plain.cookies.allSatisfy { !$0.contains("Secure") })
+        }
+    }
+
+    // MARK: The third review: a document behind the published version, refusals, large bodies
+
+    static let job3 = "a1000000-0000-4000-8000-000000000003"
+    static let cron2 = "c1000000-0000-4000-8000-000000000003"
+
+    /// v3 of workflow A through the JSON API, adding a job (Notify) and a
+    /// second cron trigger: the document (made by the select before) does not get them.
+    static func publishV3(_ client: some TestClientProtocol) async throws {
+        var text = try Fixtures.sampleWorkflowJSON(project: "p1", workflowId: P.workflowA)
+        text = text.replacingOccurrences(
+            of: #""body": "fn(state => ({ ...state, total: state.data.length }));"}"#,
+            with: #""body": "fn(state => ({ ...state, total: state.data.length }));"}, {"id": "\#(job3)", "name": "Notify", "body": "fn(s => s);"}"#)
+        text = text.replacingOccurrences(
+            of: #"{"id": "c1000000-0000-4000-8000-000000000002", "type": "webhook", "enabled": true}"#,
+            with: #"{"id": "c1000000-0000-4000-8000-000000000002", "type": "webhook", "enabled": true}, {"id": "\#(cron2)", "type": "cron", "enabled": true, "cron_expression": "0 7 * * *"}"#)
+        let status = try await client.execute(
+            uri: "/api/v1/workflows/\(P.workflowA)/publish", method: .post, headers: P.auth("t1"), body: ByteBuffer(string: text)
+        ) { $0.status }
+        #expect(status == .ok || status == .created)
+        #expect(text.contains(job3) && text.contains(cron2), "the fixture changed: v3 adds nothing")
+    }
+
+    /// A cron trigger published through the API after the select made the
+    /// document was shown with a select whose every use was 409 ("not a cron
+    /// trigger of this workflow's document"), and the page's note advised
+    /// publishing the document, which would delete the trigger. The choice
+    /// is now published alone and the document left as it is, said so.
+    @Test func aCronTriggerPublishedThroughTheAPICanHaveItsInputSourceChosen() async throws {
+        let p = try TwoProjects()
+        try await T.app(p).test(.router) { client in
+            let csrf = try await T.csrf(client, "t1")
+            let first = try await T.send(
+                client, .post, "/workflows/\(P.workflowA)/triggers/\(T.cron)/cursor", session: "t1", form: [("csrf", csrf), ("job_id", T.job2)])
+            #expect(first.status == .seeOther)
+            try await Self.publishV3(client)
+            let revision = try p.store.documentRevision(P.workflowA)
+            let page = try await T.send(client, .get, "/workflows/\(P.workflowA)", session: "t1")
+            #expect(page.body.contains(#"id="cursor-\#(Self.cron2)""#), "the page offers the new trigger's select")
+            let note = PageTests.Answer.first(#"id="unpublished-changes">([^<]*)<"#, in: page.body) ?? ""
+            #expect(note.contains("lags a version published through the API"), "\(note)")
+
+            let chosen = try await T.send(
+                client, .post, "/workflows/\(P.workflowA)/triggers/\(Self.cron2)/cursor", session: "t1",
+                form: [("csrf", csrf), ("job_id", T.job1)])
+            let problem = PageTests.Answer.first(#"id="problem">([^<]*)<"#, in: chosen.body) ?? ""
+            #expect(chosen.status == .seeOther, "\(chosen.status): \(problem)")
+            #expect(chosen.location == "/workflows/\(P.workflowA)?saved=published-only")
+            #expect(try p.store.trigger(Self.cron2)?.summary.cronCursorJobId == T.job1)
+            // v3's job and trigger survive, and the document was not written.
+            let latest = try #require(try p.store.workflow(P.workflowA))
+            #expect(latest.jobs.contains { $0.id == Self.job3 } && latest.triggers.contains { $0.id == Self.cron2 })
+            #expect(try p.store.documentRevision(P.workflowA) == revision)
+            let after = try await T.send(client, .get, chosen.location ?? "/", session: "t1")
+            #expect(after.body.contains("The document was left as it is"))
+        }
+    }
+
+    /// The same lag for a job: v3 adds job Notify; the select did not offer
+    /// it and refused it with 400 "not a job of this workflow".
+    @Test func aJobPublishedThroughTheAPICanBeTheCronInputSource() async throws {
+        let p = try TwoProjects()
+        try await T.app(p).test(.router) { client in
+            let csrf = try await T.csrf(client, "t1")
+            let uri = "/workflows/\(P.workflowA)/triggers/\(T.cron)/cursor"
+            #expect(try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", T.job2)]).status == .seeOther)
+            try await Self.publishV3(client)
+            let page = try await T.send(client, .get, "/workflows/\(P.workflowA)", session: "t1")
+            #expect(page.body.contains(#"<option value="\#(Self.job3)""#), "the select offers Notify, a published job")
+
+            let chosen = try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", Self.job3)])
+            let problem = PageTests.Answer.first(#"id="problem">([^<]*)<"#, in: chosen.body) ?? ""
+            #expect(chosen.status == .seeOther, "\(chosen.status): \(problem)")
+            #expect(try p.store.trigger(T.cron)?.summary.cronCursorJobId == Self.job3)
+            // A job in neither is still refused, with nothing written.
+            let version = try p.store.workflow(P.workflowA)?.lockVersion
+            let unknown = try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("job_id", "no-such-job")])
+            #expect(unknown.status == .badRequest)
+            #expect(try p.store.workflow(P.workflowA)?.lockVersion == version)
+        }
+    }
+
+    /// A refused form (here Run now's 409) is answered with the workflow
+    /// page at the form's URL, which has no GET: the page's live updates
+    /// fetched that URL and failed silently from then on. The page now
+    /// names its own URL for them (`data-live-url`).
+    @Test func aRefusedFormsPageKeepsItsLiveUpdates() async throws {
+        let p = try TwoProjects()
+        try await T.app(p).test(.router) { client in
+            let csrf = try await T.csrf(client, "t1")
+            let uri = "/workflows/\(P.workflowA)/triggers/\(T.cron)/run"
+            let refused = try await T.send(client, .post, uri, session: "t1", form: [("csrf", csrf), ("expected", "not-what-it-is")])
+            #expect(refused.status == .conflict)
+            #expect(refused.body.contains("data-poll="), "the refusal's page is live")
+            let live = try #require(PageTests.Answer.first(#"data-live-url="([^"]+)""#, in: refused.body))
+            #expect(live == "/workflows/\(P.workflowA)")
+            #expect(try await T.send(client, .get, live, session: "t1").status == .ok)
+        }
+    }
+
+    /// A run page parsed every dataclip whole to show 64 KiB of each (ten
+    /// 4 MB outputs: 12 s a view in a debug build, polled every 2 s). A body
+    /// over `PageViews.indentedBodyLimit` is now shown as stored, cut, with
+    /// where the whole is; a small one is still indented.
+    @Test func aLargeDataclipIsShownAsStoredAndCut() async throws {
+        let p = try TwoProjects()
+        try await T.app(p).test(.router) { client in
+            let create = #"{"run_id":"big","workflow_id":"\#(P.workflowA)","input":{"type":"global","body":{"small":[1,2]}}}"#
+            _ = try await client.execute(uri: "/api/v1/runs", method: .post, headers: P.auth("w1"), body: ByteBuffer(string: create)) { $0.status }
+            let count = (PageViews.indentedBodyLimit / 2) + 10  // "0," each: just over the limit
+            let big = "[" + Array(repeating: "0", count: count).joined(separator: ",") + "]"
+            let events = [
+                #"{"event":"run:claimed","payload":{"worker_name":"w"}}"#, #"{"event":"run:start","payload":{}}"#,
+                #"{"event":"step:start","payload":{"step_id":"s0","job_id":"\#(T.job1)"}}"#,
+                #"{"event":"step:complete","payload":{"step_id":"s0","job_id":"\#(T.job1)","reason":"success","output_dataclip_id":"o0","output_dataclip":"\#(big)"}}"#,
+            ]
+            let status = try await client.execute(
+                uri: "/api/v1/runs/big/events", method: .post, headers: P.auth("w1"), body: ByteBuffer(string: "[" + events.joined(separator: ",") + "]")
+            ) { $0.status }
+            #expect(status == .ok)
+            let page = try await T.send(client, .get, "/runs/big", session: "v1")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("\(big.utf8.count) bytes, shown as stored and cut here: the whole body is at /api/v1/dataclips/o0"))
+            #expect(!page.body.contains("[\n  0,"), "the large body was indented")
+            #expect(page.body.utf8.count < PageViews.shownBodyLimit + 32 << 10, "the page holds more than the cut body: \(page.body.utf8.count) bytes")
+            // The small input is indented as before.
+            #expect(page.body.contains("&quot;small&quot;: [\n"))
         }
     }
 }

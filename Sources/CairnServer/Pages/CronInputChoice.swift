@@ -21,20 +21,34 @@ struct CronInputChoice {
     let hub: DocumentHub
 
     enum Outcome {
-        /// Stored and published: the scheduler uses it from now on.
-        case published(PublishResult)
+        /// Published (the scheduler uses it from now on); stored in the
+        /// document too unless `documentLeft`, which says why not.
+        case published(PublishResult, documentLeft: String?)
         /// Stored in the document, but the document does not publish (the
         /// problems are in its `errors` map): the scheduler keeps the last
         /// published choice.
         case notPublished(String)
     }
 
+    /// Why the document was left as it is: the trigger or the job is in the
+    /// published version but not in the document.
+    private struct NotInDocument: Error { let reason: String }
+
     /// Sets trigger `triggerId` of workflow `workflowId` to take its input
     /// from job `jobId` (`nil`: the final run state), for `viewer` (an
-    /// editor of the workflow's project, checked by the caller). An unknown
-    /// job or trigger is a `PageError` and writes nothing.
+    /// editor of the workflow's project, checked by the caller). A job or
+    /// trigger in neither the document nor the published version `published`
+    /// is a `PageError` and writes nothing.
+    ///
+    /// The document can lack what the published version has: a version
+    /// published through the API or `cairn workflow publish` does not write
+    /// the document, and an editor may have removed the trigger or the job
+    /// there without publishing yet. Then the choice is published alone and
+    /// the document is left as it is (a cursor naming a job the document
+    /// lacks would only be repaired away).
     func choose(workflowId: String, triggerId: String, jobId: String?, published: Workflow, viewer: PageViewer) async throws -> Outcome {
         let project = viewer.project
+        var documentLeft: String?
         do {
             try await hub.edit(workflowId, project: project) { doc in
                 // A workflow only ever published has no document yet: it
@@ -46,8 +60,9 @@ struct CronInputChoice {
                 // Checked against the document as it is now, in the hub:
                 // the job and the trigger may have been deleted by an editor since the page was shown.
                 let (draft, _) = WorkflowDocument.materialize(doc)
-                if let jobId, !draft.jobs.contains(where: { $0.id == jobId }) {
-                    let names = draft.jobs.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
+                let jobInDocument = jobId.map { id in draft.jobs.contains { $0.id == id } } ?? true
+                if let jobId, !jobInDocument, !published.jobs.contains(where: { $0.id == jobId }) {
+                    let names = Self.jobs(draft, published).map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
                     throw PageError.badRequest(
                         "job \(jobId) is not a job of this workflow, so it cannot be the cron input source; choose Final run state or one of: \(names)")
                 }
@@ -56,22 +71,38 @@ struct CronInputChoice {
                     return m
                 }.first
                 guard let map, case .any(.string("cron"))? = map.get("type") else {
-                    throw PageError(status: .conflict, message: "trigger \(triggerId) is not a cron trigger of this workflow's document (an editor may have removed it)")
+                    guard published.triggers.contains(where: { $0.id == triggerId && $0.type == .cron }) else {
+                        throw PageError(status: .conflict, message: "trigger \(triggerId) is not a cron trigger of this workflow (an editor may have removed it)")
+                    }
+                    throw NotInDocument(reason: "trigger \(triggerId) is not a cron trigger of the document")
                 }
+                guard jobInDocument else { throw NotInDocument(reason: "job \(jobId ?? "") is not in the document") }
                 doc.transact { txn in map.set("cron_cursor_job_id", jobId.map(YInput.string) ?? .null, txn) }
             }
         } catch let error as DocumentAccessError {
             throw PageError.forbidden("this token's project may not edit the document of workflow \(workflowId): \(error.reason)")
+        } catch let error as NotInDocument {
+            documentLeft = error.reason
         }
+        let left = documentLeft
         return try await offPool { [store] in
-            try Self.publishChoice(store, workflowId: workflowId, triggerId: triggerId, jobId: jobId, actor: viewer.actor)
+            try Self.publishChoice(store, workflowId: workflowId, triggerId: triggerId, jobId: jobId, actor: viewer.actor, documentLeft: left)
         }
+    }
+
+    /// What the select offers: the document's jobs, then the published
+    /// version's that the document lacks.
+    static func jobs(_ draft: Workflow?, _ published: Workflow) -> [Job] {
+        guard let draft else { return published.jobs }
+        return draft.jobs + published.jobs.filter { job in !draft.jobs.contains { $0.id == job.id } }
     }
 
     /// Publishes the latest version with only the trigger's cursor changed,
     /// against that version (`basedOn`): a publish in between is a conflict,
     /// and the choice is then made again on what it published.
-    static func publishChoice(_ store: Store, workflowId: String, triggerId: String, jobId: String?, actor: AuditActor) throws -> Outcome {
+    static func publishChoice(
+        _ store: Store, workflowId: String, triggerId: String, jobId: String?, actor: AuditActor, documentLeft: String? = nil
+    ) throws -> Outcome {
         for _ in 0..<3 {
             guard var latest = try store.workflow(workflowId) else {
                 return .notPublished("workflow \(workflowId) has no published version")
@@ -85,7 +116,7 @@ struct CronInputChoice {
             let basedOn = UInt32(latest.lockVersion)
             latest.triggers[index].cronCursorJobId = jobId
             do {
-                return .published(try store.publish(latest, actor: actor, basedOn: basedOn))
+                return .published(try store.publish(latest, actor: actor, basedOn: basedOn), documentLeft: documentLeft)
             } catch PublishError.rejected(.versionConflict) {
                 continue  // published meanwhile: choose again on that version
             } catch let error as PublishError {

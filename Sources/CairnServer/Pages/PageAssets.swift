@@ -67,14 +67,20 @@ svg.graph .edge-label { font: 11px system-ui, sans-serif; fill: var(--soft); }
     if (!select.matches || !select.matches("form[data-autosubmit] select")) return;
     if (select.form.requestSubmit) select.form.requestSubmit(); else select.form.submit();
   });
-  // Live updates: refresh every [data-live] element from the same URL.
+  // Live updates: refresh every [data-live] element from the page's own URL
+  // (data-live-url: a form's refusal is answered at the form's action, which
+  // has no GET; the address bar is set to the page's, so a reload re-posts nothing).
   var every = parseInt(document.body.getAttribute("data-poll") || "0", 10);
   if (!every) return;
+  var url = document.body.getAttribute("data-live-url") || window.location.href;
+  if (window.history.replaceState && url.charAt(0) === "/" && window.location.pathname !== url.split("?")[0]) {
+    window.history.replaceState(null, "", url);
+  }
   var busy = false;
   function refresh() {
     if (busy || document.hidden) return;
     busy = true;
-    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (!html) return;

@@ -91,6 +91,8 @@ struct PageViews {
     func workflow(_ id: String, _ viewer: PageViewer) throws -> [String: Any] {
         let workflow = try visibleWorkflow(id, viewer)
         var context = Self.base(viewer, title: workflow.name, live: true)
+        // What live updates fetch: this page's own URL, also when it answers a form's post (a refusal).
+        context["liveURL"] = "/workflows/\(Self.pathSegment(id))"
         context["id"] = id
         context["workflowId"] = id
         context["name"] = workflow.name
@@ -110,7 +112,8 @@ struct PageViews {
         context["jobs"] = workflow.jobs.map { ["jobName": $0.name, "jobId": $0.id, "adaptor": $0.adaptor ?? ""] }
 
         let now = Date()
-        let draftJobs = draft?.workflow.jobs ?? workflow.jobs
+        // The select offers the document's jobs and the published ones it lacks (CronInputChoice.jobs).
+        let draftJobs = CronInputChoice.jobs(draft?.workflow, workflow)
         func jobName(_ jobId: String?, in jobs: [Job]) -> String {
             guard let jobId else { return "Final run state" }
             return jobs.first { $0.id == jobId }.map { $0.name.isEmpty ? $0.id : $0.name } ?? jobId
@@ -122,7 +125,8 @@ struct PageViews {
                 return item
             }
             let published = trigger.cronCursorJobId
-            let drafted = draft.map { d in d.workflow.triggers.first { $0.id == trigger.id }?.cronCursorJobId } ?? published
+            // A trigger the document lacks shows its published choice (choosing publishes it alone).
+            let drafted = draft?.workflow.triggers.first { $0.id == trigger.id }.map { $0.cronCursorJobId } ?? published
             var cron: [String: Any] = [
                 "expression": trigger.cronExpression ?? Trigger.defaultCronExpression,
                 "zone": trigger.timezone ?? "UTC",
@@ -146,8 +150,7 @@ struct PageViews {
                 }
                 if let dataclipId = input.dataclipId {
                     shown["dataclipId"] = dataclipId
-                    let body = try store.cursorView(trigger.id)?["body"] ?? .null
-                    shown["body"] = Self.pretty(body)
+                    shown["body"] = try store.dataclip(dataclipId)?.body.map { Self.shown($0, id: dataclipId) } ?? "null"
                 }
                 cron["input"] = shown
                 cron["expected"] = input.dataclipId ?? RunNow.emptyInput
@@ -252,18 +255,37 @@ struct PageViews {
         if let wiped = dataclip.wipedAt {
             shown["isWiped"] = true
             shown["wipedAt"] = Self.time(wiped)
-        } else if let body = Views.dataclip(dataclip)["body"] {
+        } else if let body = dataclip.body {
             shown["hasBody"] = true
-            shown["clipBody"] = Self.pretty(body)
+            shown["clipBody"] = Self.shown(body, id: id)
         }
         return shown
     }
 
     // MARK: Formatting
 
-    static func pretty(_ value: JSONValue) -> String {
-        let (text, truncated) = PrettyJSON.text(value)
-        return truncated ? text + "\n… (cut here: the whole body is at /api/v1/dataclips/{id})" : text
+    /// Bodies up to this size are indented; larger ones are shown as
+    /// stored. Parsing a 4 MB body to show 64 KiB of it cost about a second
+    /// a body, and a running run's page is fetched again every 2 s.
+    static let indentedBodyLimit = 256 << 10
+    /// How much of a body the page shows.
+    static let shownBodyLimit = 64 << 10
+
+    /// A dataclip's stored JSON text as the page shows it: indented when
+    /// small enough, else its first `shownBodyLimit` bytes as stored; a cut
+    /// body says where the whole one is.
+    static func shown(_ body: [UInt8], id: String) -> String {
+        let whole = "the whole body is at /api/v1/dataclips/\(pathSegment(id))"
+        if body.count <= indentedBodyLimit, let value = try? JSONParser.parse(body) {
+            let (text, truncated) = PrettyJSON.text(value, limit: shownBodyLimit)
+            return truncated ? text + "\n… (cut here: \(whole))" : text
+        }
+        guard body.count > shownBodyLimit else { return String(decoding: body, as: UTF8.self) }
+        // Cut on a character's first byte, so the last character is not mangled.
+        var end = shownBodyLimit
+        while end > 0 && body[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: body[..<end], as: UTF8.self)
+            + "\n… (\(body.count) bytes, shown as stored and cut here: \(whole))"
     }
 
     /// `2026-12-04 06:00:00Z` (fractions of a second dropped).

@@ -175,9 +175,15 @@ struct Pages: Sendable {
         var context = try views.workflow(id, viewer)
         if let problem { context["problem"] = problem }
         let query = request.uri.queryParameters
-        if query["saved"] != nil {
+        let version = context["lockVersion"] as? String ?? "?"
+        switch query["saved"] {
+        case "published-only":
             context["notice"] =
-                "Cron input source saved in the document and published as version \(context["lockVersion"] as? String ?? "?"): the version before it with only this choice changed. Other changes in the document are not published."
+                "Cron input source published as version \(version): the version before it with only this choice changed. The document was left as it is: it does not have this trigger or job (it lags a version published through the API or cairn workflow publish, or an editor removed it there)."
+        case .some:
+            context["notice"] =
+                "Cron input source saved in the document and published as version \(version): the version before it with only this choice changed. Other changes in the document are not published."
+        case nil: break
         }
         if let created = query["created"].map(String.init), let run = try store.currentRun(created), run.workflowId == id {
             context["notice"] = "Run \(created) created with input \(run.inputDataclipId)."
@@ -195,8 +201,10 @@ struct Pages: Sendable {
             let outcome = try await CronInputChoice(store: store, hub: hub).choose(
                 workflowId: workflowId, triggerId: triggerId, jobId: jobId, published: published, viewer: viewer)
             switch outcome {
-            case .published:
-                return PageRenderer.redirect("/workflows/\(PageViews.pathSegment(workflowId))?saved=1")
+            case .published(_, let documentLeft):
+                // The notice is chosen by the query (the page after a redirect has no other state).
+                let saved = documentLeft == nil ? "1" : "published-only"
+                return PageRenderer.redirect("/workflows/\(PageViews.pathSegment(workflowId))?saved=\(saved)")
             case .notPublished(let why):
                 return try workflowPage(
                     workflowId, viewer, request: request, status: .unprocessableContent,

@@ -14,7 +14,7 @@ enum LayoutTemplate {
 <link rel="stylesheet" href="/assets/page.css">
 <script src="/assets/page.js" defer></script>
 </head>
-<body{{#poll}} data-poll="{{poll}}"{{/poll}}>
+<body{{#poll}} data-poll="{{poll}}"{{/poll}}{{#liveURL}} data-live-url="{{liveURL}}"{{/liveURL}}>
 <header class="bar">
   <a class="brand" href="/">Cairn</a>
   {{#viewer}}

@@ -11,7 +11,7 @@ enum WorkflowTemplate {
 <h2>The document says</h2>
 {{#repairs}}<p class="repair">Repaired: <code>{{path}}</code> {{message}}</p>{{/repairs}}
 {{#errors}}<p class="problem">Not publishable: <code>{{path}}</code> {{message}}</p>{{/errors}}
-{{#unpublished}}<p class="problem" id="unpublished-changes">The document has unpublished changes to {{unpublished}}. The cron input source select publishes only its own choice, onto published version {{lockVersion}}; the rest goes live when an editor publishes the document.</p>{{/unpublished}}
+{{#unpublished}}<p class="problem" id="unpublished-changes">The document differs from published version {{lockVersion}} in {{unpublished}}: it holds editors' unpublished changes, or it lags a version published through the API or cairn workflow publish, which do not write the document. The cron input source select publishes only its own choice, onto published version {{lockVersion}}. Publishing the document makes it the published version whole, reverting whatever it lacks: compare before publishing it.</p>{{/unpublished}}
 </section>
 {{/hasDraftNotes}}
 
