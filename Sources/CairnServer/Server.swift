@@ -30,10 +30,8 @@ public func makeApplication(
             },
             onTick: { metrics.schedulerTicked($0) })))
     }
-    let router = makeRouter(store: store, configuration: configuration, draining: draining, metrics: metrics)
-    addPages(to: router, store: store, hub: hub, limits: configuration.limits, metrics: metrics)  // the web page (docs/page.md)
     return Application(
-        router: router,
+        router: makeServiceRouter(store: store, configuration: configuration, draining: draining, metrics: metrics, hub: hub),
         server: .http1WebSocketUpgrade(
             webSocketRouter: makeSyncRouter(
                 store: store, configuration: configuration, hub: hub, metrics: metrics, draining: draining),
@@ -41,6 +39,27 @@ public func makeApplication(
             configuration: .init(ws: .init(maxFrameSize: configuration.limits.socketMessageBytes))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),
         services: services, logger: logger)
+}
+
+/// Every HTTP route `cairn serve` answers: the API (`makeRouter`) and the
+/// web page (docs/page.md), whose cron input select edits documents
+/// through `hub`, the sync socket's hub.
+func makeServiceRouter(
+    store: Store, configuration: ServerConfiguration, draining: Draining, metrics: ServerMetrics, hub: DocumentHub
+) -> Router<BasicRequestContext> {
+    let router = makeRouter(store: store, configuration: configuration, draining: draining, metrics: metrics)
+    addPages(to: router, store: store, hub: hub, limits: configuration.limits, metrics: metrics)
+    return router
+}
+
+/// The same routes with a hub of their own, for a caller with no sync
+/// socket to share it with: a driver of the routes in process (the HTTP
+/// fuzz target, Fuzz/README.md).
+public func makeServiceRouter(store: Store, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
+    let metrics = ServerMetrics(store: store)
+    return makeServiceRouter(
+        store: store, configuration: configuration, draining: Draining(), metrics: metrics,
+        hub: DocumentHub(store: store, metrics: metrics))
 }
 
 /// Runs `makeApplication` until SIGTERM or SIGINT, then shuts down

@@ -29,6 +29,7 @@ import NIOEmbedded
 import Workflows
 
 enum Route: UInt8, CaseIterable {
+    // The JSON API (docs/http.md).
     case createRun = 0  // POST /api/v1/runs
     case claim  // POST /api/v1/runs/claim
     case events  // POST /api/v1/runs/{id}/events
@@ -41,10 +42,28 @@ enum Route: UInt8, CaseIterable {
     case upcoming  // GET /api/v1/triggers/{id}/upcoming
     case health  // GET /healthz
     case metrics  // GET /metrics
+    // The web page (docs/page.md): a session cookie, not a bearer token.
+    case pageHome  // GET /
+    case pageSignInForm  // GET /login
+    case pageWorkflow  // GET /workflows/{id}
+    case pageRuns  // GET /workflows/{id}/runs
+    case pageRun  // GET /runs/{id}
+    case pageSignIn  // POST /login
+    case pageSignOut  // POST /logout
+    case pageCronInput  // POST /workflows/{id}/triggers/{trigger}/cursor
+    case pageRunNow  // POST /workflows/{id}/triggers/{trigger}/run
 
-    var method: HTTPRequest.Method { rawValue <= Route.webhook.rawValue ? .post : .get }
+    var method: HTTPRequest.Method {
+        switch self {
+        case .createRun, .claim, .events, .publish, .webhook, .pageSignIn, .pageSignOut, .pageCronInput, .pageRunNow: .post
+        default: .get
+        }
+    }
 
-    func path(_ id: String) -> String {
+    var isPage: Bool { rawValue >= Route.pageHome.rawValue }
+
+    /// `id`, and `second` for the routes that name a workflow and its trigger.
+    func path(_ id: String, _ second: String) -> String {
         switch self {
         case .createRun: "/api/v1/runs"
         case .claim: "/api/v1/runs/claim"
@@ -58,14 +77,22 @@ enum Route: UInt8, CaseIterable {
         case .upcoming: "/api/v1/triggers/\(id)/upcoming"
         case .health: "/healthz"
         case .metrics: "/metrics"
+        case .pageHome: "/"
+        case .pageSignInForm, .pageSignIn: "/login"
+        case .pageWorkflow: "/workflows/\(id)"
+        case .pageRuns: "/workflows/\(id)/runs"
+        case .pageRun: "/runs/\(id)"
+        case .pageSignOut: "/logout"
+        case .pageCronInput: "/workflows/\(id)/triggers/\(second)/cursor"
+        case .pageRunNow: "/workflows/\(id)/triggers/\(second)/run"
         }
     }
 
-    /// The role a plain seed's request gets (token nibble 0).
+    /// The role a plain seed's request gets (credential choice 0).
     var role: Role {
         switch self {
         case .createRun, .claim, .events, .webhook: .worker
-        case .publish: .editor
+        case .publish, .pageSignIn, .pageSignOut, .pageCronInput, .pageRunNow: .editor
         default: .viewer
         }
     }
@@ -88,8 +115,13 @@ final class Service: @unchecked Sendable {
     let responder: RouterResponder<BasicRequestContext>
     let channel = NIOAsyncTestingChannel()
     let logger = Logger(label: "fuzz-http") { _ in SwiftLogNoOpLogHandler() }
-    /// Secrets by (project, role).
+    /// Secrets by "project role".
     let secrets: [String: String]
+    /// The page's CSRF token of each secret's session, and the pre-session
+    /// cookie with its own (what the sign-in form carries); read from the
+    /// pages as a browser reads them.
+    private(set) var csrf: [String: String] = [:]
+    private(set) var preSession = (cookie: "", csrf: "")
 
     static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-fuzz-http-\(getpid())").path
 
@@ -121,59 +153,108 @@ final class Service: @unchecked Sendable {
         let created = #"{"event":"run:created","payload":{"run_id":"\#(Self.runA)","workflow_id":"\#(Self.workflowA)","input_dataclip_id":"\#(Self.dataclipA)","input":{"type":"global","body":{"a":1}}}}"#
         var name: String?
         _ = try! store.append([try! WorkerProtocol.decodeLine(Array(created.utf8), name: &name)])
-        responder = makeRouter(
+        responder = makeServiceRouter(
             store: store, configuration: ServerConfiguration(runScheduler: false, webhookReplyTimeout: .milliseconds(20))
         ).buildResponder()
+        blocking { await self.readPageSessions() }
     }
 
-    /// Token nibble: 0 the route's role in p1; then p1 worker, editor,
-    /// viewer, p2 worker, editor, viewer; a secret nobody holds; none.
-    func authorization(_ nibble: UInt8, _ route: Route) -> (header: String?, project: String?) {
-        let choices: [(String, Role)?] = [
+    private func readPageSessions() async {
+        let form = #"name="csrf" value="([^"]+)""#
+        for project in ["p1", "p2"] {
+            for role in [Role.editor, .viewer] {
+                let secret = secrets["\(project) \(role)"]!
+                let page = await send(
+                    .get, "/workflows/\(project == "p1" ? Self.workflowA : Self.workflowB)", cookie: "\(PageCookies.session)=\(secret)")
+                csrf[secret] = Self.first(form, in: page.body) ?? { fatalError("no CSRF token on the page of \(project) \(role)") }()
+            }
+        }
+        let signIn = await send(.get, "/login")
+        let cookie = signIn.setCookies.first { $0.hasPrefix(PageCookies.preSession + "=") }.map { String($0.prefix { $0 != ";" }) }
+        preSession = (
+            cookie ?? { fatalError("GET /login set no pre-session cookie") }(),
+            Self.first(form, in: signIn.body) ?? { fatalError("no CSRF token on the sign-in form") }()
+        )
+    }
+
+    static func first(_ pattern: String, in text: String) -> String? {
+        guard let match = text.firstMatch(of: try! Regex(pattern)), let group = match.output[1].substring else { return nil }
+        return String(group)
+    }
+
+    /// Credential choice (low nibble, mod 9): 0 the route's role in p1; then
+    /// p1 worker, editor, viewer, p2 worker, editor, viewer; a secret nobody
+    /// holds; none.
+    func credential(_ choice: UInt8, _ route: Route) -> (secret: String?, project: String?, role: Role?) {
+        let choices: [(String, Role)] = [
             ("p1", route.role), ("p1", .worker), ("p1", .editor), ("p1", .viewer),
             ("p2", .worker), ("p2", .editor), ("p2", .viewer),
         ]
-        switch Int(nibble % 9) {
-        case 7: return ("Bearer cairn_not-a-token", nil)
-        case 8: return (nil, nil)
+        switch Int(choice % 9) {
+        case 7: return ("cairn_not-a-token", nil, nil)
+        case 8: return (nil, nil, nil)
         case let i:
-            let (project, role) = choices[i]!
-            return ("Bearer " + secrets["\(project) \(role)"]!, project)
+            let (project, role) = choices[i]
+            return (secrets["\(project) \(role)"]!, project, role)
         }
     }
 
-    func respond(_ method: HTTPRequest.Method, _ path: String, authorization: String?, body: [UInt8]) async -> Int {
+    struct Answer {
+        var status: Int
+        var body = ""
+        var contentType = ""
+        var setCookies: [String] = []
+    }
+
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, bearer: String? = nil, cookie: String? = nil,
+        contentType: String = "application/json", body: [UInt8] = []
+    ) async -> Answer {
         var headers = HTTPFields()
-        if let authorization { headers[.authorization] = authorization }
-        headers[.contentType] = "application/json"
+        if let bearer { headers[.authorization] = "Bearer " + bearer }
+        if let cookie { headers[.cookie] = cookie }
+        headers[.contentType] = contentType
         headers[.contentLength] = String(body.count)
         let request = Request(
             head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: headers),
             body: RequestBody(buffer: ByteBuffer(bytes: body)))
         let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
         do {
-            return try await responder.respond(to: request, context: context).status.code
+            let response = try await responder.respond(to: request, context: context)
+            var answer = Answer(
+                status: response.status.code, contentType: response.headers[.contentType] ?? "",
+                setCookies: response.headers[values: .setCookie])
+            // Bodies are read where they are checked: the page's HTML.
+            if answer.contentType.hasPrefix("text/html") {
+                let writer = Collected()
+                try? await response.body.write(writer)
+                answer.body = String(decoding: writer.bytes, as: UTF8.self)
+            }
+            return answer
         } catch let error as HTTPResponseError {
-            return error.status.code
+            return Answer(status: error.status.code)
         } catch {
-            return 500
+            return Answer(status: 500)
         }
     }
 
-    /// What p1 holds that another project's token must not change.
+    /// What p1 holds that a request without the right to change it must
+    /// not change: its run, its runs' list, its workflow's latest version
+    /// and its document's revision.
     func projectOneView() async -> [Int: [UInt8]] {
         var view: [Int: [UInt8]] = [:]
-        let viewer = "Bearer " + secrets["p1 viewer"]!
+        let viewer = secrets["p1 viewer"]!
         for (n, path) in ["/api/v1/runs/\(Self.runA)", "/api/v1/workflows/\(Self.workflowA)/runs"].enumerated() {
             view[n] = await body(path, viewer)
         }
         view[2] = (try? store.snapshot(Self.workflowA)).flatMap { $0 }.map { Array("\($0.summary.lockVersion)".utf8) }
+        view[3] = (try? store.documentRevision(Self.workflowA)).map { Array("\($0)".utf8) }
         return view
     }
 
-    private func body(_ path: String, _ authorization: String) async -> [UInt8] {
+    private func body(_ path: String, _ secret: String) async -> [UInt8] {
         var headers = HTTPFields()
-        headers[.authorization] = authorization
+        headers[.authorization] = "Bearer " + secret
         let request = Request(
             head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: path, headerFields: headers),
             body: RequestBody(buffer: ByteBuffer()))
@@ -185,14 +266,18 @@ final class Service: @unchecked Sendable {
     }
 }
 
+/// The page's cookie names (docs/page.md, "Signing in").
+enum PageCookies {
+    static let session = "cairn_session"
+    static let preSession = "cairn_presession"
+}
+
 /// A response body, gathered.
 final class Collected: ResponseBodyWriter, @unchecked Sendable {
     var bytes: [UInt8] = []
     func write(_ buffer: ByteBuffer) async throws { bytes += buffer.readableBytesView }
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
-
-let service = Service()
 
 /// A value handed from a task to the thread waiting for it.
 final class Handover<T>: @unchecked Sendable { var value: T? }
@@ -209,28 +294,94 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
     return box.value!
 }
 
+/// The tags the page's templates and its graph write; any other tag in a
+/// page is markup that came from data (a job's name, a dataclip, an error
+/// message) unescaped. A template that gains a tag adds it here.
+let pageTags: Set<String> = [
+    "a", "article", "body", "button", "code", "defs", "details", "div", "em", "footer", "form", "g", "h1", "h2", "h3",
+    "h4", "head", "header", "html", "input", "label", "li", "link", "main", "marker", "meta", "ol", "option", "p",
+    "path", "pre", "rect", "script", "section", "select", "span", "strong", "summary", "svg", "table", "tbody", "td",
+    "text", "th", "thead", "title", "tr",
+]
+let pageScript = #"<script src="/assets/page.js" defer></script>"#
+
+/// The page's HTML holds only its own markup: known tags, and its one script.
+func checkMarkup(_ html: String, _ what: String) {
+    for match in html.matches(of: /<([a-zA-Z][a-zA-Z0-9-]*)/) {
+        let tag = String(match.output.1).lowercased()
+        require(pageTags.contains(tag), "\(what): the page holds a <\(tag)> no template writes (data rendered unescaped?)")
+    }
+    let scripts = html.matches(of: /(?i)<script/).count
+    require(scripts <= 1 && (scripts == 0 || html.contains(pageScript)), "\(what): the page holds a script of its own making")
+}
+
+let service = Service()
+
+/// Input: byte 0 picks the route (mod the routes' count); byte 1 the
+/// credential (low nibble, `Service.credential`; 0 is the role the route
+/// needs in p1, so plain seeds are let in), with bit 0x10 leaving the
+/// CSRF token out of a page's form and bit 0x20 putting the secret where
+/// the route does not read it (a session cookie to the API, a bearer token
+/// to the page). Then, up to the first newline, the path's id (a byte
+/// 0x00-0x07 alone names one of the store's own ids; a '/' parts a
+/// workflow's id from its trigger's); the rest is the body, a form for the
+/// page's posts (with "$TOKEN" standing for the credential's secret, and
+/// the session's CSRF token appended).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = [UInt8](UnsafeRawBufferPointer(start: start, count: count))
-    guard let first = bytes.first else { return 0 }
-    let route = Route(rawValue: (first & 0x0F) % UInt8(Route.allCases.count))!
-    let (authorization, project) = service.authorization(first >> 4, route)
-    let rest = bytes.dropFirst()
+    guard bytes.count >= 2 else { return 0 }
+    let route = Route(rawValue: bytes[0] % UInt8(Route.allCases.count))!
+    let (secret, project, role) = service.credential(bytes[1] & 0x0F, route)
+    let omitCSRF = bytes[1] & 0x10 != 0
+    let swapped = bytes[1] & 0x20 != 0
+    let rest = bytes.dropFirst(2)
     let newline = rest.firstIndex(of: 0x0A)
-    let rawId = Array(rest[..<(newline ?? rest.startIndex)])
-    let body = Array(newline.map { rest[($0 + 1)...] } ?? rest)
-    let id = rawId.count == 1 && rawId[0] < Service.known.count ? Service.known[Int(rawId[0])] : String(decoding: rawId, as: UTF8.self)
-    let path = route.path(id)
-
-    let (status, before, after) = blocking { () async -> (Int, [Int: [UInt8]], [Int: [UInt8]]) in
-        let watched = project == "p2"
-        let before = watched ? await service.projectOneView() : [:]
-        let status = await service.respond(route.method, path, authorization: authorization, body: body)
-        let after = watched ? await service.projectOneView() : [:]
-        return (status, before, after)
+    let rawPath = Array(rest[..<(newline ?? rest.startIndex)])
+    var form = Array(newline.map { rest[($0 + 1)...] } ?? rest)
+    func id(_ raw: ArraySlice<UInt8>) -> String {
+        raw.count == 1 && raw.first! < Service.known.count ? Service.known[Int(raw.first!)] : String(decoding: raw, as: UTF8.self)
     }
-    require(status < 500 || (route == .webhook && status == 504), "\(route.method) \(path) answered \(status)")
-    require(before == after, "a p2 token's \(route.method) \(path) (\(status)) changed what p1 holds")
+    let slash = rawPath.firstIndex(of: 0x2F) ?? rawPath.endIndex
+    let first = id(rawPath[..<slash])
+    let second = slash < rawPath.endIndex ? id(rawPath[(slash + 1)...]) : ""
+    let path = route.path(route == .pageCronInput || route == .pageRunNow ? first : id(rawPath[...]), second)
+
+    var bearer: String?
+    var cookies: [String] = []
+    let onPage = route.isPage != swapped
+    if let secret {
+        if onPage { cookies.append("\(PageCookies.session)=\(secret)") } else { bearer = secret }
+    }
+    var contentType = "application/json"
+    if route.isPage && route.method == .post {
+        contentType = "application/x-www-form-urlencoded"
+        cookies.append(service.preSession.cookie)
+        if let secret {
+            form = Array(String(decoding: form, as: UTF8.self).replacingOccurrences(of: "$TOKEN", with: secret).utf8)
+        }
+        if !omitCSRF {
+            let token = route == .pageSignIn ? service.preSession.csrf : secret.flatMap { service.csrf[$0] } ?? ""
+            form += Array("&csrf=\(token)".utf8)
+        }
+    }
+    // Requests that may not change p1: another project's, a viewer's, a
+    // page form without its CSRF token, a secret where the route does not read it.
+    let mayChangeProjectOne =
+        project == "p1" && role != .viewer && !swapped && !(route.isPage && route.method == .post && omitCSRF)
+    let cookie = cookies.isEmpty ? nil : cookies.joined(separator: "; ")
+    let (body, type, authorization) = (form, contentType, bearer)
+
+    let (answer, before, after) = blocking { () async -> (Service.Answer, [Int: [UInt8]], [Int: [UInt8]]) in
+        let before = mayChangeProjectOne ? [:] : await service.projectOneView()
+        let answer = await service.send(route.method, path, bearer: authorization, cookie: cookie, contentType: type, body: body)
+        let after = mayChangeProjectOne ? [:] : await service.projectOneView()
+        return (answer, before, after)
+    }
+    let what = "\(route.method) \(path) (\(answer.status))"
+    require(answer.status < 500 || (route == .webhook && answer.status == 504), "\(what) answered \(answer.status)")
+    require(before == after, "\(what) changed what p1 holds, with a credential that may not")
+    if !answer.body.isEmpty { checkMarkup(answer.body, what) }
     return 0
 }
 
