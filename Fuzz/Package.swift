@@ -57,6 +57,9 @@ let package = Package(
         fuzzTarget("fuzz-workflow-json", ["Workflows", "JSON", "YDoc"]),
         // Yjs updates to a workflow document -> WorkflowDocument.materialize (the repairs).
         fuzzTarget("fuzz-workflow-doc", ["Workflows", "YDoc"]),
+        // Records read back from a data folder (dataclips, snapshots, tokens, run records,
+        // stored document updates) -> their decoders, through @_spi(Fuzz) entry points.
+        fuzzTarget("fuzz-stored-records", ["EventLog", "Projections", "YDoc"]),
         // An HTTP request (route, token, path id, body) -> the service's router in process.
         fuzzTarget(
             "fuzz-http-bodies",

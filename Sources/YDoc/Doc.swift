@@ -529,3 +529,12 @@ public final class Doc {
         return unapplied
     }
 }
+
+extension Doc {
+    /// `applyStoredUpdate` for the stored-record fuzz target (Fuzz/README.md,
+    /// `fuzz-stored-records`): the update a store replays from its data
+    /// folder, without the limits new input gets.
+    @_spi(Fuzz) public func applyStoredUpdateForFuzzing(_ update: [UInt8]) throws(YDocError) {
+        try applyStoredUpdate(update)
+    }
+}
