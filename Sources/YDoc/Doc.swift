@@ -406,7 +406,7 @@ public final class Doc {
         if s.isItem {
             // A cast, not `asItem`: binding an optional would retain it.
             let item = unsafeDowncast(s, to: Item.self)
-            if offset > 0 { txn.dropHeldPart(item, offset) }
+            if offset > 0 { Transaction.dropHeldPart(item, offset) }
             if let dependency = txn.missing(item) { return .waits(for: dependency) }
             txn.integrate(item)
         } else {
@@ -417,36 +417,91 @@ public final class Doc {
         return .done
     }
 
-    /// Integrates incoming and pending structs in any causal order until no
-    /// more can be; the rest stays pending.
-    private func integrate(_ incoming: [(client: UInt64, structs: [AbstractStruct])], _ txn: Transaction, inOrderFirst: Bool = true) {
+    /// Integrates incoming structs, then what waited before, in any causal
+    /// order until no more can be; the rest waits. In Yjs's phases
+    /// (`readUpdateV2`): the update's own structs first; what of them cannot
+    /// integrate joins the waiting ones (`waiting(_:then:)`); and those are
+    /// offered again, as Yjs applies its pending update again. So an
+    /// update's struct takes its clock before a waiting struct that claims
+    /// the same clock (which no honest peer writes: two structs, one id),
+    /// and an update applied twice changes nothing the second time.
+    private func integrate(_ incoming: [(client: UInt64, structs: [AbstractStruct])], _ txn: Transaction) {
+        let before = pendingStructs
+        pendingStructs = [:]
+        let rest = integrateLanes(incoming, txn)
+        let queue = waiting(before, then: rest)
+        guard !before.isEmpty else {
+            pendingStructs = queue
+            return
+        }
+        let lanes = queue.sorted { $0.key < $1.key }.map { (client: $0.key, structs: $0.value) }
+        pendingStructs = waiting(integrateLanes(lanes, txn, inOrderFirst: false), then: [:])
+    }
+
+    /// What waits after `older` and then `newer` waited: per client in clock
+    /// order (an older struct first where two begin at one clock), each
+    /// struct without the part the store holds or an earlier struct claims.
+    /// Yjs keeps its waiting structs as one update merged this way
+    /// (`mergeUpdates`), and `encodeStateAsUpdate(includingPending:)` writes
+    /// them so; kept in that form here, a document and a copy loaded from its
+    /// state wait on the same structs.
+    private func waiting(
+        _ older: [UInt64: [AbstractStruct]], then newer: [UInt64: [AbstractStruct]]
+    ) -> [UInt64: [AbstractStruct]] {
+        var out: [UInt64: [AbstractStruct]] = [:]
+        for client in Set(older.keys).union(newer.keys) {
+            let all = (older[client] ?? []) + (newer[client] ?? [])
+            // Sorted with the arrival order as the tie-break: `sort` is not promised stable.
+            let ordered = all.indices.sorted { (all[$0].id.clock, $0) < (all[$1].id.clock, $1) }.map { all[$0] }
+            var cursor = store.state(client)
+            var kept: [AbstractStruct] = []
+            for s in ordered {
+                let end = s.id.clock + UInt64(s.length)
+                guard end > cursor else { continue }
+                if s.id.clock < cursor {
+                    let offset = Int(cursor - s.id.clock)
+                    if let item = s.asItem {
+                        Transaction.dropHeldPart(item, offset)
+                    } else {
+                        s.id.clock = cursor
+                        s.length -= offset
+                    }
+                }
+                kept.append(s)
+                cursor = end
+            }
+            if !kept.isEmpty { out[client] = kept }
+        }
+        return out
+    }
+
+    /// Integrates `incoming` in any causal order until no more can be;
+    /// returns what could not, by client.
+    private func integrateLanes(
+        _ incoming: [(client: UInt64, structs: [AbstractStruct])], _ txn: Transaction, inOrderFirst: Bool = true
+    ) -> [UInt64: [AbstractStruct]] {
         // One lane per client, in clock order. A lane blocked on another
         // client's struct drains that client first (depth first, as Yjs
         // does), so interleaved clients take one pass, not one per switch.
-        // An update lists each client's structs in clock order, so without
-        // pending structs the decoded arrays are used as they are.
-        if inOrderFirst, pendingStructs.isEmpty, incoming.count == 1, let (client, structs) = incoming.first {
+        // An update lists each client's structs in clock order, so the
+        // decoded arrays are used as they are.
+        if inOrderFirst, incoming.count == 1, let (client, structs) = incoming.first {
             // One client's structs following on from what we have (a peer's
             // transaction): integrate in order, no lanes to build.
             var i = 0
             while i < structs.count, case .done = offer(structs[i], txn) { i += 1 }
-            if i == structs.count { return }
-            return integrate([(client, Array(structs[i...]))], txn, inOrderFirst: false)
+            if i == structs.count { return [:] }
+            return integrateLanes([(client, Array(structs[i...]))], txn, inOrderFirst: false)
         }
         // By client, in dictionaries: an update may name many clients, and
         // searching lists for each would make applying it quadratic.
-        var incomingIndex: [UInt64: Int] = [:]
-        for (index, lane) in incoming.enumerated() { incomingIndex[lane.client] = index }
-        var clients = incoming.map(\.client)
-        for client in pendingStructs.keys where incomingIndex[client] == nil { clients.append(client) }
-        var lanes: [(client: UInt64, structs: [AbstractStruct], head: Int)] = clients.sorted().map { client in
-            var structs = incomingIndex[client].map { incoming[$0].structs } ?? []
-            if let pending = pendingStructs[client], !pending.isEmpty { structs += pending }
+        var lanes: [(client: UInt64, structs: [AbstractStruct], head: Int)] = incoming.sorted { $0.client < $1.client }.map { lane in
+            var structs = lane.structs
             if !structs.indices.dropFirst().allSatisfy({ structs[$0 - 1].id.clock <= structs[$0].id.clock }) {
                 structs.sort { $0.id.clock < $1.id.clock }
             }
-            store.reserve(client, more: structs.count)
-            return (client, structs, 0)
+            store.reserve(lane.client, more: structs.count)
+            return (lane.client, structs, 0)
         }
         var laneOf: [UInt64: Int] = [:]
         for (index, lane) in lanes.enumerated() { laneOf[lane.client] = index }
@@ -488,7 +543,7 @@ public final class Doc {
             let remaining = lane.structs[lane.head...].filter { $0.id.clock + UInt64($0.length) > store.state(lane.client) }
             if !remaining.isEmpty { rest[lane.client] = remaining }
         }
-        pendingStructs = rest
+        return rest
     }
 
     /// Deletes what the ranges cover; returns the ranges about structs not received yet.

@@ -118,7 +118,8 @@ extension Transaction {
     }
 
     /// Drops the first `offset` units of `item`, which the store already
-    /// holds: what is left follows on from them, so it is the item its own
+    /// holds, or which a struct waiting before it claims (`Doc.waiting`):
+    /// what is left follows on from them, so it is the item its own
     /// held part is the origin of, and it takes its parent and key from
     /// there (`missing`), not from the wire. So its original origin and
     /// parent are no longer waited for. An honest peer's partly held struct
@@ -128,7 +129,7 @@ extension Transaction {
     /// otherwise wait here while the state this document sends, which
     /// slices the struct the same way, integrates at once where a replica
     /// loads it (docs/documents.md, "Hostile updates").
-    func dropHeldPart(_ item: Item, _ offset: Int) {
+    static func dropHeldPart(_ item: Item, _ offset: Int) {
         item.id.clock += UInt64(offset)
         item.origin = ID(client: item.id.client, clock: item.id.clock - 1)
         var skipped = item.content

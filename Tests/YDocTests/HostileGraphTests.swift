@@ -240,6 +240,34 @@ import Testing
         #expect(other.clientID == 2000)
     }
 
+    /// Fuzz finding 14 (ydoc-update, its first long run without ASan):
+    /// applying one update twice moved the state vector. A waiting struct
+    /// claimed clocks that an update then brought other structs for (two
+    /// structs under one id: a forgery). The update's first struct took its
+    /// clock, the waiting struct, cut after it, held the client's lane
+    /// against the update's second one, and applying the update again
+    /// integrated that. As Yjs does (`readUpdateV2`), an update's own
+    /// structs now integrate before what waited, and what waits is kept as
+    /// Yjs merges it (`Doc.waiting`). Yjs 13.6 gives the same: [6: 2], "ba".
+    @Test func anUpdateAppliedTwiceChangesNothingTheSecondTime() throws {
+        let writer = Doc(clientID: 6)
+        writer.transact { txn in writer.text("t").insert(0, "a", txn) }
+        writer.transact { txn in writer.text("t").insert(0, "b", txn) }  // a second struct: its right origin is "a"
+        let update = try writer.encodeStateAsUpdate()
+        let doc = Doc(clientID: 1)
+        // Another struct at 6:0, waiting for client 9.
+        try doc.applyUpdate(
+            ReviewSession13Tests.stringItem(client: 6, clock: 0, origin: nil, rightOrigin: ID(client: 9, clock: 5), "xyz"))
+        try doc.applyUpdate(update)
+        let once = doc.stateVector
+        #expect(once == [6: 2])
+        #expect(doc.text("t").string == "ba")
+        try doc.applyUpdate(update)
+        #expect(doc.stateVector == once)
+        #expect(doc.text("t").string == "ba")
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
     /// Crossed neighbours in structs of their own (fuzz, ydoc-structured
     /// crash-cd737611, after the review's case was fixed): the right origin
     /// starts the struct the origin ends, or lies in a struct before it that
