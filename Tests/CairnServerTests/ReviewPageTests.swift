@@ -398,4 +398,65 @@ import YDoc
             #expect(page.body.contains("&quot;small&quot;: [\n"))
         }
     }
+
+    // MARK: The fourth review
+
+    /// For a cron trigger only the published version has, the select
+    /// offered a job only the document has; choosing it saved nothing, yet
+    /// the page said "Saved in the document" and advised publishing the
+    /// document, which would have deleted the trigger. Such a trigger now
+    /// offers published jobs only, and the post is refused, saying nothing
+    /// was saved.
+    @Test func aDocumentOnlyJobForAPublishedOnlyTriggerIsRefusedAsUnsaved() async throws {
+        let p = try TwoProjects()
+        let hub = DocumentHub(store: p.store)
+        try await T.app(p, hub: hub).test(.router) { client in
+            let csrf = try await T.csrf(client, "t1")
+            let first = try await T.send(
+                client, .post, "/workflows/\(P.workflowA)/triggers/\(T.cron)/cursor", session: "t1", form: [("csrf", csrf), ("job_id", T.job2)])
+            #expect(first.status == .seeOther)
+            try await Self.publishV3(client)
+            let draftJob = "a1000000-0000-4000-8000-0000000000ff"
+            try await T.editorChanges(p, hub) { doc, txn in
+                try doc.array("jobs").insert(doc.array("jobs").count, [
+                    .map([
+                        ("id", .string(draftJob)), ("name", .string("Draft job")), ("body", .text("fn(s => s)")),
+                        ("adaptor", .string("@openfn/language-common@latest")),
+                    ])
+                ], txn)
+            }
+            let page = try await T.send(client, .get, "/workflows/\(P.workflowA)", session: "t1")
+            let select = PageTests.Answer.first(#"id="cursor-\#(Self.cron2)"([\s\S]*?)</select>"#, in: page.body) ?? ""
+            #expect(!select.isEmpty && !select.contains(draftJob), "the published-only trigger offers a document-only job")
+            let ownSelect = PageTests.Answer.first(#"id="cursor-\#(T.cron)"([\s\S]*?)</select>"#, in: page.body) ?? ""
+            #expect(ownSelect.contains(draftJob), "a trigger the document has offers its jobs")
+
+            let revision = try p.store.documentRevision(P.workflowA)
+            let version = try p.store.workflow(P.workflowA)?.lockVersion
+            let chosen = try await T.send(
+                client, .post, "/workflows/\(P.workflowA)/triggers/\(Self.cron2)/cursor", session: "t1",
+                form: [("csrf", csrf), ("job_id", draftJob)])
+            let problem = PageTests.Answer.first(#"id="problem">([^<]*)<"#, in: chosen.body) ?? ""
+            #expect(chosen.status == .conflict)
+            #expect(problem.contains("nothing was saved"), "\(problem)")
+            #expect(!problem.contains("Saved in the document") && !problem.contains("publish the document first"), "\(problem)")
+            #expect(try p.store.documentRevision(P.workflowA) == revision)
+            #expect(try p.store.workflow(P.workflowA)?.lockVersion == version)
+        }
+    }
+
+    /// A body shown as stored is cut before a character's first byte, not
+    /// inside it (which would show U+FFFD where the cut falls).
+    @Test func aBodyCutAsStoredEndsOnAWholeCharacter() {
+        // `["",` then `"é",` over and over: byte 65,536 is the second byte of an é.
+        let text = #"["","# + String(repeating: #""é","#, count: 60_000) + #""""]"#
+        let body = Array(text.utf8)
+        #expect(body.count > PageViews.indentedBodyLimit)
+        #expect(body[PageViews.shownBodyLimit] & 0xC0 == 0x80, "the fixture no longer cuts inside a character")
+        let shown = PageViews.shown(body, id: "big")
+        let cut = String(shown.prefix { $0 != "\n" })
+        #expect(!cut.contains("\u{FFFD}"))
+        #expect(cut.utf8.count == PageViews.shownBodyLimit - 1)
+        #expect(shown.hasSuffix("(\(body.count) bytes, shown as stored and cut here: the whole body is at /api/v1/dataclips/big)"))
+    }
 }

@@ -62,7 +62,7 @@ struct CronInputChoice {
                 let (draft, _) = WorkflowDocument.materialize(doc)
                 let jobInDocument = jobId.map { id in draft.jobs.contains { $0.id == id } } ?? true
                 if let jobId, !jobInDocument, !published.jobs.contains(where: { $0.id == jobId }) {
-                    let names = Self.jobs(draft, published).map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
+                    let names = Self.jobs(draft, published, trigger: triggerId).map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
                     throw PageError.badRequest(
                         "job \(jobId) is not a job of this workflow, so it cannot be the cron input source; choose Final run state or one of: \(names)")
                 }
@@ -73,6 +73,12 @@ struct CronInputChoice {
                 guard let map, case .any(.string("cron"))? = map.get("type") else {
                     guard published.triggers.contains(where: { $0.id == triggerId && $0.type == .cron }) else {
                         throw PageError(status: .conflict, message: "trigger \(triggerId) is not a cron trigger of this workflow (an editor may have removed it)")
+                    }
+                    // The choice can only go to the published version, so the job must be there too.
+                    if let jobId, !published.jobs.contains(where: { $0.id == jobId }) {
+                        throw PageError(
+                            status: .conflict,
+                            message: "job \(jobId) is only in the document and trigger \(triggerId) only in the published version, so neither can take this choice; nothing was saved")
                     }
                     throw NotInDocument(reason: "trigger \(triggerId) is not a cron trigger of the document")
                 }
@@ -85,15 +91,23 @@ struct CronInputChoice {
             documentLeft = error.reason
         }
         let left = documentLeft
-        return try await offPool { [store] in
+        let outcome = try await offPool { [store] in
             try Self.publishChoice(store, workflowId: workflowId, triggerId: triggerId, jobId: jobId, actor: viewer.actor, documentLeft: left)
         }
+        // Nothing went into the document either: a publish in between took the trigger or job away.
+        if let left, case .notPublished(let why) = outcome {
+            throw PageError(status: .conflict, message: "nothing was saved: \(why) (and \(left)); reload the page")
+        }
+        return outcome
     }
 
-    /// What the select offers: the document's jobs, then the published
-    /// version's that the document lacks.
-    static func jobs(_ draft: Workflow?, _ published: Workflow) -> [Job] {
+    /// What the select of cron trigger `triggerId` offers: the document's
+    /// jobs, then the published version's that the document lacks; only the
+    /// published ones for a trigger the document lacks, whose choice can
+    /// only be published.
+    static func jobs(_ draft: Workflow?, _ published: Workflow, trigger triggerId: String? = nil) -> [Job] {
         guard let draft else { return published.jobs }
+        if let triggerId, !draft.triggers.contains(where: { $0.id == triggerId && $0.type == .cron }) { return published.jobs }
         return draft.jobs + published.jobs.filter { job in !draft.jobs.contains { $0.id == job.id } }
     }
 
@@ -108,10 +122,12 @@ struct CronInputChoice {
                 return .notPublished("workflow \(workflowId) has no published version")
             }
             guard let index = latest.triggers.firstIndex(where: { $0.id == triggerId && $0.type == .cron }) else {
-                return .notPublished("trigger \(triggerId) is not a cron trigger of published version \(latest.lockVersion); publish the document first")
+                return .notPublished(
+                    "trigger \(triggerId) is not a cron trigger of published version \(latest.lockVersion)\(documentLeft == nil ? "; publish the document first" : "")")
             }
             if let jobId, !latest.jobs.contains(where: { $0.id == jobId }) {
-                return .notPublished("job \(jobId) is not in published version \(latest.lockVersion) (it is only in the document); publish the document first")
+                return .notPublished(
+                    "job \(jobId) is not in published version \(latest.lockVersion)\(documentLeft == nil ? " (it is only in the document); publish the document first" : "")")
             }
             let basedOn = UInt32(latest.lockVersion)
             latest.triggers[index].cronCursorJobId = jobId

@@ -112,7 +112,6 @@ struct PageViews {
         context["jobs"] = workflow.jobs.map { ["jobName": $0.name, "jobId": $0.id, "adaptor": $0.adaptor ?? ""] }
 
         let now = Date()
-        // The select offers the document's jobs and the published ones it lacks (CronInputChoice.jobs).
         let draftJobs = CronInputChoice.jobs(draft?.workflow, workflow)
         func jobName(_ jobId: String?, in jobs: [Job]) -> String {
             guard let jobId else { return "Final run state" }
@@ -132,7 +131,8 @@ struct PageViews {
                 "zone": trigger.timezone ?? "UTC",
                 "fires": (try store.trigger(trigger.id)?.schedule?.next(5, after: now) ?? []).map { Self.time(Timestamp($0)) },
                 "finalSelected": drafted == nil,
-                "options": draftJobs.map { job -> [String: Any] in
+                // The document's jobs and the published ones it lacks (CronInputChoice.jobs).
+                "options": CronInputChoice.jobs(draft?.workflow, workflow, trigger: trigger.id).map { job -> [String: Any] in
                     ["optionId": job.id, "optionName": job.name.isEmpty ? job.id : job.name, "selected": job.id == drafted]
                 },
             ]

@@ -56,7 +56,8 @@ enum WorkflowTemplate {
   never ran, or the output was wiped), the run gets an empty <code>{}</code>.
   Saving edits the workflow's document (editors connected to it see the
   change) and publishes this choice onto the published workflow, which the
-  scheduler reads; other changes in the document stay unpublished.</p>
+  scheduler reads; other changes in the document stay unpublished. A
+  trigger or job the document lacks is published alone.</p>
   <div data-live id="cursor-note-{{triggerId}}">{{#draftDiffers}}<p class="problem" id="unpublished-{{triggerId}}">The document says <strong>{{draftChoice}}</strong>; the published workflow, which the scheduler uses, says <strong>{{publishedChoice}}</strong>.</p>{{/draftDiffers}}</div>
 </form>
 
