@@ -105,7 +105,12 @@ enum UpdateDecoder {
                     index = entryOf[client]
                 }
                 if let index {
-                    structs[index].structs.append(contentsOf: list)  // a client listed twice
+                    // A client listed twice: the later list replaces the earlier, as
+                    // in Yjs (`readClientsStructRefs` sets the client's refs again).
+                    // Joined, two lists claiming one clock made the order the
+                    // lane sorted them in decide which integrated, and applying
+                    // the update twice could differ from once (docs/reliability.md, finding 15).
+                    structs[index].structs = list
                 } else if !list.isEmpty {
                     if !entryOf.isEmpty { entryOf[client] = structs.count }
                     structs.append((client, list))

@@ -268,6 +268,30 @@ import Testing
         try expectACopyOfItsStateAgrees(doc)
     }
 
+    /// Fuzz finding 15 (ydoc-update, the same long run, at 1,229,775
+    /// executions): an update listing client 3 twice, the two lists
+    /// claiming the same clocks. The lists were joined, so the order the
+    /// client's lane sorted equal clocks in decided what integrated, and a
+    /// second application integrated another struct. As in Yjs, the later
+    /// list replaces the earlier: Yjs 13.6 shows "xyz" here, and "ab" with
+    /// the lists the other way round.
+    @Test func aClientListedTwiceInOneUpdateKeepsTheLaterList() throws {
+        // Two lists for client 3 at clock 0: "ab" (root t), then "xyz" (root t).
+        let update = hexBytes("0201030004010174026162010300040101740378797a00")
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(update)
+        #expect(doc.text("t").string == "xyz")
+        #expect(doc.stateVector == [3: 3])
+        try doc.applyUpdate(update)
+        #expect(doc.text("t").string == "xyz")
+        #expect(doc.stateVector == [3: 3])
+        let reversed = hexBytes("02010300040101740378797a01030004010174026162" + "00")
+        let other = Doc(clientID: 1)
+        try other.applyUpdate(reversed)
+        #expect(other.text("t").string == "ab")
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
     /// Crossed neighbours in structs of their own (fuzz, ydoc-structured
     /// crash-cd737611, after the review's case was fixed): the right origin
     /// starts the struct the origin ends, or lies in a struct before it that
