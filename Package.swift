@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: [
-                "LMDB", "Encoding", "JSON", "CPUHints", .product(name: "Crypto", package: "swift-crypto"),
+                "LMDB", "Encoding", "JSON", "Cron", "CPUHints", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict),

@@ -64,7 +64,7 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         init(_ t: CivilMinute) {
             day = t.day
             weekday = t.weekday
-            monthLength = CivilMinute.daysIn(month: t.month, year: t.year)
+            monthLength = ProlepticGregorian.daysIn(month: t.month, year: t.year)
         }
 
         init(day: Int, weekday: Int, monthLength: Int) {
@@ -123,7 +123,7 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
             // weekday in some year: trying those few months answers.
             var lengths: Set<Int> = []
             for month in months.members {
-                if month == 2 { lengths.formUnion([28, 29]) } else { lengths.insert(CivilMinute.daysIn(month: month, year: 2001)) }
+                if month == 2 { lengths.formUnion([28, 29]) } else { lengths.insert(ProlepticGregorian.daysIn(month: month, year: 2001)) }
             }
             let rules = DayRules(
                 daysOfMonth: daysOfMonth, daysOfWeek: daysOfWeek, extensions: days,
@@ -166,7 +166,7 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     ) -> Bool {
         if dayMatch == .any && domRestricted && dowRestricted && !daysOfWeek.isEmpty { return true }
         for month in months.members {
-            let longest = month == 2 ? 29 : CivilMinute.daysIn(month: month, year: 2001)
+            let longest = month == 2 ? 29 : ProlepticGregorian.daysIn(month: month, year: 2001)
             if daysOfMonth.next(atOrAfter: 1).map({ $0 <= longest }) == true { return true }
         }
         return false

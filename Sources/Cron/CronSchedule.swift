@@ -157,7 +157,7 @@ public struct CronSchedule: Sendable, Hashable {
             if month != t.month {
                 t = CivilMinute(year: t.year, month: month, day: 1, hour: 0, minute: 0)
             }
-            if t.day > CivilMinute.daysIn(month: t.month, year: t.year) || !e.dayMatches(t, dayMatch) {
+            if t.day > ProlepticGregorian.daysIn(month: t.month, year: t.year) || !e.dayMatches(t, dayMatch) {
                 t = nextDay(t)
                 continue
             }
@@ -196,10 +196,10 @@ public struct CronSchedule: Sendable, Hashable {
             }
             if month != t.month {
                 t = CivilMinute(
-                    year: t.year, month: month, day: CivilMinute.daysIn(month: month, year: t.year), hour: 23, minute: 59)
+                    year: t.year, month: month, day: ProlepticGregorian.daysIn(month: month, year: t.year), hour: 23, minute: 59)
             }
-            if t.day > CivilMinute.daysIn(month: t.month, year: t.year) {
-                t.day = CivilMinute.daysIn(month: t.month, year: t.year)
+            if t.day > ProlepticGregorian.daysIn(month: t.month, year: t.year) {
+                t.day = ProlepticGregorian.daysIn(month: t.month, year: t.year)
                 t.hour = 23
                 t.minute = 59
             }
@@ -231,7 +231,7 @@ public struct CronSchedule: Sendable, Hashable {
     }
 
     private func nextDay(_ t: CivilMinute) -> CivilMinute {
-        if t.day < CivilMinute.daysIn(month: t.month, year: t.year) {
+        if t.day < ProlepticGregorian.daysIn(month: t.month, year: t.year) {
             return CivilMinute(year: t.year, month: t.month, day: t.day + 1, hour: 0, minute: 0)
         }
         if t.month < 12 { return CivilMinute(year: t.year, month: t.month + 1, day: 1, hour: 0, minute: 0) }
@@ -243,7 +243,7 @@ public struct CronSchedule: Sendable, Hashable {
         if t.month > 1 {
             let month = t.month - 1
             return CivilMinute(
-                year: t.year, month: month, day: CivilMinute.daysIn(month: month, year: t.year), hour: 23, minute: 59)
+                year: t.year, month: month, day: ProlepticGregorian.daysIn(month: month, year: t.year), hour: 23, minute: 59)
         }
         return CivilMinute(year: t.year - 1, month: 12, day: 31, hour: 23, minute: 59)
     }

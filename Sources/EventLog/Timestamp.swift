@@ -40,52 +40,22 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// every accepted timestamp within 2^53, exact as a JavaScript number.
     public static let accepted: Range<Int64> = -2_208_988_800_000_000..<7_258_118_400_000_000
 
-    /// Parses integer microseconds since the epoch or an ISO-8601 time (with
-    /// `Z` or an offset, optional fractional seconds; no zone means UTC).
+    /// Parses integer microseconds since the epoch or an ISO-8601 time
+    /// (`ISO8601.parse`: with `Z` or an offset, optional fractional seconds
+    /// kept to the microsecond; no zone means UTC; a date alone is midnight).
+    /// `nil` also for a time whose microseconds do not fit in 64 bits.
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let micros = Int64(trimmed) {
             self.init(microseconds: micros)
             return
         }
-        guard let date = Timestamp.parseISO(trimmed),
-              let micros = Timestamp.microseconds(fitting: (date.timeIntervalSince1970 * 1_000_000).rounded())
-        else { return nil }
+        guard case .microseconds(let micros) = ISO8601.parse(trimmed) else { return nil }
         self.init(microseconds: micros)
     }
 
-    /// ISO-8601 with `Z` or an offset (fractional seconds allowed), without
-    /// a zone (read as UTC), with a space instead of `T`, or a date alone
-    /// (midnight UTC).
-    static func parseISO(_ raw: String) -> Date? {
-        var text = raw
-        if text.count > 10, text[text.index(text.startIndex, offsetBy: 10)] == " " {
-            text.replaceSubrange(text.index(text.startIndex, offsetBy: 10)...text.index(text.startIndex, offsetBy: 10), with: "T")
-        }
-        if text.count == 10 { text += "T00:00:00Z" }
-        let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [
-            [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
-        ] {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) ?? formatter.date(from: text + "Z") { return date }
-        }
-        return nil
-    }
-
     /// ISO-8601 in UTC; microseconds shown only when not zero.
-    public var iso8601: String {
-        let seconds = microseconds.floorDiv(1_000_000)
-        let micros = microseconds - seconds * 1_000_000
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        var text = formatter.string(from: Date(timeIntervalSince1970: Double(seconds)))
-        if micros != 0 {
-            text.removeLast()  // "Z"
-            text += "." + String(String(micros + 1_000_000).dropFirst()) + "Z"
-        }
-        return text
-    }
+    public var iso8601: String { ISO8601.format(microseconds: microseconds) }
 
     public var description: String { iso8601 }
 }

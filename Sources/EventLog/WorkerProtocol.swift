@@ -250,7 +250,7 @@ extension JSONValue {
         } else if let text = value.stringValue {
             if let parsed = Timestamp(parsing: text) {
                 timestamp = parsed
-            } else if Timestamp.parseISO(text.trimmingCharacters(in: .whitespaces)) != nil {
+            } else if ISO8601.parse(text.trimmingCharacters(in: .whitespaces)) == .beyondRange {
                 // A well-formed date too far out for 64-bit microseconds.
                 throw .invalidValue(field: key, reason: "'\(text)' is outside 1900-01-01 to 2200-01-01")
             } else {

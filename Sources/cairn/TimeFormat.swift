@@ -8,9 +8,8 @@ func parseTime(_ text: String) -> Date? {
     Timestamp(parsing: text)?.date
 }
 
-/// ISO-8601 in UTC with a `Z`, the CLI's output form for times.
+/// ISO-8601 in UTC with a `Z`, to the second: the CLI's output form for
+/// times that are whole minutes (cron fires).
 func formatISO(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: date)
+    Timestamp(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))).iso8601
 }
