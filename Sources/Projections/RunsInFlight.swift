@@ -35,7 +35,8 @@ struct RunsInFlight {
     final class BatchRuns {
         // Mutated at every run event, never from two places at once: no
         // run-time exclusivity checks.
-        @exclusivity(unchecked) var values = SliceTable<Parts>(capacity: 4_096)
+        // Small at first, doubling as it fills (see `RunsProjector.Touched`).
+        @exclusivity(unchecked) var values = SliceTable<Parts>(capacity: 64)
     }
 
     private func batch(_ context: ProjectionContext) -> BatchRuns { context.scratch.object(scratchKey, BatchRuns.init) }

@@ -60,7 +60,10 @@ public struct RunsProjector: Projector {
                 indexedAsAvailable = record != nil && run.state == .available
             }
         }
-        @exclusivity(unchecked) var runs = SliceTable<Box>(capacity: 4_096)
+        // Small at first: most batches are a request's few events, and a
+        // table sized for a replay's batch cost every catch-up a megabyte
+        // of zeroed pages. It doubles as it fills.
+        @exclusivity(unchecked) var runs = SliceTable<Box>(capacity: 64)
         /// Final runs already handed to the deferred writes in this batch,
         /// by a hash of their id: a collision only costs an early write.
         @exclusivity(unchecked) var written: Set<UInt64> = []
