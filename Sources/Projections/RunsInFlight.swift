@@ -44,7 +44,7 @@ struct RunsInFlight {
     /// A run started in this batch, with what to remember of it (`nil`:
     /// nothing): `value`, then `second` if given.
     func started(_ runId: ByteSlice, _ value: ByteSlice?, then second: ByteSlice? = nil, _ context: ProjectionContext) {
-        batch(context).values[runId] = value.map { Parts(first: $0, second: second ?? .empty) } ?? .none
+        batch(context).values[runId] = value.map { Parts(first: $0, second: second ?? .empty) } ?? Parts.none
     }
 
     func value(of runId: ByteSlice, _ context: ProjectionContext) throws -> Value? {

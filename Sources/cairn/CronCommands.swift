@@ -50,7 +50,7 @@ extension Cairn.CronCommand {
             let start: Date
             if let from {
                 guard let parsed = parseTime(from) else {
-                    throw CommandFailure("--from: '\(from)' is not an ISO-8601 time or microseconds since the epoch")
+                    throw CommandFailure("--from: '\(from)' is not an ISO-8601 time or microseconds since the epoch, from year 1 to 9999")
                 }
                 start = parsed
             } else {

@@ -34,7 +34,7 @@ extension Cairn.Schedule {
         func run() async throws {
             let date: Date
             if let at {
-                guard let parsed = parseTime(at) else { throw CommandFailure("--at: '\(at)' is not an ISO-8601 time") }
+                guard let parsed = parseTime(at) else { throw CommandFailure("--at: '\(at)' is not an ISO-8601 time from year 1 to 9999") }
                 date = parsed
             } else {
                 date = Date()
@@ -73,7 +73,7 @@ extension Cairn.Schedule {
 
         func run() async throws {
             let start = try from.map { text -> Date in
-                guard let date = parseTime(text) else { throw CommandFailure("--from: '\(text)' is not an ISO-8601 time") }
+                guard let date = parseTime(text) else { throw CommandFailure("--from: '\(text)' is not an ISO-8601 time from year 1 to 9999") }
                 return date
             } ?? Date()
             let store = try data.openStore()

@@ -37,4 +37,22 @@ import Testing
         let upcoming = try #require(try CLI.run(["schedule", "upcoming", "--from", "2026-11-26T07:00:00Z", "--json"] + data).json() as? [[String: Any]])
         #expect(upcoming.first?["fires_at"] as? String == "2026-11-27T06:00:00Z")
     }
+
+    /// Session 16's review: an expanded ISO year (or microseconds) near the
+    /// bottom of 64 bits parsed, and the tick's minute arithmetic trapped.
+    @Test func timesBeyondYear9999OrBeforeYear1AreRefusedNotATrap() throws {
+        let folder = TemporaryFolder()
+        let data = ["--data", folder.path]
+        for time in ["-290308-12-21T19:59:06Z", "-9223372036854000000", "10000-01-01T00:00:00Z", "-0001-12-31T00:00:00Z"] {
+            for command in [["schedule", "tick", "--at=\(time)"], ["schedule", "upcoming", "--from=\(time)"],
+                            ["cron", "next", "* * * * *", "--from=\(time)"]] {
+                let result = try CLI.run(command + (command[0] == "cron" ? [] : data))
+                #expect(result.status == 1, "\(command): \(result.status) \(result.stderr)")
+                #expect(result.stderr.contains("year 1 to 9999"), "\(command): \(result.stderr)")
+            }
+        }
+        let edge = try CLI.run(["cron", "next", "0 0 * * *", "--from", "9999-12-30T12:00:00Z", "--json"])
+        #expect(edge.status == 0, "\(edge.stderr)")
+        #expect(edge.stdout.contains("9999-12-31T00:00:00Z"), "\(edge.stdout)")
+    }
 }
