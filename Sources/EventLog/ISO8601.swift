@@ -80,8 +80,12 @@ public enum ISO8601 {
         // Nine digits of year keep `days` far inside an Int; only the
         // microseconds can overflow.
         let seconds = Int64(days) * 86_400 + Int64(secondOfDay - offsetSeconds)
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
-        let (total, overflow2) = scaled.addingReportingOverflow(Int64(micros))
+        // Before the epoch, a second up and the fraction's complement down,
+        // so that a time in Int64.min's second (whose whole seconds alone
+        // do not fit) reads back: `parse(format(x)) == x` for every x.
+        let carry: Int64 = seconds < 0 && micros > 0 ? 1 : 0
+        let (scaled, overflow) = (seconds + carry).multipliedReportingOverflow(by: 1_000_000)
+        let (total, overflow2) = scaled.addingReportingOverflow(Int64(micros) - carry * 1_000_000)
         return overflow || overflow2 ? .beyondRange : .microseconds(total)
     }
 

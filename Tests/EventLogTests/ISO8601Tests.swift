@@ -75,6 +75,11 @@ import Testing
             #expect(Self.micros(text) == micros, "\(text)")
             #expect(Timestamp(parsing: text)?.microseconds == micros, "\(text)")
         }
+        // Beyond the years events may carry, every 64-bit value reads back.
+        for _ in 0..<5_000 {
+            let micros = Int64.random(in: .min ... .max, using: &random)
+            #expect(Self.micros(ISO8601.format(microseconds: micros)) == micros, "\(micros)")
+        }
     }
 
     @Test func aWorkersMicrosecondsAreKept() throws {
@@ -134,5 +139,8 @@ import Testing
         #expect(ISO8601.format(microseconds: .max) == "294247-01-10T04:00:54.775807Z")
         #expect(Self.micros(ISO8601.format(microseconds: .max)) == .max)
         #expect(ISO8601.format(microseconds: .min) == "-290308-12-21T19:59:05.224192Z")
+        #expect(Self.micros(ISO8601.format(microseconds: .min)) == .min)
+        #expect(ISO8601.parse("-290308-12-21T19:59:05.224191Z") == .beyondRange)
+        #expect(ISO8601.parse("294247-01-10T04:00:54.775808Z") == .beyondRange)
     }
 }
