@@ -60,6 +60,13 @@ let package = Package(
         // Records read back from a data folder (dataclips, snapshots, tokens, run records,
         // stored document updates) -> their decoders, through @_spi(Fuzz) entry points.
         fuzzTarget("fuzz-stored-records", ["EventLog", "Projections", "YDoc"]),
+        // y-protocols sync frames -> the service's DocumentHub and the store's document writes.
+        fuzzTarget(
+            "fuzz-document-hub",
+            [
+                .product(name: "CairnServer", package: "Cairn"), .product(name: "CairnKit", package: "Cairn"),
+                .product(name: "LMDB", package: "Cairn"), .product(name: "YDoc", package: "Cairn"),
+            ]),
         // An HTTP request (route, token, path id, body) -> the service's router in process.
         fuzzTarget(
             "fuzz-http-bodies",

@@ -279,21 +279,6 @@ final class Collected: ResponseBodyWriter, @unchecked Sendable {
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
 
-/// A value handed from a task to the thread waiting for it.
-final class Handover<T>: @unchecked Sendable { var value: T? }
-
-/// Runs `body` to its end on Swift concurrency's pool; libFuzzer's thread waits.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let box = Handover<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        box.value = await body()
-        done.signal()
-    }
-    done.wait()
-    return box.value!
-}
-
 /// The tags the page's templates and its graph write; any other tag in a
 /// page is markup that came from data (a job's name, a dataclip, an error
 /// message) unescaped. A template that gains a tag adds it here.

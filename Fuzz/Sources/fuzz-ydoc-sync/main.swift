@@ -1,7 +1,7 @@
-// y-protocols sync frames (the `/api/v1/documents/{id}/sync` WebSocket's
+// y-protocols sync frames (the `/api/v1/workflows/{id}/sync` WebSocket's
 // messages) -> SyncMessage.decode, answered as the service's DocumentHub
-// answers them (CairnServer is not a product, so the hub itself is out of
-// reach; its document steps are reproduced here with the public YDoc API):
+// answers them, with the YDoc API alone (fast; `fuzz-document-hub` takes
+// the same frames through the hub itself and the store):
 //
 // - step 1 (a state vector): answered with step 2, `encodeStateAsUpdate(
 //   stateVector:, includingPending: true)`;
