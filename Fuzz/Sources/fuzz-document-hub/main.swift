@@ -1,24 +1,30 @@
 // y-protocols sync frames -> the service's DocumentHub itself (through
-// `@_spi(Fuzz) DocumentHubDriver`): its access checks, the store's
-// document writes (owner, revision, compaction every 100 updates) and its
-// rooms. `fuzz-ydoc-sync` answers frames as the hub does with YDoc alone;
-// this target takes them through the hub and the store, as the sync socket
-// (`/api/v1/workflows/{id}/sync`) does, without the socket.
+// `@_spi(Fuzz) DocumentHubDriver`): its checks, the store's document
+// writes (revision, compaction every 100 updates) and its rooms, catching
+// up with writes made elsewhere. `fuzz-ydoc-sync` answers frames as the hub
+// does with YDoc alone; this target takes them through the hub and the
+// store, as the sync socket (`/api/v1/workflows/{id}/sync`) does, without
+// the socket.
 //
 // Input: byte 0 says who sends each of the first four frames, two bits a
 // frame, then again for the next four, and so on: 0 and 1 are two editors
 // of project p1; 2 is an editor of p2, whose join was refused, sending on a
-// connection id the hub never gave out; 3 is the first p1 editor leaving
-// and joining again before it sends. The rest is lib0 varBytes frames, as in
-// fuzz-ydoc-sync (at most 64). Each input gets a document of its own, in
-// one store kept for the run (LMDB without fsync): a new workflow id whose
-// document first holds fixtures/ydoc/base.update, written by p1.
+// connection id the hub never gave out; 3 is, for an even frame, the first
+// p1 editor leaving and joining again before it sends, and for an odd one
+// the frame's update written to the store directly (as `cairn doc apply`
+// does), then the hub's poll. The rest is lib0 varBytes frames, as in
+// fuzz-ydoc-sync (at most 128, so a document can pass the 100 updates that
+// compact it). Each input gets a document of its own: a new workflow id
+// whose document first holds fixtures/ydoc/base.update, written by p1 and
+// so p1's (who owns a document first written here is not what this target
+// varies: DocumentOwnerPrecedenceTests and the access tests cover it).
 //
 // Properties:
+// - p2's editor is refused its join, its frames are refused, and the owner
+//   stays p1;
 // - a frame the hub refuses (throws) stored nothing: the document's
 //   revision is unchanged;
-// - p2's editor is refused its join, and the owner stays p1;
-// - the hub's answers and relays are frames that decode;
+// - the hub's replies, and the relays its editors got by the end, decode;
 // - at the end the room (its full step 2 answer, pending included) and the
 //   stored document hold the same: state vector and content.
 @_spi(Fuzz) import CairnServer
@@ -30,18 +36,8 @@ import LMDB
 
 let base = Fixtures.bytes("ydoc/base.update")
 
-/// Where the run's stores go. libFuzzer's exits skip `atexit`, so a run
-/// first removes what runs no longer alive left (/dev/shm is memory).
-let scratch: String = {
-    let shm = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    let prefix = "cairn-fuzz-hub-"
-    for name in (try? FileManager.default.contentsOfDirectory(atPath: shm)) ?? [] where name.hasPrefix(prefix) {
-        if let pid = pid_t(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH {
-            try? FileManager.default.removeItem(atPath: "\(shm)/\(name)")
-        }
-    }
-    return "\(shm)/\(prefix)\(getpid())"
-}()
+/// Where the run's stores go.
+let scratch = scratchFolder("cairn-fuzz-hub-", inMemory: true)
 
 /// A store and its hub, kept for `inputsPerStore` inputs: a store per input
 /// would measure LMDB, and one store for the whole run would fill /dev/shm
@@ -56,6 +52,8 @@ final class Generation {
 
     init(_ number: Int) {
         folder = "\(scratch)/\(number)"
+        // A folder left by a run with this pid must not lend its documents.
+        try? FileManager.default.removeItem(atPath: folder)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             store = try Store(path: folder, options: Environment.Options(noSync: true), notice: { _ in })
@@ -90,7 +88,7 @@ func replica(_ update: [UInt8]) -> Doc? {
 public func fuzzDocumentHub(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = [UInt8](UnsafeRawBufferPointer(start: start, count: count))
     guard let who = bytes.first else { return 0 }
-    let frames = Lib0Writer.frames(Array(bytes.dropFirst()))
+    let frames = Lib0Writer.frames(Array(bytes.dropFirst()), limit: 128)
     counter += 1
     if counter % Generation.inputsPerStore == 0 {
         let old = generation.folder
@@ -113,6 +111,17 @@ public func fuzzDocumentHub(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         require(connections[2] == nil, "an editor of p2 joined p1's document")
         for (n, frame) in frames.enumerated() {
             var sender = Int(who >> (2 * UInt8(n % 4))) & 3
+            if sender == 3 && n % 2 == 1 {
+                // Written elsewhere: the room must catch up at the poll.
+                if case .sync(let message)? = try? SyncMessage.decode(frame) {
+                    switch message {
+                    case .step2(let update), .update(let update): _ = try? store.applyDocumentUpdates(workflowId, [update])
+                    case .step1: break
+                    }
+                }
+                await hub.poll()
+                continue
+            }
             if sender == 3 {
                 sender = 0
                 if let old = connections[0] { await hub.leave(workflowId, old) }

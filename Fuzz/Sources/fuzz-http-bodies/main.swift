@@ -1,6 +1,6 @@
 // HTTP requests -> the service's router, in process (`makeRouter`, the same
 // responder `cairn serve` runs, with its middleware: token gate, JSON
-// errors, limits), over one store that lives for the whole run. No sockets:
+// errors, limits), over a store that serves 2,000 inputs. No sockets:
 // each input is one request handed to the responder, as HummingbirdTesting's
 // `.router` client does.
 //
@@ -123,13 +123,20 @@ final class Service: @unchecked Sendable {
     private(set) var csrf: [String: String] = [:]
     private(set) var preSession = (cookie: "", csrf: "")
 
-    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-fuzz-http-\(getpid())").path
+    /// Where this process's stores go, one folder a service.
+    static let scratch = scratchFolder("cairn-fuzz-http-", inMemory: false)
+    /// Inputs a service serves before a new one takes over: every input
+    /// that saves the page's cron input adds a client to p1's document (the
+    /// hub edits with a fresh replica), and every page view loads it, so
+    /// one store for the whole run slowed the target from about 1,500 to
+    /// about 120 inputs a second.
+    static let inputsPerService = 2_000
+    let folder: String
 
-    init() {
-        let folder = Self.folder
+    init(_ number: Int) {
+        folder = "\(Self.scratch)/\(number)"
         try? FileManager.default.removeItem(atPath: folder)
         try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(atPath: Service.folder) }
         var options = Environment.Options()
         options.noSync = true  // the run's folder goes with it; fsync would be most of an input's time
         store = try! Store(path: folder, options: options, notice: { _ in })
@@ -314,7 +321,8 @@ func checkMarkup(_ html: String, _ what: String) {
 func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
 func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-let service = Service()
+nonisolated(unsafe) var service = Service(0)
+nonisolated(unsafe) var inputs = 0
 
 /// Input: byte 0 picks the route (mod the routes' count); byte 1 the
 /// credential (low nibble, `Service.credential`; 0 is the role the route
@@ -330,8 +338,15 @@ let service = Service()
 public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = [UInt8](UnsafeRawBufferPointer(start: start, count: count))
     guard bytes.count >= 2 else { return 0 }
+    inputs += 1
+    if inputs % Service.inputsPerService == 0 {
+        let old = service.folder
+        service = Service(inputs / Service.inputsPerService)
+        try? FileManager.default.removeItem(atPath: old)
+    }
+    let current = service
     let route = Route(rawValue: bytes[0] % UInt8(Route.allCases.count))!
-    let (secret, project, role) = service.credential(bytes[1] & 0x0F, route)
+    let (secret, project, role) = current.credential(bytes[1] & 0x0F, route)
     let omitCSRF = bytes[1] & 0x10 != 0
     let swapped = bytes[1] & 0x20 != 0
     let rest = bytes.dropFirst(2)
@@ -355,12 +370,12 @@ public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     var contentType = "application/json"
     if route.isPage && route.method == .post {
         contentType = "application/x-www-form-urlencoded"
-        cookies.append(service.preSession.cookie)
+        cookies.append(current.preSession.cookie)
         if let secret {
             form = Array(String(decoding: form, as: UTF8.self).replacingOccurrences(of: "$TOKEN", with: secret).utf8)
         }
         if !omitCSRF {
-            let token = route == .pageSignIn ? service.preSession.csrf : secret.flatMap { service.csrf[$0] } ?? ""
+            let token = route == .pageSignIn ? current.preSession.csrf : secret.flatMap { current.csrf[$0] } ?? ""
             form += Array("&csrf=\(token)".utf8)
         }
     }
@@ -372,9 +387,9 @@ public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let (body, type, authorization) = (form, contentType, bearer)
 
     let (answer, before, after) = blocking { () async -> (Service.Answer, [Int: [UInt8]], [Int: [UInt8]]) in
-        let before = mayChangeProjectOne ? [:] : await service.projectOneView()
-        let answer = await service.send(route.method, path, bearer: authorization, cookie: cookie, contentType: type, body: body)
-        let after = mayChangeProjectOne ? [:] : await service.projectOneView()
+        let before = mayChangeProjectOne ? [:] : await current.projectOneView()
+        let answer = await current.send(route.method, path, bearer: authorization, cookie: cookie, contentType: type, body: body)
+        let after = mayChangeProjectOne ? [:] : await current.projectOneView()
         return (answer, before, after)
     }
     let what = "\(route.method) \(path) (\(answer.status))"
