@@ -352,6 +352,7 @@ public final class Doc {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
         try checkClients(decoded)
         try checkNesting(decoded)
+        try checkJSONContent(decoded)
     }
 
     /// Applies a Yjs v1 update. A malformed one throws and changes nothing,
@@ -361,6 +362,7 @@ public final class Doc {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
         try checkClients(decoded)
         try checkNesting(decoded)
+        try checkJSONContent(decoded)
         integrate(decoded)
     }
 
