@@ -15,8 +15,7 @@ public import CairnKit
     public func join(
         _ workflowId: String, project: String?, send: @escaping @Sendable ([UInt8]) async -> Void
     ) async throws -> (connection: Int, step1: [UInt8]) {
-        let (connection, step1) = try await hub.join(workflowId, project: project, send: send)
-        return (connection, step1)
+        try await hub.join(workflowId, project: project, send: send)
     }
 
     /// One frame from `connection`; the hub's reply, if any.

@@ -125,16 +125,21 @@ public enum ISO8601 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `value` in decimal, zero-padded to at least `width` digits.
+    /// `value` (not negative) in decimal, zero-padded to at least `width`
+    /// digits, written straight into `out`: every run shown formats its
+    /// times, so no buffer a field.
     private static func append(_ value: Int, width: Int, to out: inout [UInt8]) {
-        var digits = [UInt8]()
-        var rest = value
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
-        out.append(contentsOf: digits.reversed())
+        var scale = 1
+        var count = 1
+        while scale <= value / 10 {
+            scale *= 10
+            count += 1
+        }
+        for _ in count..<max(width, count) { out.append(UInt8(ascii: "0")) }
+        while scale > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(value / scale % 10))
+            scale /= 10
+        }
     }
 
     /// A cursor over ASCII bytes.

@@ -29,10 +29,8 @@ let workflow: Workflow = {
         fatalError("daily-report.json refused: \(error)")
     }
 }()
-let scratch: String = {
-    let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    return "\(base)/cairn-fuzz-ingest-\(getpid())"
-}()
+/// Where each input's store goes, a folder an input.
+let scratch = scratchFolder("cairn-fuzz-ingest-", inMemory: true)
 nonisolated(unsafe) var counter = 0
 let clock = Timestamp(microseconds: 1_795_500_000_000_000)
 
@@ -40,7 +38,7 @@ let clock = Timestamp(microseconds: 1_795_500_000_000_000)
 /// `Data`: LeakSanitizer does not see a `Data` global's storage through its
 /// tagged representation, and reported it leaked.
 let template: [UInt8] = {
-    let path = "\(scratch)-template"
+    let path = "\(scratch)/template"
     defer { try? FileManager.default.removeItem(atPath: path) }
     do {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -58,7 +56,7 @@ let template: [UInt8] = {
 public func fuzzIngestStore(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = [UInt8](UnsafeRawBufferPointer(start: start, count: count))
     counter += 1
-    let path = "\(scratch)-\(counter)"
+    let path = "\(scratch)/\(counter)"
     defer { try? FileManager.default.removeItem(atPath: path) }
     let store: Store
     do {
