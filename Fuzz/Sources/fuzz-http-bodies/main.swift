@@ -14,7 +14,9 @@
 // Properties: no 5xx but a webhook's 504 (bad input is a 4xx naming what
 // was wrong, docs/http.md); and a token of project p2 never changes what
 // project p1 holds: p1's run, its runs' list and its workflow's latest
-// version read the same before and after p2's request.
+// version read the same before and after p2's request. p1's webhook has a
+// key: a webhook takes no token, so only a request carrying that key may
+// fire it, whatever its credential.
 import CairnKit
 import CairnServer
 import EventLog
@@ -107,7 +109,7 @@ final class Service: @unchecked Sendable {
     static let dataclipA = "d1000000-0000-4000-8000-000000000001"
     /// Ids a one-byte path names, so inputs reach past "not found".
     static let known = [
-        workflowA, workflowB, "c1000000-0000-4000-8000-000000000001", "c1000000-0000-4000-8000-000000000002",
+        workflowA, workflowB, "c1000000-0000-4000-8000-000000000001", webhookA,
         "c2000000-0000-4000-8000-000000000002", runA, dataclipA, "a1000000-0000-4000-8000-000000000001",
     ]
 
@@ -117,6 +119,9 @@ final class Service: @unchecked Sendable {
     let logger = Logger(label: "fuzz-http") { _ in SwiftLogNoOpLogHandler() }
     /// Secrets by "project role".
     let secrets: [String: String]
+    /// The key of p1's webhook trigger (`cairn trigger key`).
+    let webhookKey: String
+    static let webhookA = "c1000000-0000-4000-8000-000000000002"
     /// The page's CSRF token of each secret's session, and the pre-session
     /// cookie with its own (what the sign-in form carries); read from the
     /// pages as a browser reads them.
@@ -158,6 +163,7 @@ final class Service: @unchecked Sendable {
             }
         }
         self.secrets = secrets
+        webhookKey = try! store.newWebhookKey(Self.webhookA)
         let created = #"{"event":"run:created","payload":{"run_id":"\#(Self.runA)","workflow_id":"\#(Self.workflowA)","input_dataclip_id":"\#(Self.dataclipA)","input":{"type":"global","body":{"a":1}}}}"#
         var name: String?
         _ = try! store.append([try! WorkerProtocol.decodeLine(Array(created.utf8), name: &name)])
@@ -216,11 +222,12 @@ final class Service: @unchecked Sendable {
 
     func send(
         _ method: HTTPRequest.Method, _ path: String, bearer: String? = nil, cookie: String? = nil,
-        contentType: String = "application/json", body: [UInt8] = []
+        apiKey: String? = nil, contentType: String = "application/json", body: [UInt8] = []
     ) async -> Answer {
         var headers = HTTPFields()
         if let bearer { headers[.authorization] = "Bearer " + bearer }
         if let cookie { headers[.cookie] = cookie }
+        if let apiKey { headers[HTTPField.Name("x-api-key")!] = apiKey }
         headers[.contentType] = contentType
         headers[.contentLength] = String(body.count)
         let request = Request(
@@ -330,7 +337,7 @@ nonisolated(unsafe) var inputs = 0
 /// needs in p1, so plain seeds are let in), with bit 0x10 leaving the
 /// CSRF token out of a page's form and bit 0x20 putting the secret where
 /// the route does not read it (a session cookie to the API, a bearer token
-/// to the page). Then, up to the first newline, the path's id (a byte
+/// to the page), and bit 0x40 carrying p1's webhook key in `x-api-key`. Then, up to the first newline, the path's id (a byte
 /// 0x00-0x07 alone names one of the store's own ids; a '/' parts a
 /// workflow's id from its trigger's); the rest is the body, a form for the
 /// page's posts (with "$TOKEN" standing for the credential's secret, and
@@ -350,6 +357,7 @@ public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let (secret, project, role) = current.credential(bytes[1] & 0x0F, route)
     let omitCSRF = bytes[1] & 0x10 != 0
     let swapped = bytes[1] & 0x20 != 0
+    let apiKey = bytes[1] & 0x40 != 0 ? current.webhookKey : nil
     let rest = bytes.dropFirst(2)
     let newline = rest.firstIndex(of: 0x0A)
     let rawPath = Array(rest[..<(newline ?? rest.startIndex)])
@@ -381,15 +389,19 @@ public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         }
     }
     // Requests that may not change p1: another project's, a viewer's, a
-    // page form without its CSRF token, a secret where the route does not read it.
+    // page form without its CSRF token, a secret where the route does not
+    // read it; a webhook's without p1's webhook key, whoever sends it.
     let mayChangeProjectOne =
-        project == "p1" && role != .viewer && !swapped && !(route.isPage && route.method == .post && omitCSRF)
+        route == .webhook
+        ? apiKey != nil
+        : project == "p1" && role != .viewer && !swapped && !(route.isPage && route.method == .post && omitCSRF)
     let cookie = cookies.isEmpty ? nil : cookies.joined(separator: "; ")
-    let (body, type, authorization) = (form, contentType, bearer)
+    let (body, type, authorization, key) = (form, contentType, bearer, apiKey)
 
     let (answer, before, after) = blocking { () async -> (Service.Answer, [Int: [UInt8]], [Int: [UInt8]]) in
         let before = mayChangeProjectOne ? [:] : await current.projectOneView()
-        let answer = await current.send(route.method, path, bearer: authorization, cookie: cookie, contentType: type, body: body)
+        let answer = await current.send(
+            route.method, path, bearer: authorization, cookie: cookie, apiKey: key, contentType: type, body: body)
         let after = mayChangeProjectOne ? [:] : await current.projectOneView()
         return (answer, before, after)
     }
