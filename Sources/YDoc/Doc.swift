@@ -352,7 +352,6 @@ public final class Doc {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
         try checkClients(decoded)
         try checkNesting(decoded)
-        try checkJSONContent(decoded)
     }
 
     /// Applies a Yjs v1 update. A malformed one throws and changes nothing,
@@ -362,13 +361,13 @@ public final class Doc {
         let decoded = try UpdateDecoder.decode(update, known: store.state)
         try checkClients(decoded)
         try checkNesting(decoded)
-        try checkJSONContent(decoded)
         integrate(decoded)
     }
 
     /// Applies an update that was accepted when it arrived, without the
-    /// limits (`maxClients`, `maxNestingDepth`): a store replaying what it
-    /// holds. Limits guard new input; an update stored before they existed,
+    /// limits (`maxClients`, `maxNestingDepth`) or the JSON content check
+    /// (`UpdateDecoder.requireJSON`): a store replaying what it holds.
+    /// Limits guard new input; an update stored before they existed,
     /// or one that passes alone but not after what was stored before it
     /// (the order updates are checked in is not always the order they are
     /// stored in), must still load, or the whole document would be locked
@@ -377,7 +376,7 @@ public final class Doc {
     /// range (`Transaction.fitsIn`). A malformed update still throws and
     /// changes nothing.
     package func applyStoredUpdate(_ update: [UInt8]) throws(YDocError) {
-        integrate(try UpdateDecoder.decode(update, known: store.state, clientLimit: nil))
+        integrate(try UpdateDecoder.decode(update, known: store.state, clientLimit: nil, requiresJSON: false))
     }
 
     private func integrate(_ decoded: DecodedUpdate) {

@@ -1,38 +1,35 @@
 import JSON
 
-extension Doc {
-    /// Refuses an update whose embed, format value or JSON content is not
-    /// JSON text, as Yjs does: its decoder reads them with `JSON.parse`
-    /// (`"undefined"` aside, in JSON content) and throws on the whole
-    /// update. Accepted here, such an update was stored and relayed, and
-    /// every Yjs editor then threw on it, the document's state included: no
-    /// Yjs client could open the document again (found in session 16
-    /// comparing a fuzz finding with Yjs 13.6).
+extension UpdateDecoder {
+    /// Refuses content that is not JSON text where Yjs reads JSON: embeds,
+    /// format values and JSON content (`"undefined"` aside there). Yjs's
+    /// decoder reads them with `JSON.parse` and throws on the whole update.
+    /// Accepted here, such an update was stored and relayed, and every Yjs
+    /// editor then threw on it, the document's state included: no Yjs
+    /// client could open the document again (docs/documents.md, "Content
+    /// Yjs reads as JSON").
     ///
-    /// New input only (`checkUpdate`, `applyUpdate`): a stored document is
-    /// loaded as it was accepted, so a folder written before this check
-    /// still opens.
-    func checkJSONContent(_ decoded: DecodedUpdate) throws(YDocError) {
-        for (_, structs) in decoded.structs {
-            for s in structs {
-                guard let item = s.asItem else { continue }
-                switch item.content {
-                case .embed(let text):
-                    try Self.requireJSON(text, "embed", item)
-                case .format(_, let value):
-                    try Self.requireJSON(value, "format value", item)
-                case .json(let values):
-                    for value in values where value != "undefined" { try Self.requireJSON(value, "JSON content", item) }
-                default:
-                    continue
-                }
-            }
+    /// Run on every struct the decoder reads, as Yjs parses every struct
+    /// before it integrates any: a struct the document already holds, and
+    /// the earlier list of a client listed twice (which the later list
+    /// replaces), are checked too. `JSONSyntax` takes what `JSON.parse`
+    /// takes, lone surrogate escapes and any nesting included.
+    static func requireJSON(_ content: Content, of id: ID) throws(YDocError) {
+        switch content {
+        case .embed(let text):
+            try requireJSON(text, "embed", id)
+        case .format(_, let value):
+            try requireJSON(value, "format value", id)
+        case .json(let values):
+            for value in values where value != "undefined" { try requireJSON(value, "JSON content", id) }
+        default:
+            return
         }
     }
 
-    private static func requireJSON(_ text: String, _ what: String, _ item: Item) throws(YDocError) {
-        do { _ = try JSONParser.parse(text) } catch {
-            throw .malformed("\(what) of \(item.id.client):\(item.id.clock) is not JSON (\(error))")
+    private static func requireJSON(_ text: String, _ what: String, _ id: ID) throws(YDocError) {
+        do { try JSONSyntax.check(text) } catch {
+            throw .malformed("\(what) of \(id.client):\(id.clock) is not JSON (\(error))")
         }
     }
 }

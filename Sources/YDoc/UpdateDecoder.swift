@@ -18,8 +18,11 @@ enum UpdateDecoder {
     ///   built (merging a peer's full state mostly repeats what we have).
     /// - Parameter clientLimit: the most clients the update may name
     ///   (`nil`: any number, for updates stored before the limit).
+    /// - Parameter requiresJSON: whether content Yjs reads as JSON must be
+    ///   JSON (`requireJSON`); `false` for updates stored before the check.
     static func decode(
-        _ bytes: [UInt8], known: (UInt64) -> UInt64 = { _ in 0 }, clientLimit: Int? = Doc.maxClients
+        _ bytes: [UInt8], known: (UInt64) -> UInt64 = { _ in 0 }, clientLimit: Int? = Doc.maxClients,
+        requiresJSON: Bool = true
     ) throws(YDocError) -> DecodedUpdate {
         var r = ByteReader(bytes)
         let text = TextBuffer()
@@ -81,6 +84,7 @@ enum UpdateDecoder {
                         }
                         let content = try readContent(&r, ref: ref, offset: infoOffset, text: text)
                         guard content.length > 0 else { throw YDocError.malformed("empty content at byte \(infoOffset)") }
+                        if requiresJSON { try requireJSON(content, of: ID(client: client, clock: clock)) }
                         if ref == Content.refType { holdsTypes = true }
                         let item = Item(
                             id: ID(client: client, clock: clock), left: nil, origin: origin, right: nil,
