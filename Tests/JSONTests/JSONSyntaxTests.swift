@@ -56,7 +56,7 @@ import Testing
     @Test(arguments: [
         ("", 0), ("\u{FEFF}1", 0), ("01", 1), ("1.", 2), ("+1", 0), ("[1,]", 3), ("{\"a\" 1}", 5), ("{\"a\":1,}", 7),
         ("\"a\u{1}\"", 2), ("\"\\x\"", 2), ("\"\\u12\"", 3), ("[1} ", 2), ("nul", 0), ("1 2", 2), ("{1:2}", 1),
-        ("\"open", 5), ("[", 1),
+        ("\"open", 5), ("[", 1), ("\"\\u00g0\"", 5), ("\"\\uG000\"", 3),
     ] as [(String, Int)])
     func refusalsNameTheirOffset(_ text: String, _ offset: Int) {
         #expect(throws: JSONError.self, "\(text.debugDescription)") { try JSONSyntax.check(text) }

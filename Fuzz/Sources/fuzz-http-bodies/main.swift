@@ -121,6 +121,17 @@ final class Service: @unchecked Sendable {
     let secrets: [String: String]
     /// The key of p1's webhook trigger (`cairn trigger key`).
     let webhookKey: String
+    /// What `x-api-key` carries (bits 0x40 and 0x80 of byte 1): nothing,
+    /// p1's webhook key, that key with its last character changed, or an
+    /// empty value; and whether it is the right key.
+    func apiKey(_ choice: UInt8) -> (value: String?, right: Bool) {
+        switch choice & 3 {
+        case 0: return (nil, false)
+        case 1: return (webhookKey, true)
+        case 2: return (String(webhookKey.dropLast()) + (webhookKey.hasSuffix("A") ? "B" : "A"), false)
+        default: return ("", false)
+        }
+    }
     static let webhookA = "c1000000-0000-4000-8000-000000000002"
     /// The page's CSRF token of each secret's session, and the pre-session
     /// cookie with its own (what the sign-in form carries); read from the
@@ -337,7 +348,7 @@ nonisolated(unsafe) var inputs = 0
 /// needs in p1, so plain seeds are let in), with bit 0x10 leaving the
 /// CSRF token out of a page's form and bit 0x20 putting the secret where
 /// the route does not read it (a session cookie to the API, a bearer token
-/// to the page), and bit 0x40 carrying p1's webhook key in `x-api-key`. Then, up to the first newline, the path's id (a byte
+/// to the page); bits 0x40 and 0x80 choose `x-api-key` (`Service.apiKey`). Then, up to the first newline, the path's id (a byte
 /// 0x00-0x07 alone names one of the store's own ids; a '/' parts a
 /// workflow's id from its trigger's); the rest is the body, a form for the
 /// page's posts (with "$TOKEN" standing for the credential's secret, and
@@ -357,7 +368,7 @@ public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let (secret, project, role) = current.credential(bytes[1] & 0x0F, route)
     let omitCSRF = bytes[1] & 0x10 != 0
     let swapped = bytes[1] & 0x20 != 0
-    let apiKey = bytes[1] & 0x40 != 0 ? current.webhookKey : nil
+    let (apiKey, rightKey) = current.apiKey(bytes[1] >> 6)
     let rest = bytes.dropFirst(2)
     let newline = rest.firstIndex(of: 0x0A)
     let rawPath = Array(rest[..<(newline ?? rest.startIndex)])
@@ -390,10 +401,10 @@ public func fuzzHTTPBodies(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     }
     // Requests that may not change p1: another project's, a viewer's, a
     // page form without its CSRF token, a secret where the route does not
-    // read it; a webhook's without p1's webhook key, whoever sends it.
+    // read it; a webhook's but with p1's webhook key to p1's webhook, whoever sends it.
     let mayChangeProjectOne =
         route == .webhook
-        ? apiKey != nil
+        ? rightKey && path.hasPrefix("/i/\(Service.webhookA)")  // a query may follow
         : project == "p1" && role != .viewer && !swapped && !(route.isPage && route.method == .post && omitCSRF)
     let cookie = cookies.isEmpty ? nil : cookies.joined(separator: "; ")
     let (body, type, authorization, key) = (form, contentType, bearer, apiKey)
