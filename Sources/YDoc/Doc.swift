@@ -401,7 +401,21 @@ public final class Doc {
     /// Integrates `s` if it is next for its client and what it refers to is present.
     private func offer(_ s: AbstractStruct, _ txn: Transaction) -> Offer {
         let state = store.state(s.id.client)
-        if s.id.clock + UInt64(s.length) <= state { return .done }
+        if s.id.clock + UInt64(s.length) <= state {
+            // Held already, but Yjs asks what a struct names before whether it
+            // is held (`integrateStructs`): a struct at a held id that names
+            // something missing (another struct at that id, which no honest
+            // peer writes) stops its lane, so what follows it waits behind the
+            // older waiting structs as the first time the update came. Else an
+            // update applied twice could integrate more the second time.
+            if s.isItem {
+                let item = unsafeDowncast(s, to: Item.self)
+                if !txn.namesOwnFuture(item), let client = Transaction.missingClient(item, state: store.state) {
+                    return .waits(for: client)
+                }
+            }
+            return .done
+        }
         if s.id.clock > state { return .waits(for: nil) }  // a gap: wait for the missing structs
         let offset = Int(state - s.id.clock)
         if s.isItem {
@@ -431,7 +445,9 @@ public final class Doc {
         pendingStructs = [:]
         let rest = integrateLanes(incoming, txn)
         let queue = waiting(before, then: rest)
-        guard !before.isEmpty else {
+        // Nothing waited before: what waits now could not integrate, unless
+        // a held struct stopped its lane (`offer`), so it is offered again.
+        guard !before.isEmpty || !rest.isEmpty else {
             pendingStructs = queue
             return
         }

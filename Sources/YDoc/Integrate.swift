@@ -11,24 +11,12 @@ extension Transaction {
         // and, once a split holds the pieces apart, present where the state
         // is loaded, so the two would place it differently: a range instead
         // (docs/documents.md, "Hostile updates").
-        if namesOwnFuture(item.origin, item) || namesOwnFuture(item.rightOrigin, item)
-            || namesOwnFuture(item.pendingParentItem, item)
-        {
+        if namesOwnFuture(item) {
             item.parent = nil
             item.clearPendingParent()
             return nil
         }
-        if let origin = item.origin, origin.client != item.id.client, origin.clock >= store.state(origin.client) {
-            return origin.client
-        }
-        if let right = item.rightOrigin, right.client != item.id.client, right.clock >= store.state(right.client) {
-            return right.client
-        }
-        if let parentID = item.pendingParentItem, parentID.client != item.id.client,
-            parentID.clock >= store.state(parentID.client)
-        {
-            return parentID.client
-        }
+        if let client = Self.missingClient(item, state: store.state) { return client }
         // Everything is there: resolve references. The structs are looked
         // at through unretained pointers: the store keeps them.
         var leftStruct: Unmanaged<AbstractStruct>?
@@ -83,6 +71,28 @@ extension Transaction {
     private func namesOwnFuture(_ id: ID?, _ item: Item) -> Bool {
         guard let id else { return false }
         return id.client == item.id.client && id.clock >= item.id.clock
+    }
+
+    func namesOwnFuture(_ item: Item) -> Bool {
+        namesOwnFuture(item.origin, item) || namesOwnFuture(item.rightOrigin, item)
+            || namesOwnFuture(item.pendingParentItem, item)
+    }
+
+    /// The client of the first struct `item` names (origin, right origin,
+    /// parent) that `state` does not hold yet, as Yjs's `getMissing` asks;
+    /// a unit of its own client is never waited for. Nothing is resolved.
+    @inline(__always)
+    static func missingClient(_ item: Item, state: (UInt64) -> UInt64) -> UInt64? {
+        if let origin = item.origin, origin.client != item.id.client, origin.clock >= state(origin.client) {
+            return origin.client
+        }
+        if let right = item.rightOrigin, right.client != item.id.client, right.clock >= state(right.client) {
+            return right.client
+        }
+        if let parentID = item.pendingParentItem, parentID.client != item.id.client, parentID.clock >= state(parentID.client) {
+            return parentID.client
+        }
+        return nil
     }
 
     /// Whether unit `right` lies inside `left`, the struct just resolved to

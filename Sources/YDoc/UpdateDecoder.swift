@@ -70,7 +70,13 @@ enum UpdateDecoder {
                             }
                             if info & 0x20 != 0 { parentSub = try r.readVarString() }
                         }
-                        if clock < held {
+                        // A held struct is skipped unless it names something
+                        // missing: then it stops its lane as in Yjs (`Doc.offer`).
+                        func namesMissing(_ id: ID?) -> Bool {
+                            guard let id, id.client != client else { return false }
+                            return id.clock >= known(id.client)
+                        }
+                        if clock < held, !namesMissing(origin), !namesMissing(rightOrigin), !namesMissing(pendingParentItem) {
                             // Measure the content first; a struct that is partly new
                             // is then read in full from where its content starts.
                             let contentStart = r.position

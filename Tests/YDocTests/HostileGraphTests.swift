@@ -268,6 +268,49 @@ import Testing
         try expectACopyOfItsStateAgrees(doc)
     }
 
+    /// Fuzz finding 18 (ydoc-structured, session 17, no ASan, on its kept
+    /// corpus): applying one update twice moved the state vector again. The
+    /// update's struct X at 5:1 names client 9, which is missing; the first
+    /// time X is new, so it stops its lane and the GC after it joins the
+    /// waiting structs, where the older waiting R claims 5:2. Meanwhile a
+    /// waiting Q integrates at 5:1, so the second time X's id is held: it
+    /// was skipped as held, and the GC took 5:2 at once. Yjs asks what a
+    /// struct names before whether it is held (`integrateStructs`), so X
+    /// stops its lane again and nothing moves; Yjs 13.6 gives [5: 2] too.
+    @Test func aHeldIdNamingSomethingMissingStopsItsLane() throws {
+        func update(_ structs: [(inout ByteWriter) -> Void], from clock: UInt64) -> [UInt8] {
+            var w = ByteWriter()
+            w.writeVarUInt(UInt64(1))
+            w.writeVarUInt(UInt64(structs.count))
+            w.writeVarUInt(UInt64(5))
+            w.writeVarUInt(clock)
+            for write in structs { write(&w) }
+            w.writeVarUInt(UInt64(0))  // no deletions
+            return w.bytes
+        }
+        func inRoot(_ text: String) -> (inout ByteWriter) -> Void {
+            { w in w.writeUInt8(4); w.writeVarUInt(UInt64(1)); w.writeVarString("t"); w.writeVarString(text) }
+        }
+        func naming(_ flag: UInt8, _ client: UInt64, _ clock: UInt64, _ text: String) -> (inout ByteWriter) -> Void {
+            { w in w.writeUInt8(flag | 4); w.writeVarUInt(client); w.writeVarUInt(clock); w.writeVarString(text) }
+        }
+        // Waiting: Q at 5:1 (5:0 is not here yet), R at 5:2 after the missing 9:0.
+        let waiting = update([inRoot("q"), naming(0x80, 9, 0, "r")], from: 1)
+        // A at 5:0, X at 5:1 left of the missing 9:5, a GC at 5:2.
+        let twice = update([inRoot("a"), naming(0x40, 9, 5, "x"), { w in w.writeUInt8(0); w.writeVarUInt(UInt64(1)) }], from: 0)
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(waiting)
+        try doc.applyUpdate(twice)
+        let once = (doc.stateVector, doc.text("t").string, try doc.encodeStateAsUpdate(includingPending: true))
+        #expect(once.0 == [5: 2])
+        #expect(once.1 == "qa")
+        try doc.applyUpdate(twice)
+        #expect(doc.stateVector == once.0)
+        #expect(doc.text("t").string == once.1)
+        #expect(try doc.encodeStateAsUpdate(includingPending: true) == once.2)
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
     /// Fuzz finding 15 (ydoc-update, the same long run, at 1,229,775
     /// executions): an update listing client 3 twice, the two lists
     /// claiming the same clocks. The lists were joined, so the order the
