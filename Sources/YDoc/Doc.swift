@@ -24,6 +24,8 @@ public final class Doc {
     var pendingStructs: [UInt64: [AbstractStruct]] = [:]
     /// Deletions of structs not yet received.
     var pendingDeletes = DeleteSet()
+    /// Whether `offer` stopped a lane at a held struct during this `integrate`.
+    private var heldStructStoppedALane = false
     /// Stretches of the lists already walked to a right neighbour
     /// (`Transaction.reaches`): by the neighbour's first unit, the first
     /// unit of each item known to lie before it, with whether the
@@ -405,12 +407,14 @@ public final class Doc {
             // Held already, but Yjs asks what a struct names before whether it
             // is held (`integrateStructs`): a struct at a held id that names
             // something missing (another struct at that id, which no honest
-            // peer writes) stops its lane, so what follows it waits behind the
-            // older waiting structs as the first time the update came. Else an
-            // update applied twice could integrate more the second time.
+            // peer writes) stops its lane, so what follows it goes through
+            // the waiting structs, where an older one claiming the same clock
+            // wins, as it did the first time the update came. Else an update
+            // applied twice could integrate more the second time.
             if s.isItem {
                 let item = unsafeDowncast(s, to: Item.self)
                 if !txn.namesOwnFuture(item), let client = Transaction.missingClient(item, state: store.state) {
+                    heldStructStoppedALane = true
                     return .waits(for: client)
                 }
             }
@@ -443,11 +447,14 @@ public final class Doc {
     private func integrate(_ incoming: [(client: UInt64, structs: [AbstractStruct])], _ txn: Transaction) {
         let before = pendingStructs
         pendingStructs = [:]
+        heldStructStoppedALane = false
         let rest = integrateLanes(incoming, txn)
         let queue = waiting(before, then: rest)
         // Nothing waited before: what waits now could not integrate, unless
-        // a held struct stopped its lane (`offer`), so it is offered again.
-        guard !before.isEmpty || !rest.isEmpty else {
+        // a held struct stopped its lane (`offer`). Then it is offered again,
+        // as a copy loading this document's state would offer it: the held
+        // struct itself is not kept waiting (the store holds its id).
+        guard !before.isEmpty || heldStructStoppedALane else {
             pendingStructs = queue
             return
         }

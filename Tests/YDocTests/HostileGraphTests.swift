@@ -311,6 +311,26 @@ import Testing
         try expectACopyOfItsStateAgrees(doc)
     }
 
+    /// What follows a held struct that stopped its lane is offered again in
+    /// the same update, as a copy loading the document's state offers it
+    /// (the held struct is not kept waiting), so the document and its copy
+    /// agree: Y integrates. Yjs keeps Y waiting here ([5: 2], "ab"), but a
+    /// copy Yjs loads from that state integrates it, so Yjs disagrees with
+    /// itself; Cairn keeps the two the same (session 17's review).
+    @Test func whatFollowsAStoppedHeldStructIsOfferedAgain() throws {
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(hexBytes("01020500040101740161840500016200"))  // "a" at 5:0, "b" at 5:1
+        // X at 5:1 left of the missing 9:5, then Y at 5:2 in root t.
+        let update = hexBytes("01020501440905017804010174017900")
+        try doc.applyUpdate(update)
+        #expect(doc.stateVector == [5: 3])
+        #expect(doc.text("t").string == "yab")
+        try expectACopyOfItsStateAgrees(doc)
+        try doc.applyUpdate(update)
+        #expect(doc.stateVector == [5: 3])
+        #expect(doc.text("t").string == "yab")
+    }
+
     /// Fuzz finding 15 (ydoc-update, the same long run, at 1,229,775
     /// executions): an update listing client 3 twice, the two lists
     /// claiming the same clocks. The lists were joined, so the order the
