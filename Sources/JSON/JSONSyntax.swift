@@ -65,23 +65,14 @@ public enum JSONSyntax {
                 // A value starts here.
                 guard !atEnd else { throw error("unexpected end of input") }
                 switch bytes[position] {
-                case UInt8(ascii: "{"):
+                case let opener where opener == UInt8(ascii: "{") || opener == UInt8(ascii: "["):
                     position += 1
                     skipWhitespace()
-                    if !atEnd, bytes[position] == UInt8(ascii: "}") {
-                        position += 1
+                    if !atEnd, bytes[position] == Self.closer(of: opener) {
+                        position += 1  // empty
                     } else {
-                        open.append(UInt8(ascii: "{"))
-                        try member()
-                        continue
-                    }
-                case UInt8(ascii: "["):
-                    position += 1
-                    skipWhitespace()
-                    if !atEnd, bytes[position] == UInt8(ascii: "]") {
-                        position += 1
-                    } else {
-                        open.append(UInt8(ascii: "["))
+                        open.append(opener)
+                        if opener == UInt8(ascii: "{") { try member() }
                         continue
                     }
                 case UInt8(ascii: "\""): try string()
@@ -106,7 +97,7 @@ public enum JSONSyntax {
                         if container == UInt8(ascii: "{") { try member() }
                         break
                     }
-                    let closer = container == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                    let closer = Self.closer(of: container)
                     guard byte == closer else {
                         position -= 1
                         throw error("expected ',' or '\(Character(Unicode.Scalar(closer)))'")
@@ -114,6 +105,10 @@ public enum JSONSyntax {
                     open.removeLast()
                 }
             }
+        }
+
+        static func closer(of opener: UInt8) -> UInt8 {
+            opener == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
         }
 
         /// An object member's key and colon; its value follows.

@@ -83,16 +83,21 @@ extension Transaction {
     /// a unit of its own client is never waited for. Nothing is resolved.
     @inline(__always)
     static func missingClient(_ item: Item, state: (UInt64) -> UInt64) -> UInt64? {
-        if let origin = item.origin, origin.client != item.id.client, origin.clock >= state(origin.client) {
-            return origin.client
+        missingClient(of: item.id.client, naming: item.origin, item.rightOrigin, item.pendingParentItem, state: state)
+    }
+
+    /// The same, for a struct of `client` not built yet (the decoder's).
+    @inline(__always)
+    static func missingClient(
+        of client: UInt64, naming origin: ID?, _ rightOrigin: ID?, _ parent: ID?, state: (UInt64) -> UInt64
+    ) -> UInt64? {
+        // Three checks written out: an array of the ids would allocate on
+        // every item integrated.
+        func missing(_ id: ID?) -> UInt64? {
+            guard let id, id.client != client, id.clock >= state(id.client) else { return nil }
+            return id.client
         }
-        if let right = item.rightOrigin, right.client != item.id.client, right.clock >= state(right.client) {
-            return right.client
-        }
-        if let parentID = item.pendingParentItem, parentID.client != item.id.client, parentID.clock >= state(parentID.client) {
-            return parentID.client
-        }
-        return nil
+        return missing(origin) ?? missing(rightOrigin) ?? missing(parent)
     }
 
     /// Whether unit `right` lies inside `left`, the struct just resolved to

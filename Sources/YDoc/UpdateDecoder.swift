@@ -72,11 +72,9 @@ enum UpdateDecoder {
                         }
                         // A held struct is skipped unless it names something
                         // missing: then it stops its lane as in Yjs (`Doc.offer`).
-                        func namesMissing(_ id: ID?) -> Bool {
-                            guard let id, id.client != client else { return false }
-                            return id.clock >= known(id.client)
-                        }
-                        if clock < held, !namesMissing(origin), !namesMissing(rightOrigin), !namesMissing(pendingParentItem) {
+                        if clock < held,
+                            Transaction.missingClient(of: client, naming: origin, rightOrigin, pendingParentItem, state: known) == nil
+                        {
                             // Measure the content first; a struct that is partly new
                             // is then read in full from where its content starts.
                             let contentStart = r.position
