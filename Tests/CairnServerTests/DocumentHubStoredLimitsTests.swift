@@ -51,7 +51,7 @@ import YDoc
         }
 
         await hub.poll()
-        #expect(heard.all.count == 1)  // the editor hears what was stored
+        #expect(await heard.arrived(1).count == 1)  // the editor hears what was stored
         let reply = try await hub.receive("w", from: editor, SyncMessage.step1(stateVector: Doc(clientID: 9).encodeStateVector()).encoded())
         guard case .sync(.step2(let update))? = try reply.map(SyncMessage.decode) else {
             Issue.record("no step 2 answered the step 1")

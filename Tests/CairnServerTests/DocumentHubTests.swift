@@ -12,7 +12,21 @@ import YDoc
         private let lock = NSLock()
         private var frames: [[UInt8]] = []
         func add(_ frame: [UInt8]) { lock.withLock { frames.append(frame) } }
+        /// What has arrived so far. The hub sends through each connection's
+        /// own task (`DocumentHub.Outbox`), so a frame it has sent may still
+        /// be on its way: a test that expects frames waits for them with
+        /// `arrived(_:)`, and reads `all` only to see that none came.
         var all: [[UInt8]] { lock.withLock { frames } }
+
+        /// Waits (up to ten seconds) until at least `count` frames have
+        /// arrived, then returns every frame that has.
+        func arrived(_ count: Int) async -> [[UInt8]] {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while all.count < count, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return all
+        }
     }
 
     @Test func twoEditorsSyncThroughTheHubAndEveryChangeIsStored() async throws {
@@ -32,7 +46,7 @@ import YDoc
         editorA.transact { txn in editorA.map("workflow").set("name", .string("From A"), txn) }
         #expect(try await hub.receive("w", from: a, SyncMessage.update(updates[0]).encoded()) == nil)
         // B hears it; the store has it.
-        #expect(try inboxB.all.map(SyncMessage.decode) == [.sync(.update(updates[0]))])
+        #expect(try await inboxB.arrived(1).map(SyncMessage.decode) == [.sync(.update(updates[0]))])
         #expect(inboxA.all.isEmpty)
         #expect(try store.documents.load("w").map("workflow").toJSON() == editorA.map("workflow").toJSON())
 
@@ -52,7 +66,7 @@ import YDoc
         #expect(inboxB.all.count == before)
         // Awareness frames are relayed as they are.
         _ = try await hub.receive("w", from: a, [1, 3, 0xAA, 0xBB, 0xCC])
-        #expect(inboxB.all.last == [1, 3, 0xAA, 0xBB, 0xCC])
+        #expect(await inboxB.arrived(before + 1).last == [1, 3, 0xAA, 0xBB, 0xCC])
         await hub.leave("w", a)
         await hub.leave("w", b)
     }
@@ -75,7 +89,7 @@ import YDoc
         try store.documents.append("w", updates)
         await hub.poll()
         let editor = Doc(clientID: 1)
-        for frame in inbox.all {
+        for frame in await inbox.arrived(1) {
             guard case .sync(.update(let update)) = try SyncMessage.decode(frame) else { continue }
             try editor.applyUpdate(update)
         }
@@ -89,7 +103,7 @@ import YDoc
         elsewhere.transact { txn in elsewhere.map("workflow").set("name", .string("Again"), txn) }
         try store.documents.append("w", [updates.last!])
         _ = try await hub.receive("w", from: a, SyncMessage.step1(stateVector: editor.encodeStateVector()).encoded())
-        for frame in inbox.all.dropFirst(heard) {
+        for frame in await inbox.arrived(heard + 1).dropFirst(heard) {
             guard case .sync(.update(let update)) = try SyncMessage.decode(frame) else { continue }
             try editor.applyUpdate(update)
         }

@@ -240,7 +240,7 @@ import YDoc
             #expect(draft.workflow.triggers.first { $0.id == Self.cron }?.cronCursorJobId == Self.job2)
             // Relayed: the editor's replica, from what it was sent, has the cursor.
             let editor = Doc(clientID: 77)
-            for frame in inbox.all {
+            for frame in await inbox.arrived(1) {
                 if case .sync(.update(let update)) = try SyncMessage.decode(frame) { try editor.applyUpdate(update) }
             }
             let trigger = editor.array("triggers").values.compactMap { value -> YMap? in

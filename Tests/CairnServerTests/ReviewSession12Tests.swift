@@ -201,7 +201,7 @@ import YDoc
         try await Task.sleep(for: .milliseconds(800))
         _ = try p.store.applyDocumentUpdates("y-doc", [try Self.renameUpdate("y changed")])
         try await Task.sleep(for: .seconds(2))
-        #expect(!heardInY.all.isEmpty, "room Y never heard an outside write: the poller waits on X's editor")
+        #expect(!(await heardInY.arrived(1)).isEmpty, "room Y never heard an outside write: the poller waits on X's editor")
     }
     /// DEFECT (protocol desync on the webhook caller's connection): a
     /// worker's `webhook_response` `{"status": N, "body": …}` chooses the
