@@ -43,8 +43,8 @@ public final class EventStore: Sendable {
     let cache = WriteCache()
     let committer: GroupCommitter
     /// Told of every group-commit transaction (`submit`, `append(_:) async`)
-    /// once its callers have their answers, on the committer's queue: keep
-    /// it short. The service sets it for its metrics; `nil` by default.
+    /// just before its callers get their answers, on the committer's queue:
+    /// keep it short (it delays them). The service sets it for its metrics; `nil` by default.
     public var groupCommitObserver: (@Sendable (GroupCommitReport) -> Void)? {
         get { commitObserver.withLockedValue { $0 } }
         set { commitObserver.withLockedValue { $0 = newValue } }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// What one group-commit transaction did, told to the log's observer
-/// (`EventStore.groupCommitObserver`) after its callers have their answers:
-/// the service turns it into metrics.
+/// (`EventStore.groupCommitObserver`) before its callers have their
+/// answers, so a scrape after an answer counts the transaction that gave
+/// it: the service turns it into metrics.
 ///
 /// A plain value handed to a closure, not swift-metrics handles: the log
 /// keeps no dependency beyond LMDB, knows nothing of metric names or
@@ -79,6 +80,13 @@ final class GroupCommitter: @unchecked Sendable {
             let started = ContinuousClock.now
             let result = Result { try store.append(submissions) }
             let ended = ContinuousClock.now
+            if let observer = store.groupCommitObserver {
+                let committed: Bool
+                if case .success = result { committed = true } else { committed = false }
+                observer(GroupCommitReport(
+                    submissions: submissions.count, waits: batch.map { started - $0.queued }, duration: ended - started,
+                    committed: committed))
+            }
             switch result {
             case .success(let all):
                 var outcomes = all[...]
@@ -90,13 +98,6 @@ final class GroupCommitter: @unchecked Sendable {
             case .failure(let error):
                 // A storage failure fails the whole transaction, so every caller in it.
                 for waiter in batch { waiter.continuation.resume(returning: .failure(error)) }
-            }
-            if let observer = store.groupCommitObserver {
-                let committed: Bool
-                if case .success = result { committed = true } else { committed = false }
-                observer(GroupCommitReport(
-                    submissions: submissions.count, waits: batch.map { started - $0.queued }, duration: ended - started,
-                    committed: committed))
             }
         }
     }

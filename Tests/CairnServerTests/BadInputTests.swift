@@ -158,12 +158,10 @@ import YDoc
             ) { inbound, outbound, _ in
                 // An update of 40 KiB in one frame (as Yjs clients send them) is stored...
                 try await outbound.write(.binary(ByteBuffer(bytes: SyncMessage.update(Self.largeUpdate()).encoded())))
-                var stored = false
-                for _ in 0..<100 where !stored {
-                    try await Task.sleep(for: .milliseconds(20))
-                    if case .string(let name)? = try p.store.documents.load(P.workflowA).map("workflow").get("name")?.toJSON() {
-                        stored = name.count == 40_000
-                    }
+                let stored = try await eventually {
+                    guard case .string(let name)? = try p.store.documents.load(P.workflowA).map("workflow").get("name")?.toJSON()
+                    else { return false }
+                    return name.count == 40_000
                 }
                 #expect(stored)
                 // ...a message over the limit closes the socket.

@@ -1,5 +1,6 @@
 import CairnKit
 import Foundation
+import TestSupport
 import Testing
 import YDoc
 
@@ -46,7 +47,8 @@ import YDoc
         let (_, _) = try await hub.join(draft, project: "p1") { _ in claim.fire() }
         _ = try p.store.applyDocumentUpdates(draft, [try Access.rename("By the CLI", clientID: 40)])
         await hub.poll()
-        for _ in 0..<200 where try p.store.documentOwner(draft) != "p2" { try await Task.sleep(for: .milliseconds(10)) }
+        // The claim fires on a2's outbox task, after the poll returns.
+        try #require(try await eventually { try p.store.documentOwner(draft) == "p2" })
         return (hub, a)
     }
 

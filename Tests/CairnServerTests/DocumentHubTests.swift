@@ -18,13 +18,10 @@ import YDoc
         /// `arrived(_:)`, and reads `all` only to see that none came.
         var all: [[UInt8]] { lock.withLock { frames } }
 
-        /// Waits (up to ten seconds) until at least `count` frames have
+        /// Waits (`eventually`) until at least `count` frames have
         /// arrived, then returns every frame that has.
         func arrived(_ count: Int) async -> [[UInt8]] {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while all.count < count, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(2))
-            }
+            _ = await eventually { all.count >= count }
             return all
         }
     }

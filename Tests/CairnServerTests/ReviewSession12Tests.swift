@@ -316,8 +316,9 @@ import YDoc
                             url: "ws://127.0.0.1:\(port)/api/v1/workflows/\(P.workflowA)/sync",
                             configuration: .init(additionalHeaders: P.auth("t1")), logger: Logger(label: "editor")
                         ) { inbound, _, _ in
-                            connected.withLockedValue { $0 = true }
-                            for try await _ in inbound {}
+                            // The server's hello comes after it registered the
+                            // socket for the goodbye: connected once it is here.
+                            for try await _ in inbound { connected.withLockedValue { $0 = true } }
                         }
                         return frame.map { UInt16(webSocketErrorCode: $0.closeCode) }
                     } catch where attempt < 100 && !connected.withLockedValue({ $0 }) {
@@ -327,7 +328,6 @@ import YDoc
                 return nil
             }
             for _ in 0..<200 where !connected.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
-            try await Task.sleep(for: .milliseconds(300))
             await group.triggerGracefulShutdown()
             var code: UInt16?
             for try await result in tasks { if let result { code = result } }

@@ -41,7 +41,7 @@ import YDoc
             }
         }()
         // The sockets' tasks end a moment after the service does.
-        for _ in 0..<100 where probe.store != nil { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(probe.store == nil, "something still holds the store after its service and sockets ended")
+        let released = await eventually { probe.store == nil }
+        #expect(released, "something still holds the store after its service and sockets ended")
     }
 }

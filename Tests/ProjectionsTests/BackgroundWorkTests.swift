@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Projections
@@ -23,7 +24,7 @@ import Testing
             released = owner
         }
         // The thread ends just after the closure: give it a moment to drop its reference.
-        for _ in 0..<200 where released != nil { Thread.sleep(forTimeInterval: 0.005) }
-        #expect(released == nil, "the work still holds its owner")
+        let freed = eventuallyBlocking { released == nil }
+        #expect(freed, "the work still holds its owner")
     }
 }

@@ -112,9 +112,9 @@ import Testing
         let loop = Task { await scheduler.run(now: { clock.now() }) }
         // The run for 06:01 is created at once, not 30 seconds later.
         var runs: [RunAggregate] = []
-        for _ in 0..<100 where runs.isEmpty {
-            try await Task.sleep(nanoseconds: 50_000_000)
+        _ = try await eventually {
             runs = try projections.runs(ofWorkflow: "w1")
+            return !runs.isEmpty
         }
         loop.cancel()
         await loop.value
