@@ -24,8 +24,15 @@ public final class Doc {
     var pendingStructs: [UInt64: [AbstractStruct]] = [:]
     /// Deletions of structs not yet received.
     var pendingDeletes = DeleteSet()
-    /// Whether `offer` stopped a lane at a held struct during this `integrate`.
-    private var heldStructStoppedALane = false
+    /// Whether two different structs have claimed one id here: a waiting
+    /// struct whose clocks an older waiting one claims with other content,
+    /// or one at a held id that names something missing (which the held
+    /// struct did not). No honest peer writes them; where they meet, which
+    /// one a replica keeps depends on the order updates come in, and an
+    /// update applied twice may integrate the other the second time, in
+    /// Yjs too (docs/documents.md, "Hostile updates"). For the fuzz targets,
+    /// which hold such documents to fewer properties.
+    public private(set) var sawTwoStructsForOneId = false
     /// Stretches of the lists already walked to a right neighbour
     /// (`Transaction.reaches`): by the neighbour's first unit, the first
     /// unit of each item known to lie before it, with whether the
@@ -407,16 +414,14 @@ public final class Doc {
             // Held already, but Yjs asks what a struct names before whether it
             // is held (`integrateStructs`): a struct at a held id that names
             // something missing (another struct at that id, which no honest
-            // peer writes) stops its lane, so what follows it goes through
-            // the waiting structs, where an older one claiming the same clock
-            // wins, as it did the first time the update came. Else an update
-            // applied twice could integrate more the second time.
-            if s.isItem {
-                let item = unsafeDowncast(s, to: Item.self)
-                if !txn.namesOwnFuture(item), let client = Transaction.missingClient(item, state: store.state) {
-                    heldStructStoppedALane = true
-                    return .waits(for: client)
-                }
+            // peer writes) stops its lane, and waits (`waiting`), so what
+            // follows it goes through the waiting structs, where an older one
+            // claiming the same clock wins, as it did the first time the
+            // update came. Else an update applied twice could integrate more
+            // the second time.
+            if let client = stoppingClient(s, txn) {
+                sawTwoStructsForOneId = true
+                return .waits(for: client)
             }
             return .done
         }
@@ -447,56 +452,115 @@ public final class Doc {
     private func integrate(_ incoming: [(client: UInt64, structs: [AbstractStruct])], _ txn: Transaction) {
         let before = pendingStructs
         pendingStructs = [:]
-        heldStructStoppedALane = false
         let rest = integrateLanes(incoming, txn)
-        let queue = waiting(before, then: rest)
-        // Nothing waited before: what waits now could not integrate, unless
-        // a held struct stopped its lane (`offer`). Then it is offered again,
-        // as a copy loading this document's state would offer it: the held
-        // struct itself is not kept waiting (the store holds its id).
-        guard !before.isEmpty || heldStructStoppedALane else {
+        let queue = waiting(before, then: rest, txn)
+        // Nothing waited before: what waits now could not integrate.
+        guard !before.isEmpty else {
             pendingStructs = queue
             return
         }
         let lanes = queue.sorted { $0.key < $1.key }.map { (client: $0.key, structs: $0.value) }
-        pendingStructs = waiting(integrateLanes(lanes, txn, inOrderFirst: false), then: [:])
+        pendingStructs = waiting(integrateLanes(lanes, txn, inOrderFirst: false), then: [:], txn)
+    }
+
+    /// Whether a struct the store holds whole waits, stopping its lane
+    /// (`waiting`). A copy loaded from this document's state lacks it, as
+    /// in Yjs, and so may integrate what it holds back: such a copy covers
+    /// this document's state vector, but need not equal it.
+    public var waitsOnHeldStructs: Bool {
+        pendingStructs.contains { client, structs in
+            let held = store.state(client)
+            return structs.contains { $0.id.clock + UInt64($0.length) <= held }
+        }
+    }
+
+    /// The client `s` waits for although the store holds all of it: an
+    /// item naming a struct of another client not held yet (Yjs's
+    /// `getMissing`, which it asks first). `nil` when it names nothing
+    /// missing, or only units of its own not made yet (`Transaction.missing`).
+    private func stoppingClient(_ s: AbstractStruct, _ txn: Transaction) -> UInt64? {
+        guard s.isItem else { return nil }
+        // A cast, not `asItem`: binding an optional would retain it.
+        let item = unsafeDowncast(s, to: Item.self)
+        guard !txn.namesOwnFuture(item) else { return nil }
+        return Transaction.missingClient(item, state: store.state)
     }
 
     /// What waits after `older` and then `newer` waited: per client in clock
     /// order (an older struct first where two begin at one clock), each
-    /// struct without the part the store holds or an earlier struct claims.
-    /// Yjs keeps its waiting structs as one update merged this way
-    /// (`mergeUpdates`), and `encodeStateAsUpdate(includingPending:)` writes
-    /// them so; kept in that form here, a document and a copy loaded from its
-    /// state wait on the same structs.
+    /// struct without the part an earlier one claims, as Yjs keeps its
+    /// waiting structs: one update merged this way (`mergeUpdates`).
+    ///
+    /// What the store holds is cut off too, except from a struct it holds
+    /// whole that still stops its lane (`stoppingClient`): Yjs keeps that
+    /// one waiting and offers it again, and it stops the lane again while
+    /// what it names is missing, so an update applied twice changes nothing
+    /// the second time (finding 19). `encodeStateAsUpdate(includingPending:)`
+    /// leaves it out, as Yjs's merge with the document's state does, so a
+    /// copy loaded from that state may integrate what follows it; Yjs
+    /// disagrees with itself there too (docs/documents.md, "Hostile updates").
     private func waiting(
-        _ older: [UInt64: [AbstractStruct]], then newer: [UInt64: [AbstractStruct]]
+        _ older: [UInt64: [AbstractStruct]], then newer: [UInt64: [AbstractStruct]], _ txn: Transaction
     ) -> [UInt64: [AbstractStruct]] {
         var out: [UInt64: [AbstractStruct]] = [:]
         for client in Set(older.keys).union(newer.keys) {
             let all = (older[client] ?? []) + (newer[client] ?? [])
             // Sorted with the arrival order as the tie-break: `sort` is not promised stable.
             let ordered = all.indices.sorted { (all[$0].id.clock, $0) < (all[$1].id.clock, $1) }.map { all[$0] }
-            var cursor = store.state(client)
+            let held = store.state(client)
+            var claimed: UInt64 = 0  // an earlier waiting struct claims the clocks below
+            var claimer: AbstractStruct?  // the last one that did
             var kept: [AbstractStruct] = []
             for s in ordered {
                 let end = s.id.clock + UInt64(s.length)
-                guard end > cursor else { continue }
-                if s.id.clock < cursor {
-                    let offset = Int(cursor - s.id.clock)
-                    if let item = s.asItem {
-                        Transaction.dropHeldPart(item, offset)
-                    } else {
-                        s.id.clock = cursor
-                        s.length -= offset
+                if s.id.clock < claimed, !(claimer.map { Self.sameUnits(s, $0) } ?? false) { sawTwoStructsForOneId = true }
+                guard end > claimed else { continue }
+                if end <= held {
+                    // Held whole: it claims its clocks as it would in Yjs's
+                    // merge, but waits only while it stops its lane.
+                    if s.id.clock < claimed { Self.cut(s, Int(claimed - s.id.clock)) }
+                    claimed = end
+                    claimer = s
+                    if stoppingClient(s, txn) != nil {
+                        sawTwoStructsForOneId = true
+                        kept.append(s)
                     }
+                    continue
                 }
+                let from = max(held, claimed)
+                if s.id.clock < from { Self.cut(s, Int(from - s.id.clock)) }
                 kept.append(s)
-                cursor = end
+                claimed = end
+                claimer = s
             }
             if !kept.isEmpty { out[client] = kept }
         }
         return out
+    }
+
+    /// Whether waiting structs `a` and `b`, which overlap, hold the same
+    /// units from where both begin to where both end, as when one update
+    /// comes twice while it waits. Compared as the wire writes them from
+    /// there. Structs that end apart count as different: they are not
+    /// cut the same way in every replica.
+    private static func sameUnits(_ a: AbstractStruct, _ b: AbstractStruct) -> Bool {
+        guard a.id.clock + UInt64(a.length) == b.id.clock + UInt64(b.length) else { return false }
+        let from = max(a.id.clock, b.id.clock)
+        var wa = ByteWriter(capacity: 64)
+        var wb = ByteWriter(capacity: 64)
+        UpdateEncoder.write(a, offset: Int(from - a.id.clock), into: &wa)
+        UpdateEncoder.write(b, offset: Int(from - b.id.clock), into: &wb)
+        return wa.bytes == wb.bytes
+    }
+
+    /// Drops the first `offset` units of waiting struct `s`.
+    private static func cut(_ s: AbstractStruct, _ offset: Int) {
+        if let item = s.asItem {
+            Transaction.dropHeldPart(item, offset)
+        } else {
+            s.id.clock += UInt64(offset)
+            s.length -= offset
+        }
     }
 
     /// Integrates `incoming` in any causal order until no more can be;
@@ -562,10 +626,10 @@ public final class Doc {
                 }
             }
         }
+        // All of what is left: `waiting` drops what the store holds and does not stop a lane.
         var rest: [UInt64: [AbstractStruct]] = [:]
         for lane in lanes where lane.head < lane.structs.count {
-            let remaining = lane.structs[lane.head...].filter { $0.id.clock + UInt64($0.length) > store.state(lane.client) }
-            if !remaining.isEmpty { rest[lane.client] = remaining }
+            rest[lane.client] = Array(lane.structs[lane.head...])
         }
         return rest
     }
