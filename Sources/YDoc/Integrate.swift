@@ -17,6 +17,20 @@ extension Transaction {
             return nil
         }
         if let client = Self.missingClient(item, state: store.state) { return client }
+        // Crossed neighbours, which no honest peer writes: the right origin
+        // inside the struct that ends at the origin. Where the YATA walk
+        // would put such an item depends on how each replica's structs
+        // happen to be split, so it is kept as a range instead. Asked before
+        // anything is split (other crossings are found by
+        // `resolveConflicts`): a split can change content (a surrogate
+        // pair cut in two becomes U+FFFD twice, as in Yjs), and the range
+        // this replica then sends names no neighbour, so a replica that
+        // gets it would not make the same cut (fuzz finding 22).
+        if let origin = item.origin, let right = item.rightOrigin, crossesOrigin(right, origin) {
+            item.parent = nil
+            item.clearPendingParent()
+            return nil
+        }
         // Everything is there: resolve references. The structs are looked
         // at through unretained pointers: the store keeps them.
         var leftStruct: Unmanaged<AbstractStruct>?
@@ -26,13 +40,6 @@ extension Transaction {
             item.leftRef = leftStruct?.asItem
             if let l = leftStruct { item.origin = l.lastID }
         }
-        // Crossed neighbours, which no honest peer writes: the right origin
-        // inside the struct that ends at the origin. Where the YATA walk
-        // would put such an item depends on how each replica's structs
-        // happen to be split, so it is kept as a range instead. Asked before
-        // the right origin's split, which cuts that struct short (other
-        // crossings are found by `resolveConflicts`).
-        let crossed = item.rightOrigin.map { liesInside($0, leftEndingAtOrigin: item.leftRef) } ?? false
         if let rightOrigin = item.rightOrigin {
             rightStruct = store.itemCleanStart(rightOrigin, self)
             item.rightRef = rightStruct?.asItem
@@ -61,8 +68,8 @@ extension Transaction {
             }
             item.clearPendingParent()
         }
-        if item.parentRef != nil, crossed || !(agrees(item, leftStruct?.asItem) && agrees(item, rightStruct?.asItem)) {
-            item.parent = nil  // neighbours crossed, or elsewhere than its parent: kept only as a range
+        if item.parentRef != nil, !(agrees(item, leftStruct?.asItem) && agrees(item, rightStruct?.asItem)) {
+            item.parent = nil  // neighbours elsewhere than its parent: kept only as a range
         }
         return nil
     }
@@ -100,21 +107,22 @@ extension Transaction {
         return missing(origin) ?? missing(rightOrigin) ?? missing(parent)
     }
 
-    /// Whether unit `right` lies inside `left`, the struct just resolved to
-    /// end at the origin: crossed neighbours that the walk in
-    /// `resolveConflicts` cannot see, because splitting at the right origin
-    /// cuts `left` short of the origin, so the right neighbour would look
-    /// adjacent to it. Every other crossing (the right neighbour in a
-    /// struct before `left`, of any client) leaves `left` whole, and the
-    /// walk from `left` to the right neighbour runs off the list's end.
-    /// Session 13 followed the chain of origins back from `left` for
-    /// those, two structs deep, for cost; the walk decides them completely
-    /// (docs/documents.md, "Hostile updates").
-    func liesInside(_ right: ID, leftEndingAtOrigin left: Unmanaged<Item>?) -> Bool {
-        guard let left else { return false }
-        return left._withUnsafeGuaranteedRef { l in
-            right.client == l.id.client && l.id.clock <= right.clock && right.clock <= l.lastID.clock
-        }
+    /// Whether unit `right` lies in the item holding `origin`, from that
+    /// item's first unit up to the origin: what would be the left
+    /// neighbour once the item is cut after the origin. Crossed neighbours
+    /// that the walk in `resolveConflicts` cannot see, because splitting at
+    /// the right origin cuts that neighbour short of the origin, so the
+    /// right neighbour would look adjacent to it. Every other crossing (the
+    /// right neighbour in a struct before the left one, of any client)
+    /// leaves the left neighbour whole, and the walk from it to the right
+    /// neighbour runs off the list's end. Session 13 followed the chain of
+    /// origins back for those, two structs deep, for cost; the walk decides
+    /// them completely (docs/documents.md, "Hostile updates"). A collected
+    /// struct at the origin makes the item a range anyway.
+    func crossesOrigin(_ right: ID, _ origin: ID) -> Bool {
+        guard right.client == origin.client, right.clock <= origin.clock, let held = store.find(origin), held.isItem
+        else { return false }
+        return held.id.clock <= right.clock
     }
 
     /// Whether `neighbour` lies where `item` is going: the same type, and

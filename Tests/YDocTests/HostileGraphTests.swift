@@ -439,6 +439,30 @@ import Testing
         try expectACopyOfItsStateAgrees(doc)
     }
 
+    /// Fuzz finding 22 (ydoc-structured, session 18): an item whose origin
+    /// and right origin are one unit, the first half of an emoji. Crossed,
+    /// it is kept as a range, but resolving its origin first cut the emoji's
+    /// item after that half, and a cut surrogate pair becomes U+FFFD twice
+    /// (as in Yjs): the text changed here and not in a replica that got the
+    /// range from here, which carries no origin to cut at. Now crossing is
+    /// asked before anything is cut.
+    @Test func aCrossedItemCutsNothing() throws {
+        let typist = Doc(clientID: 5)
+        typist.transact { txn in typist.text("t").insert(0, "x😀y", txn) }  // 5:0 x, 5:1–2 the emoji, 5:3 y
+        let hostile = ReviewSession13Tests.stringItem(
+            client: 6, clock: 0, origin: ID(client: 5, clock: 1), rightOrigin: ID(client: 5, clock: 1), "h")
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(try typist.encodeStateAsUpdate())
+        try doc.applyUpdate(hostile)
+        #expect(doc.stateVector == [5: 4, 6: 1])
+        #expect(doc.text("t").string == "x😀y")
+        // A replica that gets this one's updates (the range, then the text) agrees.
+        let relayed = Doc(clientID: 2)
+        try relayed.applyUpdate(try doc.encodeStateAsUpdate())
+        #expect(relayed.text("t").string == doc.text("t").string)
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
     /// Crossed neighbours in structs of their own (fuzz, ydoc-structured
     /// crash-cd737611, after the review's case was fixed): the right origin
     /// starts the struct the origin ends, or lies in a struct before it that
