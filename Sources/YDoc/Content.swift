@@ -55,7 +55,9 @@ enum Content {
     static func isCountable(ref: UInt8) -> Bool { ref != refDeleted && ref != refFormat }
 
     /// Splits off and returns the part from `offset` on; `self` keeps the rest.
-    mutating func splice(_ offset: Int) -> Content {
+    /// Splits off and returns the content from `offset` on; `replacingACutPair`
+    /// as `TextUnits.splice` takes it.
+    mutating func splice(_ offset: Int, replacingACutPair: Bool = true) -> Content {
         switch self {
         case .deleted(let n):
             self = .deleted(offset)
@@ -65,7 +67,7 @@ enum Content {
             return .json(Array(values[offset...]))
         case .string(var units):
             self = .deleted(0)  // drop self's reference so the units are held once
-            let right = units.splice(offset)
+            let right = units.splice(offset, replacingACutPair: replacingACutPair)
             self = .string(units)
             return .string(right)
         case .any(let values):

@@ -147,6 +147,7 @@ public final class Doc {
             }
         }
         mergeNeighbours(txn)
+        if !txn.cutPairs.isEmpty { replaceCutPairs(txn) }
         if !txn.isLocal,
             txn.clocksBefore.contains(where: { $0.client == clientID }) || pendingStructs[clientID] != nil
                 || pendingDeletes.clients.contains(where: { $0.client == clientID }) || pendingWaitsOn(clientID)
@@ -237,6 +238,23 @@ public final class Doc {
             store.replace(item, with: GCStruct(id: item.id, length: item.length))
         } else if item.contentRef != Content.refDeleted {
             item.collectContent()
+        }
+    }
+
+    /// Surrogate pairs that splits cut while neighbours were resolved
+    /// (`Transaction.defersCutPairs`) and that did not merge back: their
+    /// halves become U+FFFD, as Yjs makes them at the split. A client's
+    /// structs are contiguous, so the struct before the one at the cut
+    /// ends there.
+    private func replaceCutPairs(_ txn: Transaction) {
+        for cut in txn.cutPairs {
+            guard let list = store.list(cut.client), let index = list.structs.index(containing: cut.clock), index > 0,
+                list.structs[index].id.clock == cut.clock,  // else merged back: the pair is whole
+                let left = list.structs[index - 1].asItem, case .string(let units) = left.content, units.endsInAHighSurrogate
+            else { continue }
+            var right: TextUnits?
+            if let item = list.structs[index].asItem, case .string(let units) = item.content { right = units }
+            TextUnits.replaceCutPair(units, right)
         }
     }
 

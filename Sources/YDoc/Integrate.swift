@@ -35,6 +35,8 @@ extension Transaction {
         // at through unretained pointers: the store keeps them.
         var leftStruct: Unmanaged<AbstractStruct>?
         var rightStruct: Unmanaged<AbstractStruct>?
+        defersCutPairs = true
+        defer { defersCutPairs = false }
         if let origin = item.origin {
             leftStruct = store.itemCleanEnd(origin, self)
             item.leftRef = leftStruct?.asItem

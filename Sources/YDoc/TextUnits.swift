@@ -39,19 +39,27 @@ struct TextUnits {
     /// The units from `offset` on.
     func units(from offset: Int = 0) -> ArraySlice<UInt16> { buffer.units[(Int(start) + offset)..<end] }
 
-    /// Splits off and returns the units from `offset` on; `self` keeps the rest.
-    mutating func splice(_ offset: Int) -> TextUnits {
+    /// Splits off and returns the units from `offset` on; `self` keeps the
+    /// rest. A surrogate pair cut in two becomes U+FFFD twice, as in Yjs,
+    /// unless `replacingACutPair` is false (`Transaction.split`).
+    mutating func splice(_ offset: Int, replacingACutPair: Bool = true) -> TextUnits {
         let right = TextUnits(buffer: buffer, start: Int(start) + offset, count: Int(count) - offset)
         count = UInt32(offset)
-        // Yjs never leaves half a surrogate pair on either side: it
-        // replaces a split pair's halves with U+FFFD. Both units are this
-        // item's own, so they change in place.
-        let last = Int(start) + offset - 1
-        if (0xD800...0xDBFF).contains(buffer.units[last]) {
-            buffer.units[last] = 0xFFFD
-            buffer.units[last + 1] = 0xFFFD
-        }
+        if replacingACutPair, endsInAHighSurrogate { Self.replaceCutPair(self, right) }
         return right
+    }
+
+    /// Whether the last unit begins a surrogate pair (so a split after it cut one).
+    var endsInAHighSurrogate: Bool { count > 0 && (0xD800...0xDBFF).contains(buffer.units[end - 1]) }
+
+    /// Yjs never leaves half a surrogate pair on either side: when a split
+    /// leaves `left` ending in a high surrogate, it replaces that unit and
+    /// the first of `right` with U+FFFD. Each range is its item's own, so
+    /// they change in place (the buffer is a class). `right` is nil when
+    /// its content was collected.
+    static func replaceCutPair(_ left: TextUnits, _ right: TextUnits?) {
+        left.buffer.units[left.end - 1] = 0xFFFD
+        if let right, right.count > 0 { right.buffer.units[Int(right.start)] = 0xFFFD }
     }
 
     /// Appends `other`'s units: by widening the range when `other` is the

@@ -21,6 +21,17 @@ public final class Transaction {
     @exclusivity(unchecked) private(set) var clocksBefore: [(client: UInt64, clock: UInt64)] = []
     /// Items created or split here, to merge with their left neighbour at the end.
     @exclusivity(unchecked) var mergeCandidates: [Item] = []
+    /// While an item's neighbours are resolved (`missing`): splits leave a
+    /// surrogate pair they cut as it is, and note where in `cutPairs`.
+    /// The item may yet be kept as a range (hostile neighbours), which
+    /// places nothing between the halves; they then merge back at the end
+    /// of the transaction, and a replica that gets the range, which names
+    /// no neighbour, holds the pair whole too (fuzz finding 23). What is
+    /// still cut then becomes U+FFFD twice (`Doc.replaceCutPairs`), as Yjs
+    /// does at the split.
+    @exclusivity(unchecked) var defersCutPairs = false
+    /// The first unit after each cut left as it is, by id.
+    @exclusivity(unchecked) var cutPairs: [ID] = []
     /// Types whose content changed (few per transaction: a list beats hashing).
     @exclusivity(unchecked) var changed: [YType] = []
     /// Whether the changes were made here (not received in an update).
@@ -137,7 +148,10 @@ public final class Transaction {
             id: ID(client: item.id.client, clock: item.id.clock + UInt64(diff)), left: item,
             origin: ID(client: item.id.client, clock: item.id.clock + UInt64(diff) - 1), right: item.right,
             rightOrigin: item.rightOrigin, parent: item.parent, parentSub: item.parentSub,
-            content: item.content.splice(diff))
+            content: item.content.splice(diff, replacingACutPair: !defersCutPairs))
+        if defersCutPairs, item.contentRef == Content.refString, case .string(let left) = item.content, left.endsInAHighSurrogate {
+            cutPairs.append(right.id)
+        }
         if item.isDeleted { right.markDeleted() }
         item.right = right
         right.right?.left = right

@@ -463,6 +463,54 @@ import Testing
         try expectACopyOfItsStateAgrees(doc)
     }
 
+    /// Fuzz finding 23 (ydoc-structured, session 18): an item that names
+    /// the second half of an emoji as its right neighbour and nothing as
+    /// its left is kept as a range (its neighbours were never adjacent),
+    /// but only after resolving the right neighbour had cut the emoji's
+    /// item, and a cut pair became U+FFFD twice. A replica fed the range
+    /// cut nothing. Now a pair cut while neighbours are resolved becomes
+    /// U+FFFD only if it is still cut when the transaction ends: here the
+    /// halves merge back.
+    @Test func aRangeThatNamedHalfAnEmojiLeavesItWhole() throws {
+        let typist = Doc(clientID: 5)
+        typist.transact { txn in typist.text("t").insert(0, "x😀y", txn) }
+        // 6:0, deleted content, right origin 5:2 (the emoji's second half), no origin.
+        let hostile = hexBytes("010106004105020100")
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(try typist.encodeStateAsUpdate())
+        try doc.applyUpdate(hostile)
+        #expect(doc.stateVector == [5: 4, 6: 1])
+        #expect(doc.text("t").string == "x😀y")
+        let relayed = Doc(clientID: 2)
+        try relayed.applyUpdate(try doc.encodeStateAsUpdate())
+        #expect(relayed.text("t").string == "x😀y")
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
+    /// An item typed between the halves of an emoji (a Yjs client inserting
+    /// at a UTF-16 index inside it) cuts the pair, and both halves become
+    /// U+FFFD, as in Yjs 13.6: "x\u{FFFD}h\u{FFFD}y".
+    @Test func anItemBetweenTheHalvesOfAnEmojiReplacesThemAsYjsDoes() throws {
+        let typist = Doc(clientID: 5)
+        typist.transact { txn in typist.text("t").insert(0, "x😀y", txn) }
+        let between = ReviewSession13Tests.stringItem(
+            client: 6, clock: 0, origin: ID(client: 5, clock: 1), rightOrigin: ID(client: 5, clock: 2), "h")
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(try typist.encodeStateAsUpdate())
+        try doc.applyUpdate(between)
+        #expect(doc.text("t").string == "x\u{FFFD}h\u{FFFD}y")
+        // Held as U+FFFD, not as lone halves (which read the same as a
+        // string, and would be written as U+FFFD too, but are not Yjs's units).
+        var units: [UInt16] = []
+        var item = doc.text("t").type.start
+        while let current = item {
+            if case .string(let text) = current.content { units += text.units() }
+            item = current.right
+        }
+        #expect(units == [0x78, 0xFFFD, 0x68, 0xFFFD, 0x79])
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
     /// Crossed neighbours in structs of their own (fuzz, ydoc-structured
     /// crash-cd737611, after the review's case was fixed): the right origin
     /// starts the struct the origin ends, or lies in a struct before it that
