@@ -28,7 +28,8 @@ extension Store {
     public func space() -> Environment.Info { environment.info() }
 
     /// Called after every group commit of `submit` (its batch size and
-    /// timings), on the committer's thread; `nil` stops it.
+    /// timings), on the committer's thread, before its callers resume;
+    /// `nil` stops it.
     public func observeGroupCommits(_ observer: (@Sendable (GroupCommitReport) -> Void)?) {
         log.groupCommitObserver = observer
     }

@@ -78,6 +78,29 @@ enum Content {
         }
     }
 
+    /// Whether `count` units of this content from `offset` are those of
+    /// `other` from `otherOffset`, as the wire would write them. Content of
+    /// one unit is compared whole.
+    func sameUnits(from offset: Int, as other: Content, from otherOffset: Int, count: Int) -> Bool {
+        switch (self, other) {
+        case (.deleted, .deleted):
+            return true
+        case (.string(let a), .string(let b)):
+            return a.units(from: offset).prefix(count).elementsEqual(b.units(from: otherOffset).prefix(count))
+        case (.json(let a), .json(let b)):
+            return a[offset..<(offset + count)] == b[otherOffset..<(otherOffset + count)]
+        case (.any(let a), .any(let b)):
+            return a[offset..<(offset + count)] == b[otherOffset..<(otherOffset + count)]
+        default:
+            guard ref == other.ref else { return false }
+            var x = ByteWriter(capacity: 32)
+            var y = ByteWriter(capacity: 32)
+            UpdateEncoder.writeContent(self, offset: 0, into: &x)
+            UpdateEncoder.writeContent(other, offset: 0, into: &y)
+            return x.bytes == y.bytes
+        }
+    }
+
     /// Appends `other` if both are of a kind that merges (Yjs's `mergeWith`).
     /// Appends in place: typing grows one item a character at a time, and
     /// copying its content at every keystroke would make that quadratic.

@@ -409,9 +409,54 @@ import Testing
         try doc.applyUpdate(updates[1])
         #expect(doc.stateVector.isEmpty)
         #expect(!doc.sawTwoStructsForOneId)
-        // The same waiting structs, cut where the store holds them once the first one comes.
         try doc.applyUpdate(updates[0])
         #expect(doc.text("t").string == "aXYbc")
+        #expect(!doc.sawTwoStructsForOneId)
+    }
+
+    /// One writer's structs in pieces that end apart, all waiting: its
+    /// transaction, then a step 2 a peer computed against an older state
+    /// vector (the hub relays it as it came), which repeats the
+    /// transaction and goes on. The same units where they overlap: no
+    /// rivals (the review of session 18 found these flagged).
+    @Test func piecesOfOneWriterThatEndApartAreNoRivals() throws {
+        let writer = Doc(clientID: 5)
+        var updates: [[UInt8]] = []
+        writer.observeUpdates { updates.append($0) }
+        writer.transact { txn in writer.text("t").insert(0, "ab", txn) }
+        let before = writer.encodeStateVector()
+        writer.transact { txn in writer.text("t").insert(2, "cd", txn) }
+        writer.transact { txn in writer.text("t").insert(4, "ef", txn) }
+        let stepTwo = try writer.encodeStateAsUpdate(stateVector: before)  // 5:2–5, one struct
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(updates[1])  // 5:2–3, waits for 5:0–1
+        try doc.applyUpdate(stepTwo)
+        #expect(doc.stateVector.isEmpty)
+        #expect(!doc.sawTwoStructsForOneId)
+        try doc.applyUpdate(updates[0])
+        #expect(doc.text("t").string == "abcdef")
+        #expect(!doc.sawTwoStructsForOneId)
+    }
+
+    /// Two writers forged as one client wait with other text at one id:
+    /// rivals, until nothing waits any more (the older one won).
+    @Test func rivalsAreForgottenOnceNothingWaits() throws {
+        func second(_ text: String) throws -> (first: [UInt8], second: [UInt8]) {
+            let writer = Doc(clientID: 5)
+            var updates: [[UInt8]] = []
+            writer.observeUpdates { updates.append($0) }
+            writer.transact { txn in writer.text("t").insert(0, "ab", txn) }
+            writer.transact { txn in writer.text("t").insert(2, text, txn) }
+            return (updates[0], updates[1])
+        }
+        let honest = try second("cd")
+        let forged = try second("xy")
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(honest.second)
+        try doc.applyUpdate(forged.second)
+        #expect(doc.sawTwoStructsForOneId)
+        try doc.applyUpdate(honest.first)
+        #expect(doc.text("t").string == "abcd")
         #expect(!doc.sawTwoStructsForOneId)
     }
 
