@@ -55,6 +55,18 @@ enum Content {
     static func isCountable(ref: UInt8) -> Bool { ref != refDeleted && ref != refFormat }
 
     /// Splits off and returns the part from `offset` on; `self` keeps the rest.
+    /// Splits off and returns the content from `offset` on, leaving a
+    /// surrogate pair it cuts as it is; `cut` says whether it cut one
+    /// (`Transaction.defersCutPairs`).
+    mutating func spliceLeavingPairs(_ offset: Int, cut: inout Bool) -> Content {
+        guard case .string(var units) = self else { return splice(offset) }
+        self = .deleted(0)  // drop self's reference so the units are held once
+        let right = units.splice(offset, replacingACutPair: false)
+        cut = units.endsInAHighSurrogate
+        self = .string(units)
+        return .string(right)
+    }
+
     /// Splits off and returns the content from `offset` on; `replacingACutPair`
     /// as `TextUnits.splice` takes it.
     mutating func splice(_ offset: Int, replacingACutPair: Bool = true) -> Content {

@@ -244,18 +244,21 @@ public final class Doc {
 
     /// Surrogate pairs that splits cut while neighbours were resolved
     /// (`Transaction.defersCutPairs`) and that did not merge back: their
-    /// halves become U+FFFD, as Yjs makes them at the split. A client's
-    /// structs are contiguous, so the struct before the one at the cut
-    /// ends there.
+    /// halves become U+FFFD, as Yjs makes them at the split. Each half
+    /// that still holds text, whatever became of the other (deleted and
+    /// collected in the same transaction: Yjs had replaced it before). A
+    /// client's structs are contiguous, so the struct before the one at the
+    /// cut ends there.
     private func replaceCutPairs(_ txn: Transaction) {
         for cut in txn.cutPairs {
             guard let list = store.list(cut.client), let index = list.structs.index(containing: cut.clock), index > 0,
-                list.structs[index].id.clock == cut.clock,  // else merged back: the pair is whole
-                let left = list.structs[index - 1].asItem, case .string(let units) = left.content, units.endsInAHighSurrogate
+                list.structs[index].id.clock == cut.clock  // else merged back: the pair is whole
             else { continue }
+            var left: TextUnits?
             var right: TextUnits?
+            if let item = list.structs[index - 1].asItem, case .string(let units) = item.content { left = units }
             if let item = list.structs[index].asItem, case .string(let units) = item.content { right = units }
-            TextUnits.replaceCutPair(units, right)
+            TextUnits.replaceCutPair(left, right)
         }
     }
 

@@ -133,7 +133,7 @@ final class Item: AbstractStruct {
     func canMerge(with right: Item) -> Bool {
         right.id.client == id.client && right.id.clock == id.clock + UInt64(length)
             && right.origin == lastID && rightOrigin == right.rightOrigin && self.right === right
-            && isDeleted == right.isDeleted && !isKeyed && !right.isKeyed
+            && isDeleted == right.isDeleted
             && contentRef == right.contentRef && contentRef != Content.refType
     }
 }

@@ -55,10 +55,10 @@ struct TextUnits {
     /// Yjs never leaves half a surrogate pair on either side: when a split
     /// leaves `left` ending in a high surrogate, it replaces that unit and
     /// the first of `right` with U+FFFD. Each range is its item's own, so
-    /// they change in place (the buffer is a class). `right` is nil when
+    /// they change in place (the buffer is a class). Either is nil when
     /// its content was collected.
-    static func replaceCutPair(_ left: TextUnits, _ right: TextUnits?) {
-        left.buffer.units[left.end - 1] = 0xFFFD
+    static func replaceCutPair(_ left: TextUnits?, _ right: TextUnits?) {
+        if let left, left.count > 0 { left.buffer.units[left.end - 1] = 0xFFFD }
         if let right, right.count > 0 { right.buffer.units[Int(right.start)] = 0xFFFD }
     }
 

@@ -32,6 +32,8 @@ public final class Transaction {
     @exclusivity(unchecked) var defersCutPairs = false
     /// The first unit after each cut left as it is, by id.
     @exclusivity(unchecked) var cutPairs: [ID] = []
+    /// Set by the split that left a pair cut (scratch for `split`).
+    @exclusivity(unchecked) private var cutAPair = false
     /// Types whose content changed (few per transaction: a list beats hashing).
     @exclusivity(unchecked) var changed: [YType] = []
     /// Whether the changes were made here (not received in an update).
@@ -148,9 +150,10 @@ public final class Transaction {
             id: ID(client: item.id.client, clock: item.id.clock + UInt64(diff)), left: item,
             origin: ID(client: item.id.client, clock: item.id.clock + UInt64(diff) - 1), right: item.right,
             rightOrigin: item.rightOrigin, parent: item.parent, parentSub: item.parentSub,
-            content: item.content.splice(diff, replacingACutPair: !defersCutPairs))
-        if defersCutPairs, item.contentRef == Content.refString, case .string(let left) = item.content, left.endsInAHighSurrogate {
+            content: defersCutPairs ? item.content.spliceLeavingPairs(diff, cut: &cutAPair) : item.content.splice(diff))
+        if cutAPair {
             cutPairs.append(right.id)
+            cutAPair = false
         }
         if item.isDeleted { right.markDeleted() }
         item.right = right
