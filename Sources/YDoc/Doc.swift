@@ -34,6 +34,8 @@ public final class Doc {
     /// "Hostile updates"). Once nothing waits, no such choice is left. For
     /// the fuzz targets, which hold such documents to fewer properties.
     public private(set) var sawTwoStructsForOneId = false
+    /// Whether `offer` stopped a lane at a held struct during this `integrate`.
+    private var heldStructStoppedALane = false
     /// Stretches of the lists already walked to a right neighbour
     /// (`Transaction.reaches`): by the neighbour's first unit, the first
     /// unit of each item known to lie before it, with whether the
@@ -436,13 +438,13 @@ public final class Doc {
             // Held already, but Yjs asks what a struct names before whether it
             // is held (`integrateStructs`): a struct at a held id that names
             // something missing (another struct at that id, which no honest
-            // peer writes) stops its lane, and waits (`waiting`), so what
-            // follows it goes through the waiting structs, where an older one
-            // claiming the same clock wins, as it did the first time the
-            // update came. Else an update applied twice could integrate more
-            // the second time.
+            // peer writes) stops its lane, so what follows it goes through
+            // the waiting structs, where an older one claiming the same clock
+            // wins, as it did the first time the update came. The held
+            // struct itself does not wait (`waiting`).
             if let client = stoppingClient(s, txn) {
                 sawTwoStructsForOneId = true
+                heldStructStoppedALane = true
                 return .waits(for: client)
             }
             return .done
@@ -474,27 +476,21 @@ public final class Doc {
     private func integrate(_ incoming: [(client: UInt64, structs: [AbstractStruct])], _ txn: Transaction) {
         let before = pendingStructs
         pendingStructs = [:]
+        heldStructStoppedALane = false
         let rest = integrateLanes(incoming, txn)
         let queue = waiting(before, then: rest, txn)
         defer { if pendingStructs.isEmpty { sawTwoStructsForOneId = false } }
-        // Nothing waited before: what waits now could not integrate.
-        guard !before.isEmpty else {
+        // Nothing waited before: what waits now could not integrate, unless
+        // a held struct stopped its lane (`offer`). Then it is offered again,
+        // as a copy loading this document's state would offer it: the held
+        // struct itself does not wait (the store holds its id, and the
+        // state cannot carry it).
+        guard !before.isEmpty || heldStructStoppedALane else {
             pendingStructs = queue
             return
         }
         let lanes = queue.sorted { $0.key < $1.key }.map { (client: $0.key, structs: $0.value) }
         pendingStructs = waiting(integrateLanes(lanes, txn, inOrderFirst: false), then: [:], txn)
-    }
-
-    /// Whether a struct the store holds whole waits, stopping its lane
-    /// (`waiting`). A copy loaded from this document's state lacks it, as
-    /// in Yjs, and so may integrate what it holds back: such a copy covers
-    /// this document's state vector, but need not equal it.
-    public var waitsOnHeldStructs: Bool {
-        pendingStructs.contains { client, structs in
-            let held = store.state(client)
-            return structs.contains { $0.id.clock + UInt64($0.length) <= held }
-        }
     }
 
     /// The client `s` waits for although the store holds all of it: an
@@ -514,16 +510,14 @@ public final class Doc {
     /// without the part one before it claims, as Yjs keeps its waiting
     /// structs: one update merged this way (`mergeUpdates`).
     ///
-    /// What the store holds is cut off too, except from a struct it holds
-    /// whole that still stops its lane (`stoppingClient`): Yjs keeps that
-    /// one waiting and offers it again, and it stops the lane again while
-    /// what it names is missing, so what follows it does not integrate in
-    /// a second application where it did not in the first (finding 19;
-    /// structs that rival for one id can still win in turn, in Yjs too:
-    /// `sawTwoStructsForOneId`). `encodeStateAsUpdate(includingPending:)`
-    /// leaves it out, as Yjs's merge with the document's state does, so a
-    /// copy loaded from that state may integrate what follows it; Yjs
-    /// disagrees with itself there too (docs/documents.md, "Hostile updates").
+    /// What the store holds is cut off too, as the document's state
+    /// (`encodeStateAsUpdate(includingPending:)`) leaves it out, so a
+    /// document and a copy loaded from its state wait on the same structs,
+    /// and a stored document compacted into its state (docs/documents.md,
+    /// "Compaction") stays the document it was. Yjs keeps a struct it holds
+    /// whole waiting when it names something missing, so there what
+    /// follows stays stopped, and its own copy differs (finding 19); such
+    /// structs rival the held one for its id (`sawTwoStructsForOneId`).
     private func waiting(
         _ older: [UInt64: [AbstractStruct]], then newer: [UInt64: [AbstractStruct]], _ txn: Transaction
     ) -> [UInt64: [AbstractStruct]] {
@@ -543,15 +537,12 @@ public final class Doc {
                 }
                 guard end > claimed else { continue }
                 if end <= held {
-                    // Held whole: it claims its clocks as it would in Yjs's
-                    // merge, but waits only while it stops its lane.
+                    // Held whole: dropped, though it claims its clocks as it
+                    // would in Yjs's merge.
                     if s.id.clock < claimed { Self.cut(s, Int(claimed - s.id.clock)) }
                     claimed = end
                     claimer = s
-                    if stoppingClient(s, txn) != nil {
-                        sawTwoStructsForOneId = true
-                        kept.append(s)
-                    }
+                    if stoppingClient(s, txn) != nil { sawTwoStructsForOneId = true }
                     continue
                 }
                 let from = max(held, claimed)

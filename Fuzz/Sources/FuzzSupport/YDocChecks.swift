@@ -29,21 +29,13 @@ public enum YDocChecks {
             return
         }
         sound(copy, "\(what()): a copy made from its state")
-        if doc.waitsOnHeldStructs {
-            // A struct the store holds whole waits and stops its lane; the
-            // state leaves it out, as Yjs's does, so the copy may integrate
-            // what it holds back (finding 19), and never less.
-            let covers = doc.stateVector.allSatisfy { (copy.stateVector[$0.key] ?? 0) >= $0.value }
-            require(covers, "\(what()): a copy made from the state including pending has state vector \(copy.stateVector), short of \(doc.stateVector); state \(hex(state))")
-        } else {
-            // Finding 2 (Fuzz/README.md): a copy integrated structs the document held pending.
-            require(copy.stateVector == doc.stateVector,
-                    "\(what()): a copy made from the state including pending has state vector \(copy.stateVector), not \(doc.stateVector); state \(hex(state))")
-            // And the same content: equal state vectors with different text was a finding of its own
-            // (crossed neighbours placed by how each replica's structs were split).
-            require(copy.contentJSON() == doc.contentJSON(),
-                    "\(what()): a copy made from the state including pending has other content; state \(hex(state))")
-        }
+        // Finding 2 (Fuzz/README.md): a copy integrated structs the document held pending.
+        require(copy.stateVector == doc.stateVector,
+                "\(what()): a copy made from the state including pending has state vector \(copy.stateVector), not \(doc.stateVector); state \(hex(state))")
+        // And the same content: equal state vectors with different text was a finding of its own
+        // (crossed neighbours placed by how each replica's structs were split).
+        require(copy.contentJSON() == doc.contentJSON(),
+                "\(what()): a copy made from the state including pending has other content; state \(hex(state))")
         // A diff against a peer's state vector is accepted by that peer.
         let sv = plain.encodeStateVector()
         do {
