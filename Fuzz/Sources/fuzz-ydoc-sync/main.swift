@@ -33,6 +33,8 @@ public func fuzzYDocSync(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     // the room's state and takes every later relay, which cost a fifth of
     // the target's speed for four.
     var joined: [Doc] = []
+    // Whether two structs ever claimed one id in the room (the flag clears once nothing waits).
+    var rivals = false
     for frame in frames {
         guard let decoded = try? SyncMessage.decode(frame) else { continue }
         switch decoded {
@@ -55,6 +57,7 @@ public func fuzzYDocSync(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
                 require(false, "applyUpdate refused (\(error)) an update checkUpdate had passed")
             }
             YDocChecks.sound(room, "the room")
+            rivals = rivals || room.sawTwoStructsForOneId
             relayed.append(SyncMessage.update(update).encoded())
             for late in joined { _ = try? late.applyUpdate(update) }
         case .other:
@@ -69,19 +72,25 @@ public func fuzzYDocSync(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             continue
         }
         switch message {
-        case .step2(let update), .update(let update): _ = try? peer.applyUpdate(update)
+        case .step2(let update), .update(let update):
+            _ = try? peer.applyUpdate(update)
+            rivals = rivals || peer.sawTwoStructsForOneId
         case .step1: break
         }
     }
     // Finding 2 (Fuzz/README.md) reached live sync: step 2 includes the room's pending structs.
     for late in joined {
         require(late.stateVector == room.stateVector, "a peer that joined on the way has \(late.stateVector), the room \(room.stateVector)")
+        require(late.contentJSON() == room.contentJSON(), "a peer that joined on the way holds other content than the room")
     }
     // Fed the updates again after the state that holds them: where two
     // structs claim one id (forged), the one the room took may have lost to
     // another that waited, and the peer may then take the other, as Yjs
-    // 13.6 does (finding 20). It never has less.
+    // 13.6 does (finding 20). It never has less, and without such rivals
+    // it has the same.
     require(covers(peer, room), "a peer fed the room's answers has \(peer.stateVector), short of the room's \(room.stateVector)")
+    require(rivals || peer.stateVector == room.stateVector,
+            "a peer fed the room's answers has \(peer.stateVector), the room \(room.stateVector), and no two structs claimed one id")
     return 0
 }
 
