@@ -12,26 +12,35 @@ import Foundation
 public func eventually(
     within limit: Duration = .seconds(10), _ holds: () throws -> Bool
 ) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + limit
-    var asked = 0
-    while true {
-        if try holds() { return true }
-        asked += 1
-        if asked >= 1_000, ContinuousClock.now >= deadline { return false }
+    var patience = Patience(limit)
+    while try !holds() {
+        if patience.isOver() { return false }
         try? await Task.sleep(for: .milliseconds(2))
     }
+    return true
 }
 
 /// The same, for synchronous tests: polls on the calling thread.
 public func eventuallyBlocking(
     within limit: Duration = .seconds(10), _ holds: () throws -> Bool
 ) rethrows -> Bool {
-    let deadline = ContinuousClock.now + limit
-    var asked = 0
-    while true {
-        if try holds() { return true }
-        asked += 1
-        if asked >= 1_000, ContinuousClock.now >= deadline { return false }
+    var patience = Patience(limit)
+    while try !holds() {
+        if patience.isOver() { return false }
         usleep(2_000)
+    }
+    return true
+}
+
+/// When to give up asking: past the limit, and after 1,000 asks.
+private struct Patience {
+    let deadline: ContinuousClock.Instant
+    var asked = 0
+
+    init(_ limit: Duration) { deadline = ContinuousClock.now + limit }
+
+    mutating func isOver() -> Bool {
+        asked += 1
+        return asked >= 1_000 && ContinuousClock.now >= deadline
     }
 }

@@ -382,12 +382,11 @@ import Testing
     /// One update that waits, applied twice: its structs are the same
     /// both times, so nothing says two structs claimed one id.
     @Test func anUpdateThatWaitsAppliedTwiceIsNoRival() throws {
-        let writer = Doc(clientID: 3)
-        var updates: [[UInt8]] = []
-        writer.observeUpdates { updates.append($0) }
-        writer.transact { txn in writer.text("t").insert(0, "abc", txn) }
-        writer.transact { txn in writer.text("t").insert(1, "XY", txn) }
-        writer.transact { txn in writer.map("m").set("k", .string("v"), txn) }
+        let updates = updatesOf(client: 3, [
+            { doc, txn in doc.text("t").insert(0, "abc", txn) },
+            { doc, txn in doc.text("t").insert(1, "XY", txn) },
+            { doc, txn in doc.map("m").set("k", .string("v"), txn) },
+        ])
         let doc = Doc(clientID: 1)
         try doc.applyUpdate(updates[2])
         try doc.applyUpdate(updates[1])
@@ -406,13 +405,12 @@ import Testing
     /// rivals (the review of session 18 found these flagged).
     @Test func piecesOfOneWriterThatEndApartAreNoRivals() throws {
         let writer = Doc(clientID: 5)
-        var updates: [[UInt8]] = []
-        writer.observeUpdates { updates.append($0) }
-        writer.transact { txn in writer.text("t").insert(0, "ab", txn) }
-        let before = writer.encodeStateVector()
-        writer.transact { txn in writer.text("t").insert(2, "cd", txn) }
-        writer.transact { txn in writer.text("t").insert(4, "ef", txn) }
-        let stepTwo = try writer.encodeStateAsUpdate(stateVector: before)  // 5:2–5, one struct
+        let updates = updatesOf(writer, [
+            { doc, txn in doc.text("t").insert(0, "ab", txn) },
+            { doc, txn in doc.text("t").insert(2, "cd", txn) },
+            { doc, txn in doc.text("t").insert(4, "ef", txn) },
+        ])
+        let stepTwo = try writer.encodeStateAsUpdate(stateVector: hexBytes("010502"))  // 5:2–5, one struct
         let doc = Doc(clientID: 1)
         try doc.applyUpdate(updates[1])  // 5:2–3, waits for 5:0–1
         try doc.applyUpdate(stepTwo)
@@ -426,16 +424,15 @@ import Testing
     /// Two writers forged as one client wait with other text at one id:
     /// rivals, until nothing waits any more (the older one won).
     @Test func rivalsAreForgottenOnceNothingWaits() throws {
-        func second(_ text: String) throws -> (first: [UInt8], second: [UInt8]) {
-            let writer = Doc(clientID: 5)
-            var updates: [[UInt8]] = []
-            writer.observeUpdates { updates.append($0) }
-            writer.transact { txn in writer.text("t").insert(0, "ab", txn) }
-            writer.transact { txn in writer.text("t").insert(2, text, txn) }
+        func second(_ text: String) -> (first: [UInt8], second: [UInt8]) {
+            let updates = updatesOf(client: 5, [
+                { doc, txn in doc.text("t").insert(0, "ab", txn) },
+                { doc, txn in doc.text("t").insert(2, text, txn) },
+            ])
             return (updates[0], updates[1])
         }
-        let honest = try second("cd")
-        let forged = try second("xy")
+        let honest = second("cd")
+        let forged = second("xy")
         let doc = Doc(clientID: 1)
         try doc.applyUpdate(honest.second)
         try doc.applyUpdate(forged.second)
@@ -669,6 +666,19 @@ func expectEditsGoUnderANewClient(
     doc.transact { txn in doc.map("lm").set("c", .number(3), txn) }
     #expect(doc.stateVector[old] == reached, sourceLocation: sourceLocation)
     try expectACopyOfItsStateAgrees(doc, sourceLocation: sourceLocation)
+}
+
+/// The update each of `edits` makes, one transaction each, on `writer`
+/// (a document of `client`).
+func updatesOf(_ writer: Doc, _ edits: [(Doc, Transaction) -> Void]) -> [[UInt8]] {
+    var updates: [[UInt8]] = []
+    writer.observeUpdates { updates.append($0) }
+    for edit in edits { writer.transact { txn in edit(writer, txn) } }
+    return updates
+}
+
+func updatesOf(client: UInt64, _ edits: [(Doc, Transaction) -> Void]) -> [[UInt8]] {
+    updatesOf(Doc(clientID: client), edits)
 }
 
 /// The UTF-16 units `text`'s live items hold, in order: where a lone half
