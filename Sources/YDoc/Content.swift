@@ -54,10 +54,8 @@ enum Content {
     /// keep beside their content (`Item.contentRef`).
     static func isCountable(ref: UInt8) -> Bool { ref != refDeleted && ref != refFormat }
 
-    /// Splits off and returns the part from `offset` on; `self` keeps the rest.
-    /// Splits off and returns the content from `offset` on, leaving a
-    /// surrogate pair it cuts as it is; `cut` says whether it cut one
-    /// (`Transaction.defersCutPairs`).
+    /// `splice`, leaving a surrogate pair it cuts as it is; `cut` says
+    /// whether it cut one (`Transaction.defersCutPairs`).
     mutating func spliceLeavingPairs(_ offset: Int, cut: inout Bool) -> Content {
         guard case .string(var units) = self else { return splice(offset) }
         self = .deleted(0)  // drop self's reference so the units are held once
@@ -67,9 +65,8 @@ enum Content {
         return .string(right)
     }
 
-    /// Splits off and returns the content from `offset` on; `replacingACutPair`
-    /// as `TextUnits.splice` takes it.
-    mutating func splice(_ offset: Int, replacingACutPair: Bool = true) -> Content {
+    /// Splits off and returns the part from `offset` on; `self` keeps the rest.
+    mutating func splice(_ offset: Int) -> Content {
         switch self {
         case .deleted(let n):
             self = .deleted(offset)
@@ -79,7 +76,7 @@ enum Content {
             return .json(Array(values[offset...]))
         case .string(var units):
             self = .deleted(0)  // drop self's reference so the units are held once
-            let right = units.splice(offset, replacingACutPair: replacingACutPair)
+            let right = units.splice(offset)
             self = .string(units)
             return .string(right)
         case .any(let values):

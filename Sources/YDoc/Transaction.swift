@@ -32,8 +32,6 @@ public final class Transaction {
     @exclusivity(unchecked) var defersCutPairs = false
     /// The first unit after each cut left as it is, by id.
     @exclusivity(unchecked) var cutPairs: [ID] = []
-    /// Set by the split that left a pair cut (scratch for `split`).
-    @exclusivity(unchecked) private var cutAPair = false
     /// Types whose content changed (few per transaction: a list beats hashing).
     @exclusivity(unchecked) var changed: [YType] = []
     /// Whether the changes were made here (not received in an update).
@@ -146,15 +144,13 @@ public final class Transaction {
 
     /// Splits `item` at `diff` and returns the right part (Yjs's `splitItem`).
     func split(_ item: Item, _ diff: Int) -> Item {
+        var cutAPair = false
         let right = Item(
             id: ID(client: item.id.client, clock: item.id.clock + UInt64(diff)), left: item,
             origin: ID(client: item.id.client, clock: item.id.clock + UInt64(diff) - 1), right: item.right,
             rightOrigin: item.rightOrigin, parent: item.parent, parentSub: item.parentSub,
             content: defersCutPairs ? item.content.spliceLeavingPairs(diff, cut: &cutAPair) : item.content.splice(diff))
-        if cutAPair {
-            cutPairs.append(right.id)
-            cutAPair = false
-        }
+        if cutAPair { cutPairs.append(right.id) }
         if item.isDeleted { right.markDeleted() }
         item.right = right
         right.right?.left = right
