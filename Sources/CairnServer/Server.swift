@@ -5,6 +5,8 @@ public import Logging
 import Scheduler
 import ServiceLifecycle
 import NIOConcurrencyHelpers
+import NIOCore
+import Foundation
 
 /// The service `cairn serve` runs, as one application: the HTTP routes, the
 /// sync socket, the document hub's poller and (unless configured away) the
@@ -12,10 +14,13 @@ import NIOConcurrencyHelpers
 /// "Stopping the service").
 ///
 /// `logger` is the application's (every request's line derives from it);
-/// `nil`: Hummingbird's, at `LOG_LEVEL`.
+/// `nil`: Hummingbird's, at `LOG_LEVEL`. `listening` is told the port once
+/// the server listens: the one asked for, or the one the system chose for
+/// port 0 (so tests and scripts never guess a free port).
 public func makeApplication(
     store: Store, configuration: ServerConfiguration, draining: Draining = Draining(), logger: Logger? = nil,
-    report: @escaping @Sendable (String) -> Void = { _ in }
+    report: @escaping @Sendable (String) -> Void = { _ in },
+    listening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     // One registry for the routes, the sync hub and the scheduler: what GET /metrics prints.
     let metrics = ServerMetrics(store: store)
@@ -38,7 +43,9 @@ public func makeApplication(
             // Frames as large as a message: Yjs clients send a whole update in one frame.
             configuration: .init(ws: .init(maxFrameSize: configuration.limits.socketMessageBytes))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),
-        services: services, logger: logger)
+        services: services,
+        onServerRunning: { channel in await listening(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
 }
 
 /// Every HTTP route `cairn serve` answers: the API (`makeRouter`) and the
@@ -69,10 +76,12 @@ public func makeServiceRouter(store: Store, configuration: ServerConfiguration) 
 ///
 /// Secure by default: with no token in the store the API is open, so it
 /// listens only on loopback, and refuses (`ServerStartError`) any other
-/// address. `started` is told, before the service runs, whether the API is open.
+/// address. `started` is told, before the service runs, whether the API is
+/// open; `listening`, the port once it listens (see `makeApplication`).
 public func runServer(
     store: Store, configuration: ServerConfiguration, drainTime: Duration = .seconds(4), logger: Logger? = nil,
-    report: @escaping @Sendable (String) -> Void = { _ in }, started: (_ apiIsOpen: Bool) -> Void = { _ in }
+    report: @escaping @Sendable (String) -> Void = { _ in }, started: (_ apiIsOpen: Bool) -> Void = { _ in },
+    listening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws {
     let open = try !store.hasTokens()
     if open && !ServerConfiguration.isLoopback(configuration.host) {
@@ -80,12 +89,17 @@ public func runServer(
     }
     started(open)
     let draining = Draining()
-    let app = makeApplication(store: store, configuration: configuration, draining: draining, logger: logger, report: report)
+    let app = makeApplication(
+        store: store, configuration: configuration, draining: draining, logger: logger, report: report, listening: listening)
     var group = ServiceGroupConfiguration(
         services: [.init(service: app), .init(service: DrainGate(draining: draining))],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
     group.maximumGracefulShutdownDuration = drainTime
-    try await ServiceGroup(configuration: group).run()
+    do {
+        try await ServiceGroup(configuration: group).run()
+    } catch let error as IOError where error.errnoCode == EADDRINUSE {
+        throw ServerStartError.addressInUse(host: configuration.host, port: configuration.port)
+    }
 }
 
 /// Whether the service is shutting down: from then on, new requests get 503.
@@ -176,9 +190,13 @@ struct SchedulerService: Service {
 public enum ServerStartError: Error, CustomStringConvertible {
     /// No token in the store, and an address beyond loopback.
     case openOnNetwork(host: String)
+    /// Another process listens there already.
+    case addressInUse(host: String, port: Int)
 
     public var description: String {
         switch self {
+        case .addressInUse(let host, let port):
+            return "cannot listen on \(host):\(port): another process is listening there (--port 0 takes any free port)"
         case .openOnNetwork(let host):
             return "refusing to listen on \(host) with no token in the store: the API would be open to the network. "
                 + "Make one first: cairn token create --project PROJECT --role worker"

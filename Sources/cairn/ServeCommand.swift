@@ -14,7 +14,7 @@ extension Cairn {
                 then listens on loopback only and refuses any other address. Routes: GET /openapi.json.
                 """)
 
-        @Option(help: "Port to listen on.")
+        @Option(help: "Port to listen on; 0 takes any free one (the log says which).")
         var port: Int = 4000
 
         @Option(help: "Address to listen on.")
@@ -41,7 +41,7 @@ extension Cairn {
         @OptionGroup var data: DataOptions
 
         func validate() throws {
-            guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535 (0: any free port)") }
             guard (1...3_600).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be 1...3600 seconds") }
             guard (0...525_600).contains(catchUpMinutes) else { throw ValidationError("--catch-up must be 0...525600 minutes (a year)") }
             // Tokens used to come from here; ignoring it would serve an open
@@ -83,10 +83,16 @@ extension Cairn {
                             Make one with: cairn token create --project PROJECT --role worker|editor|viewer
                             """)
                     }
-                    logger.info("serving \(data.path) on http://\(host):\(port)")
+                } listening: { [host, path = data.path] port in
+                    // Said once the port is open: a script may wait for this line.
+                    logger.info("serving \(path) on http://\(host):\(port)")
                 }
             } catch let error as ServerStartError {
-                throw CommandFailure("\(error) --data \(data.path)", status: 2)
+                switch error {
+                // Its message ends with the command that fixes it, which needs the folder.
+                case .openOnNetwork: throw CommandFailure("\(error) --data \(data.path)", status: 2)
+                case .addressInUse: throw CommandFailure("\(error)", status: 2)
+                }
             }
             logger.info("stopped")
         }

@@ -19,14 +19,9 @@ import FoundationNetworking
         #expect(secret.hasPrefix("cairn_") && secret.count == 6 + 43)
         #expect(token["project"] as? String == "p1" && token["role"] as? String == "viewer" && token["name"] as? String == "ops")
 
-        let port = Int.random(in: 41_000...48_000)
-        let process = Process()
-        process.executableURL = CLI.buildFolder.appendingPathComponent("cairn")
-        process.arguments = ["serve", "--data", folder.path, "--port", "\(port)", "--no-scheduler"]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
+        let service = try ServeProcess(["--data", folder.path, "--no-scheduler"])
+        defer { service.stop() }
+        let port = service.port
 
         func get(_ path: String, token: String? = nil) async throws -> (Int, Data) {
             var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
@@ -34,16 +29,9 @@ import FoundationNetworking
             let (data, response) = try await URLSession.shared.data(for: request)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
         }
-        // Wait for the port to open.
-        var health: (Int, Data)?
-        for _ in 0..<100 {
-            if let answer = try? await get("/healthz") {
-                health = answer
-                break
-            }
-            try await Task.sleep(nanoseconds: 100_000_000)
-        }
-        #expect(health?.0 == 200)
+        // It logged that it listens: the port is open.
+        let health = try await get("/healthz")
+        #expect(health.0 == 200)
         #expect(try await get("/api/v1/runs/nope").0 == 401)
         #expect(try await get("/api/v1/runs/nope", token: secret + "x").0 == 401)
         #expect(try await get("/api/v1/runs/nope", token: secret).0 == 404)
@@ -88,5 +76,23 @@ extension ServeCommandTests {
         let refused = try CLI.run(["serve", "--port", "4998", "--data", folder.path], environment: ["CAIRN_TOKENS": "p1:secret"])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("cairn token create"))
+    }
+}
+
+extension ServeCommandTests {
+    /// A port another process holds is a clear refusal naming it, not a
+    /// socket call's errno; a port beyond 0...65535 is refused before anything opens.
+    @Test func aPortInUseOrOutOfRangeIsRefusedClearly() throws {
+        let first = try ServeProcess(["--data", TemporaryFolder().path, "--no-scheduler"])
+        defer { first.stop() }
+        let second = TemporaryFolder()
+        let taken = try CLI.run(["serve", "--port", "\(first.port)", "--no-scheduler", "--data", second.path])
+        #expect(taken.status == 2)
+        #expect(taken.stderr.contains("cannot listen on 127.0.0.1:\(first.port): another process is listening there"), "\(taken.stderr)")
+        for port in ["-1", "65536"] {
+            let refused = try CLI.run(["serve", "--port=\(port)", "--data", second.path])
+            #expect(refused.status == 2, "\(port): \(refused.status)")
+            #expect(refused.stderr.contains("--port must be 0...65535"), "\(port): \(refused.stderr)")
+        }
     }
 }

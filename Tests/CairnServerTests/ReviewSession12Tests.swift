@@ -9,6 +9,7 @@ import JSON
 import Logging
 import ServiceLifecycle
 import NIOConcurrencyHelpers
+import TestSupport
 import Testing
 import Workflows
 import YDoc
@@ -297,19 +298,22 @@ import YDoc
     /// socket with 1000 (normal closure) at once.
     @Test func aShutdownClosesEditorsWithGoingAway() async throws {
         let p = try TwoProjects()
-        let port = Int.random(in: 41_000...48_000)
         let draining = Draining()
-        let app = makeApplication(store: p.store, configuration: ServerConfiguration(port: port, runScheduler: false), draining: draining)
+        let listening = NIOLockedValueBox(0)
+        let app = makeApplication(
+            store: p.store, configuration: ServerConfiguration(port: 0, runScheduler: false), draining: draining,
+            listening: { port in listening.withLockedValue { $0 = port } })
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: DrainGate(draining: draining))], logger: Logger(label: "review"))
         configuration.maximumGracefulShutdownDuration = .seconds(4)
         let group = ServiceGroup(configuration: configuration)
         let code = try await withThrowingTaskGroup(of: UInt16?.self) { tasks in
             tasks.addTask { try await group.run(); return nil }
-            try await Task.sleep(for: .seconds(1))
+            // The server may take a while to listen on a busy machine.
+            #expect(await eventually(within: .seconds(30)) { listening.withLockedValue { $0 } != 0 }, "the server never listened")
+            let port = listening.withLockedValue { $0 }
             let connected = NIOLockedValueBox(false)
             tasks.addTask {
-                // The server may take a while to listen on a busy machine.
                 for attempt in 1... {
                     do {
                         let frame = try await WebSocketClient.connect(
