@@ -9,7 +9,7 @@ import Testing
 /// key, in LMDB's order, the later of two writes to one key winning.
 @Suite struct DeferredWritesTests {
     @Test func deferredWritesLandAsIfMadeInOrder() throws {
-        let folder = try TemporaryFolder()
+        let folder = TemporaryFolder()
         let environment = try Environment(path: folder.path)
         let table = try environment.database("t")
         var rng = SplitMix64(seed: 3)
@@ -40,7 +40,7 @@ import Testing
     /// Entries are packed into fixed chunks: many that fill several, and
     /// some larger than a chunk, come back whole and in key order.
     @Test func entriesAcrossChunksAndLargerThanOneComeBackWhole() throws {
-        let folder = try TemporaryFolder()
+        let folder = TemporaryFolder()
         let environment = try Environment(path: folder.path, options: .init(mapSize: 256 << 20))
         let table = try environment.database("t")
         var rng = SplitMix64(seed: 11)
@@ -73,7 +73,7 @@ import Testing
     /// (the last of a key's writes and removals wins), whether a batch is
     /// appended to an empty table or put among existing keys.
     @Test func removalsAndWritesLandInOrder() throws {
-        let folder = try TemporaryFolder()
+        let folder = TemporaryFolder()
         let environment = try Environment(path: folder.path)
         let table = try environment.database("t")
         var rng = SplitMix64(seed: 5)
@@ -108,7 +108,7 @@ import Testing
     /// An empty key is refused by LMDB with a typed error, whether it comes
     /// alone or among others; nothing traps.
     @Test func anEmptyKeyIsATypedErrorNotATrap() throws {
-        let folder = try TemporaryFolder()
+        let folder = TemporaryFolder()
         let environment = try Environment(path: folder.path)
         let table = try environment.database("t")
         for keys in [[[UInt8]()], [[1], [], [2]]] {
@@ -126,7 +126,7 @@ import Testing
     /// cursor; one whose keys fall between existing ones is put key by key.
     /// Either way the table ends holding every key once, the last write winning.
     @Test func laterBatchesAppendOrInsertAsTheirKeysRequire() throws {
-        let folder = try TemporaryFolder()
+        let folder = TemporaryFolder()
         let environment = try Environment(path: folder.path)
         let table = try environment.database("t")
         var expected: [[UInt8]: [UInt8]] = [:]

@@ -22,6 +22,8 @@ enum PrettyJSON {
                 if out.utf8.count > limit { return }
                 out += indent + "  "
                 write(item, indent: indent + "  ", into: &out, limit: limit)
+                // Past the limit, closing every open level would add each one's indentation again.
+                if out.utf8.count > limit { return }
                 out += index == items.count - 1 ? "\n" : ",\n"
             }
             out += indent + "]"
@@ -31,6 +33,7 @@ enum PrettyJSON {
                 if out.utf8.count > limit { return }
                 out += indent + "  " + JSONValue.string(member.key).serializedString() + ": "
                 write(member.value, indent: indent + "  ", into: &out, limit: limit)
+                if out.utf8.count > limit { return }
                 out += index == members.count - 1 ? "\n" : ",\n"
             }
             out += indent + "}"
