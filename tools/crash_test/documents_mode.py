@@ -12,8 +12,7 @@ batch: its exported state, read by pycrdt, equals pycrdt's own merge of one
 of those two prefixes, and `cairn doc show` equals what a clean folder
 given that prefix in one `doc apply` shows.
 
-WebSocket editors (the sync room) are not driven here: they need a
-WebSocket client, which the standard library has not."""
+WebSocket editors (the sync room) are the `sync` mode's."""
 import json
 import os
 import random
