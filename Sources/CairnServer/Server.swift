@@ -33,7 +33,7 @@ public func makeApplication(
                 report("scheduler: \(failure)")
                 metrics.schedulerFailed(failure)
             },
-            onTick: { metrics.schedulerTicked($0) })))
+            onTick: { metrics.schedulerTicked($0) }), clock: configuration.schedulerClock))
     }
     return Application(
         router: makeServiceRouter(store: store, configuration: configuration, draining: draining, metrics: metrics, hub: hub),
@@ -180,9 +180,10 @@ struct HubPoller: Service {
 /// The cron scheduler, for as long as the service runs.
 struct SchedulerService: Service {
     let scheduler: Scheduler
+    let clock: SchedulerClock
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await scheduler.run() }
+        await cancelWhenGracefulShutdown { await scheduler.run(clock: clock) }
     }
 }
 

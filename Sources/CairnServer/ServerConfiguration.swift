@@ -1,3 +1,5 @@
+public import Scheduler
+
 /// How `cairn serve` runs.
 /// Who may call it is the store's business (`cairn token`), not the
 /// configuration's: a secret never passes through a command line.
@@ -12,11 +14,15 @@ public struct ServerConfiguration: Sendable {
     /// its run to finish before answering 504 with the run id.
     public var webhookReplyTimeout: Duration
     public var limits: RequestLimits
+    /// The time the scheduler ticks by: the wall clock, but in the crash test.
+    public var schedulerClock: SchedulerClock
 
     public init(
         host: String = "127.0.0.1", port: Int = 4000, runScheduler: Bool = true,
-        catchUpWindow: Double = 0, webhookReplyTimeout: Duration = .seconds(30), limits: RequestLimits = RequestLimits()
+        catchUpWindow: Double = 0, webhookReplyTimeout: Duration = .seconds(30), limits: RequestLimits = RequestLimits(),
+        schedulerClock: SchedulerClock = .wall
     ) {
+        self.schedulerClock = schedulerClock
         self.limits = limits
         self.webhookReplyTimeout = webhookReplyTimeout
         self.host = host

@@ -240,9 +240,15 @@ public final class Scheduler: Sendable {
     /// writes to LMDB and waits for the disk, which must not hold one of the
     /// few threads of Swift's cooperative pool. A tick that ends after the
     /// next minute has begun is followed at once by the next tick, which
-    /// owes the minutes in between (`lateTickGrace`).
-    public func run(now: @escaping @Sendable () -> Date = Date.init) async {
-        let loop = TickLoop(scheduler: self, now: now)
+    /// owes the minutes in between (`lateTickGrace`). `clock` is the wall
+    /// clock but in the crash test (`SchedulerClock`).
+    public func run(clock: SchedulerClock = .wall) async {
+        await run(now: { clock.now() }, speed: clock.speed)
+    }
+
+    /// The same by `now`, which runs `speed` times as fast as the wall clock.
+    public func run(now: @escaping @Sendable () -> Date, speed: Double = 1) async {
+        let loop = TickLoop(scheduler: self, now: now, speed: speed)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                 loop.start { finished.resume() }
@@ -295,12 +301,15 @@ private final class LastTicked: @unchecked Sendable {
 private final class TickLoop: @unchecked Sendable {
     let scheduler: Scheduler
     let now: @Sendable () -> Date
+    /// How many of `now`'s seconds pass in a real one.
+    let speed: Double
     private let condition = NSCondition()
     private var stopped = false
 
-    init(scheduler: Scheduler, now: @escaping @Sendable () -> Date) {
+    init(scheduler: Scheduler, now: @escaping @Sendable () -> Date, speed: Double) {
         self.scheduler = scheduler
         self.now = now
+        self.speed = speed
     }
 
     func start(onExit: @escaping @Sendable () -> Void) {
@@ -340,7 +349,7 @@ private final class TickLoop: @unchecked Sendable {
             // The next tick is at the start of the minute after the one just
             // ticked; if that has begun already (the tick ran late), at once.
             let next = (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60
-            let deadline = Date().addingTimeInterval(next - now().timeIntervalSince1970)
+            let deadline = Date().addingTimeInterval((next - now().timeIntervalSince1970) / speed)
             condition.lock()
             while !stopped && Date() < deadline { _ = condition.wait(until: deadline) }
             condition.unlock()

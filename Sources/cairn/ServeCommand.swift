@@ -3,6 +3,7 @@ import CairnKit
 import CairnServer
 import Foundation
 import Logging
+import Scheduler
 
 extension Cairn {
     struct Serve: AsyncParsableCommand {
@@ -67,12 +68,21 @@ extension Cairn {
                 logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
                 return logger
             }()
+            // The crash test's simulated clock (docs/reliability.md, "Crash tests"); never set in service.
+            var schedulerClock = SchedulerClock.wall
+            if let text = ProcessInfo.processInfo.environment["CAIRN_SCHEDULER_CLOCK"] {
+                do { schedulerClock = try SchedulerClock.parse(text) } catch {
+                    throw CommandFailure("CAIRN_SCHEDULER_CLOCK: \(error)", status: 2)
+                }
+                logger.warning("the scheduler ticks by a simulated clock (CAIRN_SCHEDULER_CLOCK=\(text)), not the wall clock")
+            }
             let store = try data.openStore(notice: { logger.notice("\($0)") })
             let configuration = ServerConfiguration(
                 host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60),
                 webhookReplyTimeout: .seconds(webhookTimeout),
                 limits: RequestLimits(bodyBytes: maxBodyMB << 20, dataclipBytes: maxDataclipMB << 20,
-                                      socketMessageBytes: maxSocketMessageMB << 20))
+                                      socketMessageBytes: maxSocketMessageMB << 20),
+                schedulerClock: schedulerClock)
             do {
                 try await runServer(
                     store: store, configuration: configuration, logger: logger, report: { logger.error("\($0)") }

@@ -1,14 +1,20 @@
-"""`scheduler`: two `cairn schedule tick --at MINUTE` processes on one
-folder tick the same minute at once, and either or both are SIGKILLed at a
-random moment; the minute is ticked again until one tick finishes. Between
+"""`scheduler`, in two parts that share the kills.
+
+Ticks: two `cairn schedule tick --at MINUTE` processes on one folder tick
+the same minute at once, and either or both are SIGKILLed at a random
+moment; the minute is ticked again until one tick finishes. Between
 minutes the cron runs created are worked to completion (`cairn ingest`, not
 killed), so each trigger's cursor, the next run's input, moves.
 
-(Two `cairn serve` processes would tick the same minutes too, but the
-service ticks at wall-clock minute boundaries, one a minute: too slow to
-kill hundreds of times. `schedule tick` runs the same `Scheduler.tick`.)
+Services: two `cairn serve` processes on one folder run their schedulers
+by one simulated clock (`CAIRN_SCHEDULER_CLOCK`, 30 times the wall clock:
+a minute every two seconds, so kills can be counted in hundreds) and tick
+the same minutes; one of them is SIGKILLed near a minute boundary, where
+the ticks are, and started again at once, or now and then both, started
+again after one or two simulated minutes. See
+`run_services` for what is checked.
 
-Acknowledged: the runs a finished tick printed. A clean folder ticks each
+Acknowledged, in the ticks part: the runs a finished tick printed. A clean folder ticks each
 minute once, with no kill, and is given the same completions. After every
 minute with a kill: no (trigger, minute) has two runs; every acknowledged
 run is there; the log is dense; `rebuild --verify` passes; every trigger's
@@ -18,6 +24,8 @@ import copy
 import json
 import os
 import random
+import signal
+import subprocess
 import time
 import uuid
 
@@ -105,14 +113,26 @@ def cron_runs(events):
 
 
 def run(h, rng, kills, small):
-    seed = rng.getrandbits(32)
+    services = kills // 2
+    run_ticks(h, rng, kills - services, small)
+    if services:
+        run_services(h, rng, services, small)
+
+
+def setup(h, rng, name):
+    """A folder with the four cron workflows published; (folder, workflows, cron trigger ids)."""
     wfs = workflows(rng)
-    data = h.folder("scheduler")
+    data = h.folder(name)
     for w in wfs:
         path = os.path.join(os.path.dirname(data), "%s.json" % w["id"])
         json.dump(w, open(path, "w"))
         h.run(["workflow", "publish", path], data)
-    triggers = [t["id"] for w in wfs for t in w["triggers"] if t["type"] == "cron"]
+    return data, wfs, [t["id"] for w in wfs for t in w["triggers"] if t["type"] == "cron"]
+
+
+def run_ticks(h, rng, kills, small):
+    seed = rng.getrandbits(32)
+    data, wfs, triggers = setup(h, rng, "scheduler")
     clean = h.copy(data, "scheduler-clean")
     outs = [os.path.join(os.path.dirname(data), "tick%d.out" % i) for i in range(2)]
     acked = set()
@@ -219,3 +239,140 @@ def check(h, data, clean, events, acked, triggers, wfs, minute):
         b.pop(t, None)
     for d in common.dump_differences(a, b):
         h.violation(MODE, "projections differ from the clean run's: %s" % d, data)
+
+
+# Simulated seconds a real second: a minute every two seconds, and the
+# scheduler's five-minute grace for late ticks ten real seconds, well beyond
+# the time the two services are down together (at most four seconds and a
+# start-up).
+SPEED = 30
+
+
+def fires(expr, minute_us):
+    """Whether one of `workflows`' expressions fires at this minute (all are minute-of-hour only)."""
+    m = (minute_us // MINUTE_US) % 60
+    return {"* * * * *": True, "*/2 * * * *": m % 2 == 0, "*/3 * * * *": m % 3 == 0,
+            "1-59/2 * * * *": m % 2 == 1}[expr]
+
+
+def run_services(h, rng, kills, small):
+    """Two services tick the same simulated minutes while one or both are
+    killed and started again. A service started after a kill owes the
+    minutes since the last one ticked (they are late, not downtime, well
+    within the scheduler's five-minute grace), so whatever the kills, after
+    SIGTERM: each trigger has exactly one run for each of its fire times
+    from the first minute ticked to the last, and none other (the every-
+    minute trigger's runs give that range); the log is dense; `rebuild
+    --verify` passes; and every workflow's runs, every cursor and the
+    upcoming fires equal a folder that ticked each of those minutes once
+    with `schedule tick`."""
+    data, wfs, triggers = setup(h, rng, "scheduler-serve")
+    clean = h.copy(data, "scheduler-serve-clean")
+    expr = {t["id"]: t["cron_expression"] for w in wfs for t in w["triggers"] if t["type"] == "cron"}
+    every_minute = next(t for t, e in expr.items() if e == "* * * * *")
+    now = time.time()
+    clock = "%s %.3f %d" % (iso(int(now) * 1_000_000), now, SPEED)
+    env = dict(os.environ, LOG_LEVEL="warning", CAIRN_SCHEDULER_CLOCK=clock)
+    servers = []
+    for i in range(2):
+        port = common.free_port()
+        log = open(os.path.join(os.path.dirname(data), "serve%d.log" % i), "ab")
+        servers.append({"port": port, "log": log, "proc": None})
+
+    def start(s):
+        s["proc"] = h.spawn(["serve", "--port", str(s["port"])], data, stdout=s["log"], stderr=s["log"], env=env)
+        if not common.wait_healthy(s["port"], s["proc"], timeout=60):
+            raise RuntimeError("cairn serve did not become healthy")
+
+    def simulated(t):
+        return (t - now) * SPEED + int(now)
+
+    try:
+        for s in servers:
+            start(s)
+        killed = rounds = 0
+        while killed < kills:
+            rounds += 1
+            # Just before or after the next simulated minute boundary, where both tick.
+            boundary = (int(simulated(time.time())) // 60 + 1) * 60
+            both = rng.random() < 0.15 and kills - killed >= 2
+            # Both go down just before a boundary, so the minute is ticked late, by whichever starts first.
+            at = now + (boundary - int(now)) / SPEED + (rng.uniform(-0.3, -0.02) if both else rng.uniform(-0.05, 0.05))
+            time.sleep(max(0.0, at - time.time()))
+            victims = servers if both else [servers[rng.randrange(2)]]
+            for s in victims:
+                common.kill_after(s["proc"], 0)
+                h.killed(MODE)
+                killed += 1
+            if len(victims) == 2:
+                # Both down across a minute boundary or two: whoever starts first owes those minutes.
+                time.sleep(rng.uniform(1.0, 4.0))
+            for s in victims:
+                start(s)
+            h.log("scheduler (services): %d killed at simulated %s, %d in all" % (
+                len(victims), iso(int(simulated(time.time())) * 1_000_000), killed))
+        time.sleep(2.5)
+    finally:
+        for s in servers:
+            if s["proc"] and s["proc"].poll() is None:
+                s["proc"].send_signal(signal.SIGTERM)
+        for s in servers:
+            if s["proc"]:
+                try:
+                    s["proc"].wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    s["proc"].kill()
+                    s["proc"].wait()
+            s["log"].close()
+    h.checked(MODE)
+    events = common.check_log(h, MODE, data)
+    if events is None:
+        return
+    runs = cron_runs(events)
+    seen = {}
+    for run_id, _, trigger, at in runs:
+        if (trigger, at) in seen:
+            h.violation(MODE, "services: trigger %s has two runs for %s" % (trigger, iso(at)), data)
+        seen[(trigger, at)] = run_id
+    ticked = sorted(at for _, _, t, at in runs if t == every_minute)
+    if len(ticked) < rounds:
+        h.violation(MODE, "services: only %d minutes were ticked over %d minutes of kills" % (len(ticked), rounds), data)
+        return
+    first, last = ticked[0], ticked[-1]
+    want = {(t, m) for t in triggers for m in range(first, last + MINUTE_US, MINUTE_US) if fires(expr[t], m)}
+    missing, extra = want - set(seen), set(seen) - want
+    if missing:
+        h.violation(MODE, "services: %d fires have no run, e.g. %s" % (
+            len(missing), ["%s@%s" % (t, iso(m)) for t, m in sorted(missing)[:3]]), data)
+    if extra:
+        h.violation(MODE, "services: %d runs are for no fire time between %s and %s, e.g. %s" % (
+            len(extra), iso(first), iso(last), ["%s@%s" % (t, iso(m)) for t, m in sorted(extra)[:3]]), data)
+    if common.check_opens(h, MODE, data) is None or not common.check_verify(h, MODE, data):
+        return
+    for m in range(first, last + MINUTE_US, MINUTE_US):
+        h.run(["schedule", "tick", "--at", iso(m)], clean)
+    mine, theirs = views(h, data, wfs, triggers, last), views(h, clean, wfs, triggers, last)
+    for key in mine:
+        if key.startswith("runs of "):
+            # Listed newest first by the time a tick recorded them: a late tick
+            # records the minutes it owes at one time, a clean folder each at its own.
+            mine[key], theirs[key] = (json.dumps(sorted(json.loads(v), key=lambda r: r["id"])) for v in (mine[key], theirs[key]))
+        if mine[key] != theirs[key]:
+            h.violation(MODE, "services: %s differs from a folder that ticked each minute once: %s" % (
+                key, first_difference(mine[key], theirs[key])), data)
+    h.log("scheduler (services): %d minutes ticked, %s to %s, %d runs" % (len(ticked), iso(first), iso(last), len(runs)))
+
+
+def first_difference(a, b):
+    """Where two JSON outputs part: the first element (or key) that differs, both sides."""
+    try:
+        x, y = json.loads(a), json.loads(b)
+    except ValueError:
+        return "%s vs %s" % (a[:300], b[:300])
+    if isinstance(x, list) and isinstance(y, list):
+        if len(x) != len(y):
+            return "%d items vs %d" % (len(x), len(y))
+        for i, (p, q) in enumerate(zip(x, y)):
+            if p != q:
+                return "item %d: %s vs %s" % (i, json.dumps(p)[:400], json.dumps(q)[:400])
+    return "%s vs %s" % (json.dumps(x)[:400], json.dumps(y)[:400])
