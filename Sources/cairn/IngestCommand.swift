@@ -17,7 +17,7 @@ extension Cairn {
                 is full, --max-size is reached, an I/O error) stops the ingest: the summary says how far it \
                 got, every line before that batch is stored, and running the same file again once the fault \
                 is fixed appends the rest (stored lines come back as duplicates). \
-                Exit status 1 when any line was rejected or the ingest stopped.
+                Exit status 1 when any line was rejected or the ingest stopped.                 With --commits, each durable batch is followed on stderr by `committed through line N`: every                 line up to N is stored or was reported refused, so a feeder that is killed resumes at line N+1.
                 """)
 
         @Argument(help: "The JSON-lines file, or - for stdin.")
@@ -25,6 +25,9 @@ extension Cairn {
 
         @Option(name: .customLong("batch-size"), help: "Lines per durable transaction.")
         var batchSize: Int = 1_000
+
+        @Flag(help: "After each durable batch, write `committed through line N` on stderr.")
+        var commits = false
 
         @OptionGroup var data: DataOptions
         @OptionGroup var output: OutputOptions
@@ -40,7 +43,19 @@ extension Cairn {
             var progress = Progress(label: "ingest", total: nil)
             var batch: [(line: Int, name: String, submission: Submission)] = []
 
-            func flush() throws {
+            var settled = 0
+            /// Stores the batch; `through` is the last line it settles (the
+            /// blank lines after the batch's own come with it).
+            func flush(through: Int) throws {
+                try commit()
+                // After the commit and its refusals (never after a failed one): what a feeder may take as settled.
+                if commits && through > settled {
+                    settled = through
+                    FileHandle.standardError.write(Data("committed through line \(through)\n".utf8))
+                }
+            }
+
+            func commit() throws {
                 guard !batch.isEmpty else { return }
                 let outcomes: [AppendOutcome]
                 do {
@@ -78,12 +93,12 @@ extension Cairn {
                     batch.append((lineNumber, name ?? "?", submission))
                 } catch {
                     // Report in line order: what came before this line goes first.
-                    try flush()
+                    try flush(through: lineNumber - 1)
                     summary.reject(line: lineNumber, event: name ?? "(unparsed)", error)
                 }
-                if batch.count >= batchSize { try flush() }
+                if batch.count >= batchSize { try flush(through: lineNumber) }
             }
-            try flush()
+            try flush(through: lineNumber)
             progress.finish()
             do {
                 try await store.catchUpProjections()

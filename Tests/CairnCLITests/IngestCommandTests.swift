@@ -44,6 +44,39 @@ import Testing
         #expect(try again.json() as? NSDictionary == ["appended": 0, "duplicates": 15, "rejected": 7])
     }
 
+    /// `--commits`: after each durable batch, `committed through line N`
+    /// on stderr, after the refusals it settles and before any later one,
+    /// so a killed feeder knows where to resume. The refusals are the same
+    /// as without it, whatever the batch size.
+    @Test(arguments: [1, 5, 1_000])
+    func commitsSettleEveryLineInOrder(batchSize: Int) throws {
+        let folder = try prepared()
+        let other = try prepared()
+        let plain = try CLI.run(["ingest", eventsFile, "--data", other.path, "--json"])
+        let result = try CLI.run(["ingest", eventsFile, "--commits", "--batch-size", "\(batchSize)", "--data", folder.path, "--json"])
+        #expect(result.status == 1)
+        #expect(try result.json() as? NSDictionary == ["appended": 15, "duplicates": 0, "rejected": 7])
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        let prefix = "committed through line "
+        #expect(lines.filter { !$0.hasPrefix(prefix) } == plain.stderr.split(separator: "\n").map(String.init))
+        var settled = 0
+        var commits: [Int] = []
+        for line in lines {
+            if line.hasPrefix(prefix) {
+                let through = try #require(Int(line.dropFirst(prefix.count)))
+                #expect(through > settled, "\(line) after line \(settled) was settled")
+                settled = through
+                commits.append(through)
+            } else {
+                // A refusal of line N comes after what settled the lines before it, never after N itself.
+                let number = try #require(Int(line.dropFirst("line ".count).prefix { $0.isNumber }))
+                #expect(number > settled, "\(line) came after line \(settled) was settled")
+            }
+        }
+        #expect(commits.last == 22, "the last line of the file is settled")
+        if batchSize == 5 { #expect(commits == [5, 10, 15, 20, 21, 22]) }
+    }
+
     @Test func runsAndDataclipsReadBack() throws {
         let folder = try prepared()
         try CLI.run(["ingest", eventsFile, "--data", folder.path])

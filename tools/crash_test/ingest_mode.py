@@ -1,14 +1,16 @@
 """`ingest`: a large generated worker-event stream through `cairn ingest`,
 killed with SIGKILL at random moments and resumed.
 
-What counts as acknowledged. `cairn ingest` prints nothing per batch on
-stdout; it commits every --batch-size lines (one durable transaction) and
-writes `line N: ...` on stderr for a refused line only after everything
-before that line is committed (a line that does not parse flushes the batch
-before it; a line the log refuses is reported once its batch committed). So
-a refusal report for line N acknowledges lines 1..N-1, and a run that
-printed its summary acknowledges every line. Lines committed but not yet
-reported are allowed to be there or not (they are not acknowledged)."""
+What counts as acknowledged. `cairn ingest --commits` commits every
+--batch-size lines (one durable transaction) and then writes `committed
+through line N` on stderr: lines 1..N are stored or were reported refused.
+A refusal report `line N: ...` comes only after everything before that line
+is committed (a line that does not parse flushes the batch before it; a
+line the log refuses is reported once its batch committed), so it
+acknowledges lines 1..N-1; a run that printed its summary acknowledges
+every line. Lines committed but not yet reported are allowed to be there or
+not (they are not acknowledged). A killed ingest is resumed at the first
+line not acknowledged (now and then from the start)."""
 import os
 import re
 import time
@@ -17,6 +19,7 @@ from . import common, workload
 
 MODE = "ingest"
 LINE = re.compile(rb"^line (\d+): ", re.M)
+COMMITTED = re.compile(rb"^committed through line (\d+)$", re.M)
 WORKFLOW_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "workflows", "daily-report.json")
 
 
@@ -78,7 +81,7 @@ def campaign(h, rng, seed, runs, kill_quota, deep_every):
             delay = 3600
         with open(errf, "wb") as err, open(outf, "wb") as out:
             began = time.time()
-            proc = h.spawn(["ingest", src, "--batch-size", str(batch)], data, stdout=out, stderr=err)
+            proc = h.spawn(["ingest", src, "--batch-size", str(batch), "--commits"], data, stdout=out, stderr=err)
             was_killed = common.kill_after(proc, delay)
             took = time.time() - began
         err_bytes = open(errf, "rb").read()
@@ -86,6 +89,9 @@ def campaign(h, rng, seed, runs, kill_quota, deep_every):
         reported = [int(m) for m in LINE.findall(err_bytes)]
         if reported:
             acked = max(acked, start + max(reported) - 1)
+        committed = [int(m) for m in COMMITTED.findall(err_bytes)]
+        if committed:
+            acked = max(acked, start + max(committed))
         if not was_killed:
             runs_done += 1
             if proc.returncode not in (0, 1) or b"appended" not in out_bytes:
