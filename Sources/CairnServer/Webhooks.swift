@@ -47,7 +47,7 @@ struct Webhooks: Sendable {
             throw APIError(status: .conflict, field: nil, message: "trigger \(triggerId) is disabled: enable it to accept requests")
         }
         let input = try await limits.json(request, allowEmpty: true)
-        let runId = UUID().uuidString.lowercased()
+        let runId = UUID.random().lowercasedString
         let create = CreateRun(
             runId: runId, workflowId: trigger.workflowId, lockVersion: trigger.lockVersion, startingTriggerId: triggerId,
             input: NewDataclip(type: .httpRequest, body: input.serialized()))

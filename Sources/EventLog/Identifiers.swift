@@ -12,7 +12,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
         self.uuid = uuid
     }
 
-    public static func random() -> EventID { EventID(UUID()) }
+    public static func random() -> EventID { EventID(UUID.random()) }
 
     /// A stable id derived from `parts` (a name-based UUID, version 8, from SHA-256).
     /// The same parts always give the same id.
@@ -53,6 +53,22 @@ extension UUID {
         b[6] = (b[6] & 0x0F) | 0x80  // version 8
         b[8] = (b[8] & 0x3F) | 0x80  // RFC 9562 variant
         return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+
+    /// A random UUID (RFC 9562 version 4) from the standard library's
+    /// system generator (getrandom(2)). Foundation's `UUID()` opens, reads
+    /// and closes /dev/urandom at every call on Linux: 4 µs against 0.8 here,
+    /// and a claim or a webhook makes one a request.
+    public static func random() -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &raw) { bytes in
+            bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 0, as: UInt64.self)
+            bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 8, as: UInt64.self)
+            bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
+            bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
+        }
+        return UUID(uuid: raw)
     }
 
     /// The canonical lowercase text form.

@@ -87,7 +87,13 @@ public final class Scheduler: Sendable {
 
     /// Runs the minute containing `date`.
     public func tick(at date: Date) throws -> Tick {
-        let minute = Timestamp(microseconds: Int64((date.timeIntervalSince1970 / 60).rounded(.down)) * 60_000_000)
+        // Years 1 to 9999, as `cairn schedule tick --at` takes them: beyond,
+        // the minute's microseconds would not be an Int64.
+        let minutes = (date.timeIntervalSince1970 / 60).rounded(.down)
+        guard minutes.isFinite, (-1_035_593_280...4_223_371_679).contains(minutes) else {
+            throw SchedulerError.timeOutOfRange(date.timeIntervalSince1970)
+        }
+        let minute = Timestamp(microseconds: Int64(minutes) * 60_000_000)
         try projections.catchUp()
         var failures: [TriggerFailure] = []
         var fires: [(TriggerRecord, Timestamp)] = []
@@ -246,8 +252,13 @@ public final class Scheduler: Sendable {
         await run(now: { clock.now() }, speed: clock.speed)
     }
 
-    /// The same by `now`, which runs `speed` times as fast as the wall clock.
-    public func run(now: @escaping @Sendable () -> Date, speed: Double = 1) async {
+    /// The same by `now`, a clock at the wall clock's pace (tests script it).
+    public func run(now: @escaping @Sendable () -> Date) async {
+        await run(now: now, speed: 1)
+    }
+
+    /// `speed` comes from a `SchedulerClock`, which checked it (1 to 60).
+    private func run(now: @escaping @Sendable () -> Date, speed: Double) async {
         let loop = TickLoop(scheduler: self, now: now, speed: speed)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
@@ -359,9 +370,12 @@ private final class TickLoop: @unchecked Sendable {
 
 public enum SchedulerError: Error, CustomStringConvertible {
     case triggerGone(String)
+    /// A tick's time (Unix seconds) outside years 1 to 9999.
+    case timeOutOfRange(Double)
     public var description: String {
         switch self {
         case .triggerGone(let id): return "trigger \(id) is no longer in a published workflow"
+        case .timeOutOfRange(let seconds): return "cannot tick at \(seconds) s since 1970: times run from year 1 to 9999"
         }
     }
 }

@@ -17,7 +17,7 @@ import FoundationNetworking
         let folder = TemporaryFolder()
         let published = try CLI.run(["workflow", "publish", Fixtures.url("workflows/daily-report.json").path, "--data", folder.path])
         #expect(published.status == 0, "\(published.stderr)")
-        let service = try ServeProcess(["--data", folder.path, "--no-scheduler"])
+        let service = try await ServeProcess.start(["--data", folder.path, "--no-scheduler"])
         let process = service.process
         let port = service.port
         defer { if process.isRunning { process.terminate() } }

@@ -23,12 +23,28 @@ public final class ServeProcess: @unchecked Sendable {
     }
 
     /// Starts `cairn serve ARGUMENTS --port 0` and returns once it listens.
-    public init(_ arguments: [String], environment: [String: String] = [:], within seconds: Int = 60) throws {
+    /// The line it waits for is logged at info: `LOG_LEVEL` is info here
+    /// unless `environment` says otherwise (tools/test runs the suite at warning).
+    public static func start(_ arguments: [String], environment: [String: String] = [:], within seconds: Int = 60) async throws
+        -> ServeProcess
+    {
+        let service = try ServeProcess(arguments, environment: environment)
+        do {
+            try await service.waitUntilListening(within: seconds)
+        } catch {
+            service.stop()
+            throw error
+        }
+        return service
+    }
+
+    private init(_ arguments: [String], environment: [String: String]) throws {
         process = Process()
         process.executableURL = CLI.buildFolder.appendingPathComponent("cairn")
         process.arguments = ["serve"] + arguments + ["--port", "0"]
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "CAIRN_DATA")
+        env["LOG_LEVEL"] = "info"
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let err = Pipe()
@@ -42,8 +58,11 @@ public final class ServeProcess: @unchecked Sendable {
         Thread.detachNewThread {
             while case let data = reading.availableData, !data.isEmpty { log.append(data) }
         }
-        let deadline = Date().addingTimeInterval(Double(seconds))
-        while Date() < deadline {
+    }
+
+    private func waitUntilListening(within seconds: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
             if let port = Self.listeningPort(in: log.text) {
                 self.port = port
                 return
@@ -52,10 +71,8 @@ public final class ServeProcess: @unchecked Sendable {
                 process.waitUntilExit()
                 throw Failure.exited(status: process.terminationStatus, log: log.text)
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            try await Task.sleep(for: .milliseconds(20))
         }
-        process.terminate()
-        process.waitUntilExit()
         throw Failure.noPortWithin(seconds: seconds, log: log.text)
     }
 
@@ -68,9 +85,11 @@ public final class ServeProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// The port in `serving FOLDER on http://HOST:PORT`, the line `cairn serve` logs once it listens.
+    /// The port in `serving FOLDER on http://HOST:PORT`, the line `cairn
+    /// serve` logs once it listens; whole lines only (one being written may
+    /// hold half the port's digits).
     static func listeningPort(in log: String) -> Int? {
-        for line in log.split(separator: "\n") {
+        for line in log.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             guard let serving = line.range(of: " serving "), let http = line.range(of: " on http://", range: serving.upperBound..<line.endIndex),
                   let colon = line[http.upperBound...].lastIndex(of: ":")
             else { continue }

@@ -14,10 +14,10 @@ updates made offline by four more pycrdt editors (as the `documents`
 mode), which the service's poll catches up with and relays. Compaction
 runs every 100 stored updates, inside the append.
 
-Acknowledged: everything the server sent an editor (the hello, the answers
-to step 1, relays: the hub stores an update before it applies it to the
-room or relays it, so whatever comes from the room is on disk), and the
-batches of a `doc apply` that exited 0.
+Acknowledged: everything the server sent an editor (the clocks its hello
+names, the answers to step 1, relays: the hub stores an update before it
+applies it to the room or relays it, so whatever comes from the room is on
+disk), and the batches of a `doc apply` that exited 0.
 
 Checked after every kill, with nothing running: the store opens; the
 stored document (`cairn doc export`, read by pycrdt) reaches every clock
@@ -71,6 +71,11 @@ def clocks(doc):
     return documents_mode.state_vector(doc)
 
 
+def decode_state_vector(payload):
+    r = documents_mode.eventlog.Reader(payload)
+    return {r.varuint(): r.varuint() for _ in range(r.varuint())}
+
+
 class Editor:
     """A pycrdt replica behind a WebSocket, as y-websocket runs one."""
 
@@ -81,6 +86,8 @@ class Editor:
         # What the server has sent this editor: all of it is on disk.
         self.heard = Doc()
         self.heard.apply_update(base)
+        # The clocks its hellos said the room has (the room is on disk too).
+        self.told = {}
         self.ws = None
         self.updates = []  # (client clock after, update) of its own edits
 
@@ -107,7 +114,13 @@ class Editor:
         step, payload = parsed
         if step == STEP1:
             # The server's hello: send what it lacks (after a restart, what it lost).
-            self.ws.send(frame(STEP2, self.doc.get_update(payload)))
+            for client, clock in decode_state_vector(payload).items():
+                self.told[client] = max(self.told.get(client, 0), clock)
+            if self.ws:
+                try:
+                    self.ws.send(frame(STEP2, self.doc.get_update(payload)))
+                except websocket.Closed:
+                    self.drop()
         else:
             self.hear(payload)
 
@@ -181,19 +194,18 @@ class Offline:
         return None
 
     def kill(self):
-        """SIGKILLs a batch in flight. True if one was killed running."""
+        """SIGKILLs a batch in flight: (whether one was killed running,
+        a failure to report if one had ended otherwise than with 0)."""
         if self.proc is None:
-            return False
+            return False, None
         killed = common.kill_after(self.proc, 0)
         failure = None
         if not killed and self.proc.returncode == 0:
             self.acked += self.batch
         elif not killed:
-            failure = self.proc.returncode
+            failure = "doc apply exited %d" % self.proc.returncode
         self.proc = None
-        if failure is not None:
-            raise RuntimeError("doc apply exited %d" % failure)
-        return killed
+        return killed, failure
 
 
 def setup(h, data):
@@ -217,11 +229,15 @@ def pump(editors, seconds):
         readable, _, _ = select.select(list(by_socket), [], [], left)
         for e in (by_socket[f] for f in readable):
             try:
-                for message in e.ws.receive():
-                    e.on_message(message)
+                messages = e.ws.receive()
             except websocket.Closed:
                 e.drop()
                 ok = False
+                continue
+            # Every message that arrived is heard, even when answering one finds the connection gone.
+            for message in messages:
+                e.on_message(message)
+            ok = ok and e.ws is not None
 
 
 def session(h, rng, editors, offline, port, token, seconds, tag):
@@ -292,6 +308,7 @@ def check(h, data, base, editors, offline, deep):
     stored = clocks(stored_doc)
     # Everything an editor heard from the server, and every acknowledged batch.
     promised = [("editor %d" % e.index, clocks(e.heard)) for e in editors]
+    promised += [("editor %d's hellos" % e.index, e.told) for e in editors]
     promised += [("doc apply", {c: end}) for c, end in offline.ends[:offline.acked]]
     for who, sv in promised:
         for client, clock in sv.items():
@@ -336,31 +353,45 @@ def run(h, rng, kills, small):
     base = open(os.path.join(documents_mode.YDOC, "base.update"), "rb").read()
     offline = Offline(h, data, rng, 150 if small else 1200)
     editors = [Editor(i, random.Random(rng.getrandbits(64)), base) for i in range(3)]
-    port = common.free_port()
-    server = serve_mode.Server(h, data, port)
+    server = serve_mode.Server(h, data, None)
     try:
         for k in range(kills):
+            # A port of its own at each start: the editors connect wherever it listens now.
+            server.port = port = common.free_port()
             server.start()
             if not session(h, rng, editors, offline, port, token, rng.uniform(0.2, 2.0), "k%d" % k):
                 return
             server.kill()
-            offline_killed = offline.kill()
+            offline_killed, failure = offline.kill()
             for e in editors:
                 e.drop()
             h.killed(MODE)
+            if failure:
+                h.violation(MODE, failure, data)
+                return
             if not check(h, data, base, editors, offline, deep=small or k % 4 == 3):
                 return
             h.log("sync: kill %d: %s edits sent, %d offline updates acknowledged%s" % (
                 k + 1, "+".join(str(len(e.updates)) for e in editors), offline.acked,
                 ", a doc apply killed too" if offline_killed else ""))
-        # The last service: every editor syncs (its hello brings back what a kill lost), then all agree.
+        # The last service: every editor syncs (its hello brings back what a
+        # kill lost) and asks again until all agree, or 30 s pass.
+        server.port = port = common.free_port()
         server.start()
         for e in editors:
             e.connect(port, token)
-        pump(editors, 1.0)
-        for e in editors:
-            e.ask()
-        pump(editors, 1.0)
+        deadline = time.time() + 30
+        while True:
+            pump(editors, 0.3)
+            states = {(json.dumps(clocks(e.doc), sort_keys=True), documents_mode.roots_json(e.doc)) for e in editors}
+            if len(states) == 1 or time.time() > deadline:
+                break
+            for e in editors:
+                if e.ws:
+                    try:
+                        e.ask()
+                    except websocket.Closed:
+                        e.drop()
         server.stop()
         for e in editors:
             e.drop()
@@ -373,7 +404,7 @@ def run(h, rng, kills, small):
             if clocks(e.doc) != clocks(stored) or documents_mode.roots_json(e.doc) != documents_mode.roots_json(stored):
                 h.violation(MODE, "editor %d did not converge with the stored document after syncing" % e.index, data)
     finally:
-        offline.kill()
+        offline.kill()  # a failure here is the harness's own stop: the error that got here is reported
         for e in editors:
             e.drop()
         if server.proc and server.proc.poll() is None:

@@ -14,6 +14,7 @@ class Closed(Exception):
 
 class Client:
     def __init__(self, port, path, headers, timeout=10):
+        self.timeout = timeout
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port, "Upgrade: websocket",
@@ -38,7 +39,8 @@ class Client:
         return self.sock.fileno()
 
     def send(self, payload, opcode=0x2):
-        """One masked frame (binary unless told otherwise); blocks until written."""
+        """One masked frame (binary unless told otherwise); blocks until
+        written, or `timeout` seconds (a server that stops reading)."""
         n = len(payload)
         head = bytes([0x80 | opcode])
         if n < 126:
@@ -49,7 +51,7 @@ class Client:
             head += bytes([0x80 | 127]) + struct.pack("!Q", n)
         mask = os.urandom(4)
         body = bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
-        self.sock.setblocking(True)
+        self.sock.settimeout(self.timeout)
         try:
             self.sock.sendall(head + mask + body)
         except OSError as e:

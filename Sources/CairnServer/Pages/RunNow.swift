@@ -34,7 +34,7 @@ struct RunNow {
                 status: .conflict,
                 message: "the next input changed since the page was shown (it was \(Self.label(expected)), it is now \(Self.label(current))); nothing was run: look again and press Run now")
         }
-        let runId = UUID().uuidString.lowercased()
+        let runId = UUID.random().lowercasedString
         var payload: [(key: String, value: JSONValue)] = [
             ("run_id", .string(runId)), ("workflow_id", .string(trigger.workflowId)),
             ("lock_version", .number(Int64(trigger.lockVersion))), ("starting_trigger_id", .string(trigger.id)),
