@@ -236,7 +236,7 @@ public final class Scheduler: Sendable {
             result.append((run, next))
         }
         result.sort { ($0.1, $0.0.triggerId) < ($1.1, $1.0.triggerId) }
-        return Array(result.prefix(limit))
+        return Array(result.prefix(max(0, limit)))
     }
 
     /// Ticks at every minute boundary until cancelled. The first tick, at

@@ -31,6 +31,11 @@ extension Cairn.Schedule {
         @OptionGroup var data: DataOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            // As `serve --catch-up`: beyond a year, the window in seconds could overflow.
+            guard (0...525_600).contains(catchUpMinutes) else { throw ValidationError("--catch-up must be 0...525600 minutes (a year)") }
+        }
+
         func run() async throws {
             let date: Date
             if let at {
@@ -70,6 +75,10 @@ extension Cairn.Schedule {
 
         @OptionGroup var data: DataOptions
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (0...100_000).contains(limit) else { throw ValidationError("--limit must be 0...100000") }
+        }
 
         func run() async throws {
             let start = try from.map { text -> Date in

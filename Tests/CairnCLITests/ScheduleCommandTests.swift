@@ -55,4 +55,18 @@ import Testing
         #expect(edge.status == 0, "\(edge.stderr)")
         #expect(edge.stdout.contains("9999-12-31T00:00:00Z"), "\(edge.stdout)")
     }
+
+    /// A catch-up window whose seconds overflow, and a negative limit, were
+    /// traps (found by this session's second review); they are usage errors.
+    @Test func aHugeCatchUpOrANegativeLimitIsRefusedNotATrap() throws {
+        let folder = TemporaryFolder()
+        for command in [["schedule", "tick", "--catch-up", "\(Int.max / 2)"], ["schedule", "tick", "--catch-up=-1"],
+                        ["schedule", "upcoming", "--limit=-1"], ["schedule", "upcoming", "--limit", "100001"]] {
+            let result = try CLI.run(command + ["--data", folder.path])
+            #expect(result.status == 2, "\(command): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("must be 0..."), "\(command): \(result.stderr)")
+        }
+        let none = try CLI.run(["schedule", "upcoming", "--limit", "0", "--json", "--data", folder.path])
+        #expect(none.status == 0 && none.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(none.stdout) \(none.stderr)")
+    }
 }
