@@ -297,7 +297,7 @@ public final class ProjectionEngine: @unchecked Sendable {
                 var idle: [String: UInt8] = [:]
                 for projector in targets {
                     if let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init),
-                        held.isLive(projector.name)
+                        held.isLive(projector.name, in: environment.path)
                     {
                         throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt)
                     }
@@ -306,7 +306,7 @@ public final class ProjectionEngine: @unchecked Sendable {
                 }
                 // Listed before the claim commits, so another thread of this
                 // process that reads it next sees it live.
-                ActiveRebuilds.shared.insert(names)
+                ActiveRebuilds.shared.insert(names, in: environment.path)
                 var bytes = 0
                 for projector in targets {
                     try txn.put(checkpoints, key: RebuildClaim.key(projector.name), value: claim.bytes)
@@ -318,7 +318,7 @@ public final class ProjectionEngine: @unchecked Sendable {
         } catch let refused as RebuildInProgress {
             throw refused  // the claim is someone else's: nothing of ours to release
         } catch {
-            ActiveRebuilds.shared.remove(names)
+            ActiveRebuilds.shared.remove(names, in: environment.path)
             throw error
         }
         do {
@@ -348,8 +348,8 @@ public final class ProjectionEngine: @unchecked Sendable {
                 _ = try? txn.delete(checkpoints, key: key)
             }
         }
-        let names = targets.map(\.name)
-        txn.afterCommit { ActiveRebuilds.shared.remove(names) }
+        let (names, folder) = (targets.map(\.name), environment.path)
+        txn.afterCommit { ActiveRebuilds.shared.remove(names, in: folder) }
     }
 
     /// Ends this process's claims of `targets` after a failed rebuild. If
@@ -358,7 +358,7 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// this one exits.
     private func releaseClaims(_ targets: [any Projector]) {
         _ = try? environment.write { txn in endClaims(targets, txn) }
-        ActiveRebuilds.shared.remove(targets.map(\.name))
+        ActiveRebuilds.shared.remove(targets.map(\.name), in: environment.path)
     }
 
     /// Replays the log into the (cleared) idle slots `idle`, up to the head.

@@ -70,8 +70,8 @@ struct RebuildClaim: Equatable {
 
     /// Whether the rebuild that made the claim (of `projection`) may still
     /// be running.
-    func isLive(_ projection: String) -> Bool {
-        if isMine { return ActiveRebuilds.shared.contains(projection) }
+    func isLive(_ projection: String, in folder: String) -> Bool {
+        if isMine { return ActiveRebuilds.shared.contains(projection, in: folder) }
         guard let start = Self.processStart(of: pid) else { return false }  // exited
         return start == 0 || processStart == 0 || start == processStart
     }
@@ -98,12 +98,16 @@ struct RebuildClaim: Equatable {
 /// The projections this process is rebuilding now: a claim of this
 /// process's own is live only while its projection is listed here (one a
 /// failed rebuild could not remove is not).
+///
+/// By data folder: one process may hold several (tests do), and a rebuild
+/// of one folder's `runs` ending must not make another folder's live claim
+/// of `runs` look abandoned.
 final class ActiveRebuilds: @unchecked Sendable {
     static let shared = ActiveRebuilds()
     private let lock = NSLock()
-    private var names: Set<String> = []
+    private var names: Set<[String]> = []
 
-    func contains(_ name: String) -> Bool { lock.withLock { names.contains(name) } }
-    func insert(_ list: [String]) { lock.withLock { names.formUnion(list) } }
-    func remove(_ list: [String]) { lock.withLock { names.subtract(list) } }
+    func contains(_ name: String, in folder: String) -> Bool { lock.withLock { names.contains([folder, name]) } }
+    func insert(_ list: [String], in folder: String) { lock.withLock { names.formUnion(list.map { [folder, $0] }) } }
+    func remove(_ list: [String], in folder: String) { lock.withLock { names.subtract(list.map { [folder, $0] }) } }
 }

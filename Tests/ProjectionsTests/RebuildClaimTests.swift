@@ -115,6 +115,28 @@ import Testing
         #expect(try engine.verify().isEmpty)
     }
 
+    /// Claims are live by folder: another folder's rebuild of the same
+    /// projection ending in this process (parallel tests do this) must not
+    /// make this folder's claim look abandoned. It did: the list of live
+    /// rebuilds held bare projection names.
+    @Test func anotherFolderFinishingItsRebuildLeavesThisClaimLive() throws {
+        let (_, projections) = try fixture()
+        let (_, elsewhere) = try fixture()
+        let engine = projections.engine
+        nonisolated(unsafe) var second: (any Error)?
+        nonisolated(unsafe) var asked = false
+        try engine.rebuild { _, _ in
+            guard !asked else { return }
+            asked = true
+            try? elsewhere.engine.rebuild()  // comes and goes while this one replays
+            do { try engine.rebuild() } catch { second = error }
+        }
+        #expect(asked)
+        #expect(second.map { isRefused($0, by: getpid(), of: "runs") } == true, "\(String(describing: second))")
+        #expect(try claims(engine).isEmpty)
+        #expect(try engine.verify().isEmpty)
+    }
+
     /// Issue #17 review (3): a rebuild whose claim another took over (one
     /// that judged it gone) stops at its next replay batch with the typed
     /// error; it writes nothing more into the slot the other is clearing.
