@@ -22,6 +22,8 @@ import Testing
             for bit in 0..<128 where bytes[bit / 8] & (0x80 >> (bit % 8)) != 0 { ones[bit] += 1 }
         }
         #expect(seen.count == count)
+        // The two halves come from two draws, not one copied.
+        #expect(seen.filter { Array($0.bytes[0..<6]) == Array($0.bytes[8..<14]) }.isEmpty)
         let fixed: Set<Int> = [48, 49, 50, 51, 64, 65]  // the version nibble and the variant's two bits
         for bit in 0..<128 where !fixed.contains(bit) {
             // A fair bit is set 2,000 times in 4,000, give or take 32 (one

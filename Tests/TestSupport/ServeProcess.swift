@@ -60,9 +60,14 @@ public final class ServeProcess: @unchecked Sendable {
         }
     }
 
+    /// Gives up after `seconds` and 1,000 looks (as `eventually` does):
+    /// other suites' synchronous work can hold Swift's cooperative pool, and
+    /// with it this task's sleep, past any deadline, while the service was
+    /// listening all along.
     private func waitUntilListening(within seconds: Int) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
+        var looks = 0
+        while true {
             if let port = Self.listeningPort(in: log.text) {
                 self.port = port
                 return
@@ -71,6 +76,8 @@ public final class ServeProcess: @unchecked Sendable {
                 process.waitUntilExit()
                 throw Failure.exited(status: process.terminationStatus, log: log.text)
             }
+            looks += 1
+            if looks >= 1_000 && ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw Failure.noPortWithin(seconds: seconds, log: log.text)

@@ -382,16 +382,19 @@ def run(h, rng, kills, small):
             e.connect(port, token)
         deadline = time.time() + 30
         while True:
-            pump(editors, 0.3)
-            states = {(json.dumps(clocks(e.doc), sort_keys=True), documents_mode.roots_json(e.doc)) for e in editors}
-            if len(states) == 1 or time.time() > deadline:
-                break
+            # Ask first: a batch stored just before the last kill reaches
+            # the room from disk, and only an answer brings it to an editor.
             for e in editors:
                 if e.ws:
                     try:
                         e.ask()
                     except websocket.Closed:
                         e.drop()
+            pump(editors, 0.3)
+            states = {(json.dumps(clocks(e.doc), sort_keys=True), documents_mode.roots_json(e.doc)) for e in editors}
+            caught_up = all(clocks(e.heard).get(c, 0) >= k for e in editors for c, k in e.told.items())
+            if (len(states) == 1 and caught_up) or time.time() > deadline:
+                break
         server.stop()
         for e in editors:
             e.drop()

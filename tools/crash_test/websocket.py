@@ -82,7 +82,10 @@ class Client:
                 self.closed = True
                 break
             if opcode == 0x9:
-                self.send(payload, opcode=0xA)
+                try:
+                    self.send(payload, opcode=0xA)
+                except Closed:
+                    self.closed = True  # what arrived before is still returned
                 continue
             if opcode == 0xA:
                 continue
