@@ -143,20 +143,29 @@ def run(h, rng, kills, small):
             done, delay, acked, b, "was stored" if held == "both" else "was not"))
 
 
-def check(h, data, base_path, files, acked, acked_doc, candidate, b, deep):
-    """'acked' or 'both' (what the document holds), or None after a violation."""
-    h.checked(MODE)
-    if common.check_opens(h, MODE, data) is None:
+def stored_document(h, mode, data, workflow):
+    """The folder opens, and its document exports and materializes: the
+    export read by pycrdt, or None after a violation."""
+    if common.check_opens(h, mode, data) is None:
         return None
     export = os.path.join(os.path.dirname(data), "export.update")
     try:
-        h.run(["doc", "export", WORKFLOW, "-o", export], data)
-        h.run(["doc", "materialize", WORKFLOW], data)
+        h.run(["doc", "export", workflow, "-o", export], data)
+        h.run(["doc", "materialize", workflow], data)
     except common.CommandFailed as e:
-        h.violation(MODE, "the document cannot be read: %s" % e, data)
+        h.violation(mode, "the document cannot be read: %s" % e, data)
         return None
     stored = Doc()
     stored.apply_update(open(export, "rb").read())
+    return stored
+
+
+def check(h, data, base_path, files, acked, acked_doc, candidate, b, deep):
+    """'acked' or 'both' (what the document holds), or None after a violation."""
+    h.checked(MODE)
+    stored = stored_document(h, MODE, data, WORKFLOW)
+    if stored is None:
+        return None
     have = state_vector(stored)
     for client, clock in state_vector(acked_doc).items():
         if have.get(client, 0) < clock:

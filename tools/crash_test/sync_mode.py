@@ -294,17 +294,9 @@ def expected(base, editors, offline, stored):
 
 def check(h, data, base, editors, offline, deep):
     h.checked(MODE)
-    if common.check_opens(h, MODE, data) is None:
+    stored_doc = documents_mode.stored_document(h, MODE, data, WORKFLOW)
+    if stored_doc is None:
         return False
-    export = os.path.join(os.path.dirname(data), "export.update")
-    try:
-        h.run(["doc", "export", WORKFLOW, "-o", export], data)
-        h.run(["doc", "materialize", WORKFLOW], data)
-    except common.CommandFailed as e:
-        h.violation(MODE, "the document cannot be read: %s" % e, data)
-        return False
-    stored_doc = Doc()
-    stored_doc.apply_update(open(export, "rb").read())
     stored = clocks(stored_doc)
     # Everything an editor heard from the server, and every acknowledged batch.
     promised = [("editor %d" % e.index, clocks(e.heard)) for e in editors]
