@@ -305,8 +305,13 @@ public final class ProjectionEngine: @unchecked Sendable {
                     idle[projector.name] = 1 - active
                 }
                 // Listed before the claim commits, so another thread of this
-                // process that reads it next sees it live.
-                ActiveRebuilds.shared.insert(names, in: environment.path)
+                // process that reads it next sees it live; unlisted if this
+                // attempt does not commit (a full map runs the body again, and
+                // a listing left behind would make its own stale claim look
+                // live, refusing every rebuild here until a restart).
+                let folder = environment.path
+                ActiveRebuilds.shared.insert(names, in: folder)
+                txn.afterAbort { ActiveRebuilds.shared.remove(names, in: folder) }
                 var bytes = 0
                 for projector in targets {
                     try txn.put(checkpoints, key: RebuildClaim.key(projector.name), value: claim.bytes)

@@ -115,6 +115,23 @@ import Testing
         #expect(try engine.verify().isEmpty)
     }
 
+    /// A claim this process left behind (its release failed) is stale. A
+    /// rebuild that takes it over, and whose claiming commit fails once
+    /// (a full map: the body runs again), must still take it over on the
+    /// second run: the first run's listing is taken back when it aborts.
+    /// It was not (third review): the second run saw its own listing, took
+    /// the stale claim for a live one, and refused, for good in this process.
+    @Test func aClaimingCommitThatFailsLeavesNoListingBehind() throws {
+        let (f, projections) = try fixture()
+        let engine = projections.engine
+        try claim(engine, RebuildClaim.mine(), ["runs"])  // stale: no rebuild of this process lists it
+        f.environment.failNextCommits(1)
+        try engine.rebuild()
+        try engine.rebuild()
+        #expect(try claims(engine).isEmpty)
+        #expect(try engine.verify().isEmpty)
+    }
+
     /// Claims are live by folder: another folder's rebuild of the same
     /// projection ending in this process (parallel tests do this) must not
     /// make this folder's claim look abandoned. It did: the list of live
