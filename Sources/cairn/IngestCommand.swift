@@ -17,7 +17,9 @@ extension Cairn {
                 is full, --max-size is reached, an I/O error) stops the ingest: the summary says how far it \
                 got, every line before that batch is stored, and running the same file again once the fault \
                 is fixed appends the rest (stored lines come back as duplicates). \
-                Exit status 1 when any line was rejected or the ingest stopped.                 With --commits, each durable batch is followed on stderr by `committed through line N`: every                 line up to N is stored or was reported refused, so a feeder that is killed resumes at line N+1.
+                Exit status 1 when any line was rejected or the ingest stopped. \
+                With --commits, each durable batch is followed on stderr by `committed through line N`: every \
+                line up to N is stored or was reported refused, so a feeder that is killed resumes at line N+1.
                 """)
 
         @Argument(help: "The JSON-lines file, or - for stdin.")

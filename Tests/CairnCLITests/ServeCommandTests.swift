@@ -102,8 +102,9 @@ extension ServeCommandTests {
     /// The crash test's simulated scheduler clock: a value that does not
     /// read is refused before anything opens, saying what was expected.
     @Test func aMalformedSchedulerClockIsRefused() throws {
+        let folder = TemporaryFolder()
         let refused = try CLI.run(
-            ["serve", "--port", "0", "--data", TemporaryFolder().path], environment: ["CAIRN_SCHEDULER_CLOCK": "2100-01-01T00:00:00Z soon 60"])
+            ["serve", "--port", "0", "--data", folder.path], environment: ["CAIRN_SCHEDULER_CLOCK": "2100-01-01T00:00:00Z soon 60"])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("CAIRN_SCHEDULER_CLOCK") && refused.stderr.contains("REAL_START soon to be Unix seconds"), "\(refused.stderr)")
     }
