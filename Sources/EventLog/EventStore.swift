@@ -46,10 +46,19 @@ public final class EventStore: Sendable {
     /// just before its callers get their answers, on the committer's queue:
     /// keep it short (it delays them). The service sets it for its metrics; `nil` by default.
     public var groupCommitObserver: (@Sendable (GroupCommitReport) -> Void)? {
-        get { commitObserver.withLockedValue { $0 } }
-        set { commitObserver.withLockedValue { $0 = newValue } }
+        get { commitObserver.withLockedValue { $0?.call } }
+        set { commitObserver.withLockedValue { $0 = newValue.map(CommitObserver.init) } }
     }
-    private let commitObserver = NIOLockedValueBox<(@Sendable (GroupCommitReport) -> Void)?>(nil)
+    private let commitObserver = NIOLockedValueBox<CommitObserver?>(nil)
+
+    /// The observer inside a struct, never as the box's value itself: a
+    /// closure stored in a generic box is re-wrapped by a reabstraction
+    /// thunk each time `withLockedValue` hands it out, because the thunk for
+    /// the `inout` parameter writes the converted closure back. Read at
+    /// every commit, it grew two calls deeper per commit until the
+    /// committer's thread ran out of stack (docs/reliability.md, "The
+    /// group-commit observer").
+    private struct CommitObserver { let call: @Sendable (GroupCommitReport) -> Void }
 
     /// Opens (creating if missing) the log's databases, moves a folder of
     /// the first layout to this one, and indexes the events above the index
