@@ -505,51 +505,57 @@ public final class Doc {
         return Transaction.missingClient(item, state: store.state)
     }
 
-    /// What waits after `older` and then `newer` waited: per client in clock
-    /// order (the older first where two begin at one clock), each struct
-    /// without the part one before it claims, as Yjs keeps its waiting
-    /// structs: one update merged this way (`mergeUpdates`).
+    /// What waits after `older` and then `newer` waited: the two merged as
+    /// Yjs merges its waiting structs with an update's rest
+    /// (`WaitingMerge`), each struct without the part another claims.
     ///
-    /// What the store holds is cut off too, as the document's state
+    /// What the store holds is cut off first, as the document's state
     /// (`encodeStateAsUpdate(includingPending:)`) leaves it out, so a
     /// document and a copy loaded from its state wait on the same structs,
     /// and a stored document compacted into its state (docs/documents.md,
-    /// "Compaction") stays the document it was. Yjs keeps a struct it holds
-    /// whole waiting when it names something missing, so there what
-    /// follows stays stopped, and its own copy differs (finding 19); such
-    /// structs rival the held one for its id (`sawTwoStructsForOneId`).
+    /// "Compaction") stays the document it was. Cut before the merge: a
+    /// held struct claiming clocks there would make the result depend on
+    /// whether an update repeated what the document holds (a diff for a
+    /// room leaves it out; the update a store replays may carry it). Yjs
+    /// keeps a struct it holds whole waiting when it names something
+    /// missing, so there what follows stays stopped, and its own copy
+    /// differs (finding 19); such structs rival the held one for its id
+    /// (`sawTwoStructsForOneId`).
     private func waiting(
         _ older: [UInt64: [AbstractStruct]], then newer: [UInt64: [AbstractStruct]], _ txn: Transaction
     ) -> [UInt64: [AbstractStruct]] {
-        var out: [UInt64: [AbstractStruct]] = [:]
-        for client in Set(older.keys).union(newer.keys) {
-            let all = (older[client] ?? []) + (newer[client] ?? [])
-            // Sorted with the arrival order as the tie-break: `sort` is not promised stable.
-            let ordered = all.indices.sorted { (all[$0].id.clock, $0) < (all[$1].id.clock, $1) }.map { all[$0] }
-            let held = store.state(client)
-            var claimed: UInt64 = 0  // an earlier waiting struct claims the clocks below
-            var claimer: AbstractStruct?  // the last one that did
-            var kept: [AbstractStruct] = []
-            for s in ordered {
-                let end = s.id.clock + UInt64(s.length)
-                if s.id.clock < claimed, !sawTwoStructsForOneId, !(claimer.map { Self.sameUnits(s, $0) } ?? false) {
+        let older = withoutHeldParts(older, txn)
+        let newer = withoutHeldParts(newer, txn)
+        // One source alone is its own merge (Yjs keeps the rest as it is).
+        if older.isEmpty || newer.isEmpty { return older.isEmpty ? newer : older }
+        return WaitingMerge.merge([older, newer]) { s, taken in
+            guard !sawTwoStructsForOneId else { return }
+            // Compared with every struct it overlaps, before it is cut.
+            for other in taken.reversed() {
+                guard other.id.clock + UInt64(other.length) > s.id.clock else { break }
+                if !Self.sameUnits(s, other) {
                     sawTwoStructsForOneId = true
+                    return
                 }
-                guard end > claimed else { continue }
-                if end <= held {
-                    // Held whole: dropped, though it claims its clocks as it
-                    // would in Yjs's merge.
-                    if s.id.clock < claimed { Self.cut(s, Int(claimed - s.id.clock)) }
-                    claimed = end
-                    claimer = s
+            }
+        }
+    }
+
+    /// `structs` without what the store holds: a struct held whole is
+    /// dropped, one held in part loses that part.
+    private func withoutHeldParts(_ structs: [UInt64: [AbstractStruct]], _ txn: Transaction) -> [UInt64: [AbstractStruct]] {
+        var out: [UInt64: [AbstractStruct]] = [:]
+        for (client, list) in structs {
+            let held = store.state(client)
+            var kept: [AbstractStruct] = []
+            kept.reserveCapacity(list.count)
+            for s in list {
+                if s.id.clock + UInt64(s.length) <= held {
                     if stoppingClient(s, txn) != nil { sawTwoStructsForOneId = true }
                     continue
                 }
-                let from = max(held, claimed)
-                if s.id.clock < from { Self.cut(s, Int(from - s.id.clock)) }
+                if s.id.clock < held { WaitingMerge.cut(s, Int(held - s.id.clock)) }
                 kept.append(s)
-                claimed = end
-                claimer = s
             }
             if !kept.isEmpty { out[client] = kept }
         }
@@ -561,7 +567,7 @@ public final class Doc {
     /// same update come twice while it waits, or one writer's structs in
     /// pieces that end apart (a transaction, and a step 2 that a peer
     /// computed against another state vector and the hub relays as it came).
-    private static func sameUnits(_ a: AbstractStruct, _ b: AbstractStruct) -> Bool {
+    static func sameUnits(_ a: AbstractStruct, _ b: AbstractStruct) -> Bool {
         let from = max(a.id.clock, b.id.clock)
         let to = min(a.id.clock + UInt64(a.length), b.id.clock + UInt64(b.length))
         guard from < to else { return true }
@@ -577,16 +583,6 @@ public final class Doc {
         // A parent (and key) is written only where neither neighbour is.
         if origin(x) == nil, x.rightOrigin == nil, parent(x) != parent(y) { return false }
         return x.content.sameUnits(from: Int(from - x.id.clock), as: y.content, from: Int(from - y.id.clock), count: Int(to - from))
-    }
-
-    /// Drops the first `offset` units of waiting struct `s`.
-    private static func cut(_ s: AbstractStruct, _ offset: Int) {
-        if let item = s.asItem {
-            Transaction.dropHeldPart(item, offset)
-        } else {
-            s.id.clock += UInt64(offset)
-            s.length -= offset
-        }
     }
 
     /// Integrates `incoming` in any causal order until no more can be;

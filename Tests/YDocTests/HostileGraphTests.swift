@@ -311,6 +311,32 @@ import Testing
         try expectACopyOfItsStateAgrees(doc)
     }
 
+    /// Fuzz finding 25 (document-hub, session 20): waiting structs merge as
+    /// Yjs's `mergeUpdatesV2` merges its pending update with an update's
+    /// rest. Waiting: "abc" at 5:1 (after the missing 9:0), then "k" at 5:4,
+    /// a run of the older update; then "wxyz" at 5:3 from a newer one. Yjs
+    /// writes the older run whole before it looks at the newer struct, so
+    /// "k" keeps 5:4 and "wxyz" keeps only 5:5 ("yz"). Sorting every struct
+    /// by clock gave 5:4 to "wxyz" and dropped "k"; a room, fed the store's
+    /// diff in place of the update, kept "k", and the two showed different
+    /// content with one state vector. The updates below were written and
+    /// applied in Yjs 13.6.31, which gives these results.
+    @Test func aWaitingRunKeepsItsClocksAgainstAStructStartingInsideIt() throws {
+        let doc = Doc(clientID: 1)
+        try doc.applyUpdate(hexBytes("010105018409000361626300"))  // "abc" at 5:1, after 9:0
+        try doc.applyUpdate(hexBytes("0101050404010174016b00"))  // "k" at 5:4
+        try doc.applyUpdate(hexBytes("0101050304010174047778797a00"))  // "wxyz" at 5:3
+        let waiting = doc.pendingStructs[5, default: []].map { "\($0.id.clock)+\($0.length)" }
+        #expect(waiting == ["1+3", "4+1", "5+2"])
+        #expect(doc.sawTwoStructsForOneId)  // "wxyz" and "abc" claim 5:3 with other units
+        try expectACopyOfItsStateAgrees(doc)
+        try doc.applyUpdate(hexBytes("0101050004010174017300"))  // "s" at 5:0
+        try doc.applyUpdate(hexBytes("0101090004010174016f00"))  // "o" at 9:0
+        #expect(doc.stateVector == [5: 7, 9: 1])
+        #expect(doc.text("t").string == "kyzsoabc")
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
     /// What follows a held struct that stopped its lane is offered again in
     /// the same update, as a copy loading the document's state offers it
     /// (the held struct is not kept waiting), so the document and its copy
