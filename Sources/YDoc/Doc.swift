@@ -528,7 +528,7 @@ public final class Doc {
         let newer = withoutHeldParts(newer, txn)
         // One source alone is its own merge (Yjs keeps the rest as it is).
         if older.isEmpty || newer.isEmpty { return older.isEmpty ? newer : older }
-        return WaitingMerge.merge([older, newer]) { s, taken in
+        return WaitingMerge.merge(older, newer) { s, taken in
             guard !sawTwoStructsForOneId else { return }
             // Compared with every struct it overlaps, before it is cut.
             for other in taken.reversed() {

@@ -7,77 +7,100 @@
 /// decide alike, and as Yjs does (docs/documents.md, "Hostile updates").
 ///
 /// Yjs's rule, per client from the highest id down:
-/// - the source whose next struct has the lowest clock goes first; a tie
-///   goes to the source that was first at the last comparison (a stable
-///   sort of the same array, again at every step), the older at the start;
+/// - the source whose next struct has the lowest clock goes first. A tie
+///   keeps the order of the last comparison (the older source at the
+///   start), except between a GC range and an item: Yjs's comparator calls
+///   each of the two first, and V8's sort then swaps the two sources;
 /// - a struct wholly below the end of the last one taken is dropped (its
 ///   clocks are claimed); one that starts below it loses its first units;
 /// - then the source that gave a struct gives every struct that follows it
 ///   without a gap, before the other source is looked at again. So a run of
 ///   one update keeps its clocks against a struct of the other that starts
 ///   inside the run: sorting every struct by clock would give that struct
-///   the clocks after its start.
+///   the clocks after its start;
+/// - but a GC range taken right after a GC range is merged into it, and
+///   Yjs then leaves its source where it was: that source is compared
+///   again by the range's first clock, and gives no run this time.
+/// Only structs claiming clocks another claims (no honest peer writes
+/// them) can tell these rules from a plain merge by clock.
 enum WaitingMerge {
-    /// One list per client, from `sources` (each by client, in clock order,
-    /// no two overlapping: a decoded update's lists, or an earlier merge's),
-    /// the oldest source first. Structs are cut in place. `rival` is told
-    /// of each struct dropped or cut for clocks taken by another source,
-    /// with the structs of its client taken so far.
+    /// One list per client, from `older` and `newer` (each by client, in
+    /// clock order, no two overlapping: a decoded update's lists, or an
+    /// earlier merge's). Structs are cut in place. `rival` is told of each
+    /// struct dropped or cut for clocks another took, with the structs of
+    /// its client taken so far.
     static func merge(
-        _ sources: [[UInt64: [AbstractStruct]]], rival: (AbstractStruct, ArraySlice<AbstractStruct>) -> Void
+        _ older: [UInt64: [AbstractStruct]], _ newer: [UInt64: [AbstractStruct]],
+        rival: (AbstractStruct, ArraySlice<AbstractStruct>) -> Void
     ) -> [UInt64: [AbstractStruct]] {
         // Each source as Yjs's decoder reads an update: clients from the highest id down.
-        let sequences: [[AbstractStruct]] = sources.map { source in
+        let sequences: [[AbstractStruct]] = [older, newer].map { source in
             source.keys.sorted(by: >).flatMap { source[$0] ?? [] }
         }
-        var next = [Int](repeating: 0, count: sequences.count)
-        var order = Array(sequences.indices)
+        var next = [0, 0]
+        // A source whose head was merged into the last GC range: that head's
+        // client and first clock, by which Yjs still sorts it.
+        var merged: [(client: UInt64, clock: UInt64)?] = [nil, nil]
+        var order = [0, 1]
         var out: [UInt64: [AbstractStruct]] = [:]
         var last: AbstractStruct?  // Yjs's `currWrite`
         func head(_ source: Int) -> AbstractStruct? {
             next[source] < sequences[source].count ? sequences[source][next[source]] : nil
         }
-        func precedes(_ a: AbstractStruct, _ b: AbstractStruct) -> Bool {
-            a.id.client != b.id.client ? a.id.client > b.id.client : a.id.clock < b.id.clock
+        typealias Key = (client: UInt64, clock: UInt64, isItem: Bool)
+        func key(_ source: Int) -> Key? {
+            if let m = merged[source] { return (m.client, m.clock, false) }
+            return head(source).map { ($0.id.client, $0.id.clock, $0.isItem) }
+        }
+        // Yjs's comparator saying `a` goes first: true both ways for a GC
+        // range and an item at one clock.
+        func first(_ a: Key, _ b: Key) -> Bool {
+            a.client != b.client ? a.client > b.client : a.clock != b.clock ? a.clock < b.clock : a.isItem != b.isItem
         }
         func take(_ s: AbstractStruct, from source: Int) {
             out[s.id.client, default: []].append(s)
             last = s
             next[source] += 1
         }
+        func taken(_ client: UInt64) -> ArraySlice<AbstractStruct> { out[client]?[...] ?? [] }
         while true {
-            order.removeAll { head($0) == nil }
-            // Insertion sort: stable, and the array holds a few sources.
-            for i in order.indices.dropFirst() {
-                var j = i
-                while j > 0, precedes(head(order[j])!, head(order[j - 1])!) {
-                    order.swapAt(j, j - 1)
-                    j -= 1
-                }
-            }
-            guard let source = order.first, let first = head(source) else { break }
-            let client = first.id.client
+            order.removeAll { key($0) == nil }
+            if order.count == 2, let a = key(order[0]), let b = key(order[1]), first(b, a) { order.swapAt(0, 1) }
+            guard let source = order.first, let client = key(source)?.client else { break }
+            var run = true
             if let last, last.id.client == client {
                 let end = last.id.clock + UInt64(last.length)
-                let taken = out[client]?[...] ?? []
-                var skipped = false
+                // What lies wholly inside what was taken goes; a merged head
+                // is already in it.
+                var skipped = merged[source] != nil
+                merged[source] = nil
                 while let s = head(source), s.id.client == client, s.id.clock + UInt64(s.length) <= end {
-                    rival(s, taken)
+                    rival(s, taken(client))
                     next[source] += 1
                     skipped = true
                 }
                 // Past what it claimed, this source may now lie beyond a gap
                 // another source fills: compare again.
                 guard let s = head(source), s.id.client == client, !(skipped && s.id.clock > end) else { continue }
-                if s.id.clock < end {
-                    rival(s, taken)
-                    cut(s, Int(end - s.id.clock))
+                let start = s.id.clock
+                if start < end {
+                    rival(s, taken(client))
+                    cut(s, Int(end - start))
                 }
+                if s.id.clock == end, !s.isItem, !last.isItem {
+                    take(s, from: source)
+                    merged[source] = (client, start)
+                    run = false
+                } else {
+                    take(s, from: source)
+                }
+            } else if merged[source] != nil {
+                merged[source] = nil  // already taken (its client's run ended at it)
+                continue
+            } else if let s = head(source) {
                 take(s, from: source)
-            } else {
-                take(first, from: source)
             }
-            while let s = head(source), let last, s.id.client == last.id.client,
+            while run, let s = head(source), let last, s.id.client == last.id.client,
                 s.id.clock == last.id.clock + UInt64(last.length)
             {
                 take(s, from: source)
