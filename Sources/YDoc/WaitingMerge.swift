@@ -18,9 +18,10 @@
 ///   one update keeps its clocks against a struct of the other that starts
 ///   inside the run: sorting every struct by clock would give that struct
 ///   the clocks after its start;
-/// - but a GC range taken right after a GC range is merged into it, and
-///   Yjs then leaves its source where it was: that source is compared
-///   again by the range's first clock, and gives no run this time.
+/// - but a GC range taken right after a GC range is merged into it (the
+///   result holds one range, which a later merge sees whole), and Yjs
+///   then leaves its source where it was: that source is compared again
+///   by the range's first clock, and gives no run this time.
 /// Only structs claiming clocks another claims (no honest peer writes
 /// them) can tell these rules from a plain merge by clock.
 enum WaitingMerge {
@@ -88,7 +89,10 @@ enum WaitingMerge {
                     cut(s, Int(end - start))
                 }
                 if s.id.clock == end, !s.isItem, !last.isItem {
-                    take(s, from: source)
+                    // One range from here on, as Yjs writes it: a later
+                    // merge sees it whole, not in pieces.
+                    last.length += s.length
+                    next[source] += 1
                     merged[source] = (client, start)
                     run = false
                 } else {

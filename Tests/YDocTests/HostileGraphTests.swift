@@ -369,6 +369,23 @@ import Testing
         try expectACopyOfItsStateAgrees(doc)
     }
 
+    /// A GC range merged into the one before it waits as one range, as Yjs
+    /// writes the merge, so the next merge sees it whole (the second cold
+    /// review of finding 25's fix: kept in pieces, the third update's
+    /// "mno" at 3:12 lost its clocks to them). Three waiting updates of
+    /// client 3, then "Z" at each clock from 0 to 29; Yjs 13.6.31 ends with
+    /// this text and [3: 30].
+    @Test func aMergedGCRangeWaitsWhole() throws {
+        let doc = Doc(clientID: 1000)
+        try doc.applyUpdate(hexBytes("010703010401017401620a0300010401017403676869000304010174036d6e6f000200"))
+        try doc.applyUpdate(hexBytes("0103030400010002000200"))
+        try doc.applyUpdate(hexBytes("0106030300010a03000100020002000300"))
+        for clock in 0..<30 { try doc.applyUpdate(hexBytes("010103" + String(format: "%02x", clock) + "04010174015a00")) }
+        #expect(doc.text("t").string == "ZZZZZZZZZZZZZmnoZbZ")
+        #expect(doc.stateVector == [3: 30])
+        try expectACopyOfItsStateAgrees(doc)
+    }
+
     /// What follows a held struct that stopped its lane is offered again in
     /// the same update, as a copy loading the document's state offers it
     /// (the held struct is not kept waiting), so the document and its copy
