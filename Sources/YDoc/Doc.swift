@@ -528,26 +528,9 @@ public final class Doc {
         let newer = withoutHeldParts(newer, txn)
         // One source alone is its own merge (Yjs keeps the rest as it is).
         if older.isEmpty || newer.isEmpty { return older.isEmpty ? newer : older }
-        return WaitingMerge.merge(older, newer) { s, taken in
-            guard !sawTwoStructsForOneId else { return }
-            // Compared with every struct it overlaps, before it is cut. The
-            // taken structs are in clock order and do not overlap, so those
-            // are the ones before the first that starts past `s`: found by
-            // halving, as walking back from the end would visit every
-            // struct taken after `s` (quadratic for an update come twice).
-            let end = s.id.clock + UInt64(s.length)
-            var low = taken.startIndex
-            var high = taken.endIndex
-            while low < high {
-                let middle = low + (high - low) / 2
-                if taken[middle].id.clock < end { low = middle + 1 } else { high = middle }
-            }
-            for other in taken[..<low].reversed() {
-                guard other.id.clock + UInt64(other.length) > s.id.clock else { break }
-                if !Self.sameUnits(s, other) {
-                    sawTwoStructsForOneId = true
-                    return
-                }
+        return WaitingMerge.merge(older, newer) { s, overlapped in
+            if !sawTwoStructsForOneId, overlapped.contains(where: { !Self.sameUnits(s, $0) }) {
+                sawTwoStructsForOneId = true
             }
         }
     }

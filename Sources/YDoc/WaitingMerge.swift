@@ -33,8 +33,8 @@ enum WaitingMerge {
     /// One list per client, from `older` and `newer` (each by client, in
     /// clock order, no two overlapping: a decoded update's lists, or an
     /// earlier merge's). Structs are cut in place. `rival` is told of each
-    /// struct dropped or cut for clocks another took, with the structs of
-    /// its client taken so far.
+    /// struct dropped or cut for clocks another took, before it is cut,
+    /// with the structs taken so far that it overlaps.
     static func merge(
         _ older: [UInt64: [AbstractStruct]], _ newer: [UInt64: [AbstractStruct]],
         rival: (AbstractStruct, ArraySlice<AbstractStruct>) -> Void
@@ -65,7 +65,24 @@ enum WaitingMerge {
             last = s
             next[source] += 1
         }
-        func taken(_ client: UInt64) -> ArraySlice<AbstractStruct> { out[client]?[...] ?? [] }
+        // The taken structs `s` overlaps. Those of its client are in clock
+        // order and do not overlap, so they end just before the first that
+        // starts past `s`: found by halving, as walking back from the last
+        // would visit every struct taken after `s` (quadratic for an update
+        // come twice while it waits).
+        func overlapped(_ s: AbstractStruct) -> ArraySlice<AbstractStruct> {
+            guard let taken = out[s.id.client] else { return [] }
+            let end = s.id.clock + UInt64(s.length)
+            var low = taken.startIndex
+            var high = taken.endIndex
+            while low < high {
+                let middle = low + (high - low) / 2
+                if taken[middle].id.clock < end { low = middle + 1 } else { high = middle }
+            }
+            var first = low
+            while first > taken.startIndex, taken[first - 1].id.clock + UInt64(taken[first - 1].length) > s.id.clock { first -= 1 }
+            return taken[first..<low]
+        }
         while true {
             order.removeAll { key($0) == nil }
             if order.count == 2, let a = key(order[0]), let b = key(order[1]), first(b, a) { order.swapAt(0, 1) }
@@ -78,7 +95,7 @@ enum WaitingMerge {
                 var skipped = merged[source] != nil
                 merged[source] = nil
                 while let s = head(source), s.id.client == client, s.id.clock + UInt64(s.length) <= end {
-                    rival(s, taken(client))
+                    rival(s, overlapped(s))
                     next[source] += 1
                     skipped = true
                 }
@@ -87,7 +104,7 @@ enum WaitingMerge {
                 guard let s = head(source), s.id.client == client, !(skipped && s.id.clock > end) else { continue }
                 let start = s.id.clock
                 if start < end {
-                    rival(s, taken(client))
+                    rival(s, overlapped(s))
                     cut(s, Int(end - start))
                 }
                 if s.id.clock == end, !s.isItem, !last.isItem {
