@@ -28,12 +28,14 @@ struct BatchWriter {
         nextSequence = view.head + 1
     }
 
-    /// Hands the overlay to the cache once the transaction commits.
-    func finish() {
+    /// Hands the overlay to the cache once the transaction commits; the
+    /// log's head once it has.
+    func finish() -> UInt64 {
         let overlay = self.overlay
         let cache = store.cache
         let head = nextSequence - 1
         txn.afterCommit { cache.merge(overlay, head: head) }
+        return head
     }
 
     // MARK: Cached reads (overlay, then cache, then LMDB)

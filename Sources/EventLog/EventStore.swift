@@ -125,17 +125,19 @@ public final class EventStore: Sendable {
     /// transaction. Each gets its own outcome: a rejected one writes nothing
     /// and does not affect the others (later ones see earlier ones).
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
-        let outcomes = try environment.write { txn in
+        let (outcomes, head) = try environment.write { txn in
             var writer = try BatchWriter(store: self, txn: txn, recordedAt: clock())
             let outcomes = try submissions.map { try writer.append($0) }
-            writer.finish()
-            return outcomes
+            return (outcomes, writer.finish())
         }
         if let limit = killAfterCommits, commits.withLockedValue({ $0 += 1; return $0 }) >= limit {
             kill(getpid(), SIGKILL)
         }
+        // Committed: nothing from here may throw, or callers whose events
+        // are durable would be told they failed and retry (a webhook's
+        // second run). The head is the transaction's own, not a new read
+        // (which can fail, e.g. with every reader slot taken).
         index.scheduleFlush()
-        let head = try lastSequence()
         notifier.advance(to: head)
         return outcomes
     }

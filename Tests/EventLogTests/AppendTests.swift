@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import TestSupport
 import Testing
 
@@ -145,5 +146,43 @@ import Testing
         }
         // Stream versions stay dense: no index entry was overwritten.
         #expect(try f.log.stream("run:r").map(\.streamVersion) == [1, 2, 3, 4])
+    }
+}
+
+/// An append answers from its own transaction once it has committed
+/// (session 21's review): it read the log's head again after the commit,
+/// and that read fails when every reader slot is taken, so callers whose
+/// events were durable were told the append failed, and retried.
+@Suite struct CommittedAppendTests {
+    @Test func aCommittedAppendIsNotReportedAsFailedWhenNoReaderSlotIsFree() throws {
+        let folder = TemporaryFolder()
+        let environment = try Environment(path: folder.path, options: .init(maxReaders: 2))
+        let log = try EventStore(environment: environment)
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: done) {
+                _ = try? environment.read { _ in
+                    holding.signal()
+                    release.wait()
+                }
+            }
+        }
+        holding.wait()
+        holding.wait()
+        // Both slots are held: a read fails at once, but the append commits and says so.
+        #expect(throws: LMDBError.readersFull) { try log.lastSequence() }
+        let outcomes = try log.append([
+            Submission(id: EventID.random(), command: .configureProject(projectId: "p1", name: "P", retention: .retainAll))
+        ])
+        release.signal()
+        release.signal()
+        done.wait()
+        guard case .appended(let sequence)? = outcomes.first else {
+            Issue.record("not appended: \(outcomes)")
+            return
+        }
+        #expect(try log.lastSequence() == sequence)
     }
 }
