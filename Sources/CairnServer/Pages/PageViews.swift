@@ -68,7 +68,9 @@ struct PageViews {
                 if summary.type == "cron" {
                     line["lineExpression"] = summary.cronExpression ?? Trigger.defaultCronExpression
                     line["lineZone"] = summary.timezone ?? "UTC"
-                    if let fire = try store.trigger(summary.id)?.schedule?.next(after: now) {
+                    // Only a trigger this workflow owns (see `workflow(_:_:)`).
+                    if let owned = try store.trigger(summary.id), owned.workflowId == listing.id,
+                       let fire = owned.schedule?.next(after: now) {
                         nextFire = min(nextFire ?? fire, fire)
                     }
                 }
@@ -124,12 +126,17 @@ struct PageViews {
                 return item
             }
             let published = trigger.cronCursorJobId
+            // The cron index holds a trigger id's owning workflow only; a
+            // folder from before ids were owned may hold this id in another
+            // workflow, even another project's: its fires and its cursor's
+            // input are that workflow's, and not shown here.
+            let indexed = try store.trigger(trigger.id).flatMap { $0.workflowId == id ? $0 : nil }
             // A trigger the document lacks shows its published choice (choosing publishes it alone).
             let drafted = draft?.workflow.triggers.first { $0.id == trigger.id }.map { $0.cronCursorJobId } ?? published
             var cron: [String: Any] = [
                 "expression": trigger.cronExpression ?? Trigger.defaultCronExpression,
                 "zone": trigger.timezone ?? "UTC",
-                "fires": (try store.trigger(trigger.id)?.schedule?.next(5, after: now) ?? []).map { Self.time(Timestamp($0)) },
+                "fires": (indexed?.schedule?.next(5, after: now) ?? []).map { Self.time(Timestamp($0)) },
                 "finalSelected": drafted == nil,
                 // The document's jobs and the published ones it lacks (CronInputChoice.jobs).
                 "options": CronInputChoice.jobs(draft?.workflow, workflow, trigger: trigger.id).map { job -> [String: Any] in
@@ -141,7 +148,7 @@ struct PageViews {
                 cron["draftChoice"] = jobName(drafted, in: draftJobs)
                 cron["publishedChoice"] = jobName(published, in: workflow.jobs)
             }
-            if let input = try store.nextCronInput(trigger.id) {
+            if indexed != nil, let input = try store.nextCronInput(trigger.id) {
                 var shown: [String: Any] = ["isEmpty": input.source == .empty]
                 switch input.source {
                 case .jobOutput: shown["sourceLabel"] = "output of job \(jobName(published, in: workflow.jobs))"
