@@ -1,5 +1,7 @@
 public import Foundation
 public import Scheduler
+import EventLog
+import LMDB
 
 extension Store {
     /// A scheduler over this folder: `cairn schedule`, and the service's
@@ -15,6 +17,25 @@ extension Store {
     ) -> Scheduler {
         Scheduler(
             log: log, projections: projections, catchUpWindow: catchUpWindow, report: report, onTick: onTick,
-            runIdSalt: runIdSalt)
+            runIdSalt: runIdSalt, runIdSaltAppliesAfter: runIdSaltAppliesAfter, memory: tickMemory)
+    }
+
+    private static let lastTickKey = Array("scheduler_last_tick".utf8)
+
+    /// The last minute ticked, in the folder's `meta` (see `TickMemory`).
+    var tickMemory: TickMemory {
+        let (environment, meta) = (environment, meta)
+        @Sendable func read(_ txn: ReadTransaction) throws -> Timestamp? {
+            try txn.get(meta, key: Self.lastTickKey).flatMap(UInt64.init(bigEndianBytes:))
+                .map { Timestamp(microseconds: Int64(truncatingIfNeeded: $0)) }
+        }
+        return TickMemory(
+            recall: { try environment.read(read) },
+            remember: { minute in
+                try environment.write { txn in
+                    if let known = try read(txn), known >= minute { return }
+                    try txn.put(meta, key: Self.lastTickKey, value: UInt64(bitPattern: minute.microseconds).bigEndianBytes)
+                }
+            })
     }
 }

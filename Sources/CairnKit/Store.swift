@@ -38,10 +38,14 @@ public final class Store: Sendable {
     /// derived ids stay what they were, so ingesting an old file again still
     /// finds its events as duplicates.
     public let eventIdSalt: String
-    /// A secret of this folder mixed into cron run ids, so no token holder
-    /// can compute a fire's run id and take it first (made on first open by
-    /// a cairn that has it; until then, empty).
+    /// A secret of this folder mixed into the ids of cron runs and ticks,
+    /// so no token holder can compute a fire's run id and take it first
+    /// (made on first open by a cairn that has it; until then, empty).
     public let runIdSalt: String
+    /// For a folder that had events when its run-id salt was made: that
+    /// moment. Minutes up to it keep unsalted ids (`Scheduler.salt(for:)`),
+    /// so the minute of the upgrade does not fire twice.
+    public let runIdSaltAppliesAfter: Timestamp?
     private let follower = DispatchQueue(label: "cairn.projections.catch-up")
     /// Why the projections' last catch-up failed; `nil` once one succeeds.
     private let lag = NIOLockedValueBox<String?>(nil)
@@ -65,7 +69,7 @@ public final class Store: Sendable {
         meta = try environment.database("meta")
         webhookKeys = try environment.database("webhook_keys")
         try Self.checkFormat(environment, meta)
-        (eventIdSalt, runIdSalt) = try Self.salts(environment, meta)
+        (eventIdSalt, runIdSalt, runIdSaltAppliesAfter) = try Self.salts(environment, meta, now: clock())
         log = try EventStore(environment: environment, clock: clock, progress: { notice("cairn: \(path): \($0)") })
         if let migration = log.layoutMigration { notice("cairn: \(path): \(migration)") }
         // An empty folder has nothing to tell.
@@ -181,23 +185,37 @@ public final class Store: Sendable {
         return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: "-")
     }
 
+    private static let runSaltSinceKey = Array("run_id_salt_since".utf8)
+
     /// The folder's salts; a folder from before them gets its run-id salt
-    /// now (when it can be written), never an event-id salt (see `eventIdSalt`).
-    private static func salts(_ environment: Environment, _ meta: Database) throws -> (String, String) {
-        func read() throws -> (String, String?) {
+    /// now (when it can be written), never an event-id salt (see
+    /// `eventIdSalt`). A folder that already has events records when (see
+    /// `runIdSaltAppliesAfter`), in the same transaction.
+    private static func salts(
+        _ environment: Environment, _ meta: Database, now: Timestamp
+    ) throws -> (event: String, run: String, runAppliesAfter: Timestamp?) {
+        func read() throws -> (String, String?, Timestamp?) {
             try environment.read { txn in
                 (try txn.get(meta, key: eventSaltKey).map { String(decoding: $0, as: UTF8.self) } ?? "",
-                 try txn.get(meta, key: runSaltKey).map { String(decoding: $0, as: UTF8.self) })
+                 try txn.get(meta, key: runSaltKey).map { String(decoding: $0, as: UTF8.self) },
+                 try txn.get(meta, key: runSaltSinceKey).flatMap(UInt64.init(bigEndianBytes:))
+                    .map { Timestamp(microseconds: Int64(truncatingIfNeeded: $0)) })
             }
         }
-        let (event, run) = try read()
-        if let run { return (event, run) }
-        guard !environment.options.readOnly else { return (event, "") }
+        let (event, run, since) = try read()
+        if let run { return (event, run, since) }
+        guard !environment.options.readOnly else { return (event, "", nil) }
         // Another process may make it at the same moment: whoever commits first, both read that one.
+        let events = try environment.database("events")
         try? environment.write { txn in
-            if try txn.get(meta, key: runSaltKey) == nil { try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8)) }
+            guard try txn.get(meta, key: runSaltKey) == nil else { return }
+            try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8))
+            if try txn.statistics(events).entries > 0 {
+                try txn.put(meta, key: runSaltSinceKey, value: UInt64(bitPattern: now.microseconds).bigEndianBytes)
+            }
         }
-        return (event, try read().1 ?? "")
+        let (_, written, writtenSince) = try read()
+        return (event, written ?? "", writtenSince)
     }
 
     /// What `cairn info` prints.

@@ -49,8 +49,16 @@ public final class Scheduler: Sendable {
     /// Told of every tick that completed, once its events are written (the
     /// service counts ticks and the runs they created).
     let onTick: @Sendable (Tick) -> Void
-    /// The folder's secret mixed into cron run ids (`Store.runIdSalt`); empty: none.
+    /// The folder's secret mixed into the ids of cron runs and ticks
+    /// (`Store.runIdSalt`); empty: none.
     let runIdSalt: String
+    /// Minutes at or before this were ticked, if at all, by a cairn from
+    /// before the salt: their ids stay unsalted, so a minute ticked on both
+    /// sides of the upgrade still finds its run. `nil`: the salt covers every minute.
+    let runIdSaltAppliesAfter: Timestamp?
+    /// The last minute ticked by any process on the folder, kept outside
+    /// the log (ticks with nothing due record nothing there).
+    let memory: TickMemory
     let resolveInput: @Sendable (String) throws -> CronInput?
     /// The latest minute this scheduler ticked, recorded or not (a tick
     /// with nothing due records nothing, so the log's horizon may be older).
@@ -65,9 +73,11 @@ public final class Scheduler: Sendable {
         report: @escaping @Sendable (TriggerFailure) -> Void = { _ in },
         resolveInput: (@Sendable (String) throws -> CronInput?)? = nil,
         onTick: @escaping @Sendable (Tick) -> Void = { _ in },
-        runIdSalt: String = ""
+        runIdSalt: String = "", runIdSaltAppliesAfter: Timestamp? = nil, memory: TickMemory = .none
     ) {
         self.runIdSalt = runIdSalt
+        self.runIdSaltAppliesAfter = runIdSaltAppliesAfter
+        self.memory = memory
         self.log = log
         self.projections = projections
         self.catchUpWindow = catchUpWindow
@@ -101,9 +111,12 @@ public final class Scheduler: Sendable {
         let horizon = try projections.schedulerHorizon()
         var advancing = horizon.map { minute > $0 } ?? true
         if advancing {
-            // The last minute ticked: by this scheduler, or as the log has it
-            // (another process's, or before a restart).
-            let previous = [horizon, lastTicked.minute].compactMap { $0 }.max()
+            // The last minute ticked: by this scheduler, as the log has it
+            // (another process's, or before a restart), or as the folder
+            // remembers it (a tick with nothing due, before a restart: without
+            // it, a restart of a minute across a daily fire would be downtime).
+            let remembered = try? memory.recall()
+            let previous = [horizon, lastTicked.minute, remembered ?? nil].compactMap { $0 }.max()
             let late = previous.map { minute > $0 && minute.date.timeIntervalSince($0.date) <= lateTickGrace } ?? false
             // The index holds each trigger's next fire after the horizon: only
             // those due by this minute need a look.
@@ -159,8 +172,11 @@ public final class Scheduler: Sendable {
             }
         }
         if advancing {
-            submissions.append(Submission(
-                id: EventID.derived("schedule:ticked", String(minute.microseconds)), command: .tick(minute: minute)))
+            // Salted like the runs: a token holder who could compute a tick's
+            // id could send an event with it first, and the tick would be a
+            // duplicate, never recorded.
+            let id = EventID(UUID.derived(["schedule:ticked"] + salt(for: minute) + [String(minute.microseconds)]))
+            submissions.append(Submission(id: id, command: .tick(minute: minute)))
         }
         let outcomes = try log.append(submissions)
         var created: [ScheduledRun] = []
@@ -184,6 +200,9 @@ public final class Scheduler: Sendable {
         }
         try projections.catchUp()
         lastTicked.advance(to: minute)
+        // The log records a tick only when something was due. Failing to
+        // remember costs only that: the runs are written.
+        if !advancing { try? memory.remember(minute) }
         let tick = Tick(minute: minute, created: created, failures: failures)
         onTick(tick)
         return tick
@@ -202,7 +221,7 @@ public final class Scheduler: Sendable {
     func plan(_ trigger: TriggerRecord, _ minute: Timestamp) throws -> (Submission, ScheduledRun) {
         let key = String(minute.microseconds)
         // Salted (per folder) so no token holder can compute a fire's run id and take it first.
-        let salt = runIdSalt.isEmpty ? [] : [runIdSalt]
+        let salt = salt(for: minute)
         let runId = UUID.derived(["cron-run"] + salt + [trigger.id, key]).lowercasedString
         let eventId = EventID(UUID.derived(["cron-run:created"] + salt + [trigger.id, key]))
         guard let input = try resolveInput(trigger.id) else {
@@ -224,6 +243,13 @@ public final class Scheduler: Sendable {
             runId: runId, triggerId: trigger.id, workflowId: trigger.workflowId, inputDataclipId: inputId,
             source: input.source, scheduledFor: minute)
         return (Submission(id: eventId, command: .createRun(create)), run)
+    }
+
+    /// The salt of `minute`'s ids: none before the folder had one.
+    func salt(for minute: Timestamp) -> [String] {
+        if runIdSalt.isEmpty { return [] }
+        if let after = runIdSaltAppliesAfter, minute <= after { return [] }
+        return [runIdSalt]
     }
 
     /// The next fire of every enabled cron trigger after `date`, soonest first,
