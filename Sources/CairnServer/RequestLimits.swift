@@ -24,24 +24,34 @@ public struct RequestLimits: Sendable {
     /// Content-Length says so, else as soon as that many bytes arrived), 400
     /// naming `body` when it is not JSON. An empty body is `{}` when allowed.
     func json(_ request: Request, allowEmpty: Bool = false) async throws -> JSONValue {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > bodyBytes {
+        try await json(request, allowEmpty: allowEmpty, upTo: bodyBytes, limitName: "request limit")
+    }
+
+    /// A webhook's body, which is its run's input dataclip whole: refused
+    /// past the dataclip limit before it is parsed (parsing 32 MiB of JSON
+    /// takes half a gigabyte, and a webhook without a key needs no token).
+    func webhookJSON(_ request: Request) async throws -> JSONValue {
+        try await json(request, allowEmpty: true, upTo: min(bodyBytes, dataclipBytes), limitName: "dataclip limit")
+    }
+
+    private func json(_ request: Request, allowEmpty: Bool, upTo limit: Int, limitName: String) async throws -> JSONValue {
+        func tooLarge(_ declared: Int?) -> APIError {
+            APIError(
+                status: .contentTooLarge, field: "body",
+                message: "the body\(declared.map { " is \($0) bytes; it" } ?? "") exceeds the \(limitName) of \(limit) bytes")
+        }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw tooLarge(declared)
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: bodyBytes)
+            buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw tooLarge(nil)
         }
         let bytes = Array(buffer.readableBytesView)
         if bytes.isEmpty && allowEmpty { return .object([]) }
         do { return try JSONParser.parse(bytes) } catch { throw APIError.badRequest("not JSON: \(error.description)", field: "body") }
-    }
-
-    private func tooLarge(_ declared: Int?) -> APIError {
-        APIError(
-            status: .contentTooLarge, field: "body",
-            message: "the body\(declared.map { " is \($0) bytes; it" } ?? "") exceeds the request limit of \(bodyBytes) bytes")
     }
 
     /// Refuses (413, the field named) a command that would create a dataclip

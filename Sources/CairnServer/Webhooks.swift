@@ -46,7 +46,7 @@ struct Webhooks: Sendable {
         guard trigger.summary.enabled else {
             throw APIError(status: .conflict, field: nil, message: "trigger \(triggerId) is disabled: enable it to accept requests")
         }
-        let input = try await limits.json(request, allowEmpty: true)
+        let input = try await limits.webhookJSON(request)
         let runId = UUID.random().lowercasedString
         let create = CreateRun(
             runId: runId, workflowId: trigger.workflowId, lockVersion: trigger.lockVersion, startingTriggerId: triggerId,

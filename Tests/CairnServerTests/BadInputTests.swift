@@ -54,6 +54,14 @@ import YDoc
             // And through a webhook.
             let hook = try await send(client, "/i/c1000000-0000-4000-8000-000000000002", #"{"k":"\#(clip)"}"#, token: nil)
             #expect(hook.0 == .contentTooLarge)
+            // A webhook's body is its input whole: past the dataclip limit it
+            // is refused before it is parsed (session 21: an open webhook
+            // parsed 32 MiB, half a gigabyte, before the dataclip check).
+            let unparsed = try await send(client, "/i/c1000000-0000-4000-8000-000000000002", "[" + clip, token: nil)
+            #expect(unparsed.0 == .contentTooLarge, "\(unparsed)")
+            #expect(Self.error(unparsed.1).message?.contains("dataclip limit of 1024") == true, "\(unparsed.1)")
+            // Under it, a body that is not JSON is still a 400.
+            #expect(try await send(client, "/i/c1000000-0000-4000-8000-000000000002", "[1", token: nil).0 == .badRequest)
         }
         #expect(try p.store.log.lastSequence() == before)
     }
