@@ -12,6 +12,32 @@ public enum WorkerProtocol {
     public static let memoryBytes: ClosedRange<Int64> = 0...(1 << 50)
     /// `duration`: milliseconds, at most 366 days.
     public static let durationMilliseconds: ClosedRange<Int64> = 0...(366 * 86_400 * 1_000)
+    /// A name: `worker_name`, `error_type`, a log line's `level` and
+    /// `source`. Longer is refused: a claim copies the worker's name into
+    /// every run it claims, so a megabyte name and `demand` 100 wrote 100 MB.
+    public static let labelBytes = 1_024
+    /// Prose: a log line's `message`, an `error_message`. Longer is cut
+    /// (at a character's boundary), as a stack trace may be long.
+    public static let textBytes = 1 << 20
+
+    /// `text` cut to at most `bytes` bytes of UTF-8, at a Unicode scalar's
+    /// boundary. Cutting by `Character`s does not bound the bytes: one
+    /// character may carry any number of combining marks.
+    public static func truncated(_ text: String, toBytes bytes: Int) -> String {
+        let utf8 = text.utf8
+        guard utf8.count > bytes else { return text }
+        var end = utf8.index(utf8.startIndex, offsetBy: bytes)
+        while end > utf8.startIndex, end.samePosition(in: text.unicodeScalars) == nil {
+            end = utf8.index(before: end)
+        }
+        return String(text[..<end])
+    }
+
+    /// A name given to the claim route or in an event: `nil` if fine, else why not.
+    public static func labelProblem(_ label: String) -> String? {
+        let count = label.utf8.count
+        return count > labelBytes ? "is \(count) bytes long; at most \(labelBytes)" : nil
+    }
 
     /// Decodes one line of an `ingest` file. Returns the event name read (for
     /// error reports) even when the rest fails, through `name`.
@@ -112,7 +138,7 @@ public enum WorkerProtocol {
                 timestamp: try p.optionalTimestamp()))
         case .runClaimed:
             return .claimRun(
-                runId: try p.requiredString("run_id"), workerName: try p.optionalString("worker_name"),
+                runId: try p.requiredString("run_id"), workerName: try p.optionalLabel("worker_name"),
                 timestamp: try p.optionalTimestamp())
         case .runStarted:
             return .startRun(runId: try p.requiredString("run_id"), timestamp: try p.optionalTimestamp())
@@ -130,8 +156,8 @@ public enum WorkerProtocol {
             }
             return .completeStep(CompleteStep(
                 runId: try p.requiredString("run_id"), stepId: try p.requiredString("step_id"),
-                jobId: try p.requiredString("job_id"), reason: reason, errorType: try p.optionalString("error_type"),
-                errorMessage: try p.optionalString("error_message"),
+                jobId: try p.requiredString("job_id"), reason: reason, errorType: try p.optionalLabel("error_type"),
+                errorMessage: try p.optionalText("error_message"),
                 outputDataclipId: try p.optionalString("output_dataclip_id"),
                 outputDataclip: try p.optionalJSONText("output_dataclip"), mem: try p.optionalMemory(),
                 duration: try p.optionalInt("duration", within: WorkerProtocol.durationMilliseconds, unit: "milliseconds"),
@@ -159,8 +185,8 @@ public enum WorkerProtocol {
                 }
             }
             return .completeRun(CompleteRun(
-                runId: try p.requiredString("run_id"), state: state, errorType: try p.optionalString("error_type"),
-                errorMessage: try p.optionalString("error_message"),
+                runId: try p.requiredString("run_id"), state: state, errorType: try p.optionalLabel("error_type"),
+                errorMessage: try p.optionalText("error_message"),
                 finalDataclipId: try p.optionalString("final_dataclip_id"), finalState: finalState,
                 timestamp: try p.optionalTimestamp()))
         case .runLogged:
@@ -171,11 +197,11 @@ public enum WorkerProtocol {
             } else {
                 throw .missingField("message")
             }
-            if message.utf8.count > 1 << 20 { message = String(message.prefix(1 << 20)) }
+            message = WorkerProtocol.truncated(message, toBytes: WorkerProtocol.textBytes)
             return .log(
                 RunLogged(
                     runId: try p.requiredString("run_id"), stepId: try p.optionalString("step_id"),
-                    level: try p.optionalString("level") ?? "info", source: try p.optionalString("source"),
+                    level: try p.optionalLabel("level") ?? "info", source: try p.optionalLabel("source"),
                     message: message, timestamp: timestamp ?? Timestamp(microseconds: 0)),
                 timestampGiven: timestamp != nil)
         case .dataclipWiped:
@@ -210,6 +236,18 @@ extension JSONValue {
             throw .wrongType(field: key, expected: "a string", found: value.kindDescription)
         }
         return string
+    }
+
+    /// A name, at most `WorkerProtocol.labelBytes`.
+    func optionalLabel(_ key: String) throws(EventLogError) -> String? {
+        guard let label = try optionalString(key) else { return nil }
+        if let problem = WorkerProtocol.labelProblem(label) { throw .invalidValue(field: key, reason: problem) }
+        return label
+    }
+
+    /// Prose, cut to `WorkerProtocol.textBytes`.
+    func optionalText(_ key: String) throws(EventLogError) -> String? {
+        try optionalString(key).map { WorkerProtocol.truncated($0, toBytes: WorkerProtocol.textBytes) }
     }
 
     func optionalInt(_ key: String, path: String? = nil) throws(EventLogError) -> Int64? {

@@ -76,6 +76,7 @@ import YDoc
                 ("/api/v1/runs/claim", #"{"demand":"x"}"#, .badRequest, "demand"),
                 ("/api/v1/runs/claim", #"{"demand":0}"#, .badRequest, "demand"),
                 ("/api/v1/runs/claim", #"{"worker_name":3}"#, .badRequest, "worker_name"),
+                ("/api/v1/runs/claim", #"{"worker_name":"\#(String(repeating: "w", count: 1_025))"}"#, .badRequest, "worker_name"),
                 ("/api/v1/runs/claim", "[]", .badRequest, "body"),
                 ("/api/v1/workflows/\(P.workflowA)/publish", "[1]", .badRequest, "body"),
                 ("/api/v1/workflows/\(P.workflowA)/publish", "{\"id\":", .badRequest, "body"),

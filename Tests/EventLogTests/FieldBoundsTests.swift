@@ -56,3 +56,62 @@ import Testing
         }
     }
 }
+
+/// Session 21's review: free text from workers had no bound. A claim copies
+/// the worker's name into every run it claims (a megabyte name and
+/// `demand` 100 wrote 100 MB), and a log line's cut counted characters, not
+/// bytes, so one character carrying millions of combining marks passed whole.
+@Suite struct FreeTextBoundsTests {
+    static let long = String(repeating: "n", count: WorkerProtocol.labelBytes + 1)
+
+    @Test func namesLongerThanTheLabelLimitAreRefusedNamingTheField() throws {
+        let cases: [(event: String, payload: String, field: String)] = [
+            ("run:claimed", #"{"run_id":"r","worker_name":"\#(Self.long)"}"#, "worker_name"),
+            ("step:complete", #"{"run_id":"r","step_id":"s","job_id":"j","reason":"fail","error_type":"\#(Self.long)"}"#, "error_type"),
+            ("run:complete", #"{"run_id":"r","reason":"fail","error_type":"\#(Self.long)"}"#, "error_type"),
+            ("run:log", #"{"run_id":"r","message":"m","level":"\#(Self.long)"}"#, "level"),
+            ("run:log", #"{"run_id":"r","message":"m","source":"\#(Self.long)"}"#, "source"),
+        ]
+        for (event, payload, field) in cases {
+            let error = try #require(FieldBoundsTests.refusal(event, payload), "\(event) \(field)")
+            #expect(error.field == field && error.message.contains("1024"), "\(event): \(error)")
+            // At the limit, accepted.
+            let fits = payload.replacingOccurrences(of: Self.long, with: String(Self.long.dropFirst()))
+            #expect(FieldBoundsTests.refusal(event, fits) == nil, "\(event) \(field)")
+        }
+    }
+
+    @Test func proseIsCutToTheTextLimitInBytesAtAScalarBoundary() throws {
+        // One character: a letter and two million combining acute accents (2 bytes each).
+        let oneCharacter = "a" + String(repeating: "\u{0301}", count: 2_000_000)
+        #expect(oneCharacter.count == 1)
+        let submission = try WorkerProtocol.submission(
+            event: "run:log", id: nil, payload: .object([("run_id", .string("r")), ("message", .string(oneCharacter))]))
+        guard case .log(let logged, _) = submission.command else {
+            Issue.record("\(submission.command)")
+            return
+        }
+        let bytes = logged.message.utf8.count
+        #expect(bytes <= WorkerProtocol.textBytes && bytes >= WorkerProtocol.textBytes - 4, "\(bytes) bytes")
+        let isPrefix = oneCharacter.unicodeScalars.starts(with: logged.message.unicodeScalars)
+        #expect(isPrefix)
+        let failed = try WorkerProtocol.submission(
+            event: "step:complete", id: nil,
+            payload: .object([("run_id", .string("r")), ("step_id", .string("s")), ("job_id", .string("j")),
+                              ("reason", .string("fail")), ("error_message", .string(oneCharacter))]))
+        guard case .completeStep(let step) = failed.command else {
+            Issue.record("\(failed.command)")
+            return
+        }
+        let errorBytes = step.errorMessage?.utf8.count ?? 0
+        #expect(errorBytes <= WorkerProtocol.textBytes, "\(errorBytes) bytes")
+    }
+
+    @Test func cuttingKeepsShortTextAndNeverSplitsAScalar() {
+        #expect(WorkerProtocol.truncated("héllo", toBytes: 100) == "héllo")
+        // "é" is two bytes: a cut inside it backs off before it.
+        #expect(WorkerProtocol.truncated("héllo", toBytes: 2) == "h")
+        #expect(WorkerProtocol.truncated("héllo", toBytes: 3) == "hé")
+        #expect(WorkerProtocol.truncated("😀x", toBytes: 3) == "")
+    }
+}
