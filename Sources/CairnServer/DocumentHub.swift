@@ -1,5 +1,6 @@
 import CairnKit
 import Foundation
+import NIOConcurrencyHelpers
 import YDoc
 
 /// Live document sync (y-protocols over WebSocket): one room per workflow
@@ -14,6 +15,9 @@ actor DocumentHub {
     /// Where the room and socket gauges go (`nil`: nowhere).
     let metrics: ServerMetrics?
     private var rooms: [String: Room] = [:]
+    /// The largest awareness message relayed (y-protocols' awareness: each
+    /// client's name, colour and cursor, as JSON).
+    static let awarenessBytes = 64 << 10
     private var nextConnection = 0
 
     final class Room {
@@ -50,17 +54,39 @@ actor DocumentHub {
     final class Outbox: Sendable {
         /// Frames queued and not yet written before the editor counts as stalled.
         static let capacity = 1_024
+        /// Bytes queued and not yet written before the editor counts as
+        /// stalled: frames may be as large as a socket message (16 MiB), so
+        /// a count alone let one editor that stops reading hold gigabytes.
+        /// A frame larger than this alone is still queued when nothing else is.
+        static let capacityBytes = 64 << 20
         private let queue: AsyncStream<[UInt8]>.Continuation
         private let writer: Task<Void, Never>
+        private let queuedBytes: NIOLockedValueBox<Int>
 
         init(_ send: @escaping @Sendable ([UInt8]) async -> Void) {
             let (frames, queue) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(Self.capacity))
+            let queuedBytes = NIOLockedValueBox(0)
             self.queue = queue
-            writer = Task { for await frame in frames { await send(frame) } }
+            self.queuedBytes = queuedBytes
+            writer = Task {
+                for await frame in frames {
+                    await send(frame)
+                    queuedBytes.withLockedValue { $0 -= frame.count }
+                }
+            }
         }
 
         func offer(_ frame: [UInt8]) -> Bool {
-            if case .dropped = queue.yield(frame) { return false }
+            let room = queuedBytes.withLockedValue { queued in
+                guard queued == 0 || queued + frame.count <= Self.capacityBytes else { return false }
+                queued += frame.count
+                return true
+            }
+            guard room else { return false }
+            if case .dropped = queue.yield(frame) {
+                queuedBytes.withLockedValue { $0 -= frame.count }
+                return false
+            }
             return true
         }
 
@@ -132,8 +158,14 @@ actor DocumentHub {
             try await storeAndRelay(update, workflowId, room, writer: project, except: connection)
             return nil
         case .other(SyncMessage.messageAwareness):
-            // Names and cursors: before the first write anyone may be in the
-            // room, so they go only to the sender's own project.
+            // Names and cursors, a few hundred bytes: relayed unread, so a
+            // large one is refused rather than copied to every editor.
+            guard frame.count <= Self.awarenessBytes else {
+                throw SyncFrameRefused(
+                    reason: "an awareness message of \(frame.count) bytes; at most \(Self.awarenessBytes)")
+            }
+            // Before the first write anyone may be in the room, so they go
+            // only to the sender's own project.
             deliver(frame, in: room, to: await audience(workflowId, room).filter { $0.key != connection && ($0.value.project ?? project) == project })
             return nil
         case .other:
@@ -330,4 +362,10 @@ actor DocumentHub {
         updateGauges()
         return room
     }
+}
+
+/// A frame the hub refuses without closing the socket (the route logs it).
+struct SyncFrameRefused: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "refused: \(reason)" }
 }

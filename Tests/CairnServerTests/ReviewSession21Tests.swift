@@ -53,4 +53,47 @@ import Workflows
             #expect(own.body.contains("p1-private-output"))
         }
     }
+
+    // MARK: Memory an editor could make the service hold
+
+    /// The hub relayed any awareness frame unread, up to the socket's
+    /// 16 MiB limit, into every other editor's outbox (1,024 frames each):
+    /// an editor reading slowly held gigabytes. Awareness is a few hundred
+    /// bytes; past 64 KiB it is refused, and nothing is relayed.
+    @Test func aLargeAwarenessFrameIsRefusedAndNotRelayed() async throws {
+        let p = try TwoProjects()
+        let hub = DocumentHub(store: p.store)
+        let draft = DocumentOwnershipTests.draft
+        let heard = DocumentHubTests.Inbox()
+        let (a, _) = try await hub.join(draft, project: "p1") { _ in }
+        let (b, _) = try await hub.join(draft, project: "p1") { heard.add($0) }
+        let large = [UInt8(1)] + [UInt8](repeating: 0xAB, count: DocumentHub.awarenessBytes)
+        await #expect(throws: SyncFrameRefused.self) { _ = try await hub.receive(draft, from: a, large) }
+        let small: [UInt8] = [1, 3, 0xAA, 0xBB]
+        _ = try await hub.receive(draft, from: a, small)
+        #expect(await heard.arrived(1) == [small])
+        for id in [a, b] { await hub.leave(draft, id) }
+    }
+
+    /// An outbox counted frames, not bytes: 1,024 frames of up to 16 MiB
+    /// each waited for an editor that had stopped reading. It now stalls
+    /// (and the hub drops the editor) past 64 MiB queued.
+    @Test func anOutboxStallsByBytesNotOnlyByFrames() async throws {
+        let release = AsyncStream<Void>.makeStream()
+        let sent = DocumentHubTests.Inbox()
+        let outbox = DocumentHub.Outbox { frame in
+            sent.add(frame)
+            // The editor reads the first frame, then stops until released.
+            for await _ in release.stream { break }
+        }
+        let frame = [UInt8](repeating: 7, count: 1 << 20)
+        var accepted = 0
+        while accepted < DocumentHub.Outbox.capacity, outbox.offer(frame) { accepted += 1 }
+        #expect(accepted == DocumentHub.Outbox.capacityBytes / frame.count)
+        // Once the editor reads again, the outbox takes frames again.
+        release.continuation.finish()
+        #expect(await sent.arrived(accepted).count == accepted)
+        #expect(await eventually { outbox.offer([1]) })
+        outbox.finish()
+    }
 }
