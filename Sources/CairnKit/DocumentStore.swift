@@ -141,14 +141,18 @@ public final class DocumentStore: Sendable {
             if let owner, recorded == nil {
                 try txn.put(owners, key: try Self.key(workflowId), value: Array(owner.utf8))
             }
-            let revision = try self.revision(workflowId, txn) + 1
+            let stored = try self.revision(workflowId, txn)
+            guard stored < .max else { throw StoreError.corrupted(what: "document \(workflowId)'s revision is \(stored)") }
+            let revision = stored + 1
             try txn.put(revisions, key: try Self.key(workflowId), value: revision.bigEndianBytes)
             let prefix = try Self.prefix(workflowId)
             var next: UInt64 = 1
             var tailCount = 0
             var tailBytes = 0
             try txn.scan(updates, in: .prefix(prefix)) { key, value in
-                next = (UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0) + 1
+                let last = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0
+                guard last < .max else { throw StoreError.corrupted(what: "document \(workflowId) has an update at sequence \(last)") }
+                next = last + 1
                 tailCount += 1
                 tailBytes += value.count
                 return true

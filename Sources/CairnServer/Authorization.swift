@@ -128,7 +128,11 @@ final class TokenUsage: Sendable {
     init(store: Store) { self.store = store }
 
     func noteUse(_ found: Authenticated, at now: Timestamp = .now()) {
-        if let last = found.lastUsed, now.microseconds - last.microseconds < Self.resolution { return }
+        // `last` is read back from the folder as any 64-bit value: no trap on a damaged one.
+        if let last = found.lastUsed {
+            let (elapsed, overflow) = now.microseconds.subtractingReportingOverflow(last.microseconds)
+            if !overflow && elapsed < Self.resolution { return }
+        }
         let id = found.token.id
         guard pending.withLockedValue({ $0.insert(id).inserted }) else { return }
         queue.async { [self] in

@@ -29,7 +29,8 @@ struct IdOwners {
         let owner = Array(workflowId.utf8)
         for id in claims { try txn.put(database, key: Array(id.utf8), value: owner) }
         let covered = try coverage(txn) ?? 0
-        try txn.put(database, key: Self.coverageKey, value: (covered + 1).bigEndianBytes)
+        // Read back as any 64-bit value (a damaged folder): saturate, never trap.
+        try txn.put(database, key: Self.coverageKey, value: (covered == .max ? covered : covered + 1).bigEndianBytes)
     }
 
     func coverage(_ txn: ReadTransaction) throws -> UInt64? {

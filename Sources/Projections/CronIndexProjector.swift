@@ -80,7 +80,9 @@ public struct CronIndexProjector: Projector {
             if e.minute > horizon { try context.put(Self.meta, Self.horizonKey, Key.time(e.minute)) }
             // Move every trigger due by this minute to its next fire after it.
             var due: [(key: [UInt8], trigger: String)] = []
-            try context.transaction.scan(context[Self.due], in: .init(to: Key.time(Timestamp(microseconds: e.minute.microseconds + 1)))) { key, _ in
+            // A stored minute is any 64-bit value once read back (a damaged event): saturate, never trap.
+            let end = e.minute.microseconds == .max ? e.minute.microseconds : e.minute.microseconds + 1
+            try context.transaction.scan(context[Self.due], in: .init(to: Key.time(Timestamp(microseconds: end)))) { key, _ in
                 due.append((Array(key), String(decoding: key.dropFirst(8), as: UTF8.self)))
                 return true
             }

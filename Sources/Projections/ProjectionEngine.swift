@@ -65,8 +65,9 @@ public final class ProjectionEngine: @unchecked Sendable {
             self.sequence = sequence
         }
 
+        /// `nil` for anything but a checkpoint's 13 bytes naming slot 0 or 1.
         init?(_ bytes: [UInt8]) {
-            guard bytes.count == 13, let version = UInt32(bigEndianBytes: bytes[1..<5]),
+            guard bytes.count == 13, bytes[0] <= 1, let version = UInt32(bigEndianBytes: bytes[1..<5]),
                 let sequence = UInt64(bigEndianBytes: bytes[5..<13])
             else { return nil }
             self.init(slot: bytes[0], version: version, sequence: sequence)
@@ -97,9 +98,15 @@ public final class ProjectionEngine: @unchecked Sendable {
         handleTable = table
         var stale: [any Projector] = []
         for projector in projectors {
-            if let checkpoint = try checkpoint(projector) {
+            let stored = try environment.read { txn in try txn.get(checkpoints, key: Array(projector.name.utf8)) }
+            if let checkpoint = stored.flatMap(Checkpoint.init) {
                 slots[projector.name] = checkpoint.slot
                 if checkpoint.version != projector.version { stale.append(projector) }
+            } else if stored != nil {
+                // A damaged checkpoint: which slot is live, and how far it
+                // got, are unknown. The projection is rebuilt from the log.
+                slots[projector.name] = 0
+                stale.append(projector)
             } else {
                 slots[projector.name] = 0
                 try environment.write { txn in

@@ -96,4 +96,38 @@ import Workflows
         #expect(await eventually { outbox.offer([1]) })
         outbox.finish()
     }
+
+    // MARK: A damaged folder
+
+    /// "Last used" is read back from the folder as any 64-bit value; the
+    /// service subtracted it from now to decide whether to note a use, and
+    /// a damaged one (the smallest Int64) trapped on every request with
+    /// the token.
+    @Test func aDamagedLastUseOfATokenDoesNotCrashItsRequests() async throws {
+        let p = try TwoProjects()
+        let id = try #require(try p.store.tokens(projectId: "p1").first { $0.token.name == "t1" }?.token.id)
+        let uses = try p.store.environment.database("token_uses")
+        try p.store.environment.write { txn in
+            try txn.put(uses, key: Array(id.utf8), value: (UInt64(1) << 63).bigEndianBytes)
+        }
+        try await p.app.test(.router) { client in
+            let status = try await client.execute(
+                uri: "/api/v1/workflows/\(P.workflowA)/runs", method: .get, headers: P.auth("t1")) { $0.status }
+            #expect(status == .ok)
+        }
+    }
+
+    /// A run's duration on the page subtracted stored times: a damaged
+    /// record (a start at the smallest Int64) trapped on `GET /runs/{id}`.
+    @Test func aRunWithDamagedTimesHasNoDuration() {
+        var run = RunAggregate(
+            runId: "r", workflowId: "w", projectId: "p1", lockVersion: 1, startingTriggerId: nil, inputDataclipId: "d",
+            state: .success, workerName: nil, createdAt: Timestamp(microseconds: .min), claimedAt: nil, startedAt: nil,
+            finishedAt: Timestamp(microseconds: .max), finalDataclipId: nil, errorType: nil, errorMessage: nil,
+            steps: [], version: 1)
+        #expect(PageViews.duration(run) == nil)
+        run.createdAt = Timestamp(microseconds: 0)
+        run.finishedAt = Timestamp(microseconds: 2_500)
+        #expect(PageViews.duration(run) == "2 ms")
+    }
 }

@@ -305,7 +305,10 @@ struct PageViews {
     /// From start (or creation) to finish; `nil` while it runs.
     static func duration(_ run: RunAggregate) -> String? {
         guard let finished = run.finishedAt else { return nil }
-        let micros = max(0, finished.microseconds - (run.startedAt ?? run.createdAt).microseconds)
+        // Stored times read back as any 64-bit value (a damaged record): no trap.
+        let (elapsed, overflow) = finished.microseconds.subtractingReportingOverflow((run.startedAt ?? run.createdAt).microseconds)
+        guard !overflow else { return nil }
+        let micros = max(0, elapsed)
         if micros < 1_000_000 { return "\(micros / 1_000) ms" }
         let seconds = Double(micros) / 1e6
         if seconds < 60 { return String(format: "%.1f s", seconds) }

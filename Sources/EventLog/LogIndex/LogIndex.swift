@@ -97,12 +97,20 @@ final class LogIndex: @unchecked Sendable {
 
     /// Brings the overlay up to `head`. Called with the lock held.
     private func catchUp(_ txn: ReadTransaction, to head: UInt64, checkpoint: UInt64) throws {
+        // Only a damaged folder has indexes past its log; reading on would
+        // count events from there (a trap, not an error).
+        guard checkpoint <= head else {
+            throw EventLogError.storage(
+                "the indexes are checkpointed at event \(checkpoint) but the log ends at \(head): the data folder is damaged")
+        }
         // Another process flushed: what it wrote can go, as this process's own flushes' entries do.
         if checkpoint > overlay.flushedThrough { overlay.markFlushed(through: checkpoint) }
         guard overlay.through < head else { return }
         if overlay.through < checkpoint { overlay = LogIndexOverlay(checkpoint: checkpoint) }
         let from = overlay.through + 1
-        overlay.reserveCapacity(Int(head - overlay.through))
+        // A hint only: a stray key far past the last event (a damaged
+        // folder) must reach the gap check below, not a huge allocation.
+        overlay.reserveCapacity(Int(min(head - overlay.through, 1 << 20)))
         var recordHashes: [(sequence: UInt64, hash: UInt64)] = []
         try txn.scan(records, in: KeyRange(from: from.bigEndianBytes)) { key, value in
             guard let sequence = UInt64(bigEndianBytes: key), sequence <= head else { return false }
