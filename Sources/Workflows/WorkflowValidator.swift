@@ -22,8 +22,18 @@ public struct WorkflowErrors: Error, Sendable, Equatable, CustomStringConvertibl
 /// The checks a workflow passes before it becomes a snapshot: ids are UUIDs
 /// and unique, job names unique, every edge's endpoints exist, cron triggers
 /// have an expression that parses and can fire, a valid zone, and a cursor
-/// job of the same workflow.
+/// job of the same workflow; at most `maxJobs` jobs, `maxTriggers` triggers
+/// and `maxEdges` edges.
 public enum WorkflowValidator {
+    /// Far beyond any real workflow (the reference platform's have tens of
+    /// jobs). What reads a workflow whole grows with their products: the
+    /// page's graph layout (jobs × edges), its cron input choices (triggers
+    /// × jobs). With no bound, one 1 MB publish of 4,000 jobs and 1,000
+    /// triggers made a page view take 27 s and 1.7 GB.
+    public static let maxJobs = 1_000
+    public static let maxTriggers = 100
+    public static let maxEdges = 2_000
+
     public static func problems(in w: Workflow) -> [WorkflowProblem] {
         var problems: [WorkflowProblem] = []
         func fail(_ path: String, _ message: String) { problems.append(WorkflowProblem(path: path, message: message)) }
@@ -32,6 +42,10 @@ public enum WorkflowValidator {
         }
 
         uuid(w.id, "id")
+        for (path, count, limit) in [("jobs", w.jobs.count, maxJobs), ("triggers", w.triggers.count, maxTriggers), ("edges", w.edges.count, maxEdges)]
+        where count > limit {
+            fail(path, "has \(count); a workflow may have at most \(limit)")
+        }
         if w.projectId.isEmpty { fail("project_id", "is required (a document's first publish needs --project)") }
         if w.name.trimmingCharacters(in: .whitespaces).isEmpty { fail("name", "must not be empty") }
 

@@ -130,4 +130,16 @@ import Workflows
         run.finishedAt = Timestamp(microseconds: 2_500)
         #expect(PageViews.duration(run) == "2 ms")
     }
+
+    /// A document (a draft) has no bound on its jobs, and the page lists a
+    /// cron trigger's choices once per trigger, comparing every draft job
+    /// with every published one: at most `WorkflowValidator.maxJobs` now.
+    @Test func aCronInputSelectListsAtMostAPublishableNumberOfJobs() throws {
+        let published = try WorkflowJSONDecoding.decode(Fixtures.sampleWorkflowJSON(project: "p1", workflowId: P.workflowA))
+        var draft = published
+        draft.jobs += (0..<3_000).map { Job(id: String(format: "e0000000-0000-4000-8000-%012x", $0), name: "draft \($0)") }
+        let listed = CronInputChoice.jobs(draft, published, trigger: T.cron)
+        #expect(listed.count == WorkflowValidator.maxJobs)
+        #expect(Array(listed.prefix(published.jobs.count)).map(\.id) == published.jobs.map(\.id))
+    }
 }

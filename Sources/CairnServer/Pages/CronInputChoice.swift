@@ -104,11 +104,16 @@ struct CronInputChoice {
     /// What the select of cron trigger `triggerId` offers: the document's
     /// jobs, then the published version's that the document lacks; only the
     /// published ones for a trigger the document lacks, whose choice can
-    /// only be published.
+    /// only be published. At most `WorkflowValidator.maxJobs`: a document
+    /// (a draft) has no such bound, and the page lists these once per
+    /// trigger; a draft with more could not be published anyway.
     static func jobs(_ draft: Workflow?, _ published: Workflow, trigger triggerId: String? = nil) -> [Job] {
-        guard let draft else { return published.jobs }
-        if let triggerId, !draft.triggers.contains(where: { $0.id == triggerId && $0.type == .cron }) { return published.jobs }
-        return draft.jobs + published.jobs.filter { job in !draft.jobs.contains { $0.id == job.id } }
+        guard let draft else { return Array(published.jobs.prefix(WorkflowValidator.maxJobs)) }
+        if let triggerId, !draft.triggers.contains(where: { $0.id == triggerId && $0.type == .cron }) {
+            return Array(published.jobs.prefix(WorkflowValidator.maxJobs))
+        }
+        let drafted = Set(draft.jobs.map(\.id))
+        return Array((draft.jobs + published.jobs.filter { !drafted.contains($0.id) }).prefix(WorkflowValidator.maxJobs))
     }
 
     /// Publishes the latest version with only the trigger's cursor changed,
