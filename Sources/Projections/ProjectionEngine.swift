@@ -222,6 +222,12 @@ public final class ProjectionEngine: @unchecked Sendable {
                 for projector in projectors {
                     guard let checkpoint = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)
                     else { continue }
+                    // Another process of another cairn rebuilt it in its own
+                    // layout: applying events in this one would mix the two.
+                    guard checkpoint.version == projector.version else {
+                        throw ProjectionError.otherVersion(
+                            projection: projector.name, stored: checkpoint.version, ours: projector.version)
+                    }
                     let context = ProjectionContext(
                         transaction: txn, handles: try handles(projector, slot: checkpoint.slot), log: log)
                     states.append((projector, checkpoint, context))

@@ -155,9 +155,15 @@ public enum ProjectionError: Error, CustomStringConvertible {
     /// for an event only the writer's thread can apply: the engine hands the
     /// projector to that thread, which applies the event again.
     case needsWriter
+    /// The projection was rebuilt by a cairn whose projector has another
+    /// version (two versions serving one folder during an upgrade).
+    case otherVersion(projection: String, stored: UInt32, ours: UInt32)
     public var description: String {
         switch self {
         case .corrupt(let what): return "projection state is damaged (\(what)); run `cairn rebuild`"
+        case let .otherVersion(projection, stored, ours):
+            return "projection \(projection) is at version \(stored), written by another cairn; this one has version "
+                + "\(ours): run one version of cairn on a folder (a restart of this one rebuilds it in its own)"
         case .detachedWrite: return "a projector replayed off the writer's thread tried to write (a bug in its detachedKinds)"
         case .needsWriter: return "a projector replayed off the writer's thread needs the writer for this event"
         }

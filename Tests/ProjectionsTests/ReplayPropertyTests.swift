@@ -257,6 +257,32 @@ import Testing
         #expect(try reopened.engine.verify().isEmpty)
     }
 
+    /// Session 21's review: a process kept catching up into a projection
+    /// that another cairn, with another projector version, had rebuilt in
+    /// its own layout, mixing the two. Its catch-up now refuses, naming
+    /// both versions; the projection is left as the other wrote it.
+    @Test func aCatchUpRefusesAProjectionAnotherVersionRebuilt() throws {
+        let f = try LogFixture()
+        try f.run("r1")
+        let projections = try Projections(log: f.log)
+        let checkpoints = try f.environment.database("checkpoints")
+        // Another cairn's rebuild: its checkpoint, with its version.
+        var other: [UInt8] = []
+        try f.environment.write { txn in
+            other = try #require(try txn.get(checkpoints, key: Array("runs".utf8)))
+            other[4] ^= 0xFF
+            try txn.put(checkpoints, key: Array("runs".utf8), value: other)
+        }
+        try f.run("r2")
+        #expect {
+            try projections.catchUp()
+        } throws: { error in
+            guard case ProjectionError.otherVersion(projection: "runs", _, _)? = error as? ProjectionError else { return false }
+            return true
+        }
+        #expect(try f.environment.read { txn in try txn.get(checkpoints, key: Array("runs".utf8)) } == other)
+    }
+
     @Test func rebuildSwapsInAReplayAndVerifyCatchesDamage() throws {
         let f = try LogFixture()
         for i in 0..<20 { try f.run("r\(i)") }
