@@ -77,7 +77,7 @@ extension Store {
         let project = try projectId ?? documentProject(workflowId, doc)
         var (workflow, _) = WorkflowDocument.materialize(doc, projectId: project)
         if workflow.id.isEmpty { workflow.id = workflowId }
-        var problems = WorkflowValidator.problems(in: workflow)
+        var problems = WorkflowValidator.problems(in: workflow, published: { try? self.workflow(workflowId) })
         if workflow.id != workflowId {
             problems.append(WorkflowProblem(path: "workflow.id", message: "'\(workflow.id)' differs from the document's workflow \(workflowId)"))
         }

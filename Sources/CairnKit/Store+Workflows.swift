@@ -41,7 +41,9 @@ extension Store {
     /// refused (`PublishError.rejected(.versionConflict)`) unless that is
     /// still the latest version: for a change made to a version just read.
     public func publish(_ workflow: Workflow, actor: AuditActor = .operator, basedOn: UInt32? = nil) throws -> PublishResult {
-        do { try WorkflowValidator.validate(workflow) } catch { throw PublishError.invalid(error) }
+        do {
+            try WorkflowValidator.validate(workflow, published: { try? self.workflow(workflow.id) })
+        } catch { throw PublishError.invalid(error) }
         var request = Self.publishRequest(for: workflow)
         request.actor = actor
         request.basedOn = basedOn

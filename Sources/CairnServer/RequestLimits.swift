@@ -28,10 +28,14 @@ public struct RequestLimits: Sendable {
     }
 
     /// A webhook's body, which is its run's input dataclip whole: refused
-    /// past the dataclip limit before it is parsed (parsing 32 MiB of JSON
-    /// takes half a gigabyte, and a webhook without a key needs no token).
+    /// before it is parsed past twice the dataclip limit (parsing 32 MiB of
+    /// JSON takes half a gigabyte, and a webhook without a key needs no
+    /// token). Twice, not once: the dataclip is the body re-serialised,
+    /// which is smaller for pretty-printed JSON, and `check` still applies
+    /// the limit to it.
     func webhookJSON(_ request: Request) async throws -> JSONValue {
-        try await json(request, allowEmpty: true, upTo: min(bodyBytes, dataclipBytes), limitName: "dataclip limit")
+        let limit = min(bodyBytes, dataclipBytes.multipliedReportingOverflow(by: 2).overflow ? .max : dataclipBytes * 2)
+        return try await json(request, allowEmpty: true, upTo: limit, limitName: "webhook body limit (twice the dataclip limit)")
     }
 
     private func json(_ request: Request, allowEmpty: Bool, upTo limit: Int, limitName: String) async throws -> JSONValue {

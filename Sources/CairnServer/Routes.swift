@@ -62,9 +62,8 @@ public func makeRouter(
         var worker = "worker"
         if let given = payload["worker_name"], !given.isNull {
             guard let name = given.stringValue else { throw APIError.badRequest("must be a string", field: "worker_name") }
-            // Copied into every run claimed: bounded as the worker protocol bounds it.
-            if let problem = WorkerProtocol.labelProblem(name) { throw APIError.badRequest(problem, field: "worker_name") }
-            worker = name
+            // Copied into every run claimed: cut as the worker protocol cuts it.
+            worker = WorkerProtocol.truncated(name, toBytes: WorkerProtocol.labelBytes)
         }
         var demand = 1
         if let given = payload["demand"], !given.isNull {

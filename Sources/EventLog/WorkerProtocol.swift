@@ -13,8 +13,11 @@ public enum WorkerProtocol {
     /// `duration`: milliseconds, at most 366 days.
     public static let durationMilliseconds: ClosedRange<Int64> = 0...(366 * 86_400 * 1_000)
     /// A name: `worker_name`, `error_type`, a log line's `level` and
-    /// `source`. Longer is refused: a claim copies the worker's name into
-    /// every run it claims, so a megabyte name and `demand` 100 wrote 100 MB.
+    /// `source`. Longer is cut: a claim copies the worker's name into every
+    /// run it claims, so a megabyte name and `demand` 100 wrote 100 MB. Cut,
+    /// not refused: a line stored before the bound must still come back as
+    /// a duplicate when sent again, and a worker whose `error_type` carries
+    /// an exception's text must still be able to finish its run.
     public static let labelBytes = 1_024
     /// Prose: a log line's `message`, an `error_message`. Longer is cut
     /// (at a character's boundary), as a stack trace may be long.
@@ -33,11 +36,6 @@ public enum WorkerProtocol {
         return String(text[..<end])
     }
 
-    /// A name given to the claim route or in an event: `nil` if fine, else why not.
-    public static func labelProblem(_ label: String) -> String? {
-        let count = label.utf8.count
-        return count > labelBytes ? "is \(count) bytes long; at most \(labelBytes)" : nil
-    }
 
     /// Decodes one line of an `ingest` file. Returns the event name read (for
     /// error reports) even when the rest fails, through `name`.
@@ -238,11 +236,9 @@ extension JSONValue {
         return string
     }
 
-    /// A name, at most `WorkerProtocol.labelBytes`.
+    /// A name, cut to `WorkerProtocol.labelBytes`.
     func optionalLabel(_ key: String) throws(EventLogError) -> String? {
-        guard let label = try optionalString(key) else { return nil }
-        if let problem = WorkerProtocol.labelProblem(label) { throw .invalidValue(field: key, reason: problem) }
-        return label
+        try optionalString(key).map { WorkerProtocol.truncated($0, toBytes: WorkerProtocol.labelBytes) }
     }
 
     /// Prose, cut to `WorkerProtocol.textBytes`.

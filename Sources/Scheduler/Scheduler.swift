@@ -162,6 +162,7 @@ public final class Scheduler: Sendable {
         var planned: [ScheduledRun] = []
         for (trigger, scheduledFor) in fires {
             do {
+                if try firedByAnOlderCairn(trigger, scheduledFor) { continue }
                 let (submission, run) = try plan(trigger, scheduledFor)
                 submissions.append(submission)
                 planned.append(run)
@@ -243,6 +244,20 @@ public final class Scheduler: Sendable {
             runId: runId, triggerId: trigger.id, workflowId: trigger.workflowId, inputDataclipId: inputId,
             source: input.source, scheduledFor: minute)
         return (Submission(id: eventId, command: .createRun(create)), run)
+    }
+
+    /// In a folder that had events before its salt: whether a cairn from
+    /// before the salt fired (trigger, minute) already, under the unsalted
+    /// run id. `runIdSaltAppliesAfter` covers the usual upgrade (the new
+    /// service's first open), but a command of the new cairn may have made
+    /// the salt while the old service still ran and ticked. Only a scheduler
+    /// writes a run's `scheduled_for` (workers cannot), so a run a token
+    /// holder made under that id does not count.
+    func firedByAnOlderCairn(_ trigger: TriggerRecord, _ minute: Timestamp) throws -> Bool {
+        guard runIdSaltAppliesAfter != nil, !salt(for: minute).isEmpty else { return false }
+        let runId = UUID.derived(["cron-run", trigger.id, String(minute.microseconds)]).lowercasedString
+        guard let first = try log.stream("run:\(runId)").first, case .runCreated(let created) = first.event else { return false }
+        return created.startingTriggerId == trigger.id && created.scheduledFor == minute
     }
 
     /// The salt of `minute`'s ids: none before the folder had one.

@@ -34,7 +34,11 @@ public enum WorkflowValidator {
     public static let maxTriggers = 100
     public static let maxEdges = 2_000
 
-    public static func problems(in w: Workflow) -> [WorkflowProblem] {
+    /// - Parameter published: the workflow's latest published version, asked
+    ///   only when a count is over its cap: a workflow published before the
+    ///   caps may keep as many as it had (be changed, disabled, deleted),
+    ///   not grow. A deleted workflow is never over a cap.
+    public static func problems(in w: Workflow, published: () -> Workflow? = { nil }) -> [WorkflowProblem] {
         var problems: [WorkflowProblem] = []
         func fail(_ path: String, _ message: String) { problems.append(WorkflowProblem(path: path, message: message)) }
         func uuid(_ id: String, _ path: String) {
@@ -42,9 +46,14 @@ public enum WorkflowValidator {
         }
 
         uuid(w.id, "id")
-        for (path, count, limit) in [("jobs", w.jobs.count, maxJobs), ("triggers", w.triggers.count, maxTriggers), ("edges", w.edges.count, maxEdges)]
-        where count > limit {
-            fail(path, "has \(count); a workflow may have at most \(limit)")
+        let over = [("jobs", w.jobs.count, maxJobs), ("triggers", w.triggers.count, maxTriggers), ("edges", w.edges.count, maxEdges)]
+            .filter { $0.1 > $0.2 }
+        if w.deletedAt == nil, !over.isEmpty {
+            let before = published()
+            let had = ["jobs": before?.jobs.count ?? 0, "triggers": before?.triggers.count ?? 0, "edges": before?.edges.count ?? 0]
+            for (path, count, limit) in over where count > had[path, default: 0] {
+                fail(path, "has \(count); a workflow may have at most \(limit)")
+            }
         }
         if w.projectId.isEmpty { fail("project_id", "is required (a document's first publish needs --project)") }
         if w.name.trimmingCharacters(in: .whitespaces).isEmpty { fail("name", "must not be empty") }
@@ -114,8 +123,8 @@ public enum WorkflowValidator {
         return problems
     }
 
-    public static func validate(_ w: Workflow) throws(WorkflowErrors) {
-        let found = problems(in: w)
+    public static func validate(_ w: Workflow, published: () -> Workflow? = { nil }) throws(WorkflowErrors) {
+        let found = problems(in: w, published: published)
         if !found.isEmpty { throw WorkflowErrors(problems: found) }
     }
 }

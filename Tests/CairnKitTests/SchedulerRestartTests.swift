@@ -118,6 +118,45 @@ import Workflows
         #expect(again.runIdSaltAppliesAfter == opened)
     }
 
+    /// The same, when a command of the new cairn made the salt earlier
+    /// (05:30) while the old service still ran and ticked 06:00 unsalted:
+    /// the new service's tick of 06:00 finds the old run. A run a token
+    /// holder made under the unsalted id of the next fire does not stop it.
+    @Test func anEarlierOpenByTheNewCairnStillFiresTheUpgradeMinuteOnce() throws {
+        let folder = try Self.publishedFolder()
+        do {
+            let store = try Store(path: folder.path)
+            let meta = try store.environment.database("meta")
+            try store.environment.write { txn in
+                _ = try txn.delete(meta, key: Array("run_id_salt".utf8))
+                _ = try txn.delete(meta, key: Array("run_id_salt_since".utf8))
+            }
+        }
+        let early = Timestamp(Self.date("2027-03-02T05:30:00Z"))
+        do {
+            let store = try Store(path: folder.path, clock: { early })
+            #expect(store.runIdSaltAppliesAfter == early)
+            // The old service, still running: no salt.
+            let old = Scheduler(log: store.log, projections: store.projections, runIdSalt: "")
+            #expect(try old.tick(at: Self.date("2027-03-02T06:00:05Z")).created.count == 1)
+            // A token holder's run under the unsalted id of the next day's fire.
+            let next = Timestamp(Self.date("2027-03-03T06:00:00Z"))
+            let squat = UUID.derived(["cron-run", Self.cron, String(next.microseconds)]).lowercasedString
+            let outcome = try store.append([Submission(id: .random(), command: .createRun(CreateRun(
+                runId: squat, workflowId: "7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60", startingTriggerId: Self.cron,
+                input: NewDataclip(type: .global, body: Array("{}".utf8)))))])
+            guard case .appended = outcome.first else {
+                Issue.record("\(outcome)")
+                return
+            }
+        }
+        let store = try Store(path: folder.path)
+        #expect(try store.scheduler().tick(at: Self.date("2027-03-02T06:00:40Z")).created.isEmpty)
+        #expect(try Self.cronRuns(store).count == 1)
+        #expect(try store.scheduler().tick(at: Self.date("2027-03-03T06:00:00Z")).created.count == 1)
+        #expect(try Self.cronRuns(store).count == 2)
+    }
+
     /// A folder made by a cairn with the salt salts every minute.
     @Test func aNewFolderSaltsEveryMinute() throws {
         let folder = TemporaryFolder()

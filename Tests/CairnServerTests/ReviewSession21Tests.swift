@@ -141,5 +141,9 @@ import Workflows
         let listed = CronInputChoice.jobs(draft, published, trigger: T.cron)
         #expect(listed.count == WorkflowValidator.maxJobs)
         #expect(Array(listed.prefix(published.jobs.count)).map(\.id) == published.jobs.map(\.id))
+        // The current choice is listed even past the cut (the third review).
+        let last = try #require(draft.jobs.last)
+        let keeping = CronInputChoice.jobs(draft, published, trigger: T.cron, keeping: last.id)
+        #expect(keeping.count == WorkflowValidator.maxJobs + 1 && keeping.last?.id == last.id)
     }
 }

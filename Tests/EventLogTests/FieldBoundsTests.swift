@@ -1,5 +1,6 @@
 import JSON
 import Testing
+import TestSupport
 
 @testable import EventLog
 
@@ -64,21 +65,43 @@ import Testing
 @Suite struct FreeTextBoundsTests {
     static let long = String(repeating: "n", count: WorkerProtocol.labelBytes + 1)
 
-    @Test func namesLongerThanTheLabelLimitAreRefusedNamingTheField() throws {
-        let cases: [(event: String, payload: String, field: String)] = [
-            ("run:claimed", #"{"run_id":"r","worker_name":"\#(Self.long)"}"#, "worker_name"),
-            ("step:complete", #"{"run_id":"r","step_id":"s","job_id":"j","reason":"fail","error_type":"\#(Self.long)"}"#, "error_type"),
-            ("run:complete", #"{"run_id":"r","reason":"fail","error_type":"\#(Self.long)"}"#, "error_type"),
-            ("run:log", #"{"run_id":"r","message":"m","level":"\#(Self.long)"}"#, "level"),
-            ("run:log", #"{"run_id":"r","message":"m","source":"\#(Self.long)"}"#, "source"),
-        ]
-        for (event, payload, field) in cases {
-            let error = try #require(FieldBoundsTests.refusal(event, payload), "\(event) \(field)")
-            #expect(error.field == field && error.message.contains("1024"), "\(event): \(error)")
-            // At the limit, accepted.
-            let fits = payload.replacingOccurrences(of: Self.long, with: String(Self.long.dropFirst()))
-            #expect(FieldBoundsTests.refusal(event, fits) == nil, "\(event) \(field)")
+    /// Names are cut, not refused: a line stored before the bound, sent
+    /// again, must still be a duplicate, and a worker whose `error_type`
+    /// carries an exception's text must still be able to finish its run.
+    @Test func namesLongerThanTheLabelLimitAreCut() throws {
+        let long = Self.long + "é"
+        let cut = String(Self.long.prefix(WorkerProtocol.labelBytes))
+        func decoded(_ event: String, _ payload: String) throws -> Command {
+            try WorkerProtocol.submission(event: event, id: nil, payload: try JSONParser.parse(payload)).command
         }
+        guard case .claimRun(_, let worker, _) = try decoded("run:claimed", #"{"run_id":"r","worker_name":"\#(long)"}"#),
+              case .completeStep(let step) = try decoded(
+                "step:complete", #"{"run_id":"r","step_id":"s","job_id":"j","reason":"fail","error_type":"\#(long)"}"#),
+              case .completeRun(let run) = try decoded("run:complete", #"{"run_id":"r","reason":"fail","error_type":"\#(long)"}"#),
+              case .log(let line, _) = try decoded("run:log", #"{"run_id":"r","message":"m","level":"\#(long)","source":"\#(long)"}"#)
+        else {
+            Issue.record("decoded to other commands")
+            return
+        }
+        #expect(worker == cut)
+        #expect(step.errorType == cut)
+        #expect(run.errorType == cut)
+        #expect(line.level == cut && line.source == cut)
+    }
+
+    /// A line the code before the bound stored, with a name over it, sent
+    /// again with its id: a duplicate, as before.
+    @Test func aStoredLineWithALongNameIsStillADuplicateWhenSentAgain() throws {
+        let f = try LogFixture()
+        try f.run("r", to: .available)
+        let line = Array(#"{"event":"run:claimed","id":"22222222-2222-4222-8222-222222222222","payload":{"run_id":"r","worker_name":"\#(Self.long)"}}"#.utf8)
+        var name: String?
+        let first = try WorkerProtocol.decodeLine(line, name: &name)
+        guard case .appended(let sequence) = try f.log.append([first])[0] else {
+            Issue.record("not appended")
+            return
+        }
+        #expect(try f.log.append([try WorkerProtocol.decodeLine(line, name: &name)])[0] == .duplicate(sequence: sequence))
     }
 
     @Test func proseIsCutToTheTextLimitInBytesAtAScalarBoundary() throws {

@@ -106,14 +106,22 @@ struct CronInputChoice {
     /// published ones for a trigger the document lacks, whose choice can
     /// only be published. At most `WorkflowValidator.maxJobs`: a document
     /// (a draft) has no such bound, and the page lists these once per
-    /// trigger; a draft with more could not be published anyway.
-    static func jobs(_ draft: Workflow?, _ published: Workflow, trigger triggerId: String? = nil) -> [Job] {
-        guard let draft else { return Array(published.jobs.prefix(WorkflowValidator.maxJobs)) }
-        if let triggerId, !draft.triggers.contains(where: { $0.id == triggerId && $0.type == .cron }) {
-            return Array(published.jobs.prefix(WorkflowValidator.maxJobs))
+    /// trigger; a draft with more could not be published anyway. Job
+    /// `keeping` (the current choice), when either version has it, is
+    /// always listed.
+    static func jobs(_ draft: Workflow?, _ published: Workflow, trigger triggerId: String? = nil, keeping: String? = nil) -> [Job] {
+        let all: [Job]
+        if let draft, triggerId.map({ id in draft.triggers.contains { $0.id == id && $0.type == .cron } }) ?? true {
+            let drafted = Set(draft.jobs.map(\.id))
+            all = draft.jobs + published.jobs.filter { !drafted.contains($0.id) }
+        } else {
+            all = published.jobs
         }
-        let drafted = Set(draft.jobs.map(\.id))
-        return Array((draft.jobs + published.jobs.filter { !drafted.contains($0.id) }).prefix(WorkflowValidator.maxJobs))
+        var listed = Array(all.prefix(WorkflowValidator.maxJobs))
+        if let keeping, !listed.contains(where: { $0.id == keeping }), let kept = all.first(where: { $0.id == keeping }) {
+            listed.append(kept)
+        }
+        return listed
     }
 
     /// Publishes the latest version with only the trigger's cursor changed,

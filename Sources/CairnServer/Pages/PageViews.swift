@@ -139,7 +139,7 @@ struct PageViews {
                 "fires": (indexed?.schedule?.next(5, after: now) ?? []).map { Self.time(Timestamp($0)) },
                 "finalSelected": drafted == nil,
                 // The document's jobs and the published ones it lacks (CronInputChoice.jobs).
-                "options": CronInputChoice.jobs(draft?.workflow, workflow, trigger: trigger.id).map { job -> [String: Any] in
+                "options": CronInputChoice.jobs(draft?.workflow, workflow, trigger: trigger.id, keeping: drafted).map { job -> [String: Any] in
                     ["optionId": job.id, "optionName": job.name.isEmpty ? job.id : job.name, "selected": job.id == drafted]
                 },
             ]
