@@ -42,8 +42,8 @@ public final class Store: Sendable {
     /// so no token holder can compute a fire's run id and take it first
     /// (made on first open by a cairn that has it; until then, empty).
     public let runIdSalt: String
-    /// For a folder that had events when its run-id salt was made: that
-    /// moment. Minutes up to it keep unsalted ids (`Scheduler.salt(for:)`),
+    /// For a folder an older cairn made (without the run-id salt): when
+    /// its salt was made. Minutes up to it keep unsalted ids (`Scheduler.salt(for:)`),
     /// so the minute of the upgrade does not fire twice.
     public let runIdSaltAppliesAfter: Timestamp?
     private let follower = DispatchQueue(label: "cairn.projections.catch-up")
@@ -189,8 +189,10 @@ public final class Store: Sendable {
 
     /// The folder's salts; a folder from before them gets its run-id salt
     /// now (when it can be written), never an event-id salt (see
-    /// `eventIdSalt`). A folder that already has events records when (see
-    /// `runIdSaltAppliesAfter`), in the same transaction.
+    /// `eventIdSalt`), and records when (see `runIdSaltAppliesAfter`), in
+    /// the same transaction. A new folder has both from its creation
+    /// (`checkFormat`): one without them was made by an older cairn, which
+    /// may still be ticking it, even if it holds no event yet.
     private static func salts(
         _ environment: Environment, _ meta: Database, now: Timestamp
     ) throws -> (event: String, run: String, runAppliesAfter: Timestamp?) {
@@ -206,13 +208,10 @@ public final class Store: Sendable {
         if let run { return (event, run, since) }
         guard !environment.options.readOnly else { return (event, "", nil) }
         // Another process may make it at the same moment: whoever commits first, both read that one.
-        let events = try environment.database("events")
         try? environment.write { txn in
             guard try txn.get(meta, key: runSaltKey) == nil else { return }
             try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8))
-            if try txn.statistics(events).entries > 0 {
-                try txn.put(meta, key: runSaltSinceKey, value: UInt64(bitPattern: now.microseconds).bigEndianBytes)
-            }
+            try txn.put(meta, key: runSaltSinceKey, value: UInt64(bitPattern: now.microseconds).bigEndianBytes)
         }
         let (_, written, writtenSince) = try read()
         return (event, written ?? "", writtenSince)

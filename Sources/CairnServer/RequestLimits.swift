@@ -34,8 +34,10 @@ public struct RequestLimits: Sendable {
     /// which is smaller for pretty-printed JSON, and `check` still applies
     /// the limit to it.
     func webhookJSON(_ request: Request) async throws -> JSONValue {
-        let limit = min(bodyBytes, dataclipBytes.multipliedReportingOverflow(by: 2).overflow ? .max : dataclipBytes * 2)
-        return try await json(request, allowEmpty: true, upTo: limit, limitName: "webhook body limit (twice the dataclip limit)")
+        let twice = dataclipBytes.multipliedReportingOverflow(by: 2).overflow ? Int.max : dataclipBytes * 2
+        return twice < bodyBytes
+            ? try await json(request, allowEmpty: true, upTo: twice, limitName: "webhook body limit (twice the dataclip limit)")
+            : try await json(request, allowEmpty: true, upTo: bodyBytes, limitName: "request limit")
     }
 
     private func json(_ request: Request, allowEmpty: Bool, upTo limit: Int, limitName: String) async throws -> JSONValue {

@@ -234,6 +234,18 @@ public final class EventStore: Sendable {
         try environment.read { txn in try readStream(name, txn) }
     }
 
+    /// The first event of one stream, decoding no other (a run's stream may
+    /// hold gigabytes of log lines).
+    public func firstEvent(ofStream name: String) throws -> RecordedEvent? {
+        try environment.read { txn in
+            guard let sequence = try index.streamSequences(name, txn, index.view(txn)).first else { return nil }
+            guard let bytes = try txn.get(events, key: sequence.bigEndianBytes) else {
+                throw EventLogError.storage("stream \(name) points at missing event \(sequence)")
+            }
+            return try EventCodec.decode(bytes, sequence: sequence)
+        }
+    }
+
     func readStream(_ name: String, _ txn: ReadTransaction, _ view: LogIndex.View? = nil) throws -> [RecordedEvent] {
         let sequences = try index.streamSequences(name, txn, view ?? index.view(txn))
         return try sequences.map { sequence in

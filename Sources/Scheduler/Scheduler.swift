@@ -256,7 +256,7 @@ public final class Scheduler: Sendable {
     func firedByAnOlderCairn(_ trigger: TriggerRecord, _ minute: Timestamp) throws -> Bool {
         guard runIdSaltAppliesAfter != nil, !salt(for: minute).isEmpty else { return false }
         let runId = UUID.derived(["cron-run", trigger.id, String(minute.microseconds)]).lowercasedString
-        guard let first = try log.stream("run:\(runId)").first, case .runCreated(let created) = first.event else { return false }
+        guard let first = try log.firstEvent(ofStream: "run:\(runId)"), case .runCreated(let created) = first.event else { return false }
         return created.startingTriggerId == trigger.id && created.scheduledFor == minute
     }
 

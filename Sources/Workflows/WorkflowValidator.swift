@@ -37,7 +37,8 @@ public enum WorkflowValidator {
     /// - Parameter published: the workflow's latest published version, asked
     ///   only when a count is over its cap: a workflow published before the
     ///   caps may keep as many as it had (be changed, disabled, deleted),
-    ///   not grow. A deleted workflow is never over a cap.
+    ///   not grow. Deleting is no exception: a deleted version over the
+    ///   caps, published again undeleted, would otherwise grow it.
     public static func problems(in w: Workflow, published: () -> Workflow? = { nil }) -> [WorkflowProblem] {
         var problems: [WorkflowProblem] = []
         func fail(_ path: String, _ message: String) { problems.append(WorkflowProblem(path: path, message: message)) }
@@ -48,7 +49,7 @@ public enum WorkflowValidator {
         uuid(w.id, "id")
         let over = [("jobs", w.jobs.count, maxJobs), ("triggers", w.triggers.count, maxTriggers), ("edges", w.edges.count, maxEdges)]
             .filter { $0.1 > $0.2 }
-        if w.deletedAt == nil, !over.isEmpty {
+        if !over.isEmpty {
             let before = published()
             let had = ["jobs": before?.jobs.count ?? 0, "triggers": before?.triggers.count ?? 0, "edges": before?.edges.count ?? 0]
             for (path, count, limit) in over where count > had[path, default: 0] {

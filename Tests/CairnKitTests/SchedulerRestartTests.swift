@@ -157,6 +157,21 @@ import Workflows
         #expect(try Self.cronRuns(store).count == 2)
     }
 
+    /// A folder an older cairn made records when it got its salt even if
+    /// it holds no event yet: the older service may be ticking it (a fourth review).
+    @Test func anEmptyFolderOfAnOlderCairnRecordsWhenItsSaltWasMade() throws {
+        let folder = TemporaryFolder()
+        do {
+            let store = try Store(path: folder.path)
+            let meta = try store.environment.database("meta")
+            try store.environment.write { txn in _ = try txn.delete(meta, key: Array("run_id_salt".utf8)) }
+        }
+        let opened = Timestamp(Self.date("2027-03-02T06:00:30Z"))
+        let store = try Store(path: folder.path, clock: { opened })
+        #expect(!store.runIdSalt.isEmpty)
+        #expect(store.runIdSaltAppliesAfter == opened)
+    }
+
     /// A folder made by a cairn with the salt salts every minute.
     @Test func aNewFolderSaltsEveryMinute() throws {
         let folder = TemporaryFolder()

@@ -48,6 +48,20 @@ import Workflows
         #expect(try store.publish(fewer).changed)
     }
 
+    /// Deleting is no exception to "not grown": a deleted version over the
+    /// caps, published again undeleted, would have lifted them (a fourth review).
+    @Test func aDeletedVersionCannotCarryAWorkflowPastTheCaps() throws {
+        let folder = TemporaryFolder()
+        let store = try Store(path: folder.path)
+        var big = try WorkflowOwnershipTests.sample(project: "pa")
+        big.triggers += (0..<WorkflowValidator.maxTriggers).map {
+            Trigger(id: String(format: "f0000000-0000-4000-8000-%012x", $0), type: .webhook)
+        }
+        big.deletedAt = "2027-01-01T00:00:00Z"
+        #expect(throws: PublishError.self) { _ = try store.publish(big) }
+        #expect(try store.workflow(big.id) == nil)
+    }
+
     @Test func itCanBeDeleted() throws {
         let (store, workflow, _) = try Self.overCap()
         var deleted = workflow
