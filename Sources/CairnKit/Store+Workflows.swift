@@ -61,18 +61,24 @@ extension Store {
         }
     }
 
+    /// The triggers as a publish of `workflow` records them (the cron
+    /// index and the page read these, not the workflow's JSON).
+    public static func triggerSummaries(of workflow: Workflow) -> [TriggerSummary] {
+        workflow.triggers.map { t in
+            TriggerSummary(
+                id: t.id, type: t.type.rawValue, enabled: t.enabled,
+                cronExpression: t.type == .cron ? (t.cronExpression ?? Trigger.defaultCronExpression) : nil,
+                cronCursorJobId: t.type == .cron ? t.cronCursorJobId : nil, timezone: t.timezone,
+                cronDayMatch: t.cronDayMatch?.rawValue)
+        }
+    }
+
     static func publishRequest(for workflow: Workflow) -> PublishRequest {
         let content = WorkflowJSON.encode(workflow, includeLockVersion: false).serialized(sortedKeys: true)
         return PublishRequest(
             workflowId: workflow.id, projectId: workflow.projectId, deleted: workflow.deletedAt != nil,
             jobIds: workflow.jobs.map(\.id),
-            triggers: workflow.triggers.map { t in
-                TriggerSummary(
-                    id: t.id, type: t.type.rawValue, enabled: t.enabled,
-                    cronExpression: t.type == .cron ? (t.cronExpression ?? Trigger.defaultCronExpression) : nil,
-                    cronCursorJobId: t.type == .cron ? t.cronCursorJobId : nil, timezone: t.timezone,
-                    cronDayMatch: t.cronDayMatch?.rawValue)
-            },
+            triggers: triggerSummaries(of: workflow),
             edgeIds: workflow.edges.map(\.id),
             content: content,
             document: { lockVersion in

@@ -23,6 +23,15 @@ import Workflows
         }
     }
 
+    /// Makes the folder one from before the run-id salt (as an older cairn left it).
+    static func forgetTheSalt(_ store: Store) throws {
+        let meta = try store.environment.database("meta")
+        try store.environment.write { txn in
+            _ = try txn.delete(meta, key: Array("run_id_salt".utf8))
+            _ = try txn.delete(meta, key: Array("run_id_salt_since".utf8))
+        }
+    }
+
     static func publishedFolder() throws -> TemporaryFolder {
         let folder = TemporaryFolder()
         let store = try Store(path: folder.path)
@@ -92,11 +101,7 @@ import Workflows
         let folder = try Self.publishedFolder()
         do {
             let store = try Store(path: folder.path)
-            let meta = try store.environment.database("meta")
-            try store.environment.write { txn in
-                _ = try txn.delete(meta, key: Array("run_id_salt".utf8))
-                _ = try txn.delete(meta, key: Array("run_id_salt_since".utf8))
-            }
+            try Self.forgetTheSalt(store)
             let old = Scheduler(log: store.log, projections: store.projections, runIdSalt: "")
             #expect(try old.tick(at: Self.date("2027-03-02T06:00:05Z")).created.count == 1)
         }
@@ -126,11 +131,7 @@ import Workflows
         let folder = try Self.publishedFolder()
         do {
             let store = try Store(path: folder.path)
-            let meta = try store.environment.database("meta")
-            try store.environment.write { txn in
-                _ = try txn.delete(meta, key: Array("run_id_salt".utf8))
-                _ = try txn.delete(meta, key: Array("run_id_salt_since".utf8))
-            }
+            try Self.forgetTheSalt(store)
         }
         let early = Timestamp(Self.date("2027-03-02T05:30:00Z"))
         do {
@@ -162,9 +163,7 @@ import Workflows
     @Test func anEmptyFolderOfAnOlderCairnRecordsWhenItsSaltWasMade() throws {
         let folder = TemporaryFolder()
         do {
-            let store = try Store(path: folder.path)
-            let meta = try store.environment.database("meta")
-            try store.environment.write { txn in _ = try txn.delete(meta, key: Array("run_id_salt".utf8)) }
+            try Self.forgetTheSalt(try Store(path: folder.path))
         }
         let opened = Timestamp(Self.date("2027-03-02T06:00:30Z"))
         let store = try Store(path: folder.path, clock: { opened })

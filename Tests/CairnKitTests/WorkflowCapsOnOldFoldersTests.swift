@@ -19,12 +19,7 @@ import Workflows
         }
         #expect(WorkflowValidator.problems(in: workflow).map(\.path) == ["triggers"])
         // As a cairn from before the caps published it.
-        let triggers = workflow.triggers.map { t in
-            TriggerSummary(
-                id: t.id, type: t.type.rawValue, enabled: t.enabled,
-                cronExpression: t.type == .cron ? (t.cronExpression ?? Trigger.defaultCronExpression) : nil,
-                cronCursorJobId: t.type == .cron ? t.cronCursorJobId : nil, timezone: t.timezone)
-        }
+        let triggers = Store.triggerSummaries(of: workflow)
         try LegacyPublish.write(
             store.log, workflowId: workflow.id, projectId: "pa", jobIds: workflow.jobs.map(\.id), triggers: triggers,
             document: WorkflowJSON.encode(workflow).serialized(sortedKeys: true))

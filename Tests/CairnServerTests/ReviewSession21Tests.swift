@@ -22,12 +22,7 @@ import Workflows
 
     static func publishLegacyCopy(in p: TwoProjects) throws {
         let copy = try WorkflowJSONDecoding.decode(Fixtures.sampleWorkflowJSON(project: "p2", workflowId: copyId))
-        let triggers = copy.triggers.map { t in
-            TriggerSummary(
-                id: t.id, type: t.type.rawValue, enabled: t.enabled,
-                cronExpression: t.type == .cron ? (t.cronExpression ?? Trigger.defaultCronExpression) : nil,
-                cronCursorJobId: t.type == .cron ? t.cronCursorJobId : nil, timezone: t.timezone)
-        }
+        let triggers = Store.triggerSummaries(of: copy)
         try LegacyPublish.write(
             p.store.log, workflowId: copy.id, projectId: "p2", jobIds: copy.jobs.map(\.id), triggers: triggers,
             document: WorkflowJSON.encode(copy).serialized(sortedKeys: true))

@@ -158,27 +158,13 @@ import Testing
         let folder = TemporaryFolder()
         let environment = try Environment(path: folder.path, options: .init(maxReaders: 2))
         let log = try EventStore(environment: environment)
-        let holding = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        let done = DispatchGroup()
-        for _ in 0..<2 {
-            DispatchQueue.global().async(group: done) {
-                _ = try? environment.read { _ in
-                    holding.signal()
-                    release.wait()
-                }
-            }
-        }
-        holding.wait()
-        holding.wait()
         // Both slots are held: a read fails at once, but the append commits and says so.
-        #expect(throws: LMDBError.readersFull) { try log.lastSequence() }
-        let outcomes = try log.append([
-            Submission(id: EventID.random(), command: .configureProject(projectId: "p1", name: "P", retention: .retainAll))
-        ])
-        release.signal()
-        release.signal()
-        done.wait()
+        let outcomes = try holdingReaderSlots(environment, 2) {
+            #expect(throws: LMDBError.readersFull) { try log.lastSequence() }
+            return try log.append([
+                Submission(id: EventID.random(), command: .configureProject(projectId: "p1", name: "P", retention: .retainAll))
+            ])
+        }
         guard case .appended(let sequence)? = outcomes.first else {
             Issue.record("not appended: \(outcomes)")
             return

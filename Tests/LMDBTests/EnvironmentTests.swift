@@ -384,26 +384,12 @@ import Testing
         let db = try env.database("things")
         try env.write { txn in try txn.put(db, key: [1], value: [1]) }
         // Two readers hold both slots until released.
-        let holding = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        let done = DispatchGroup()
-        for _ in 0..<2 {
-            DispatchQueue.global().async(group: done) {
-                _ = try? env.read { _ in
-                    holding.signal()
-                    release.wait()
-                }
-            }
+        holdingReaderSlots(env, 2) {
+            let started = ContinuousClock.now
+            #expect(throws: LMDBError.readersFull) { try env.read { txn in try txn.get(db, key: [1]) } }
+            #expect(ContinuousClock.now - started < .seconds(2))
         }
-        holding.wait()
-        holding.wait()
-        let started = ContinuousClock.now
-        #expect(throws: LMDBError.readersFull) { try env.read { txn in try txn.get(db, key: [1]) } }
-        #expect(ContinuousClock.now - started < .seconds(2))
         #expect(LMDBError.readersFull.description.contains("too many concurrent readers"))
-        release.signal()
-        release.signal()
-        done.wait()
         // The slots are free again.
         #expect(try env.read { txn in try txn.get(db, key: [1]) } == [1])
     }
