@@ -1,4 +1,5 @@
 import Cron
+import JSON
 import Foundation
 
 /// One thing wrong with a workflow, at a field path (`jobs[1].name`).
@@ -121,7 +122,23 @@ public enum WorkflowValidator {
                 fail("edges[\(i)]", "a job cannot be its own target")
             }
         }
+        // A workflow's document holds numbers as doubles and would write
+        // this one as null (a repair): refused here, named, as the
+        // document's repair names it.
+        for (path, lexeme) in numbersNoDoubleHolds(in: w.positions ?? .null, at: "positions") {
+            fail(path, "\(lexeme) is not a finite number (it is beyond a double's range)")
+        }
         return problems
+    }
+
+    /// The paths and lexemes of the numbers in `value` that read as an infinite double.
+    static func numbersNoDoubleHolds(in value: JSONValue, at path: String) -> [(path: String, lexeme: String)] {
+        switch value {
+        case .number(let lexeme): return Double(lexeme).map { $0.isFinite } == true ? [] : [(path, lexeme)]
+        case .array(let items): return items.enumerated().flatMap { numbersNoDoubleHolds(in: $1, at: "\(path)[\($0)]") }
+        case .object(let members): return members.flatMap { numbersNoDoubleHolds(in: $0.value, at: "\(path).\($0.key)") }
+        default: return []
+        }
     }
 
     public static func validate(_ w: Workflow, published: () -> Workflow? = { nil }) throws(WorkflowErrors) {

@@ -95,6 +95,26 @@ func sampleWorkflow() throws -> Workflow {
         #expect(withoutInfinity(stored(materialized)) == withoutInfinity(stored(workflow)))
     }
 
+    /// Fuzz finding 27 (workflow-json, session 21): a coordinate no double
+    /// holds passed validation, and its document then wrote it as null, a
+    /// repair: a valid workflow changed on its way into its document. It is
+    /// refused now, named as the document's repair names it.
+    @Test func aCoordinateNoDoubleHoldsIsAProblemNamedAsTheDocumentRepairsIt() throws {
+        var json = String(decoding: try Fixtures.data("workflows/daily-report.json"), as: UTF8.self)
+        json = json.replacingOccurrences(of: #""positions": {"#, with: #""positions": {"far": [{"x": 1e419, "y": -1e400}, 2],"#)
+        let workflow = try WorkflowJSON.decode(Array(json.utf8))
+        let problems = WorkflowValidator.problems(in: workflow)
+        #expect(problems.map(\.path) == ["positions.far[0].x", "positions.far[0].y"])
+        #expect(problems.first?.message.contains("1e419") == true)
+        let doc = Doc(clientID: 1)
+        WorkflowDocument.populate(doc, with: workflow)
+        let (_, repairs) = WorkflowDocument.materialize(doc, projectId: workflow.projectId)
+        #expect(repairs.map(\.path) == problems.map(\.path))
+        // A huge but finite coordinate is fine.
+        let finite = json.replacingOccurrences(of: "1e419", with: "1e300").replacingOccurrences(of: "-1e400", with: "-1e-400")
+        #expect(WorkflowValidator.problems(in: try WorkflowJSON.decode(Array(finite.utf8))).isEmpty)
+    }
+
     @Test func everyFieldRoundTripsThroughADocument() throws {
         var workflow = try sampleWorkflow()
         workflow.triggers[0].timezone = "Europe/London"
