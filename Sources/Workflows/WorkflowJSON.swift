@@ -126,7 +126,10 @@ public enum WorkflowJSON {
                     fail("lock_version", "must be a non-negative integer")
                 }
             }
-            let positions = v["positions"].flatMap { $0.isNull ? nil : canonicalNumbers($0) }
+            // `{}` reads as none, as a document gives it back (fuzz finding 28):
+            // else one workflow, published from JSON and from its document,
+            // stores two snapshots.
+            let positions = v["positions"].flatMap { $0.isNull || $0.objectValue?.isEmpty == true ? nil : canonicalNumbers($0) }
             if let positions, positions.objectValue == nil { fail("positions", "must be an object") }
             return Workflow(
                 id: id, projectId: project, name: name, lockVersion: lockVersion,

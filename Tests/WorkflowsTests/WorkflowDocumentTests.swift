@@ -115,6 +115,24 @@ func sampleWorkflow() throws -> Workflow {
         #expect(WorkflowValidator.problems(in: try WorkflowJSON.decode(Array(finite.utf8))).isEmpty)
     }
 
+    /// Fuzz finding 28 (workflow-json, session 21): `"positions": {}` came
+    /// back from the document as none, so a valid workflow changed on its
+    /// way through its document. `{}` now reads as none.
+    @Test func emptyPositionsReadAsNoneFromJSONAsFromTheDocument() throws {
+        var json = String(decoding: try Fixtures.data("workflows/daily-report.json"), as: UTF8.self)
+        let start = try #require(json.range(of: #""positions": {"#))
+        let end = try #require(json.range(of: "}}", range: start.upperBound..<json.endIndex))
+        json.replaceSubrange(start.lowerBound..<end.upperBound, with: #""positions": {}"#)
+        let workflow = try WorkflowJSON.decode(Array(json.utf8))
+        #expect(workflow.positions == nil)
+        #expect(WorkflowValidator.problems(in: workflow).isEmpty)
+        let doc = Doc(clientID: 1)
+        WorkflowDocument.populate(doc, with: workflow)
+        let (materialized, repairs) = WorkflowDocument.materialize(doc, projectId: workflow.projectId)
+        #expect(repairs.isEmpty)
+        #expect(WorkflowJSON.encode(materialized).serialized(sortedKeys: true) == WorkflowJSON.encode(workflow).serialized(sortedKeys: true))
+    }
+
     @Test func everyFieldRoundTripsThroughADocument() throws {
         var workflow = try sampleWorkflow()
         workflow.triggers[0].timezone = "Europe/London"
