@@ -20,7 +20,7 @@ public enum WorkerProtocol {
     /// an exception's text must still be able to finish its run.
     public static let labelBytes = 1_024
     /// Prose: a log line's `message`, an `error_message`. Longer is cut
-    /// (at a character's boundary), as a stack trace may be long.
+    /// (at a Unicode scalar's boundary), as a stack trace may be long.
     public static let textBytes = 1 << 20
 
     /// `text` cut to at most `bytes` bytes of UTF-8, at a Unicode scalar's
@@ -35,7 +35,6 @@ public enum WorkerProtocol {
         }
         return String(text[..<end])
     }
-
 
     /// Decodes one line of an `ingest` file. Returns the event name read (for
     /// error reports) even when the rest fails, through `name`.

@@ -116,7 +116,7 @@ public final class Scheduler: Sendable {
             // remembers it (a tick with nothing due, before a restart: without
             // it, a restart of a minute across a daily fire would be downtime).
             let remembered = try? memory.recall()
-            let previous = [horizon, lastTicked.minute, remembered ?? nil].compactMap { $0 }.max()
+            let previous = [horizon, lastTicked.minute, remembered].compactMap { $0 }.max()
             let late = previous.map { minute > $0 && minute.date.timeIntervalSince($0.date) <= lateTickGrace } ?? false
             // The index holds each trigger's next fire after the horizon: only
             // those due by this minute need a look.
@@ -246,9 +246,8 @@ public final class Scheduler: Sendable {
         return (Submission(id: eventId, command: .createRun(create)), run)
     }
 
-    /// In a folder that had events before its salt: whether a cairn from
-    /// before the salt fired (trigger, minute) already, under the unsalted
-    /// run id. `runIdSaltAppliesAfter` covers the usual upgrade (the new
+    /// In a folder an older cairn made: whether a cairn from before the
+    /// salt fired (trigger, minute) already, under the unsalted run id. `runIdSaltAppliesAfter` covers the usual upgrade (the new
     /// service's first open), but a command of the new cairn may have made
     /// the salt while the old service still ran and ticked. Only a scheduler
     /// writes a run's `scheduled_for` (workers cannot), so a run a token

@@ -48,13 +48,14 @@ public enum WorkflowValidator {
         }
 
         uuid(w.id, "id")
-        let over = [("jobs", w.jobs.count, maxJobs), ("triggers", w.triggers.count, maxTriggers), ("edges", w.edges.count, maxEdges)]
-            .filter { $0.1 > $0.2 }
+        let caps: [(path: String, count: KeyPath<Workflow, Int>, limit: Int)] = [
+            ("jobs", \.jobs.count, maxJobs), ("triggers", \.triggers.count, maxTriggers), ("edges", \.edges.count, maxEdges),
+        ]
+        let over = caps.filter { w[keyPath: $0.count] > $0.limit }
         if !over.isEmpty {
             let before = published()
-            let had = ["jobs": before?.jobs.count ?? 0, "triggers": before?.triggers.count ?? 0, "edges": before?.edges.count ?? 0]
-            for (path, count, limit) in over where count > had[path, default: 0] {
-                fail(path, "has \(count); a workflow may have at most \(limit)")
+            for (path, count, limit) in over where w[keyPath: count] > before?[keyPath: count] ?? 0 {
+                fail(path, "has \(w[keyPath: count]); a workflow may have at most \(limit)")
             }
         }
         if w.projectId.isEmpty { fail("project_id", "is required (a document's first publish needs --project)") }
