@@ -166,11 +166,14 @@ public enum WorkflowDocument {
                 repairs.append(Repair(path: "triggers[\(index)].type", message: "'\(typeName)' is not a trigger type: read as webhook"))
                 type = .webhook
             }
+            let kafkaValue = m.get("kafka_configuration")?.toJSON()
+            if let kafkaValue { repairs += nullRepairs(kafkaValue, at: "triggers[\(index)].kafka_configuration") }
+            let kafka = kafkaValue.map(JSONValue.init(lib0:)).flatMap { $0.isNull ? nil : $0 }
             var trigger = Trigger(
                 id: id, type: type, enabled: bool(m, "enabled", default: true),
                 cronExpression: string(m, "cron_expression"), cronCursorJobId: string(m, "cron_cursor_job_id"),
                 webhookReply: string(m, "webhook_reply"),
-                kafkaConfiguration: m.get("kafka_configuration").flatMap(jsonValue),
+                kafkaConfiguration: kafka,
                 timezone: string(m, "timezone"), cronDayMatch: string(m, "cron_day_match").flatMap(DayMatch.init(rawValue:)))
             if type == .cron {
                 if trigger.cronExpression == nil {
@@ -219,23 +222,21 @@ public enum WorkflowDocument {
         }
         let positions = doc.map("positions").toJSON()
         if case .object(let members) = positions, !members.isEmpty {
-            // JSON has no NaN or infinity: such a coordinate becomes null, and is named.
-            for (path, _) in nonFiniteNumbers(in: positions, at: "positions") {
-                repairs.append(Repair(path: path, message: "written as null: not a finite number"))
-            }
+            repairs += nullRepairs(positions, at: "positions")
             workflow.positions = JSONValue(lib0: positions)
         }
         return (workflow, repairs)
     }
 
-    /// The paths of the NaN and infinite numbers in `value`, in document order.
-    static func nonFiniteNumbers(in value: Lib0Any, at path: String) -> [(path: String, value: Double)] {
-        switch value {
-        case .number(let n) where !n.isFinite: return [(path, n)]
-        case .array(let items): return items.enumerated().flatMap { nonFiniteNumbers(in: $1, at: "\(path)[\($0)]") }
-        case .object(let members): return members.flatMap { nonFiniteNumbers(in: $0.value, at: "\(path).\($0.key)") }
-        default: return []
+    /// JSON has no NaN or infinity: such a number becomes null, and is named
+    /// (the first few; then how many more).
+    static func nullRepairs(_ value: Lib0Any, at root: String) -> [Repair] {
+        let found = UnrepresentableNumbers<Double>(in: value, at: root)
+        var repairs = found.first.map { Repair(path: $0.path, message: "written as null: not a finite number") }
+        if found.unlisted > 0 {
+            repairs.append(Repair(path: root, message: "\(found.unlisted) more numbers written as null: not finite numbers"))
         }
+        return repairs
     }
 
     static func jsonValue(_ value: YValue) -> JSONValue? {

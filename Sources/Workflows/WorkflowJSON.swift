@@ -166,7 +166,8 @@ public enum WorkflowJSON {
                 dayMatch = DayMatch(rawValue: raw)
                 if dayMatch == nil { fail("\(path)cron_day_match", "must be any or all, found '\(raw)'") }
             }
-            let kafka = v["kafka_configuration"].flatMap { $0.isNull ? nil : $0 }
+            // Its numbers as the document gives them back, as `positions`' are.
+            let kafka = v["kafka_configuration"].flatMap { $0.isNull ? nil : canonicalNumbers($0) }
             // As the document reads a trigger (WorkflowDocument.materialize),
             // so a workflow published from JSON and from its document is the
             // same snapshot: a cron trigger without an expression has the

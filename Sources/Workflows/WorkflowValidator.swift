@@ -36,13 +36,35 @@ public enum WorkflowValidator {
     public static let maxEdges = 2_000
 
     /// - Parameter published: the workflow's latest published version, asked
-    ///   only when a count is over its cap: a workflow published before the
-    ///   caps may keep as many as it had (be changed, disabled, deleted),
-    ///   not grow. Deleting is no exception: a deleted version over the
-    ///   caps, published again undeleted, would otherwise grow it.
+    ///   at most once, and only when a check a workflow published before it
+    ///   may have failed fails: such a workflow may keep what it had (be
+    ///   changed, disabled, deleted), not grow. Over a cap, it may keep as
+    ///   many as it had; a value holding numbers no double holds, it may
+    ///   keep unchanged (numbers compare by value). Deleting is no exception: a deleted version over
+    ///   the caps, published again undeleted, would otherwise grow it.
     public static func problems(in w: Workflow, published: () -> Workflow? = { nil }) -> [WorkflowProblem] {
         var problems: [WorkflowProblem] = []
         func fail(_ path: String, _ message: String) { problems.append(WorkflowProblem(path: path, message: message)) }
+        var asked: Workflow??
+        func publishedVersion() -> Workflow? {
+            if let asked { return asked }
+            let version = published()
+            asked = .some(version)
+            return version
+        }
+        // A workflow's document holds numbers as doubles and would write
+        // these as null (a repair): refused here, named, as the document's
+        // repair names them.
+        func refuseNumbersNoDoubleHolds(in value: JSONValue?, at root: String, had: () -> JSONValue?) {
+            guard let value else { return }
+            let found = UnrepresentableNumbers<String>(in: value, at: root)
+            guard found.count > 0, had() != value else { return }
+            for (path, lexeme) in found.first {
+                let shown = lexeme.count > 40 ? lexeme.prefix(40) + "…" : Substring(lexeme)
+                fail(path, "\(shown) is not a finite number (it is beyond a double's range)")
+            }
+            if found.unlisted > 0 { fail(root, "holds \(found.unlisted) more numbers beyond a double's range") }
+        }
         func uuid(_ id: String, _ path: String) {
             if UUID(uuidString: id) == nil { fail(path, "'\(id)' is not a UUID") }
         }
@@ -53,7 +75,7 @@ public enum WorkflowValidator {
         ]
         let over = caps.filter { w[keyPath: $0.count] > $0.limit }
         if !over.isEmpty {
-            let before = published()
+            let before = publishedVersion()
             for (path, count, limit) in over where w[keyPath: count] > before?[keyPath: count] ?? 0 {
                 fail(path, "has \(w[keyPath: count]); a workflow may have at most \(limit)")
             }
@@ -81,6 +103,9 @@ public enum WorkflowValidator {
         for (i, trigger) in w.triggers.enumerated() {
             uuid(trigger.id, "triggers[\(i)].id")
             unique(trigger.id, "triggers[\(i)]")
+            refuseNumbersNoDoubleHolds(in: trigger.kafkaConfiguration, at: "triggers[\(i)].kafka_configuration") {
+                publishedVersion()?.triggers.first { $0.id == trigger.id }?.kafkaConfiguration
+            }
             guard trigger.type == .cron else {
                 if trigger.cronCursorJobId != nil {
                     fail("triggers[\(i)].cron_cursor_job_id", "only cron triggers have a cursor")
@@ -123,23 +148,8 @@ public enum WorkflowValidator {
                 fail("edges[\(i)]", "a job cannot be its own target")
             }
         }
-        // A workflow's document holds numbers as doubles and would write
-        // this one as null (a repair): refused here, named, as the
-        // document's repair names it.
-        for (path, lexeme) in numbersNoDoubleHolds(in: w.positions ?? .null, at: "positions") {
-            fail(path, "\(lexeme) is not a finite number (it is beyond a double's range)")
-        }
+        refuseNumbersNoDoubleHolds(in: w.positions, at: "positions") { publishedVersion()?.positions }
         return problems
-    }
-
-    /// The paths and lexemes of the numbers in `value` that read as an infinite double.
-    static func numbersNoDoubleHolds(in value: JSONValue, at path: String) -> [(path: String, lexeme: String)] {
-        switch value {
-        case .number(let lexeme): return Double(lexeme).map { $0.isFinite } == true ? [] : [(path, lexeme)]
-        case .array(let items): return items.enumerated().flatMap { numbersNoDoubleHolds(in: $1, at: "\(path)[\($0)]") }
-        case .object(let members): return members.flatMap { numbersNoDoubleHolds(in: $0.value, at: "\(path).\($0.key)") }
-        default: return []
-        }
     }
 
     public static func validate(_ w: Workflow, published: () -> Workflow? = { nil }) throws(WorkflowErrors) {
