@@ -34,8 +34,9 @@ private struct ValuePath: CustomStringConvertible {
         case index(Int)
     }
     /// A longer key is cut where it is written out: a path names a place, it
-    /// need not copy a key of any length into every message.
-    static let keyCharacters = 64
+    /// need not copy a key of any length into every message. Bytes, not
+    /// characters: one character may hold any number of combining marks.
+    static let keyBytes = 64
 
     let root: String
     var steps: [Step] = []
@@ -44,10 +45,22 @@ private struct ValuePath: CustomStringConvertible {
         steps.reduce(into: root) { path, step in
             switch step {
             case .key(let key):
-                path += "." + (key.count > Self.keyCharacters ? String(key.prefix(Self.keyCharacters)) + "…" : key)
+                path += "." + (key.utf8.count > Self.keyBytes ? Self.cut(key) + "…" : key)
             case .index(let i): path += "[\(i)]"
             }
         }
+    }
+
+    /// The longest start of `key` of at most `keyBytes` bytes that ends on a Unicode scalar.
+    static func cut(_ key: String) -> String {
+        var bytes = 0
+        var end = key.unicodeScalars.startIndex
+        for index in key.unicodeScalars.indices {
+            bytes += key.unicodeScalars[index].utf8.count
+            if bytes > keyBytes { break }
+            end = key.unicodeScalars.index(after: index)
+        }
+        return String(key.unicodeScalars[..<end])
     }
 }
 

@@ -168,7 +168,7 @@ public enum WorkflowDocument {
             }
             let kafkaValue = m.get("kafka_configuration")?.toJSON()
             if let kafkaValue { repairs += nullRepairs(kafkaValue, at: "triggers[\(index)].kafka_configuration") }
-            let kafka = kafkaValue.map(JSONValue.init(lib0:)).flatMap { $0.isNull ? nil : $0 }
+            let kafka = kafkaValue.map(Self.json).flatMap { $0.isNull ? nil : $0 }
             var trigger = Trigger(
                 id: id, type: type, enabled: bool(m, "enabled", default: true),
                 cronExpression: string(m, "cron_expression"), cronCursorJobId: string(m, "cron_cursor_job_id"),
@@ -223,7 +223,7 @@ public enum WorkflowDocument {
         let positions = doc.map("positions").toJSON()
         if case .object(let members) = positions, !members.isEmpty {
             repairs += nullRepairs(positions, at: "positions")
-            workflow.positions = JSONValue(lib0: positions)
+            workflow.positions = Self.json(positions)
         }
         return (workflow, repairs)
     }
@@ -239,9 +239,12 @@ public enum WorkflowDocument {
         return repairs
     }
 
-    static func jsonValue(_ value: YValue) -> JSONValue? {
-        let json = JSONValue(lib0: value.toJSON())
-        return json.isNull ? nil : json
+    /// A free-form value (`positions`, `kafka_configuration`) as JSON, its
+    /// numbers as JSON's route writes them (`WorkflowJSON.canonicalNumbers`):
+    /// a Yjs editor may write an integer as a lib0 bigint, whose digits JSON
+    /// would then write as a double, and one workflow would store two snapshots.
+    static func json(_ value: Lib0Any) -> JSONValue {
+        WorkflowJSON.canonicalNumbers(JSONValue(lib0: value))
     }
 
     // MARK: Upgrades and errors
