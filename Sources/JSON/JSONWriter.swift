@@ -27,10 +27,16 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(var members):
             if sortedKeys {
-                var last: [String: Int] = [:]
-                for (i, m) in members.enumerated() { last[m.key] = i }
-                members = members.enumerated().filter { last[$0.element.key] == $0.offset }.map(\.element)
-                members.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                // Keys compare by bytes, as JavaScript compares them: "é" as
+                // U+00E9 and as "e" + U+0301 are two keys, where Swift's
+                // String equality would collapse them into one.
+                let ordered = members.enumerated().sorted { a, b in
+                    a.element.key.utf8.elementsEqual(b.element.key.utf8)
+                        ? a.offset < b.offset : a.element.key.utf8.lexicographicallyPrecedes(b.element.key.utf8)
+                }
+                members = ordered.indices.filter { i in
+                    i + 1 == ordered.count || !ordered[i + 1].element.key.utf8.elementsEqual(ordered[i].element.key.utf8)
+                }.map { ordered[$0].element }
             }
             out.append(UInt8(ascii: "{"))
             for (i, member) in members.enumerated() {

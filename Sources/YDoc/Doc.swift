@@ -19,7 +19,7 @@ public final class Doc {
     /// using the same id: see `cleanup`).
     public private(set) var clientID: UInt64
     let store = StructStore()
-    var share: [String: YType] = [:]
+    var share: [ExactKey: YType] = [:]
     /// Decoded structs waiting for what they depend on, per client, in clock order.
     var pendingStructs: [UInt64: [AbstractStruct]] = [:]
     /// Deletions of structs not yet received.
@@ -95,14 +95,14 @@ public final class Doc {
 
     /// The root type `name`, created on first use.
     func root(_ name: String, kind: YType.Kind = .unknown) -> YType {
-        if let type = share[name] {
+        if let type = share[ExactKey(name)] {
             if type.kind == .unknown && kind != .unknown { type.kind = kind }
             return type
         }
         let type = YType(kind: kind)
         type.rootName = name
         type.doc = self
-        share[name] = type
+        share[ExactKey(name)] = type
         return type
     }
 
@@ -111,7 +111,7 @@ public final class Doc {
     public func text(_ name: String) -> YText { YText(type: root(name, kind: .text), doc: self) }
 
     /// Names of the roots the document holds (declared or received).
-    public var rootNames: [String] { share.keys.sorted() }
+    public var rootNames: [String] { share.keys.sorted().map(\.string) }
 
     /// Calls `observer` once after every transaction, with what it changed.
     public func observe(_ observer: @escaping (Transaction) -> Void) { observers.append(observer) }
@@ -329,7 +329,7 @@ public final class Doc {
             left.length += right.length
             left.right = right.right
             right.right?.left = left
-            if let sub = left.parentSub, left.parent?.map[sub] === right { left.parent?.map[sub] = left }
+            if let sub = left.parentSub.map(ExactKey.init), left.parent?.map[sub] === right { left.parent?.map[sub] = left }
             list.structs.remove(at: i)
         } else if leftStruct.isGC, rightStruct.isGC {
             leftStruct.length += rightStruct.length

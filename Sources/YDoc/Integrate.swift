@@ -138,7 +138,7 @@ extension Transaction {
         guard let neighbour else { return true }
         return neighbour._withUnsafeGuaranteedRef { n in
             n.parentRef?.toOpaque() == item.parentRef?.toOpaque() && n.isKeyed == item.isKeyed
-                && (!n.isKeyed || n.parentSub == item.parentSub)
+                && (!n.isKeyed || n.parentSub.isSameKey(as: item.parentSub))
         }
     }
 
@@ -233,7 +233,7 @@ extension Transaction {
         if let l = left {
             o = l.right
         } else if item.isKeyed, let sub = item.parentSub {
-            o = parent.map[sub]
+            o = parent.map[ExactKey(sub)]
             while let candidate = o, let l = candidate.left { o = l }
         } else {
             o = parent.start
@@ -363,7 +363,7 @@ extension Transaction {
         }
         var right: Item?
         if item.isKeyed, let parentSub = item.parentSub {
-            right = parent.map[parentSub]
+            right = parent.map[ExactKey(parentSub)]
             while let candidate = right, let l = candidate.left { right = l }
         } else {
             right = parent.start
@@ -381,7 +381,7 @@ extension Transaction {
     /// The newest value of a key: it replaces (deletes) the previous one.
     private func replaceKeyValue(_ item: Item, _ parent: YType, previous: Item?) {
         guard let parentSub = item.parentSub else { return }
-        parent.map[parentSub] = item
+        parent.map[ExactKey(parentSub)] = item
         if let previous { delete(previous) }
     }
 }

@@ -63,12 +63,13 @@ extension Doc {
                 previous = at
                 next = address(current.rightRef)
             }
-            for (name, last) in type.map {
+            for (key, last) in type.map {
+                let name = key.string
                 var following: UnsafeMutableRawPointer? = nil
                 var next: UnsafeMutableRawPointer? = Unmanaged.passUnretained(last).toOpaque()
                 while let at = next, let current = enter(at, from: "key \(name)") {
                     if address(current.parentRef) != typeAddress { problem("\(current.id): under one type's key, names another as its parent") }
-                    if current.parentSub != name { problem("\(current.id): under key \(name), names key \(current.parentSub ?? "none")") }
+                    if !current.parentSub.isSameKey(as: name) { problem("\(current.id): under key \(name), names key \(current.parentSub ?? "none")") }
                     if address(current.rightRef) != following { problem("\(current.id): its right link disagrees with key \(name)") }
                     following = at
                     next = address(current.leftRef)

@@ -155,7 +155,7 @@ public final class Transaction {
         item.right = right
         right.right?.left = right
         mergeCandidates.append(right)
-        if let sub = right.parentSub, right.right == nil { right.parent?.map[sub] = right }
+        if let sub = right.parentSub.map(ExactKey.init), right.right == nil { right.parent?.map[sub] = right }
         item.length = diff
         return right
     }

@@ -7,11 +7,11 @@ public struct YMap {
     /// Strong: a handle keeps its document (and so its content) alive.
     let doc: Doc
 
-    public var keys: [String] { type.map.compactMap { $0.value.isDeleted ? nil : $0.key }.sorted() }
+    public var keys: [String] { type.map.compactMap { $0.value.isDeleted ? nil : $0.key }.sorted().map(\.string) }
     public var count: Int { keys.count }
 
     public func get(_ key: String) -> YValue? {
-        guard let item = type.map[key], !item.isDeleted else { return nil }
+        guard let item = type.map[ExactKey(key)], !item.isDeleted else { return nil }
         return item.content.values().last
     }
 
@@ -22,7 +22,7 @@ public struct YMap {
     /// collected) it changes nothing, as the write would be deleted at once.
     public func set(_ key: String, _ value: YInput, _ txn: Transaction) {
         guard !type.isDetached else { return }
-        let left = type.map[key]
+        let left = type.map[ExactKey(key)]
         let content = ListInsert.content(for: value)
         let item = Item(
             id: ID(client: doc.clientID, clock: doc.store.state(doc.clientID)), left: left, origin: left?.lastID,
@@ -32,7 +32,7 @@ public struct YMap {
     }
 
     public func delete(_ key: String, _ txn: Transaction) {
-        if let item = type.map[key] { txn.delete(item) }
+        if let item = type.map[ExactKey(key)] { txn.delete(item) }
     }
 
     public func toJSON() -> Lib0Any { YType.json(type, as: .object) }

@@ -25,7 +25,8 @@ public final class YType {
 
     public internal(set) var kind: Kind
     @exclusivity(unchecked) var start: Item?  // unchecked: see AbstractStruct
-    var map: [String: Item] = [:]
+    /// Each key's newest entry (`ExactKey`: as Yjs compares keys).
+    var map: [ExactKey: Item] = [:]
     /// Countable, non-deleted length of the list part.
     @exclusivity(unchecked) var length = 0
     /// The item whose content this type is; `nil` for a root, and for a

@@ -126,7 +126,7 @@ extension YType {
         if isObject {
             for key in type.map.keys.sorted() {
                 guard let item = type.map[key], !item.isDeleted, let last = jsonEntries(item.content).last else { continue }
-                entries.append((key, last))
+                entries.append((key.string, last))
             }
         } else {
             for item in type.items where !item.isDeleted && item.isCountable {
@@ -180,7 +180,7 @@ extension Doc {
     /// empty map.
     public func contentJSON() -> Lib0Any {
         .object(rootNames.compactMap { name -> (String, Lib0Any)? in
-            guard let type = share[name], !type.map.isEmpty || type.start != nil else { return nil }
+            guard let type = share[ExactKey(name)], !type.map.isEmpty || type.start != nil else { return nil }
             return (name, .object([("keys", YType.json(type, as: .object)), ("list", YType.json(type, as: .array))]))
         })
     }

@@ -28,10 +28,10 @@ import Testing
         // A replica that received it all as an update, as a loaded document is.
         let doc = Doc(clientID: 2)
         try doc.applyUpdate(try source.encodeStateAsUpdate())
-        let text = doc.share["t"]
+        let text = doc.share[ExactKey("t")]
         probes.root = text
         probes.item = text?.start
-        probes.other = doc.share["m"]?.map["k"]
+        probes.other = doc.share[ExactKey("m")]?.map[ExactKey("k")]
         if case .type(let nested)? = probes.other?.content { probes.nested = nested }
         #expect(probes.root != nil && probes.item != nil && probes.nested != nil && probes.other != nil)
     }
