@@ -19,14 +19,17 @@ public enum Lib0Any: Sendable, Equatable {
         case let (.bool(x), .bool(y)): return x == y
         case let (.number(x), .number(y)): return x == y || (x.isNaN && y.isNaN)
         case let (.bigInt(x), .bigInt(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
+        // Strings and keys compare scalar for scalar, as in JavaScript: Swift's
+        // `==` is canonical equivalence, and would call two replicas that
+        // differ only by "é" as U+00E9 or as "e" + U+0301 equal.
+        case let (.string(x), .string(y)): return x.utf8.elementsEqual(y.utf8)
         case let (.bytes(x), .bytes(y)): return x == y
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)):
             // Objects compare as maps: key order is presentation, not content.
             guard x.count == y.count else { return false }
-            let sorted = { (o: [(key: String, value: Lib0Any)]) in o.sorted { $0.key < $1.key } }
-            return zip(sorted(x), sorted(y)).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            let sorted = { (o: [(key: String, value: Lib0Any)]) in o.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } }
+            return zip(sorted(x), sorted(y)).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value == $1.value }
         default: return false
         }
     }

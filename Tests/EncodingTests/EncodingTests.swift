@@ -228,3 +228,15 @@ import Testing
         Array(repeating: [117, 1] as [UInt8], count: depth).flatMap { $0 } + [126]
     }
 }
+
+/// Session 22: convergence checks compare replicas' content as `Lib0Any`;
+/// Swift's `String` equality would call "é" as U+00E9 and as "e" + U+0301
+/// equal, where Yjs holds two different values (or keys).
+@Suite struct Lib0AnyEqualityTests {
+    @Test func stringsAndKeysCompareScalarForScalar() {
+        let composed = "\u{e9}", decomposed = "e\u{301}"
+        #expect(Lib0Any.string(composed) != .string(decomposed))
+        #expect(Lib0Any.object([(composed, .null)]) != .object([(decomposed, .null)]))
+        #expect(Lib0Any.object([("b", .number(1)), (composed, .null)]) == .object([(composed, .null), ("b", .number(1))]))
+    }
+}
