@@ -35,7 +35,7 @@ import time
 
 from pycrdt import Array, Doc, Map
 
-from . import common, documents_mode, serve_mode, websocket, workload
+from . import common, documents_mode, serve_mode, update_ranges, websocket, workload
 
 MODE = "sync"
 WORKFLOW = "7b1c2b4e-0c2d-4f7a-9a51-1d2f3e4a5b60"  # fixtures/workflows/daily-report.json
@@ -292,6 +292,48 @@ def expected(base, editors, offline, stored):
     return merged, files
 
 
+def waiting(export, stored, editors, offline):
+    """The updates the store holds past its state vector, whole: stored
+    after an update they depend on was lost in a kill (the editor sends that
+    again when it reconnects), and held waiting, as Yjs holds them."""
+    held = update_ranges.struct_ranges(export)
+    if not any(end > stored.get(client, 0) for client, ranges in held.items() for _, end in ranges):
+        return []
+    every = [(client, end, update) for (client, end), update in zip(offline.ends, offline.updates)]
+    every += [(e.client, end, update) for e in editors for end, update in e.updates]
+    found = []
+    for client, end, update in every:
+        if end <= stored.get(client, 0):
+            continue
+        ranges = update_ranges.struct_ranges(update)
+        if ranges and all(update_ranges.holds(held, c, a, b) for c, rs in ranges.items() for a, b in rs):
+            found.append(update)
+    return found
+
+
+def keep_updates(data, base, editors, offline, stored):
+    """For a violation: every update, in the order `expected` applies them,
+    under data/updates/ (held-NNNNN or past-NNNNN: past the state vector)."""
+    folder = os.path.join(data, "updates")
+    os.makedirs(folder, exist_ok=True)
+    every = [(client, end, update) for (client, end), update in zip(offline.ends, offline.updates)]
+    every += [(e.client, end, update) for e in editors for end, update in e.updates]
+    open(os.path.join(folder, "base.update"), "wb").write(base)
+    for k, (client, end, update) in enumerate(every):
+        kind = "held" if end <= stored.get(client, 0) else "past"
+        open(os.path.join(folder, "%s-%05d.update" % (kind, k)), "wb").write(update)
+
+
+def numbers_as_floats(value):
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return [numbers_as_floats(v) for v in value]
+    return {k: numbers_as_floats(v) for k, v in value.items()}
+
+
 def check(h, data, base, editors, offline, deep):
     h.checked(MODE)
     stored_doc = documents_mode.stored_document(h, MODE, data, WORKFLOW)
@@ -313,7 +355,28 @@ def check(h, data, base, editors, offline, deep):
         h.violation(MODE, "the store's state vector %s is not that of the updates it holds whole, %s" % (
             stored, clocks(merged)), data)
         return False
-    if documents_mode.roots_json(merged) != documents_mode.roots_json(stored_doc):
+    with open(os.path.join(os.path.dirname(data), "export.update"), "rb") as f:
+        export = f.read()
+    held_waiting = waiting(export, stored, editors, offline)
+    if held_waiting:
+        # pycrdt 0.14 shows the text of some waiting structs (those whose
+        # origins it has) without counting them in its state vector, where
+        # Yjs shows none, so pycrdt's reading of the export cannot be
+        # compared. Cairn's own reading of its document is: with pycrdt's
+        # merge of the integrated updates and the waiting ones' deletions,
+        # which Yjs applies at once (checked against Yjs 13.6.31 on a kept
+        # folder, session 22).
+        for update in held_waiting:
+            merged.apply_update(update_ranges.deletions_only(update))
+        shown = json.loads(h.run(["doc", "show", WORKFLOW], data).stdout)
+        pycrdt = json.loads(documents_mode.roots_json(merged))
+        if numbers_as_floats(shown) != numbers_as_floats(pycrdt):
+            keep_updates(data, base, editors, offline, stored)
+            h.violation(MODE, "the stored document, holding %d updates waiting, differs from pycrdt's merge of the %d it holds integrated and those updates' deletions" % (
+                len(held_waiting), len(files)), data)
+            return False
+        h.log("sync: the store holds %d updates waiting for one lost in the kill" % len(held_waiting))
+    elif documents_mode.roots_json(merged) != documents_mode.roots_json(stored_doc):
         h.violation(MODE, "the stored document differs from pycrdt's merge of the %d updates it holds" % len(files), data)
         return False
     h.log("sync: stored %d offline updates and %s of the editors' %s; %d edits not stored (sent again on reconnect)" % (
@@ -325,7 +388,8 @@ def check(h, data, base, editors, offline, deep):
         clean = h.folder("sync-clean")
         folder = os.path.dirname(clean)
         paths = []
-        for k, f in enumerate(files):
+        # The waiting updates too: a clean folder given them holds them waiting as well.
+        for k, f in enumerate(files + held_waiting):
             if isinstance(f, bytes):
                 path = os.path.join(folder, "e%05d.update" % k)
                 open(path, "wb").write(f)
