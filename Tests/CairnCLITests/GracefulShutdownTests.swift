@@ -20,10 +20,14 @@ import FoundationNetworking
         let service = try await ServeProcess.start(["--data", folder.path, "--no-scheduler"])
         let process = service.process
         let port = service.port
-        defer { if process.isRunning { process.terminate() } }
+        defer { service.stop() }
+        // A session of its own, let go at the end: URLSession.shared keeps
+        // libcurl's handles to the end of the process, which LeakSanitizer
+        // reports (docs/reliability.md, "Sanitizers").
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.invalidateAndCancel() }
 
         @Sendable func post(_ path: String, _ body: String) async -> Int {
-            let session = URLSession.shared
             var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
             request.httpMethod = "POST"
             request.httpBody = Data(body.utf8)
