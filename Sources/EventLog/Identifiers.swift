@@ -87,6 +87,18 @@ public enum Identifier {
         if id.isEmpty { return "must not be empty" }
         if id.utf8.count > maxBytes { return "is longer than \(maxBytes) bytes" }
         if id.utf8.contains(0) { return "must not contain NUL" }
+        if !isNFC(id) { return "is not in Unicode normalization form C (NFC): write it composed" }
         return nil
+    }
+
+    /// Whether `id` is in NFC. Stores key by bytes and Swift's dictionaries
+    /// by canonical equivalence ("é" as U+00E9 equals "e" + U+0301): two ids
+    /// one to a dictionary and two to the store let one project's run or
+    /// document be read as another's (session 22's review). Two different
+    /// NFC texts are never canonically equivalent, so with ids in NFC the
+    /// two agree. ASCII is NFC already.
+    static func isNFC(_ id: String) -> Bool {
+        if id.utf8.allSatisfy({ $0 < 0x80 }) { return true }
+        return id.utf8.elementsEqual(id.precomposedStringWithCanonicalMapping.utf8)
     }
 }

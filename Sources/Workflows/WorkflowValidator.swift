@@ -40,7 +40,8 @@ public enum WorkflowValidator {
     ///   may have failed fails: such a workflow may keep what it had (be
     ///   changed, disabled, deleted), not grow. Over a cap, it may keep as
     ///   many as it had; a value holding numbers no double holds, it may
-    ///   keep unchanged (numbers compare by value). Deleting is no exception: a deleted version over
+    ///   keep unchanged (as a snapshot stores it: keys in any order, numbers
+    ///   as written). Deleting is no exception: a deleted version over
     ///   the caps, published again undeleted, would otherwise grow it.
     public static func problems(in w: Workflow, published: () -> Workflow? = { nil }) -> [WorkflowProblem] {
         var problems: [WorkflowProblem] = []
@@ -58,7 +59,8 @@ public enum WorkflowValidator {
         func refuseNumbersNoDoubleHolds(in value: JSONValue?, at root: String, had: () -> JSONValue?) {
             guard let value else { return }
             let found = UnrepresentableNumbers<String>(in: value, at: root)
-            guard found.count > 0, had() != value else { return }
+            // As stored: a snapshot's keys are sorted and its numbers kept as written.
+            guard found.count > 0, had().map({ $0.serialized(sortedKeys: true) }) != value.serialized(sortedKeys: true) else { return }
             for (path, lexeme) in found.first {
                 let shown = lexeme.count > 40 ? lexeme.prefix(40) + "…" : Substring(lexeme)
                 fail(path, "\(shown) is not a finite number (it is beyond a double's range)")

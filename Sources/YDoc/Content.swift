@@ -97,7 +97,8 @@ enum Content {
         case (.string(let a), .string(let b)):
             return a.units(from: offset).prefix(count).elementsEqual(b.units(from: otherOffset).prefix(count))
         case (.json(let a), .json(let b)):
-            return a[offset..<(offset + count)] == b[otherOffset..<(otherOffset + count)]
+            // Scalar for scalar, as Yjs compares strings (`ExactKey`).
+            return zip(a[offset..<(offset + count)], b[otherOffset..<(otherOffset + count)]).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
         case (.any(let a), .any(let b)):
             return a[offset..<(offset + count)] == b[otherOffset..<(otherOffset + count)]
         default:

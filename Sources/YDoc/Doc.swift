@@ -575,7 +575,10 @@ public final class Doc {
         }
         guard origin(x) == origin(y), x.rightOrigin == y.rightOrigin, x.contentRef == y.contentRef else { return false }
         // A parent (and key) is written only where neither neighbour is.
-        if origin(x) == nil, x.rightOrigin == nil, parent(x) != parent(y) { return false }
+        if origin(x) == nil, x.rightOrigin == nil {
+            let (p, q) = (parent(x), parent(y))
+            guard p.item == q.item, p.root.isSameKey(as: q.root), p.key.isSameKey(as: q.key) else { return false }
+        }
         return x.content.sameUnits(from: Int(from - x.id.clock), as: y.content, from: Int(from - y.id.clock), count: Int(to - from))
     }
 

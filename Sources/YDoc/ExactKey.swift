@@ -9,7 +9,16 @@ struct ExactKey: Hashable, Comparable {
 
     init(_ string: String) { self.string = string }
 
-    static func == (a: ExactKey, b: ExactKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+    static func == (a: ExactKey, b: ExactKey) -> Bool {
+        guard a.string.utf8.count == b.string.utf8.count else { return false }
+        // An item written after another under one key shares its key's
+        // storage: equal without reading a (possibly long) key again.
+        let shared = a.string.utf8.withContiguousStorageIfAvailable { x in
+            b.string.utf8.withContiguousStorageIfAvailable { y in x.baseAddress == y.baseAddress }
+        }
+        if shared == true { return true }
+        return a.string.utf8.elementsEqual(b.string.utf8)
+    }
 
     /// By UTF-8 bytes, which is by code points: every replica orders keys alike.
     static func < (a: ExactKey, b: ExactKey) -> Bool { a.string.utf8.lexicographicallyPrecedes(b.string.utf8) }

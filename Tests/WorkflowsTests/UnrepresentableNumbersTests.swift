@@ -141,9 +141,14 @@ import YDoc
         var otherKafka = changed
         otherKafka.triggers[2].kafkaConfiguration = .object([("m", .number("1e400"))])
         #expect(WorkflowValidator.problems(in: otherKafka, published: { old }).map(\.path) == ["triggers[2].kafka_configuration.m"])
-        // Numbers compare by value: another lexeme of the same infinity is the same value.
+        // Compared as stored: another lexeme is another value; the order of keys is not.
         otherKafka.triggers[2].kafkaConfiguration = .object([("n", .number("1e401"))])
-        #expect(WorkflowValidator.problems(in: otherKafka, published: { old }).isEmpty)
+        #expect(WorkflowValidator.problems(in: otherKafka, published: { old }).map(\.path) == ["triggers[2].kafka_configuration.n"])
+        var sorted = old
+        sorted.triggers[2].kafkaConfiguration = .object([("a", .null), ("n", .number("1e400"))])
+        var unsorted = changed
+        unsorted.triggers[2].kafkaConfiguration = .object([("n", .number("1e400")), ("a", .null)])
+        #expect(WorkflowValidator.problems(in: unsorted, published: { sorted }).isEmpty)
 
         // Not for a trigger the published version lacks, nor by its place.
         var newTrigger = changed

@@ -48,5 +48,11 @@ import Testing
         let keys = ["b", Self.decomposed, "a", Self.composed, "e"].map(ExactKey.init)
         #expect(keys.sorted().map { Array($0.string.utf8) } == [[0x61], [0x62], [0x65], [0x65, 0xcc, 0x81], [0xc3, 0xa9]])
         #expect(Set(keys).count == 5)
+        // Equal keys in storage of their own, and in shared storage (long enough not to be stored inline).
+        let long = String(repeating: "k", count: 40) + Self.composed
+        var built = String(repeating: "k", count: 40)
+        built += Self.composed
+        #expect(ExactKey(long) == ExactKey(built) && ExactKey(long) == ExactKey(long))
+        #expect(ExactKey(long) != ExactKey(String(repeating: "k", count: 40) + Self.decomposed))
     }
 }
