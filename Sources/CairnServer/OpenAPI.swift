@@ -296,7 +296,7 @@ enum OpenAPI {
 
     static let schemas = obj(
         // Shared pieces.
-        ("Id", string("An identifier: 1-120 bytes, no NUL", minLength: 1, maxLength: 120)),
+        ("Id", string("An identifier: 1-120 bytes of ASCII, no NUL", minLength: 1, maxLength: 120)),
         ("Time", string("A time, RFC 3339 in UTC (microseconds when not whole seconds)", format: "date-time")),
         ("AnyJSON", obj(("description", .string("Any JSON value")))),
         ("Error", object(

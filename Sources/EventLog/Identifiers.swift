@@ -77,9 +77,15 @@ extension UUID {
 
 /// Identifiers of runs, steps, jobs, workflows, triggers, projects and
 /// dataclips are strings: UUIDs in practice, checked only for being usable
-/// as keys (non-empty, at most 120 bytes, no NUL). The bound keeps every
-/// composite key (a projection's workflow + job + dataclip + time + sequence)
-/// under LMDB's 511-byte key limit.
+/// as keys (non-empty, at most 120 bytes, no NUL, ASCII). The bound keeps
+/// every composite key (a projection's workflow + job + dataclip + time +
+/// sequence) under LMDB's 511-byte key limit. ASCII, because the store keys
+/// ids by bytes and Swift's dictionaries by canonical equivalence: "é" as
+/// U+00E9 and as "e" + U+0301, or "K" and KELVIN SIGN, were two ids to the
+/// store and one to the document hub's rooms and the write cache, and one
+/// project's token got another's open document (session 22's review). Two
+/// different ASCII strings are never equivalent. A normaliser cannot stand
+/// in: Foundation's NFC on Linux is not the one Swift's equality uses.
 public enum Identifier {
     public static let maxBytes = 120
 
@@ -87,18 +93,7 @@ public enum Identifier {
         if id.isEmpty { return "must not be empty" }
         if id.utf8.count > maxBytes { return "is longer than \(maxBytes) bytes" }
         if id.utf8.contains(0) { return "must not contain NUL" }
-        if !isNFC(id) { return "is not in Unicode normalization form C (NFC): write it composed" }
+        if !id.utf8.allSatisfy({ $0 < 0x80 }) { return "must be ASCII (ids are compared byte for byte; a UUID is ASCII)" }
         return nil
-    }
-
-    /// Whether `id` is in NFC. Stores key by bytes and Swift's dictionaries
-    /// by canonical equivalence ("é" as U+00E9 equals "e" + U+0301): two ids
-    /// one to a dictionary and two to the store let one project's run or
-    /// document be read as another's (session 22's review). Two different
-    /// NFC texts are never canonically equivalent, so with ids in NFC the
-    /// two agree. ASCII is NFC already.
-    static func isNFC(_ id: String) -> Bool {
-        if id.utf8.allSatisfy({ $0 < 0x80 }) { return true }
-        return id.utf8.elementsEqual(id.precomposedStringWithCanonicalMapping.utf8)
     }
 }

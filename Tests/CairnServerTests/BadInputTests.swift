@@ -195,17 +195,23 @@ import YDoc
 }
 
 extension BadInputTests {
-    /// Ids are percent-decoded from the path: a run created as `a b/é` is
-    /// reachable at `/api/v1/runs/a%20b%2F%C3%A9` (found by the API fuzzing work).
+    /// Ids are percent-decoded from the path: a run created as `a b/c` is
+    /// reachable at `/api/v1/runs/a%20b%2Fc` (found by the API fuzzing work).
+    /// An id must be ASCII (session 22: one project's token reached another's
+    /// document through an id spelled two ways); `é` is refused, named.
     @Test func idsInThePathArePercentDecoded() async throws {
         let p = try TwoProjects()
         try await p.app.test(.router) { client async throws in
-            let created = try await send(client, "/api/v1/runs", P.create("a b/é", workflow: P.workflowA, input: "in-ab"))
+            let created = try await send(client, "/api/v1/runs", P.create("a b/c", workflow: P.workflowA, input: "in-ab"))
             #expect(created.0 == .created, "\(created.1)")
-            let (status, body) = try await send(client, .get, "/api/v1/runs/a%20b%2F%C3%A9", "")
+            let (status, body) = try await send(client, .get, "/api/v1/runs/a%20b%2Fc", "")
             #expect(status == .ok && body.contains(#""state":"available""#), "\(body)")
             let broken = try await send(client, .get, "/api/v1/runs/a%zz", "")
             #expect(broken.0 == .badRequest && Self.error(broken.1).field == "id")
+            let accented = try await send(client, "/api/v1/runs", P.create("a b/\u{e9}", workflow: P.workflowA, input: "in-e"))
+            #expect(accented.0 == .unprocessableContent && accented.1.contains("must be ASCII"), "\(accented.1)")
+            let percentAccented = try await send(client, .get, "/api/v1/runs/a%20b%2F%C3%A9", "")
+            #expect(percentAccented.0 == .badRequest && Self.error(percentAccented.1).field == "id", "\(percentAccented.1)")
         }
     }
 }
