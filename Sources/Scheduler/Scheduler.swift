@@ -247,8 +247,9 @@ public final class Scheduler: Sendable {
     }
 
     /// In a folder an older cairn made: whether a cairn from before the
-    /// salt fired (trigger, minute) already, under the unsalted run id. `runIdSaltAppliesAfter` covers the usual upgrade (the new
-    /// service's first open), but a command of the new cairn may have made
+    /// salt fired (trigger, minute) already, under the unsalted run id.
+    /// `runIdSaltAppliesAfter` covers the usual upgrade (the new service's
+    /// first open), but a command of the new cairn may have made
     /// the salt while the old service still ran and ticked. Only a scheduler
     /// writes a run's `scheduled_for` (workers cannot), so a run a token
     /// holder made under that id does not count.

@@ -5,8 +5,8 @@ import JSON
 /// trigger's `kafka_configuration`) that its document cannot keep: the
 /// document's numbers are doubles, and JSON has no infinity or NaN, so such
 /// a number comes back from the document as null. Validation refuses them
-/// in JSON, and the document's repair names them (docs/semantics.md,
-/// "Entities").
+/// in JSON, and the document's repair names them (docs/documents.md,
+/// "Workflow documents").
 ///
 /// A walk writes out a number's path only when it lists the number, and
 /// lists at most `listed`: writing out every visited node's path costs the

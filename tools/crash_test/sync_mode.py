@@ -292,6 +292,13 @@ def expected(base, editors, offline, stored):
     return merged, files
 
 
+def every_update(editors, offline):
+    """(client, end, update) of every update made, offline batches first, in
+    the order `expected` applies them."""
+    made = [(client, end, update) for (client, end), update in zip(offline.ends, offline.updates)]
+    return made + [(e.client, end, update) for e in editors for end, update in e.updates]
+
+
 def waiting(export, stored, editors, offline):
     """The updates the store holds past its state vector, whole: stored
     after an update they depend on was lost in a kill (the editor sends that
@@ -299,10 +306,8 @@ def waiting(export, stored, editors, offline):
     held = update_ranges.struct_ranges(export)
     if not any(end > stored.get(client, 0) for client, ranges in held.items() for _, end in ranges):
         return []
-    every = [(client, end, update) for (client, end), update in zip(offline.ends, offline.updates)]
-    every += [(e.client, end, update) for e in editors for end, update in e.updates]
     found = []
-    for client, end, update in every:
+    for client, end, update in every_update(editors, offline):
         if end <= stored.get(client, 0):
             continue
         ranges = update_ranges.struct_ranges(update)
@@ -316,10 +321,8 @@ def keep_updates(data, base, editors, offline, stored):
     under data/updates/ (held-NNNNN or past-NNNNN: past the state vector)."""
     folder = os.path.join(data, "updates")
     os.makedirs(folder, exist_ok=True)
-    every = [(client, end, update) for (client, end), update in zip(offline.ends, offline.updates)]
-    every += [(e.client, end, update) for e in editors for end, update in e.updates]
     open(os.path.join(folder, "base.update"), "wb").write(base)
-    for k, (client, end, update) in enumerate(every):
+    for k, (client, end, update) in enumerate(every_update(editors, offline)):
         kind = "held" if end <= stored.get(client, 0) else "past"
         open(os.path.join(folder, "%s-%05d.update" % (kind, k)), "wb").write(update)
 
