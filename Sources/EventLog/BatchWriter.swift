@@ -391,6 +391,12 @@ struct BatchWriter {
                 finalId = id
             } else if let state = c.finalState {
                 let id = EventID.derived(submission.id.description, "final_state").description
+                // The id follows from the event's, which a worker may choose:
+                // a dataclip already under it (named so by a worker, of any
+                // project) must not be shadowed by a second record.
+                if try store.loadDataclip(id, txn, view) != nil {
+                    throw EventLogError.dataclipExists(field: "final_state", id: id)
+                }
                 let dataclip = try newDataclip(
                     id, projectId: run.projectId, type: .stepResult, body: state.serialized(), at: timestamp)
                 finalClip = dataclip

@@ -72,7 +72,7 @@ public struct CronIndexProjector: Projector {
                 try context.put(Self.triggers, Array(trigger.id.utf8), record.encoded())
                 try context.put(Self.workflowTriggers, Key.part(e.workflowId) + Array(trigger.id.utf8), [])
                 if let schedule = record.schedule, let next = schedule.nextSecond(after: horizon.microseconds.floorDiv(1_000_000)) {
-                    try enqueue(trigger.id, at: Timestamp(microseconds: next * 1_000_000), context)
+                    try enqueue(trigger.id, atSecond: next, context)
                 }
             }
         case .scheduleTicked(let e):
@@ -93,14 +93,22 @@ public struct CronIndexProjector: Projector {
                     let schedule = try TriggerRecord.decode(bytes).schedule,
                     let next = schedule.nextSecond(after: e.minute.microseconds.floorDiv(1_000_000))
                 else { continue }
-                try enqueue(triggerId, at: Timestamp(microseconds: next * 1_000_000), context)
+                try enqueue(triggerId, atSecond: next, context)
             }
         default:
             break
         }
     }
 
-    private func enqueue(_ triggerId: String, at time: Timestamp, _ context: ProjectionContext) throws {
+    /// Queues `triggerId` to fire at `second`, unless that second is past
+    /// what a `Timestamp` holds: only a damaged minute or horizon (any
+    /// 64-bit value once read back) leads there, and a trap would stop every
+    /// catch-up and rebuild of the folder. Such a trigger has no next fire,
+    /// as one whose schedule never fires again.
+    private func enqueue(_ triggerId: String, atSecond second: Int64, _ context: ProjectionContext) throws {
+        let (microseconds, overflow) = second.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow else { return }
+        let time = Timestamp(microseconds: microseconds)
         try context.put(Self.due, Key.time(time) + Array(triggerId.utf8), [])
         try context.put(Self.nextFire, Array(triggerId.utf8), Key.time(time))
     }

@@ -170,7 +170,9 @@ public final class Projections: Sendable {
             let due = try engine.table(cronIndex, CronIndexProjector.due, in: txn)
             let table = try engine.table(cronIndex, CronIndexProjector.triggers, in: txn)
             var result: [(TriggerRecord, Timestamp)] = []
-            try txn.scan(due, in: KeyRange(to: Key.time(Timestamp(microseconds: time.microseconds + 1)))) { key, _ in
+            // Saturated: the end of time is a bound a caller may give.
+            let end = time.microseconds == .max ? time.microseconds : time.microseconds + 1
+            try txn.scan(due, in: KeyRange(to: Key.time(Timestamp(microseconds: end)))) { key, _ in
                 let triggerId = Array(key.dropFirst(8))
                 if let bytes = try txn.get(table, key: triggerId), let fire = Key.time(from: key.prefix(8)) {
                     result.append((try TriggerRecord.decode(bytes), fire))

@@ -67,6 +67,11 @@ public enum WorkflowValidator {
             }
             if found.unlisted > 0 { fail(root, "holds \(found.unlisted) more numbers beyond a double's range") }
         }
+        // What JSON's parser would refuse to read back from the snapshot.
+        func refuseNesting(_ value: JSONValue?, at path: String, limit: Int) {
+            guard let value, SnapshotNesting.levels(value, limit: limit) > limit else { return }
+            fail(path, "nests objects and arrays more than \(limit) levels deep: its snapshot could not be read back")
+        }
         func uuid(_ id: String, _ path: String) {
             if UUID(uuidString: id) == nil { fail(path, "'\(id)' is not a UUID") }
         }
@@ -108,6 +113,9 @@ public enum WorkflowValidator {
             refuseNumbersNoDoubleHolds(in: trigger.kafkaConfiguration, at: "triggers[\(i)].kafka_configuration") {
                 publishedVersion()?.triggers.first { $0.id == trigger.id }?.kafkaConfiguration
             }
+            refuseNesting(
+                trigger.kafkaConfiguration, at: "triggers[\(i)].kafka_configuration",
+                limit: SnapshotNesting.kafkaConfigurationLimit)
             guard trigger.type == .cron else {
                 if trigger.cronCursorJobId != nil {
                     fail("triggers[\(i)].cron_cursor_job_id", "only cron triggers have a cursor")
@@ -151,6 +159,7 @@ public enum WorkflowValidator {
             }
         }
         refuseNumbersNoDoubleHolds(in: w.positions, at: "positions") { publishedVersion()?.positions }
+        refuseNesting(w.positions, at: "positions", limit: SnapshotNesting.positionsLimit)
         return problems
     }
 

@@ -109,4 +109,25 @@ import Testing
         bytes[0] = 3
         #expect(throws: EventLogError.self) { try Dataclip.decode(id: "d", bytes) }
     }
+
+    /// Session 23's review: a `final_state` is stored under an id derived
+    /// from its event's id, which a worker may choose, without asking
+    /// whether a dataclip already had that id. A worker that named a step's
+    /// output so first had it shadowed by a second record: the first
+    /// body, acknowledged, no longer read back.
+    @Test func aFinalStateNeverShadowsADataclipThatHasItsId() throws {
+        let f = try LogFixture()
+        let eventId = EventID.random()
+        let taken = EventID.derived(eventId.description, "final_state").description
+        try f.run("r1")
+        try step(f, run: "r1", step: "s1", output: taken)
+        let before = try #require(try f.log.dataclip(taken))
+
+        try f.run("r2")
+        let outcome = try f.worker(
+            "run:complete", #"{"run_id":"r2","reason":"success","final_state":{"n":2}}"#, id: eventId)
+        #expect(outcome == .rejected(.dataclipExists(field: "final_state", id: taken)))
+        #expect(try f.log.dataclip(taken) == before)
+        #expect(try f.log.run("r2")?.state == .started, "nothing of the refused event was written")
+    }
 }

@@ -156,4 +156,19 @@ import Testing
         #expect(stored == expected)
         #expect(order == expected.keys.sorted { $0.lexicographicallyPrecedes($1) })
     }
+
+    /// Session 23's review: a value's length was kept in 32 bits, and one
+    /// run's record (thousands of steps, each with a mebibyte of error
+    /// text) can pass 2 GiB. The conversion trapped in the runs projection,
+    /// at every catch-up and rebuild after the events were in the log. The
+    /// value's memory is reserved, never touched: the test costs no RAM.
+    @Test func aValuePastTwoGibibytesIsKeptWhole() throws {
+        let deferred = DeferredWrites()
+        let size = Int(Int32.max) + 17
+        deferred.add(0, key: { $0.append(bytes: [7]) }, valueBound: size) { _ in size }
+        deferred.add(0, [6], [1, 2, 3])
+        let entries = deferred.tables[0].entries
+        #expect(entries.map(\.valueCount) == [size, 3])
+        #expect(entries.map(\.keyCount) == [1, 1])
+    }
 }

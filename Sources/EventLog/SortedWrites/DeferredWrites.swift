@@ -20,8 +20,11 @@ package final class DeferredWrites {
         /// `start & chunkMask` in it. Grows with the order of the writes.
         var start: Int
         var keyCount: Int32
-        /// `deletion` for a key to remove rather than write.
-        var valueCount: Int32
+        /// `deletion` for a key to remove rather than write. Wider than the
+        /// key's count: a value is any size (one run's record, with a
+        /// mebibyte of error text a step, may pass 2 GiB), a key at most
+        /// LMDB's 511 bytes.
+        var valueCount: Int
         /// The key's first eight bytes, big-endian, zero-padded: most
         /// comparisons end here.
         var prefix: UInt64
@@ -38,7 +41,7 @@ package final class DeferredWrites {
     }
 
     /// The `valueCount` of a deferred deletion.
-    package static let deletion: Int32 = -1
+    package static let deletion = -1
 
     package static let chunkShift = 20
     package static let chunkSize = 1 << chunkShift
@@ -84,7 +87,7 @@ package final class DeferredWrites {
         let count = staging.count
         let start = reserve(count)
         if count > 0 { pointer(start).copyMemory(from: staging.base, byteCount: count) }
-        record(table, start: start, keyCount: keyCount, valueCount: Int32(count - keyCount))
+        record(table, start: start, keyCount: keyCount, valueCount: count - keyCount)
     }
 
     /// Adds an entry whose key `key` appends to a buffer and whose value
@@ -99,7 +102,7 @@ package final class DeferredWrites {
         precondition(valueCount <= valueBound, "a deferred value wrote past its bound")
         // Give back what the value did not use (the chunk's tail is this entry's).
         if keyCount + valueBound <= Self.chunkSize { used -= valueBound - valueCount }
-        record(table, start: start, keyCount: keyCount, valueCount: Int32(valueCount))
+        record(table, start: start, keyCount: keyCount, valueCount: valueCount)
     }
 
     /// Adds the removal of the key `key` appends: like a write, the last of
@@ -121,7 +124,7 @@ package final class DeferredWrites {
     }
 
     /// Lists an entry whose key (and value) are in place at `start`.
-    private func record(_ table: Int, start: Int, keyCount: Int, valueCount: Int32) {
+    private func record(_ table: Int, start: Int, keyCount: Int, valueCount: Int) {
         while tables.count <= table { tables.append(Table()) }
         let key = UnsafeRawBufferPointer(start: pointer(start), count: keyCount)
         tables[table].entries.append(Entry(
@@ -157,7 +160,7 @@ package final class DeferredWrites {
 
     @inline(__always)
     private func value(_ e: Entry) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: pointer(e.start) + Int(e.keyCount), count: Int(max(e.valueCount, 0)))
+        UnsafeRawBufferPointer(start: pointer(e.start) + Int(e.keyCount), count: max(e.valueCount, 0))
     }
 
     /// Puts every table's entries in key order: work that needs no
