@@ -67,9 +67,12 @@ public enum WorkflowValidator {
             }
             if found.unlisted > 0 { fail(root, "holds \(found.unlisted) more numbers beyond a double's range") }
         }
-        // What JSON's parser would refuse to read back from the snapshot.
-        func refuseNesting(_ value: JSONValue?, at path: String, limit: Int) {
-            guard let value, SnapshotNesting.levels(value, limit: limit) > limit else { return }
+        // What a snapshot's readers would refuse (`SnapshotNesting`). A value
+        // published before this check may stay, unchanged, as such numbers may.
+        func refuseNesting(_ value: JSONValue?, at path: String, limit: Int, had: () -> JSONValue?) {
+            guard let value, SnapshotNesting.levels(value, limit: limit) > limit,
+                had().map({ $0.serialized(sortedKeys: true) }) != value.serialized(sortedKeys: true)
+            else { return }
             fail(path, "nests objects and arrays more than \(limit) levels deep: its snapshot could not be read back")
         }
         func uuid(_ id: String, _ path: String) {
@@ -115,7 +118,8 @@ public enum WorkflowValidator {
             }
             refuseNesting(
                 trigger.kafkaConfiguration, at: "triggers[\(i)].kafka_configuration",
-                limit: SnapshotNesting.kafkaConfigurationLimit)
+                limit: SnapshotNesting.kafkaConfigurationLimit
+            ) { publishedVersion()?.triggers.first { $0.id == trigger.id }?.kafkaConfiguration }
             guard trigger.type == .cron else {
                 if trigger.cronCursorJobId != nil {
                     fail("triggers[\(i)].cron_cursor_job_id", "only cron triggers have a cursor")
@@ -159,7 +163,7 @@ public enum WorkflowValidator {
             }
         }
         refuseNumbersNoDoubleHolds(in: w.positions, at: "positions") { publishedVersion()?.positions }
-        refuseNesting(w.positions, at: "positions", limit: SnapshotNesting.positionsLimit)
+        refuseNesting(w.positions, at: "positions", limit: SnapshotNesting.positionsLimit) { publishedVersion()?.positions }
         return problems
     }
 

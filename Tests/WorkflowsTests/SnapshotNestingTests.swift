@@ -74,4 +74,26 @@ import YDoc
         #expect(WorkflowValidator.problems(in: workflow).isEmpty)
         #expect(Self.readsBack(workflow))
     }
+
+    /// The review of the fix: a workflow published as JSON before it, with
+    /// a kafka configuration of 300 levels (its snapshot reads back; no
+    /// document can be made from it), must still be deletable and may keep
+    /// that value while other things change; it may not deepen it.
+    @Test func aValuePublishedBeforeTheCheckMayStayUnchanged() throws {
+        var published = try Numbers.withKafka("{}")
+        let index = try #require(published.triggers.firstIndex { $0.type == .kafka })
+        published.triggers[index].kafkaConfiguration = Self.nested(300)
+        published.positions = .object([("deep", Self.nested(300))])
+        let path = "triggers[\(index)].kafka_configuration"
+        #expect(WorkflowValidator.problems(in: published).map(\.path) == [path, "positions"])
+
+        var deleted = published
+        deleted.deletedAt = "2026-12-05T00:00:00Z"
+        deleted.name = "Renamed"
+        #expect(WorkflowValidator.problems(in: deleted, published: { published }).isEmpty)
+
+        var deeper = published
+        deeper.triggers[index].kafkaConfiguration = Self.nested(301)
+        #expect(WorkflowValidator.problems(in: deeper, published: { published }).map(\.path) == [path])
+    }
 }
