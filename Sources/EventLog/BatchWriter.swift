@@ -310,6 +310,11 @@ struct BatchWriter {
             try checkId(c.stepId, field: "step_id")
             try checkId(c.jobId, field: "job_id")
             if run.step(c.stepId) != nil { throw EventLogError.stepExists(c.stepId) }
+            if run.steps.count >= RunLimits.maxSteps {
+                throw EventLogError.invalidValue(
+                    field: "step_id",
+                    reason: "run \(run.runId) has \(run.steps.count) steps; a run may have at most \(RunLimits.maxSteps)")
+            }
             if let owner = try store.index.runId(ofStep: c.stepId, txn, view) {
                 throw EventLogError.stepOfAnotherRun(stepId: c.stepId, runId: owner)
             }
@@ -339,9 +344,14 @@ struct BatchWriter {
                 throw EventLogError.stepJobMismatch(stepId: c.stepId, started: step.jobId, given: c.jobId)
             }
             let timestamp = time(c.timestamp)
+            var errorMessage = c.errorMessage
+            if let message = errorMessage {
+                let room = max(RunLimits.stepErrorTextBytes - run.stepErrorTextBytes, 0)
+                if message.utf8.count > room { errorMessage = WorkerProtocol.truncated(message, toBytes: room) }
+            }
             var decision = Decision(event: .stepCompleted(StepCompleted(
                 runId: c.runId, stepId: c.stepId, jobId: c.jobId, reason: c.reason, errorType: c.errorType,
-                errorMessage: c.errorMessage, outputDataclipId: c.outputDataclipId, outputWiped: false, mem: c.mem,
+                errorMessage: errorMessage, outputDataclipId: c.outputDataclipId, outputWiped: false, mem: c.mem,
                 duration: c.duration, timestamp: timestamp, webhookResponse: c.webhookResponse)))
             switch (c.outputDataclipId, c.outputDataclip) {
             case (nil, nil): break
