@@ -4,8 +4,9 @@
 /// past 2 GiB (a trap, session 23's review) and past LMDB's 4 GiB value
 /// limit, after which no catch-up of the folder could write it: every
 /// project's projections stopped. Long before that, each batch rewrote
-/// gigabytes. These bounds keep a record under about a hundred mebibytes
-/// (docs/events.md, "Bounds").
+/// gigabytes. With the worker protocol's cuts of each field, these bounds
+/// keep a record under about a hundred mebibytes (docs/events.md, "Bounds
+/// on numbers from outside").
 public enum RunLimits {
     /// Ten times the jobs a workflow may have: a job reached by several
     /// paths runs once for each.
