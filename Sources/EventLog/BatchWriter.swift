@@ -537,13 +537,14 @@ struct BatchWriter {
     }
 
     @discardableResult
+    /// An existing dataclip an event names. Another project's is refused as
+    /// one that does not exist: the contract's words for `final_dataclip_id`
+    /// ("final_dataclip_id does not exist"), and a worker learns nothing of
+    /// another project's ids by trying them.
     func requireDataclip(_ id: String, field: String, projectId: String) throws -> Dataclip {
         try checkId(id, field: field)
-        guard let dataclip = try store.loadDataclip(id, txn, view) else {
+        guard let dataclip = try store.loadDataclip(id, txn, view), dataclip.projectId == projectId else {
             throw EventLogError.dataclipNotFound(field: field, id: id)
-        }
-        guard dataclip.projectId == projectId else {
-            throw EventLogError.dataclipOfAnotherProject(field: field, id: id)
         }
         return dataclip
     }

@@ -41,6 +41,9 @@ extension Cairn.CronCommand {
         var prev = false
 
         @OptionGroup var output: OutputOptions
+        /// Every command takes `--data` (docs/cli.md), so a script may pass it
+        /// to all; this one reads no folder.
+        @OptionGroup var data: DataOptions
 
         func validate() throws {
             guard count >= 1 && count <= 1_000_000 else { throw ValidationError("--count must be between 1 and 1000000") }
@@ -50,7 +53,8 @@ extension Cairn.CronCommand {
             let start: Date
             if let from {
                 guard let parsed = parseTime(from) else {
-                    throw CommandFailure("--from: '\(from)' is not an ISO-8601 time or microseconds since the epoch, from year 1 to 9999")
+                    throw CommandFailure(
+                        "--from: '\(from)' is not an ISO-8601 time or microseconds since the epoch, from year 1 to 9999", status: 2)
                 }
                 start = parsed
             } else {

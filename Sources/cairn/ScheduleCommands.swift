@@ -39,7 +39,9 @@ extension Cairn.Schedule {
         func run() async throws {
             let date: Date
             if let at {
-                guard let parsed = parseTime(at) else { throw CommandFailure("--at: '\(at)' is not an ISO-8601 time from year 1 to 9999") }
+                guard let parsed = parseTime(at) else {
+                    throw CommandFailure("--at: '\(at)' is not an ISO-8601 time from year 1 to 9999", status: 2)
+                }
                 date = parsed
             } else {
                 date = Date()
@@ -82,7 +84,9 @@ extension Cairn.Schedule {
 
         func run() async throws {
             let start = try from.map { text -> Date in
-                guard let date = parseTime(text) else { throw CommandFailure("--from: '\(text)' is not an ISO-8601 time from year 1 to 9999") }
+                guard let date = parseTime(text) else {
+                    throw CommandFailure("--from: '\(text)' is not an ISO-8601 time from year 1 to 9999", status: 2)
+                }
                 return date
             } ?? Date()
             let store = try data.openStore()

@@ -20,6 +20,9 @@ extension Cairn.WorkflowCommand {
         @Argument(help: "The workflow as JSON (id, project_id, name, jobs[], triggers[], edges[], positions).")
         var file: String
 
+        @Flag(help: "Print JSON (the default; taken, as by `doc publish`, so scripts may pass it).")
+        var json = false
+
         @OptionGroup var data: DataOptions
 
         func run() async throws {

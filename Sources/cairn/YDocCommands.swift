@@ -59,6 +59,10 @@ extension Cairn.YDocCommand {
         @Flag(help: "Print JSON (the default; kept for symmetry with other commands).")
         var json = false
 
+        /// Every command takes `--data` (docs/cli.md), so a script may pass it
+        /// to all; this one reads no folder.
+        @OptionGroup var data: DataOptions
+
         func run() async throws {
             let doc = Doc()
             for file in files {

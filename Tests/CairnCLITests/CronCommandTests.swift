@@ -52,7 +52,8 @@ private func utc(_ text: String) -> String {
             let result = try CLI.run(["cron", "next", "*/15 * * * *", "--from", from, "--count", "1", "--json"])
             #expect(try result.json() as? [String] == [expected], "\(from)")
         }
-        #expect(try CLI.run(["cron", "next", "* * * * *", "--from", "someday"]).status == 1)
+        // A bad option value is a usage error (docs/cli.md), as a bad option is.
+        #expect(try CLI.run(["cron", "next", "* * * * *", "--from", "someday"]).status == 2)
     }
 
     @Test func dayMatchAllFromTheCLI() throws {

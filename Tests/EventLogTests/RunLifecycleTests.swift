@@ -166,7 +166,9 @@ import Testing
         let foreign = try #require(try f.log.run("other")?.inputDataclipId)
         try f.run("r")
         #expect(try f.worker("run:complete", #"{"run_id":"r","reason":"success","final_dataclip_id":"\#(foreign)"}"#)
-            == .rejected(.dataclipOfAnotherProject(field: "final_dataclip_id", id: foreign)))
+            == .rejected(.dataclipNotFound(field: "final_dataclip_id", id: foreign)))
+        // In the contract's words, as for a dataclip that does not exist.
+        #expect(EventLogError.dataclipNotFound(field: "final_dataclip_id", id: foreign).message == "final_dataclip_id does not exist")
     }
 
     @Test func eraseAllRecordsDataclipsWithoutBodies() throws {
