@@ -13,11 +13,26 @@ public struct RequestLimits: Sendable {
     public var dataclipBytes: Int
     /// The largest WebSocket message (and frame) the sync socket takes; larger ones close it with 1009.
     public var socketMessageBytes: Int
+    /// The most events one request to a run's events may carry (413, field
+    /// `events`). A request's events are appended in one write, which holds
+    /// the store's only writer: 32 MiB of small `run:log` lines were some
+    /// 650,000 events, seconds of every other project's appends waiting.
+    public var eventsPerRequest: Int
+    /// How long a connection may send nothing, between requests or in the
+    /// middle of a body, before it is closed. Without it, a client that
+    /// stalled a body (a keyless webhook needs no token) kept what it had
+    /// sent in memory, and its connection, for good.
+    public var idleTimeout: Duration
 
-    public init(bodyBytes: Int = 32 << 20, dataclipBytes: Int = 10 << 20, socketMessageBytes: Int = 16 << 20) {
+    public init(
+        bodyBytes: Int = 32 << 20, dataclipBytes: Int = 10 << 20, socketMessageBytes: Int = 16 << 20,
+        eventsPerRequest: Int = 1_000, idleTimeout: Duration = .seconds(60)
+    ) {
         self.bodyBytes = bodyBytes
         self.dataclipBytes = dataclipBytes
         self.socketMessageBytes = socketMessageBytes
+        self.eventsPerRequest = eventsPerRequest
+        self.idleTimeout = idleTimeout
     }
 
     /// The request's body as JSON: 413 past `bodyBytes` (at once when its

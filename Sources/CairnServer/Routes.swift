@@ -92,41 +92,52 @@ public func makeRouter(
         let runId = try context.parameters.decoded("id")
         let caller = try auth.caller(request, needs: .worker)
         try auth.check(caller, owner: try projectOfRun(store, runId), what: "run \(runId)")
-        let value = try await limits.json(request)
-        let items = value.arrayValue ?? [value]
         var submissions: [Submission] = []
         var results: [JSONValue?] = []
-        for item in items {
-            guard var members = item.objectValue else { throw APIError.badRequest("each event must be an object") }
-            if let name = item["event"]?.stringValue, let refusal = WorkerEvents.refusal(of: name) {
-                results.append(Views.outcome(.rejected(refusal)))
-                continue
+        let single: Bool
+        // The parsed body is let go before the append is awaited: several
+        // times its size, held by every request waiting for the writer.
+        do {
+            let value = try await limits.json(request)
+            single = value.arrayValue == nil
+            let items = value.arrayValue ?? [value]
+            guard items.count <= limits.eventsPerRequest else {
+                throw APIError(
+                    status: .contentTooLarge, field: "events",
+                    message: "\(items.count) events exceed the limit of \(limits.eventsPerRequest) a request (send them in several)")
             }
-            var payload = item["payload"]?.objectValue ?? []
-            if !payload.contains(where: { $0.key == "run_id" }) { payload.append(("run_id", .string(runId))) }
-            guard payload.last(where: { $0.key == "run_id" })?.value.stringValue == runId else {
-                throw APIError.badRequest("payload run_id differs from the path", field: "run_id")
-            }
-            members.removeAll { $0.key == "payload" }
-            members.append(("payload", .object(payload)))
-            do {
-                var name: String?
-                let submission = try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name, salt: store.eventIdSalt)
-                // What is written, not what the payload seemed to say, must be the path's run.
-                guard submission.command.runId == runId else {
-                    throw APIError.badRequest("the event is not about run \(runId)", field: "run_id")
+            for item in items {
+                guard var members = item.objectValue else { throw APIError.badRequest("each event must be an object") }
+                if let name = item["event"]?.stringValue, let refusal = WorkerEvents.refusal(of: name) {
+                    results.append(Views.outcome(.rejected(refusal)))
+                    continue
                 }
-                try limits.check(submission.command)
-                submissions.append(submission)
-                results.append(nil)
-            } catch let error as EventLogError {
-                results.append(Views.outcome(.rejected(error)))
+                var payload = item["payload"]?.objectValue ?? []
+                if !payload.contains(where: { $0.key == "run_id" }) { payload.append(("run_id", .string(runId))) }
+                guard payload.last(where: { $0.key == "run_id" })?.value.stringValue == runId else {
+                    throw APIError.badRequest("payload run_id differs from the path", field: "run_id")
+                }
+                members.removeAll { $0.key == "payload" }
+                members.append(("payload", .object(payload)))
+                do {
+                    var name: String?
+                    let submission = try WorkerProtocol.decodeLine(JSONValue.object(members).serialized(), name: &name, salt: store.eventIdSalt)
+                    // What is written, not what the payload seemed to say, must be the path's run.
+                    guard submission.command.runId == runId else {
+                        throw APIError.badRequest("the event is not about run \(runId)", field: "run_id")
+                    }
+                    try limits.check(submission.command)
+                    submissions.append(submission)
+                    results.append(nil)
+                } catch let error as EventLogError {
+                    results.append(Views.outcome(.rejected(error)))
+                }
             }
         }
         var outcomes = try await store.submit(submissions).makeIterator()
         let answers = results.map { $0 ?? Views.outcome(outcomes.next()!) }
         let rejected = answers.contains { $0["status"]?.stringValue == "rejected" }
-        return JSONResponse.make(value.arrayValue == nil ? answers[0] : .array(answers), status: rejected ? .unprocessableContent : .ok)
+        return JSONResponse.make(single ? answers[0] : .array(answers), status: rejected ? .unprocessableContent : .ok)
     }
 
     router.get("/api/v1/runs/:id") { request, context in

@@ -41,7 +41,11 @@ public func makeApplication(
             webSocketRouter: makeSyncRouter(
                 store: store, configuration: configuration, hub: hub, metrics: metrics, draining: draining),
             // Frames as large as a message: Yjs clients send a whole update in one frame.
-            configuration: .init(ws: .init(maxFrameSize: configuration.limits.socketMessageBytes))),
+            // The idle timeout covers HTTP connections, not a sync socket once
+            // upgraded: an editor may sit idle for hours.
+            configuration: .init(
+                http1: .init(idleTimeout: TimeAmount(configuration.limits.idleTimeout)),
+                ws: .init(maxFrameSize: configuration.limits.socketMessageBytes))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cairn"),
         services: services,
         onServerRunning: { channel in await listening(channel.localAddress?.port ?? configuration.port) },

@@ -39,6 +39,12 @@ extension Cairn {
         @Option(name: .customLong("max-socket-message-mb"), help: "The largest sync-socket message, in MiB (larger: closed with 1009).")
         var maxSocketMessageMB: Int = 16
 
+        @Option(name: .customLong("max-events-per-request"), help: "The most events one request to a run's events may carry (more: 413).")
+        var maxEventsPerRequest: Int = 1_000
+
+        @Option(name: .customLong("idle-timeout"), help: "Seconds an HTTP connection may send nothing (between requests, or within a body) before it is closed.")
+        var idleTimeout: Int = 60
+
         @OptionGroup var data: DataOptions
 
         func validate() throws {
@@ -58,6 +64,8 @@ extension Cairn {
             where !(1...1_024).contains(value) {
                 throw ValidationError("\(name) must be 1...1024")
             }
+            guard (1...100_000).contains(maxEventsPerRequest) else { throw ValidationError("--max-events-per-request must be 1...100000") }
+            guard (1...3_600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1...3600 seconds") }
         }
 
         func run() async throws {
@@ -80,8 +88,10 @@ extension Cairn {
             let configuration = ServerConfiguration(
                 host: host, port: port, runScheduler: !noScheduler, catchUpWindow: Double(catchUpMinutes * 60),
                 webhookReplyTimeout: .seconds(webhookTimeout),
-                limits: RequestLimits(bodyBytes: maxBodyMB << 20, dataclipBytes: maxDataclipMB << 20,
-                                      socketMessageBytes: maxSocketMessageMB << 20),
+                limits: RequestLimits(
+                    bodyBytes: maxBodyMB << 20, dataclipBytes: maxDataclipMB << 20,
+                    socketMessageBytes: maxSocketMessageMB << 20, eventsPerRequest: maxEventsPerRequest,
+                    idleTimeout: .seconds(idleTimeout)),
                 schedulerClock: schedulerClock)
             do {
                 try await runServer(
