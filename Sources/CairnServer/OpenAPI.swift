@@ -284,7 +284,7 @@ enum OpenAPI {
         (403, "Forbidden", "The token's role is too weak, or the thing is another project's"),
         (404, "NotFound", "No such thing (or no such route)"),
         (409, "Conflict", "The trigger is disabled"),
-        (413, "ContentTooLarge", "The body is over the request limit, or a dataclip over the dataclip limit (the field is named)"),
+        (413, "ContentTooLarge", "The body is over the request limit, a dataclip over the dataclip limit, or a run's events over the events a request may carry (the field is named)"),
         (422, "Unprocessable", "The request breaks a rule (the field is named when there is one)"),
         (503, "Unavailable", "The service is shutting down, or the disk failed a write (I/O error): nothing of the request was kept"),
         (507, "StoreFull", "The data folder is full (its disk, or its `--max-size` ceiling): nothing of the request was kept; retry once room is made"),

@@ -536,11 +536,11 @@ struct BatchWriter {
         }
     }
 
-    @discardableResult
     /// An existing dataclip an event names. Another project's is refused as
     /// one that does not exist: the contract's words for `final_dataclip_id`
-    /// ("final_dataclip_id does not exist"), and a worker learns nothing of
-    /// another project's ids by trying them.
+    /// ("final_dataclip_id does not exist"), and a worker naming another
+    /// project's id learns no more than from an absent one.
+    @discardableResult
     func requireDataclip(_ id: String, field: String, projectId: String) throws -> Dataclip {
         try checkId(id, field: field)
         guard let dataclip = try store.loadDataclip(id, txn, view), dataclip.projectId == projectId else {

@@ -37,8 +37,11 @@ struct DataOptions: ParsableArguments {
         data ?? ProcessInfo.processInfo.environment["CAIRN_DATA"] ?? "./cairn-data"
     }
 
+    /// A bad `--max-size` is a usage error at once; a bad `CAIRN_MAX_SIZE`
+    /// only when a folder is opened (`ceiling()`, also status 2), so the
+    /// commands that open none (`cron next`, `ydoc merge`) ignore it.
     func validate() throws {
-        _ = try ceiling()
+        if maxSize != nil { _ = try ceiling() }
     }
 
     /// `--max-size` (or `CAIRN_MAX_SIZE`) in bytes; `nil` when neither is given.

@@ -16,6 +16,12 @@ import Testing
         let next = try CLI.run(["cron", "next", "0 6 * * *", "--from", "2026-01-01T00:00:00Z", "--count", "1", "--json"] + data)
         #expect(next.status == 0, "\(next.stderr)")
         #expect(try next.json() as? [String] == ["2026-01-01T06:00:00Z"])
+        // A folder's ceiling from the environment is checked where a folder
+        // is opened: a command that opens none does not fail on it.
+        let anyCeiling = try CLI.run(
+            ["cron", "next", "0 6 * * *", "--from", "2026-01-01T00:00:00Z", "--count", "1"] + data,
+            environment: ["CAIRN_MAX_SIZE": "nope"])
+        #expect(anyCeiling.status == 0, "\(anyCeiling.stderr)")
 
         let empty = folder.path + "/empty.update"
         try Data([0, 0]).write(to: URL(fileURLWithPath: empty))
