@@ -21,19 +21,8 @@ public final class DocumentStore: Sendable {
     public let compactAfterUpdates: Int
     /// ...or this many tail bytes.
     public let compactAfterBytes: Int
-    /// The most a document may hold stored (its compacted state and tail).
-    /// Each sync frame is bounded, the document was not: one editor could
-    /// grow it without end, and each compaction replays it whole inside the
-    /// write transaction, holding the store's only writer meanwhile
-    /// (docs/documents.md, "Limits"). A workflow with a thousand jobs of
-    /// sizeable code is a few MiB.
-    public let maxDocumentBytes: Int
 
-    public init(
-        environment: Environment, compactAfterUpdates: Int = 100, compactAfterBytes: Int = 1 << 20,
-        maxDocumentBytes: Int = 64 << 20
-    ) throws {
-        self.maxDocumentBytes = maxDocumentBytes
+    public init(environment: Environment, compactAfterUpdates: Int = 100, compactAfterBytes: Int = 1 << 20) throws {
         self.environment = environment
         updates = try environment.database("doc_updates")
         states = try environment.database("doc_state")
@@ -168,12 +157,6 @@ public final class DocumentStore: Sendable {
                 tailBytes += value.count
                 return true
             }
-            let stateBytes = try txn.get(states, key: try Self.key(workflowId))?.count ?? 0
-            let adding = accepted.reduce(0) { $0 + $1.count }
-            if stateBytes + tailBytes + adding > maxDocumentBytes {
-                throw DocumentStoreError.tooLarge(
-                    workflowId: workflowId, stored: stateBytes + tailBytes, adding: adding, limit: maxDocumentBytes)
-            }
             for update in accepted {
                 try txn.put(updates, key: prefix + next.bigEndianBytes, value: update)
                 next += 1
@@ -250,9 +233,6 @@ public enum DocumentStoreError: Error, CustomStringConvertible {
     case unreadableRecord(workflowId: String, record: String, YDocError)
     /// The workflow id cannot be a key (empty, too long, or holding a NUL).
     case invalidId(workflowId: String, problem: String)
-    /// Storing the updates would take the document past its limit
-    /// (`DocumentStore.maxDocumentBytes`); nothing of them is stored.
-    case tooLarge(workflowId: String, stored: Int, adding: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -260,8 +240,6 @@ public enum DocumentStoreError: Error, CustomStringConvertible {
             return "document \(workflowId): stored \(record) cannot be replayed: \(error)"
         case let .invalidId(workflowId, problem):
             return "document id '\(workflowId.debugDescription.dropFirst().dropLast())' \(problem)"
-        case let .tooLarge(workflowId, stored, adding, limit):
-            return "document \(workflowId) holds \(stored) bytes; \(adding) more would pass its limit of \(limit)"
         }
     }
 }

@@ -53,16 +53,6 @@ func makeSyncRouter(
                 // The document is another project's now (first written by its editor): the socket closes.
                 context.logger.warning("sync \(id): \(error)")
                 return
-            } catch let error as DocumentStoreError {
-                // Past the document's limit: the editor must be told, not left
-                // believing its edit was kept (1009, as for a frame too large).
-                guard case .tooLarge = error else {
-                    context.logger.warning("sync \(id): refused a frame: \(error)")
-                    continue
-                }
-                context.logger.warning("sync \(id): \(error)")
-                try? await outbound.close(.messageTooLarge, reason: "the document is over its size limit")
-                return
             } catch {
                 context.logger.warning("sync \(id): refused a frame: \(error)")
             }

@@ -58,38 +58,6 @@ import YDoc
         #expect(try a.tailCount("w") < 5)
     }
 
-    /// Session 23's review: a document's total was not bounded, only each
-    /// frame, and each compaction replays the document whole while it
-    /// holds the store's only writer. Its compacted state counts as well as
-    /// its tail; a refused append stores nothing of it.
-    @Test func aDocumentTakesNoMoreThanItsLimit() throws {
-        let folder = TemporaryFolder()
-        let environment = try Store(path: folder.path).environment
-        let documents = try DocumentStore(environment: environment, compactAfterUpdates: 4, maxDocumentBytes: 600)
-        let updates = edits(200, client: 4)
-        var kept = 0
-        var refusal: DocumentStoreError?
-        for update in updates {
-            do {
-                try documents.append("w", [update])
-                kept += 1
-            } catch let error as DocumentStoreError {
-                refusal = error
-                break
-            }
-        }
-        guard case .tooLarge(let id, let stored, let adding, let limit)? = refusal else {
-            Issue.record("no refusal after \(kept) updates: \(String(describing: refusal))")
-            return
-        }
-        #expect(id == "w" && limit == 600 && stored + adding > 600 && stored <= 600)
-        #expect(kept > 4, "the state, compacted along the way, counts toward the limit with the tail")
-        #expect(try documents.revision("w") == UInt64(kept))
-        #expect(try documents.load("w").text("notes").string == (0..<kept).map { "4:\($0) " }.joined())
-        // Another document is not held to this one's size.
-        try documents.append("v", [updates[0]])
-    }
-
     @Test func malformedUpdatesAreRefusedAndTheRestStored() throws {
         let folder = TemporaryFolder()
         let store = try Store(path: folder.path)
