@@ -8,8 +8,10 @@
 /// keep a record under about a hundred mebibytes (docs/events.md, "Bounds
 /// on numbers from outside").
 public enum RunLimits {
-    /// Ten times the jobs a workflow may have: a job reached by several
-    /// paths runs once for each.
+    /// Ten times the jobs a workflow may have, far past the tens of steps
+    /// of the reference platform's runs. Not a bound the graph implies (a
+    /// job reached by several paths may run once for each, and paths can
+    /// multiply): a worker refused a step can still complete the run.
     public static let maxSteps = 10_000
     /// The error text (`error_message`) all of a run's steps may keep. A
     /// step completing past it keeps what is left, cut on a Unicode

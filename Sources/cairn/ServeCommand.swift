@@ -42,7 +42,7 @@ extension Cairn {
         @Option(name: .customLong("max-events-per-request"), help: "The most events one request to a run's events may carry (more: 413).")
         var maxEventsPerRequest: Int = 1_000
 
-        @Option(name: .customLong("idle-timeout"), help: "Seconds an HTTP connection may send nothing (between requests, or within a body) before it is closed.")
+        @Option(name: .customLong("idle-timeout"), help: "Seconds an HTTP connection may send nothing, once its first request has begun (between requests, or within a body), before it is closed.")
         var idleTimeout: Int = 60
 
         @OptionGroup var data: DataOptions
