@@ -150,16 +150,23 @@ public final class DocumentStore: Sendable {
             var tailCount = 0
             var tailBytes = 0
             try txn.scan(updates, in: .prefix(prefix)) { key, value in
-                let last = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0
-                guard last < .max else { throw StoreError.corrupted(what: "document \(workflowId) has an update at sequence \(last)") }
-                next = last + 1
+                // A key that is not a sequence read as 0 made the append
+                // overwrite the update at 1: a damaged tail is refused whole.
+                guard key.count == prefix.count + 8,
+                      let last = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...]))
+                else { throw StoreError.corrupted(what: "document \(workflowId) has an update key of \(key.count - prefix.count) bytes") }
+                next = last &+ 1
                 tailCount += 1
                 tailBytes += value.count
                 return true
             }
-            for update in accepted {
-                try txn.put(updates, key: prefix + next.bigEndianBytes, value: update)
-                next += 1
+            // The last sequence written, next + count - 1, must fit: checked
+            // before the first put, not trapped on between two.
+            guard next > 0, next - 1 <= UInt64.max - UInt64(accepted.count) else {
+                throw StoreError.corrupted(what: "document \(workflowId) has an update at sequence \(next &- 1)")
+            }
+            for (offset, update) in accepted.enumerated() {
+                try txn.put(updates, key: prefix + (next + UInt64(offset)).bigEndianBytes, value: update)
                 tailCount += 1
                 tailBytes += update.count
             }

@@ -151,7 +151,6 @@ public final class Store: Sendable {
 
     private static func checkFormat(_ environment: Environment, _ meta: Database) throws {
         let versionKey = Array("format_version".utf8)
-        let createdKey = Array("created_at".utf8)
         let found = try environment.read { txn in try txn.get(meta, key: versionKey) }
         if let found {
             guard let version = UInt32(bigEndianBytes: found) else {
@@ -168,13 +167,23 @@ public final class Store: Sendable {
             return
         }
         let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-        try environment.write { txn in
-            try txn.put(meta, key: versionKey, value: Store.formatVersion.bigEndianBytes)
-            try txn.put(meta, key: createdKey, value: now.bigEndianBytes)
-            // A new folder salts both kinds of id from its first event.
-            try txn.put(meta, key: eventSaltKey, value: Array(newSalt().utf8))
-            try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8))
-        }
+        let created = try environment.write { txn in try createFormat(txn, meta, createdAt: now) }
+        if !created { try checkFormat(environment, meta) }
+    }
+
+    /// Marks a new folder with its format, its birth and its salts, unless
+    /// another process opening it at the same moment has just done so
+    /// (`false`): then that one's salts are kept. Written over, the two
+    /// processes salted run ids differently and every cron fire ran twice.
+    static func createFormat(_ txn: WriteTransaction, _ meta: Database, createdAt: UInt64) throws -> Bool {
+        let versionKey = Array("format_version".utf8)
+        guard try txn.get(meta, key: versionKey) == nil else { return false }
+        try txn.put(meta, key: versionKey, value: Store.formatVersion.bigEndianBytes)
+        try txn.put(meta, key: Array("created_at".utf8), value: createdAt.bigEndianBytes)
+        // A new folder salts both kinds of id from its first event.
+        try txn.put(meta, key: eventSaltKey, value: Array(newSalt().utf8))
+        try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8))
+        return true
     }
 
     private static let eventSaltKey = Array("event_id_salt".utf8)

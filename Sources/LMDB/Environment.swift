@@ -64,7 +64,7 @@ public final class Environment: @unchecked Sendable {
     /// The folder this environment lives in.
     public let path: String
     public let options: Options
-    private let gate = ResizeGate()
+    let gate = ResizeGate()  // internal: tests hold it to show who waits for a remap
     private let writer = WriterLock()
     /// Tests only: this many more write transactions fail at their commit
     /// with `mapFull`, as a commit that finds no room for the free list
@@ -328,7 +328,7 @@ public final class Environment: @unchecked Sendable {
         if writer.isHeldByCurrentThread || gate.isHeldByCurrentThread { throw .nestedWrite }
         try writer.withLock { () throws(LMDBError) in
             try gate.exclusive { () throws(LMDBError) in
-                let info = self.info()
+                let info = self.unguardedInfo()
                 var size = info.mapSize
                 while size - info.usedBytes < bytes { size *= 2 }
                 // Up to the ceiling only: the write itself meets it, as `storeFull`.
@@ -345,7 +345,7 @@ public final class Environment: @unchecked Sendable {
     private func grow() throws(LMDBError) {
         if gate.isHeldByCurrentThread { throw .mapFull }
         try gate.exclusive { () throws(LMDBError) in
-            let current = self.info().mapSize
+            let current = self.unguardedInfo().mapSize
             var next = current * 2
             if let ceiling = options.maxMapSize {
                 guard current < ceiling else { throw .storeFull(limit: ceiling) }
@@ -368,7 +368,16 @@ public final class Environment: @unchecked Sendable {
         public var usedBytes: Int { (lastPage + 1) * pageSize }
     }
 
+    /// Read under the gate: LMDB reads the meta pages through pointers into
+    /// the map, which a growth on another thread unmaps (a `/metrics`
+    /// scrape during a growth read freed memory).
     public func info() -> Info {
+        gate.shared { unguardedInfo() }
+    }
+
+    /// `info()` for the remaps themselves, which already hold the gate
+    /// exclusively (taking it shared there would wait for itself).
+    private func unguardedInfo() -> Info {
         var info = MDB_envinfo()
         mdb_env_info(handle, &info)
         var stat = MDB_stat()
@@ -397,7 +406,20 @@ public final class Environment: @unchecked Sendable {
         if fd < 0 { throw .system(errno) }
         var closed = false
         defer { if !closed { close(fd) } }
-        try LMDBError.check(mdb_env_copyfd2(handle, fd, compact ? UInt32(MDB_CP_COMPACT) : 0))
+        // The copy is a transaction of this process like any other: LMDB
+        // walks the map's pages for as long as it runs, so it holds the gate
+        // and a growth waits for it (unguarded, a flush growing the map
+        // mid-copy unmapped the pages under it). A map another process grew
+        // is adopted and the copy begun again, from an empty file.
+        while true {
+            let code = gate.shared { mdb_env_copyfd2(handle, fd, compact ? UInt32(MDB_CP_COMPACT) : 0) }
+            guard code == MDB_MAP_RESIZED else {
+                try LMDBError.check(code)
+                break
+            }
+            try adoptGrownMap()
+            if ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0 { throw .system(errno) }
+        }
         if fsync(fd) != 0 { throw .system(errno) }
         closed = true
         if close(fd) != 0 { throw .system(errno) }

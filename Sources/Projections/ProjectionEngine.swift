@@ -98,7 +98,13 @@ public final class ProjectionEngine: @unchecked Sendable {
         handleTable = table
         var stale: [any Projector] = []
         for projector in projectors {
-            let stored = try environment.read { txn in try txn.get(checkpoints, key: Array(projector.name.utf8)) }
+            let key = Array(projector.name.utf8)
+            var stored = try environment.read { txn in try txn.get(checkpoints, key: key) }
+            if stored == nil {
+                stored = try environment.write { txn in
+                    try Self.startCheckpoint(txn, checkpoints, key: key, version: projector.version)
+                }
+            }
             if let checkpoint = stored.flatMap(Checkpoint.init) {
                 slots[projector.name] = checkpoint.slot
                 if checkpoint.version != projector.version { stale.append(projector) }
@@ -109,10 +115,6 @@ public final class ProjectionEngine: @unchecked Sendable {
                 stale.append(projector)
             } else {
                 slots[projector.name] = 0
-                try environment.write { txn in
-                    try txn.put(checkpoints, key: Array(projector.name.utf8), value: Checkpoint(
-                        slot: 0, version: projector.version, sequence: 0).bytes)
-                }
             }
         }
         if !stale.isEmpty {
@@ -120,6 +122,18 @@ public final class ProjectionEngine: @unchecked Sendable {
             try dropRetiredTables(of: stale)
         }
         if catchingUp { try catchUp() }
+    }
+
+    /// Starts a new projection at the log's beginning (`nil`), unless another
+    /// process opening the folder at the same moment started it first, and
+    /// maybe caught it up since: its checkpoint is returned and kept.
+    /// Reset to 0, the projection applied those events twice.
+    static func startCheckpoint(
+        _ txn: WriteTransaction, _ checkpoints: Database, key: [UInt8], version: UInt32
+    ) throws -> [UInt8]? {
+        if let found = try txn.get(checkpoints, key: key) { return found }
+        try txn.put(checkpoints, key: key, value: Checkpoint(slot: 0, version: version, sequence: 0).bytes)
+        return nil
     }
 
     /// Deletes the databases of tables `projectors` no longer have (a new

@@ -1,4 +1,3 @@
-import CairnKit
 import EventLog
 import Foundation
 import LMDB
@@ -6,6 +5,8 @@ import Projections
 import TestSupport
 import Testing
 import Workflows
+
+@testable import CairnKit
 
 /// Values a damaged disk, or another program, may leave in a data folder
 /// (session 21's review wrote each with liblmdb): each made the process
@@ -88,5 +89,77 @@ import Workflows
         } throws: { error in
             error as? StoreError == .corrupted(what: "document \(id)'s revision is \(UInt64.max)")
         }
+    }
+
+    /// A stored update's key near the largest sequence: the append wrote
+    /// one update at the last sequence there is and trapped counting past
+    /// it. Now an append that would not fit is refused before its first write.
+    @Test func aDocumentUpdateKeyNearItsLimitIsATypedError() throws {
+        let folder = try Self.folder()
+        let id = Self.workflowId
+        let update = Array(try Fixtures.data("ydoc/base.update"))
+        do {
+            let store = try Store(path: folder.path)
+            _ = try store.appendDocument(id, [update], owner: "pa", writer: "pa")
+        }
+        try Self.put(folder, "doc_updates", Array(id.utf8) + [0] + (UInt64.max - 1).bigEndianBytes, update)
+        let store = try Store(path: folder.path)
+        #expect {
+            _ = try store.appendDocument(id, [update, update], owner: "pa", writer: "pa")
+        } throws: { error in
+            error as? StoreError == .corrupted(what: "document \(id) has an update at sequence \(UInt64.max - 1)")
+        }
+        // One more still fits, at the last sequence; the next has none.
+        _ = try store.appendDocument(id, [update], owner: "pa", writer: "pa")
+        #expect {
+            _ = try store.appendDocument(id, [update], owner: "pa", writer: "pa")
+        } throws: { error in
+            error as? StoreError == .corrupted(what: "document \(id) has an update at sequence \(UInt64.max)")
+        }
+    }
+
+    /// A stored update's key that is not prefix + 8 bytes read as sequence
+    /// 0, so the next append overwrote the acknowledged update at 1.
+    @Test func aDocumentUpdateKeyOfTheWrongLengthIsATypedError() throws {
+        let folder = try Self.folder()
+        let id = Self.workflowId
+        let update = Array(try Fixtures.data("ydoc/base.update"))
+        do {
+            let store = try Store(path: folder.path)
+            _ = try store.appendDocument(id, [update], owner: "pa", writer: "pa")
+        }
+        try Self.put(folder, "doc_updates", Array(id.utf8) + [0, 1, 2, 3], update)
+        let edit = Array(try Fixtures.data("ydoc/body-edits.a.update"))
+        do {
+            let store = try Store(path: folder.path)
+            #expect {
+                _ = try store.appendDocument(id, [edit], owner: "pa", writer: "pa")
+            } throws: { error in
+                error as? StoreError == .corrupted(what: "document \(id) has an update key of 3 bytes")
+            }
+        }
+        let environment = try Environment(path: folder.path)
+        let updates = try environment.database("doc_updates")
+        let first = Array(id.utf8) + [0] + UInt64(1).bigEndianBytes
+        #expect(try environment.read { txn in try txn.get(updates, key: first) } == update)
+    }
+
+    /// Two processes creating a folder at the same moment both found it
+    /// unmarked, and the second wrote its salts over the first's, which may
+    /// already be salting run ids: each cron fire then got two run ids. The
+    /// mark is checked again inside the transaction that writes it.
+    @Test func aFolderMarkedMeanwhileKeepsItsSalts() throws {
+        let folder = try Self.folder()
+        let environment = try Environment(path: folder.path)
+        let meta = try environment.database("meta")
+        func salts() throws -> [[UInt8]?] {
+            try environment.read { txn in
+                try ["event_id_salt", "run_id_salt", "created_at"].map { try txn.get(meta, key: Array($0.utf8)) }
+            }
+        }
+        let before = try salts()
+        #expect(before.allSatisfy { $0 != nil })
+        #expect(try environment.write { txn in try Store.createFormat(txn, meta, createdAt: 1) } == false)
+        #expect(try salts() == before)
     }
 }

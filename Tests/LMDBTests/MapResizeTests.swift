@@ -133,6 +133,79 @@ import Testing
         #expect(try env.read { txn in try txn.get(db, key: [1]) } == [1])
         #expect(env.info().mapSize >= 32 << 20)
     }
+
+    /// `cairn backup` copies while the service writes. LMDB walks the map's
+    /// pages for the whole copy, so a remap must wait for it as for any
+    /// transaction; the copy took no part in the gate, and a flush growing
+    /// the map mid-copy unmapped the pages under it (session 24's review).
+    /// Here the gate is held as a remap holds it: the copy waits.
+    @Test func aCopyWaitsForARemapInProgress() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path, options: .init(mapSize: 1 << 20))
+        let db = try env.database("kept")
+        try env.write { txn in try txn.put(db, key: [1], value: [1]) }
+        let destination = folder.path + "/copy"
+        let (released, finished) = try Self.timesWhileRemapping(env) { try env.copy(to: destination) }
+        #expect(finished >= released, "the copy ran while the map was being remapped")
+        let copy = try Environment(path: folder.path + "/copy")
+        let kept = try copy.database("kept")
+        #expect(try copy.read { txn in try txn.get(kept, key: [1]) } == [1])
+    }
+
+    /// `info` reads LMDB's meta pages through pointers into the map, and
+    /// `/metrics` calls it with no transaction open: it waits for a remap too.
+    @Test func infoWaitsForARemapInProgress() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path, options: .init(mapSize: 1 << 20))
+        let (released, finished) = try Self.timesWhileRemapping(env) { #expect(env.info().mapSize == 1 << 20) }
+        #expect(finished >= released, "info read the map while it was being remapped")
+    }
+
+    /// Runs `body` on another thread while this one holds the gate as a
+    /// remap does, for 300 ms: when the gate was released, and when `body` ended.
+    static func timesWhileRemapping(
+        _ env: Environment, _ body: @escaping @Sendable () throws -> Void
+    ) throws -> (released: UInt64, finished: UInt64) {
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var released: UInt64 = 0
+        let remap = BackgroundThread {
+            env.gate.exclusive {
+                holding.signal()
+                release.wait()
+                released = DispatchTime.now().uptimeNanoseconds
+            }
+        }
+        holding.wait()
+        nonisolated(unsafe) var outcome: Result<UInt64, any Error> = .success(0)
+        let worker = BackgroundThread {
+            outcome = Result {
+                try body()
+                return DispatchTime.now().uptimeNanoseconds
+            }
+        }
+        usleep(300_000)
+        release.signal()
+        remap.join()
+        worker.join()
+        return (released, try outcome.get())
+    }
+
+    /// A copy begun after another process grew the map failed with
+    /// `MDB_MAP_RESIZED`; it adopts the new size and copies everything.
+    @Test func aCopyAdoptsAMapAnotherProcessGrew() throws {
+        let folder = TemporaryFolder()
+        let env = try Environment(path: folder.path, options: .init(mapSize: 1 << 20))
+        let db = try env.database("kept")
+        try env.write { txn in try txn.put(db, key: [1], value: [1]) }
+        try Self.grow(folder.path, mapSize: 32 << 20, values: 2_048)
+        try env.copy(to: folder.path + "/copy")
+        let copy = try Environment(path: folder.path + "/copy", options: .init(mapSize: 64 << 20))
+        let ballast = try copy.database("ballast")
+        let kept = try copy.database("kept")
+        #expect(try copy.read { txn in try txn.statistics(ballast).entries } == 2_048)
+        #expect(try copy.read { txn in try txn.get(kept, key: [1]) } == [1])
+    }
 }
 
 /// A thread running `body`, for tests that need one outside Swift's pool.
