@@ -3,6 +3,11 @@ import Hummingbird
 import HummingbirdWebSocket
 import YDoc
 
+/// How long a socket whose frame the store failed on waits before it
+/// closes (1011): y-websocket reconnects at once after a socket that had
+/// opened, so a failure that lasts would otherwise loop without pause.
+let closeAfterStoreFailure: Duration = .seconds(2)
+
 /// `GET /api/v1/workflows/{id}/sync`, upgraded to a WebSocket speaking
 /// y-protocols: the document store's editors meet here and every change is
 /// stored before it is relayed.
@@ -45,17 +50,34 @@ func makeSyncRouter(
         try await outbound.write(.binary(ByteBuffer(bytes: hello)))
         for try await message in inbound.messages(maxSize: configuration.limits.socketMessageBytes) {
             guard case .binary(let buffer) = message else { continue }
+            let reply: [UInt8]?
             do {
-                if let reply = try await hub.receive(id, from: connection, Array(buffer.readableBytesView)) {
-                    try await outbound.write(.binary(ByteBuffer(bytes: reply)))
-                }
+                reply = try await hub.receive(id, from: connection, Array(buffer.readableBytesView))
             } catch let error as DocumentAccessError {
                 // The document is another project's now (first written by its editor): the socket closes.
                 context.logger.warning("sync \(id): \(error)")
                 return
-            } catch {
+            } catch let error as YDocError {
                 context.logger.warning("sync \(id): refused a frame: \(error)")
+                continue
+            } catch let error as SyncFrameRefused {
+                context.logger.warning("sync \(id): \(error)")
+                continue
+            } catch {
+                // The store failed (no reader slot, full, an I/O error): the
+                // frame's update may not be stored, and y-protocols has no
+                // acknowledgement to say so. Kept open, the socket went on
+                // as if it were: the editor's later updates waited on it for
+                // good. Closed, the editor reconnects and its sync sends
+                // again what the server lacks (docs/http.md). Not at once: a
+                // failure that lasts (a full store) would have y-websocket
+                // reconnect, resend and fail again without pause.
+                context.logger.error("sync \(id): closing, a frame could not be handled: \(error)")
+                try? await Task.sleep(for: closeAfterStoreFailure)
+                try? await outbound.close(.unexpectedServerError, reason: "the service could not store the update; reconnect")
+                return
             }
+            if let reply { try await outbound.write(.binary(ByteBuffer(bytes: reply))) }
         }
     }
     return router
