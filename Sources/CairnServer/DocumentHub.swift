@@ -18,6 +18,9 @@ actor DocumentHub {
     /// The largest awareness message relayed (y-protocols' awareness: each
     /// client's name, colour and cursor, as JSON).
     static let awarenessBytes = 64 << 10
+    /// How long a dropped editor's socket has to take its close frame
+    /// before its connection is ended outright.
+    static let dropGrace: Duration = .seconds(5)
     private var nextConnection = 0
 
     final class Room {
@@ -70,6 +73,7 @@ actor DocumentHub {
             self.queuedBytes = queuedBytes
             writer = Task {
                 for await frame in frames {
+                    if Task.isCancelled { break }  // abandoned: the rest goes unwritten
                     await send(frame)
                     queuedBytes.withLockedValue { $0 -= frame.count }
                 }
@@ -92,6 +96,14 @@ actor DocumentHub {
 
         /// No more frames: what is queued is still written, then the task ends.
         func finish() { queue.finish() }
+
+        /// The connection was dropped: what is queued is not written (an
+        /// editor that stopped reading kept up to `capacityBytes` queued
+        /// until its socket ended).
+        func abandon() {
+            queue.finish()
+            writer.cancel()
+        }
 
         /// A connection dropped without `leave` (its hub went, at shutdown or
         /// at the end of a test): the writer would otherwise wait for frames
@@ -277,7 +289,7 @@ actor DocumentHub {
         for id in dropped.keys { room.connections.removeValue(forKey: id) }
         if !dropped.isEmpty { updateGauges() }
         let audience = room.connections
-        for connection in dropped.values { connection.outbox.finish() }
+        for connection in dropped.values { connection.outbox.abandon() }
         closeWithoutWaiting(dropped.values)
         return audience
     }
@@ -339,7 +351,7 @@ actor DocumentHub {
         var stalled: [Connection] = []
         for (id, peer) in peers where !peer.send(frame) {
             room.connections.removeValue(forKey: id)
-            peer.outbox.finish()
+            peer.outbox.abandon()
             stalled.append(peer)
         }
         if !stalled.isEmpty {

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// The request context of the sync route: hummingbird-websocket's basic one,
 /// except that the upgrade can be let go of.
@@ -17,10 +18,15 @@ import NIOConcurrencyHelpers
 struct SyncRequestContext: RequestContext, WebSocketRequestContext {
     var coreContext: CoreRequestContextStorage
     private let holder: Holder
+    /// The connection itself: the hub's frames are written to it directly,
+    /// to learn when they have left (`SyncRoute`), and a dropped editor's
+    /// connection is ended through it.
+    let channel: any Channel
 
     init(source: Source) {
         coreContext = .init(source: source)
         holder = Holder()
+        channel = source.channel
     }
 
     var webSocket: WebSocketHandlerReference<SyncRequestContext> {

@@ -1,6 +1,8 @@
 import CairnKit
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
 import YDoc
 
 /// How long a socket whose frame the store failed on waits before it
@@ -35,11 +37,31 @@ func makeSyncRouter(
         defer { context.requestContext.letGoOfUpgrade() }
         guard let id = try? context.requestContext.parameters.decoded("id") else { return }
         let caller = try auth.caller(context.request, needs: .editor)
+        let channel = context.requestContext.channel
         let (connection, hello) = try await hub.join(id, project: caller.project, tokenId: caller.actor.tokenId) { frame in
-            try? await outbound.write(.binary(ByteBuffer(bytes: frame)))
+            // Written to the channel, and awaited until the socket has it:
+            // the socket's async writer returns once a frame is handed to
+            // the event loop, before NIO counts it against the channel's
+            // writability, so while the loop was busy an editor that read
+            // nothing had 85 MB queued for it and its outbox never filled
+            // (docs/reliability.md, session 24). Awaited here, what the
+            // editor has not taken stays in its outbox and counts there.
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: frame)), promise: written)
+            try? await written.futureResult.get()
         } close: {
-            // The document became another project's, or the token was revoked, while this socket was quiet (docs/http.md).
-            try? await outbound.close(.policyViolation, reason: "no longer allowed: the document is another project's or the token was revoked")
+            // The room dropped this editor: the document became another
+            // project's or the token was revoked while it was quiet, or it
+            // stopped reading (docs/http.md). One that stopped reading never
+            // takes the close frame (it waits behind what it left unread),
+            // and neither the idle timeout nor the ping's close (a write
+            // too) ends an upgraded socket then: the connection is ended a
+            // few seconds on, and what was queued for it goes with it.
+            Task {
+                try? await Task.sleep(for: DocumentHub.dropGrace)
+                channel.close(promise: nil)
+            }
+            try? await outbound.close(.policyViolation, reason: "dropped: no longer allowed, or not reading")
         }
         defer { Task { await hub.leave(id, connection) } }
         // Shutting down: editors are told the service is going away (1001), so they reconnect later.

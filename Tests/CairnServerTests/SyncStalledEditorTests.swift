@@ -1,0 +1,135 @@
+import CairnKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWebSocket
+import TestSupport
+import Testing
+import YDoc
+
+@testable import CairnServer
+
+/// An editor that stops reading is dropped from its room once its outbox
+/// is full, and that must free what it holds. Dropping it only finished
+/// the outbox: the frames queued (up to 64 MiB) were still to be written,
+/// the close frame waited behind them, and an upgraded socket has no idle
+/// timeout, so a handful of such
+/// sockets held gigabytes for as long as their peers kept TCP open
+/// (session 24's review). Worse, measured here: the socket's async writer
+/// returned before NIO counted a frame, so the outbox never filled and
+/// the service queued all 85 MB for an editor that read nothing. Now the
+/// hub's frames are awaited until the socket has them, the queue is
+/// abandoned at the drop, and the connection ended `DocumentHub.dropGrace` later.
+@Suite struct SyncStalledEditorTests {
+    typealias P = TwoProjects
+
+    @Test func anEditorThatStopsReadingIsDisconnectedAndItsQueueDropped() async throws {
+        let p = try TwoProjects()
+        let path = "/api/v1/workflows/\(P.workflowA)/sync"
+        try await makeApplication(store: p.store, configuration: ServerConfiguration(port: 0, runScheduler: false)).test(.live) { client in
+            let port = try #require(client.port)
+            let stalled = try RawEditor(port: port, path: path, token: "t1")
+            // Another editor of the project sends awareness frames (relayed
+            // unread to the project's other editors) until the stalled one's
+            // outbox is full: 1,024 frames or 64 MiB.
+            let awareness = [UInt8(SyncMessage.messageAwareness)] + [UInt8](repeating: 0x20, count: DocumentHub.awarenessBytes - 1)
+            _ = try await client.ws(path, configuration: .init(additionalHeaders: P.auth("t1"))) { inbound, outbound, _ in
+                var frames = inbound.makeAsyncIterator()
+                _ = try await frames.next()  // the hello
+                for _ in 0..<1_300 { try await outbound.write(.binary(ByteBuffer(bytes: awareness))) }
+                // Answered only once the hub has handled every frame before it.
+                try await outbound.write(.binary(ByteBuffer(bytes: SyncMessage.step1(stateVector: Doc().encodeStateVector()).encoded())))
+                _ = try await frames.next()
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            // Reading nothing, it never takes the close frame: the service
+            // ends the connection itself, `dropGrace` after the drop.
+            var ended = false
+            for _ in 0..<40 where !ended {
+                try await Task.sleep(for: .milliseconds(250))
+                ended = try !RawEditor.established(localPort: port, remotePort: stalled.localPort())
+            }
+            #expect(ended, "the service kept the dropped editor's connection open")
+            // Reading again: what was queued for it was not sent, and the connection has ended.
+            let (closed, bytes) = await stalled.readUntilClosed(waitingAtMost: 20)
+            #expect(closed, "the dropped editor's connection was still open")
+            #expect(bytes < 32 << 20, "the dropped editor was still sent \(bytes) bytes of its queue")
+        }
+    }
+
+    /// A WebSocket client on a bare TCP socket with a small receive buffer,
+    /// which reads the upgrade's answer and then nothing until asked.
+    final class RawEditor: Sendable {
+        let fd: Int32
+
+        init(port: Int, path: String, token: String) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try #require(fd >= 0)
+            var small: Int32 = 4_096
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(connected == 0)
+            let request = Array(("GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "Authorization: Bearer \(token)\r\n\r\n").utf8)
+            try #require(send(fd, request, request.count, 0) == request.count)
+            var answer: [UInt8] = []
+            var byte: UInt8 = 0
+            while !answer.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)), recv(fd, &byte, 1, 0) == 1 { answer.append(byte) }
+            try #require(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 101"))
+        }
+
+        deinit { close(fd) }
+
+        /// This end's port.
+        func localPort() throws -> Int {
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let found = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            try #require(found == 0)
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        /// Whether the kernel has an established TCP socket from `localPort`
+        /// to `remotePort` (the service's end of a connection), from /proc/net/tcp.
+        static func established(localPort: Int, remotePort: Int) throws -> Bool {
+            let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+            let local = String(format: ":%04X", localPort)
+            let remote = String(format: ":%04X", remotePort)
+            return table.split(separator: "\n").dropFirst().contains { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 3 && fields[1].hasSuffix(local) && fields[2].hasSuffix(remote) && fields[3] == "01"
+            }
+        }
+
+        /// Reads until the server ends the connection (true) or `limit`
+        /// seconds pass without a byte (false), on a thread of its own.
+        func readUntilClosed(waitingAtMost limit: Int) async -> (closed: Bool, bytes: Int) {
+            await withCheckedContinuation { continuation in
+                Thread { [fd] in
+                    var timeout = timeval(tv_sec: limit, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                    var total = 0
+                    while true {
+                        let n = recv(fd, &buffer, buffer.count, 0)
+                        if n > 0 {
+                            total += n
+                            continue
+                        }
+                        continuation.resume(returning: (n == 0 || errno == ECONNRESET, total))
+                        return
+                    }
+                }.start()
+            }
+        }
+    }
+}
