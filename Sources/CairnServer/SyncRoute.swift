@@ -10,6 +10,10 @@ import YDoc
 /// opened, so a failure that lasts would otherwise loop without pause.
 let closeAfterStoreFailure: Duration = .seconds(2)
 
+/// How long a frame of the hub may wait for the socket to take it before
+/// the connection is ended: long enough for a slow link and a large frame.
+let stalledWriteDeadline: TimeAmount = .seconds(60)
+
 /// `GET /api/v1/workflows/{id}/sync`, upgraded to a WebSocket speaking
 /// y-protocols: the document store's editors meet here and every change is
 /// stored before it is relayed.
@@ -46,7 +50,13 @@ func makeSyncRouter(
             // nothing had 85 MB queued for it and its outbox never filled
             // (docs/reliability.md, session 24). Awaited here, what the
             // editor has not taken stays in its outbox and counts there.
+            // A socket that takes nothing for a minute is ended: an editor
+            // that stops reading in a quiet room never fills its outbox, and
+            // once the socket is not writable the ping's close (a write too)
+            // waits for ever. Cancelling this task would not end the wait.
             let written = channel.eventLoop.makePromise(of: Void.self)
+            let deadline = channel.eventLoop.scheduleTask(in: stalledWriteDeadline) { channel.close(promise: nil) }
+            written.futureResult.whenComplete { _ in deadline.cancel() }
             channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: frame)), promise: written)
             try? await written.futureResult.get()
         } close: {

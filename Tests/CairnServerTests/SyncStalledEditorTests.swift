@@ -29,6 +29,8 @@ import YDoc
         try await makeApplication(store: p.store, configuration: ServerConfiguration(port: 0, runScheduler: false)).test(.live) { client in
             let port = try #require(client.port)
             let stalled = try RawEditor(port: port, path: path, token: "t1")
+            // The check below would pass for a connection it cannot see.
+            #expect(try RawEditor.established(localPort: port, remotePort: stalled.localPort()))
             // Another editor of the project sends awareness frames (relayed
             // unread to the project's other editors) until the stalled one's
             // outbox is full: 1,024 frames or 64 MiB.
