@@ -42,6 +42,7 @@ func makeSyncRouter(
         guard let id = try? context.requestContext.parameters.decoded("id") else { return }
         let caller = try auth.caller(context.request, needs: .editor)
         let channel = context.requestContext.channel
+        try await NothingAfterClose.install(on: channel)
         let (connection, hello) = try await hub.join(id, project: caller.project, tokenId: caller.actor.tokenId) { frame in
             // Written to the channel, and awaited until the socket has it:
             // the socket's async writer returns once a frame is handed to
