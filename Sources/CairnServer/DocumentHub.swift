@@ -58,15 +58,15 @@ actor DocumentHub {
         /// Frames queued and not yet written before the editor counts as stalled.
         static let capacity = 1_024
         /// Bytes queued and not yet written before the editor counts as
-        /// stalled: frames may be as large as a socket message (16 MiB), so
-        /// a count alone let one editor that stops reading hold gigabytes.
-        /// A frame larger than this alone is still queued when nothing else is.
-        static let capacityBytes = 64 << 20
+        /// stalled (`RequestLimits.socketQueueBytes`, 64 MiB by default). A
+        /// frame larger than this alone is still queued when nothing else is.
+        let capacityBytes: Int
         private let queue: AsyncStream<[UInt8]>.Continuation
         private let writer: Task<Void, Never>
         private let queuedBytes: NIOLockedValueBox<Int>
 
-        init(_ send: @escaping @Sendable ([UInt8]) async -> Void) {
+        init(capacityBytes: Int, _ send: @escaping @Sendable ([UInt8]) async -> Void) {
+            self.capacityBytes = capacityBytes
             let (frames, queue) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(Self.capacity))
             let queuedBytes = NIOLockedValueBox(0)
             self.queue = queue
@@ -82,7 +82,7 @@ actor DocumentHub {
 
         func offer(_ frame: [UInt8]) -> Bool {
             let room = queuedBytes.withLockedValue { queued in
-                guard queued == 0 || queued + frame.count <= Self.capacityBytes else { return false }
+                guard queued == 0 || queued + frame.count <= capacityBytes else { return false }
                 queued += frame.count
                 return true
             }
@@ -111,9 +111,13 @@ actor DocumentHub {
         deinit { queue.finish() }
     }
 
-    init(store: Store, metrics: ServerMetrics? = nil) {
+    /// What an editor may leave unread before it is dropped (`Outbox`).
+    let outboxBytes: Int
+
+    init(store: Store, metrics: ServerMetrics? = nil, outboxBytes: Int = RequestLimits().socketQueueBytes) {
         self.store = store
         self.metrics = metrics
+        self.outboxBytes = outboxBytes
     }
 
     /// `cairn_sync_rooms` and `cairn_sync_sockets`, after every change of the rooms.
@@ -136,7 +140,7 @@ actor DocumentHub {
         try requireAccess(workflowId, project)
         let room = try room(workflowId)
         nextConnection += 1
-        room.connections[nextConnection] = Connection(project: project, tokenId: tokenId, outbox: Outbox(send), close: close)
+        room.connections[nextConnection] = Connection(project: project, tokenId: tokenId, outbox: Outbox(capacityBytes: outboxBytes, send), close: close)
         updateGauges()
         return (nextConnection, SyncMessage.step1(stateVector: room.doc.encodeStateVector()).encoded())
     }

@@ -23,16 +23,22 @@ public struct RequestLimits: Sendable {
     /// stalled a body (a keyless webhook needs no token) kept what it had
     /// sent in memory, and its connection, for good.
     public var idleTimeout: Duration
+    /// The bytes a sync socket's editor may leave unread before it is
+    /// dropped (`DocumentHub.Outbox`): frames may be as large as a socket
+    /// message, so a count of frames alone let one editor that stops
+    /// reading hold gigabytes.
+    public var socketQueueBytes: Int
 
     public init(
         bodyBytes: Int = 32 << 20, dataclipBytes: Int = 10 << 20, socketMessageBytes: Int = 16 << 20,
-        eventsPerRequest: Int = 1_000, idleTimeout: Duration = .seconds(60)
+        eventsPerRequest: Int = 1_000, idleTimeout: Duration = .seconds(60), socketQueueBytes: Int = 64 << 20
     ) {
         self.bodyBytes = bodyBytes
         self.dataclipBytes = dataclipBytes
         self.socketMessageBytes = socketMessageBytes
         self.eventsPerRequest = eventsPerRequest
         self.idleTimeout = idleTimeout
+        self.socketQueueBytes = socketQueueBytes
     }
 
     /// The request's body as JSON: 413 past `bodyBytes` (at once when its

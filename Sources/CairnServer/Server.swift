@@ -24,7 +24,7 @@ public func makeApplication(
 ) -> some ApplicationProtocol {
     // One registry for the routes, the sync hub and the scheduler: what GET /metrics prints.
     let metrics = ServerMetrics(store: store)
-    let hub = DocumentHub(store: store, metrics: metrics)
+    let hub = DocumentHub(store: store, metrics: metrics, outboxBytes: configuration.limits.socketQueueBytes)
     var services: [any Service] = [HubPoller(hub: hub)]
     if configuration.runScheduler {
         services.append(SchedulerService(scheduler: store.scheduler(

@@ -76,7 +76,7 @@ import Workflows
     @Test func anOutboxStallsByBytesNotOnlyByFrames() async throws {
         let release = AsyncStream<Void>.makeStream()
         let sent = DocumentHubTests.Inbox()
-        let outbox = DocumentHub.Outbox { frame in
+        let outbox = DocumentHub.Outbox(capacityBytes: RequestLimits().socketQueueBytes) { frame in
             sent.add(frame)
             // The editor reads the first frame, then stops until released.
             for await _ in release.stream { break }
@@ -84,7 +84,7 @@ import Workflows
         let frame = [UInt8](repeating: 7, count: 1 << 20)
         var accepted = 0
         while accepted < DocumentHub.Outbox.capacity, outbox.offer(frame) { accepted += 1 }
-        #expect(accepted == DocumentHub.Outbox.capacityBytes / frame.count)
+        #expect(accepted == outbox.capacityBytes / frame.count)
         // Once the editor reads again, the outbox takes frames again.
         release.continuation.finish()
         #expect(await sent.arrived(accepted).count == accepted)
