@@ -70,7 +70,7 @@ public func makeServiceRouter(store: Store, configuration: ServerConfiguration) 
     let metrics = ServerMetrics(store: store)
     return makeServiceRouter(
         store: store, configuration: configuration, draining: Draining(), metrics: metrics,
-        hub: DocumentHub(store: store, metrics: metrics))
+        hub: DocumentHub(store: store, metrics: metrics, outboxBytes: configuration.limits.socketQueueBytes))
 }
 
 /// Runs `makeApplication` until SIGTERM or SIGINT, then shuts down
