@@ -19,16 +19,7 @@ import YDoc
         let heard = DocumentHubTests.Inbox()
         let (a, _) = try await hub.join(id) { _ in }
         let (b, _) = try await hub.join(id) { heard.add($0) }
-        let filler = try store.environment.database("filler")
-        var key = 0
-        // Large values first, then ever smaller ones, until not even a small one fits.
-        for size in [50_000, 4_000, 500, 40] {
-            while (try? store.environment.write({ txn in
-                try txn.put(filler, key: Array("\(key)".utf8), value: [UInt8](repeating: 1, count: size))
-            })) != nil {
-                key += 1
-            }
-        }
+        try SyncStoreFailureTests.fill(store)
         let editor = Doc(clientID: 1)
         editor.transact { txn in editor.map("workflow").set("name", .string("never stored"), txn) }
         await #expect(throws: (any Error).self) {
