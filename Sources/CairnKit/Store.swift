@@ -150,7 +150,6 @@ public final class Store: Sendable {
     }
 
     private static func checkFormat(_ environment: Environment, _ meta: Database) throws {
-        let versionKey = Array("format_version".utf8)
         let found = try environment.read { txn in try txn.get(meta, key: versionKey) }
         if let found {
             guard let version = UInt32(bigEndianBytes: found) else {
@@ -176,16 +175,17 @@ public final class Store: Sendable {
     /// (`false`): then that one's salts are kept. Written over, the two
     /// processes salted run ids differently and every cron fire ran twice.
     static func createFormat(_ txn: WriteTransaction, _ meta: Database, createdAt: UInt64) throws -> Bool {
-        let versionKey = Array("format_version".utf8)
         guard try txn.get(meta, key: versionKey) == nil else { return false }
         try txn.put(meta, key: versionKey, value: Store.formatVersion.bigEndianBytes)
-        try txn.put(meta, key: Array("created_at".utf8), value: createdAt.bigEndianBytes)
+        try txn.put(meta, key: createdAtKey, value: createdAt.bigEndianBytes)
         // A new folder salts both kinds of id from its first event.
         try txn.put(meta, key: eventSaltKey, value: Array(newSalt().utf8))
         try txn.put(meta, key: runSaltKey, value: Array(newSalt().utf8))
         return true
     }
 
+    private static let versionKey = Array("format_version".utf8)
+    private static let createdAtKey = Array("created_at".utf8)
     private static let eventSaltKey = Array("event_id_salt".utf8)
     private static let runSaltKey = Array("run_id_salt".utf8)
 
@@ -258,7 +258,7 @@ public final class Store: Sendable {
         let head = try log.lastSequence()
         return try environment.read { txn in
             let version = try txn.get(meta, key: Array("format_version".utf8)).flatMap { UInt32(bigEndianBytes: $0) }
-            let created = try txn.get(meta, key: Array("created_at".utf8)).flatMap { UInt64(bigEndianBytes: $0) }
+            let created = try txn.get(meta, key: Self.createdAtKey).flatMap { UInt64(bigEndianBytes: $0) }
             let envInfo = environment.info()
             return Info(
                 path: path,

@@ -18,9 +18,6 @@ actor DocumentHub {
     /// The largest awareness message relayed (y-protocols' awareness: each
     /// client's name, colour and cursor, as JSON).
     static let awarenessBytes = 64 << 10
-    /// How long a dropped editor's socket has to take its close frame
-    /// before its connection is ended outright.
-    static let dropGrace: Duration = .seconds(5)
     private var nextConnection = 0
 
     final class Room {

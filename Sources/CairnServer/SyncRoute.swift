@@ -10,6 +10,10 @@ import YDoc
 /// opened, so a failure that lasts would otherwise loop without pause.
 let closeAfterStoreFailure: Duration = .seconds(2)
 
+/// How long a dropped editor's socket has to take its close frame before
+/// its connection is ended outright.
+let dropGrace: Duration = .seconds(5)
+
 /// How long a frame of the hub may wait for the socket to take it before
 /// the connection is ended: long enough for a slow link and a large frame.
 let stalledWriteDeadline: TimeAmount = .seconds(60)
@@ -69,7 +73,7 @@ func makeSyncRouter(
             // too) ends an upgraded socket then: the connection is ended a
             // few seconds on, and what was queued for it goes with it.
             Task {
-                try? await Task.sleep(for: DocumentHub.dropGrace)
+                try? await Task.sleep(for: dropGrace)
                 channel.close(promise: nil)
             }
             try? await outbound.close(.policyViolation, reason: "dropped: no longer allowed, or not reading")

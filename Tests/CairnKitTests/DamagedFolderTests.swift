@@ -26,6 +26,15 @@ import Workflows
         return folder
     }
 
+    /// `folder()` with one update stored in the workflow's document (the update, returned).
+    static func folderWithADocument() throws -> (TemporaryFolder, [UInt8]) {
+        let folder = try folder()
+        let update = Array(try Fixtures.data("ydoc/base.update"))
+        let store = try Store(path: folder.path)
+        _ = try store.appendDocument(workflowId, [update], owner: "pa", writer: "pa")
+        return (folder, update)
+    }
+
     /// Writes one value as another program would: LMDB alone, no store (which may refuse to open).
     static func put(_ folder: TemporaryFolder, _ database: String, _ key: [UInt8], _ value: [UInt8]) throws {
         let environment = try Environment(path: folder.path)
@@ -76,12 +85,8 @@ import Workflows
 
     /// A document's revision at the largest value: the next write trapped.
     @Test func aDocumentRevisionAtItsLimitIsATypedError() throws {
-        let folder = try Self.folder()
+        let (folder, _) = try Self.folderWithADocument()
         let id = Self.workflowId
-        do {
-            let store = try Store(path: folder.path)
-            _ = try store.appendDocument(id, [Array(try Fixtures.data("ydoc/base.update"))], owner: "pa", writer: "pa")
-        }
         try Self.put(folder, "doc_revisions", Array(id.utf8), UInt64.max.bigEndianBytes)
         let store = try Store(path: folder.path)
         #expect {
@@ -95,13 +100,8 @@ import Workflows
     /// one update at the last sequence there is and trapped counting past
     /// it. Now an append that would not fit is refused before its first write.
     @Test func aDocumentUpdateKeyNearItsLimitIsATypedError() throws {
-        let folder = try Self.folder()
+        let (folder, update) = try Self.folderWithADocument()
         let id = Self.workflowId
-        let update = Array(try Fixtures.data("ydoc/base.update"))
-        do {
-            let store = try Store(path: folder.path)
-            _ = try store.appendDocument(id, [update], owner: "pa", writer: "pa")
-        }
         try Self.put(folder, "doc_updates", Array(id.utf8) + [0] + (UInt64.max - 1).bigEndianBytes, update)
         let store = try Store(path: folder.path)
         #expect {
@@ -121,13 +121,8 @@ import Workflows
     /// A stored update's key that is not prefix + 8 bytes read as sequence
     /// 0, so the next append overwrote the acknowledged update at 1.
     @Test func aDocumentUpdateKeyOfTheWrongLengthIsATypedError() throws {
-        let folder = try Self.folder()
+        let (folder, update) = try Self.folderWithADocument()
         let id = Self.workflowId
-        let update = Array(try Fixtures.data("ydoc/base.update"))
-        do {
-            let store = try Store(path: folder.path)
-            _ = try store.appendDocument(id, [update], owner: "pa", writer: "pa")
-        }
         try Self.put(folder, "doc_updates", Array(id.utf8) + [0, 1, 2, 3], update)
         let edit = Array(try Fixtures.data("ydoc/body-edits.a.update"))
         do {

@@ -19,7 +19,7 @@ import YDoc
 /// returned before NIO counted a frame, so the outbox never filled and
 /// the service queued all 85 MB for an editor that read nothing. Now the
 /// hub's frames are awaited until the socket has them, the queue is
-/// abandoned at the drop, and the connection ended `DocumentHub.dropGrace` later.
+/// abandoned at the drop, and the connection ended `dropGrace` later.
 @Suite struct SyncStalledEditorTests {
     typealias P = TwoProjects
 
@@ -59,18 +59,7 @@ import YDoc
         let fd: Int32
 
         init(port: Int, path: String, token: String) throws {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            try #require(fd >= 0)
-            var small: Int32 = 4_096
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(connected == 0)
+            fd = try connectLoopback(port: port, receiveBuffer: 4_096)
             let request = Array(("GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                 + "Authorization: Bearer \(token)\r\n\r\n").utf8)
