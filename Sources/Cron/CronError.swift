@@ -2,6 +2,7 @@
 /// offending token so an author can fix the expression.
 public enum CronError: Error, Equatable, Sendable, CustomStringConvertible {
     case empty
+    case tooLong(bytes: Int, limit: Int)
     case wrongFieldCount(found: Int)
     case unknownMacro(String)
     case invalidToken(field: CronField, token: String, reason: String)
@@ -12,6 +13,8 @@ public enum CronError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .empty:
             return "cron expression is empty"
+        case let .tooLong(bytes, limit):
+            return "cron expression is \(bytes) bytes long; at most \(limit) are accepted"
         case .wrongFieldCount(let found):
             return "expected 5 fields (minute hour day-of-month month day-of-week), found \(found)"
         case .unknownMacro(let macro):

@@ -82,9 +82,16 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     static let monthNames = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
+    /// The longest text parsed, in UTF-8 bytes. Every value of every field
+    /// listed, with names, takes under 400; an expression is parsed again
+    /// inside the store's write transaction (the cron index), so a
+    /// megabytes-long one held every project's writes (session 25's review).
+    public static let maxLength = 4_096
+
     /// Parses `text`.
     /// - Throws: `CronError` naming the field and token that are wrong.
     public init(_ text: String) throws(CronError) {
+        guard text.utf8.count <= Self.maxLength else { throw .tooLong(bytes: text.utf8.count, limit: Self.maxLength) }
         source = text
         var body = text.trimmingASCIIWhitespace().lowercased()
         if body.isEmpty { throw .empty }
@@ -279,7 +286,9 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
                 continue
             }
             if field == .dayOfWeek, let nth = try nthWeekdays(element) {
-                days.nthWeekdays += nth
+                // Each rule once: at most 42, however often the list repeats
+                // them (every day is checked against them all).
+                for rule in nth where !days.nthWeekdays.contains(rule) { days.nthWeekdays.append(rule) }
                 continue
             }
             plainDays = true
