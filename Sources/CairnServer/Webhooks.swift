@@ -52,15 +52,24 @@ struct Webhooks: Sendable {
             runId: runId, workflowId: trigger.workflowId, lockVersion: trigger.lockVersion, startingTriggerId: triggerId,
             input: NewDataclip(type: .httpRequest, body: input.serialized()))
         try limits.check(.createRun(create))
+        // Read before the run exists: once it does, a failed read must not
+        // become an answer without its id (below).
+        let mode = try replies.mode(of: triggerId, in: trigger.workflowId, at: trigger.lockVersion, store: store)
         let outcome = try await store.submit([Submission(id: .random(), command: .createRun(create))])[0]
         if case .rejected(let error) = outcome {
             throw APIError(status: .unprocessableContent, field: error.field, message: error.message)
         }
-        let mode = try replies.mode(of: triggerId, in: trigger.workflowId, at: trigger.lockVersion, store: store)
         guard mode == .afterCompletion else {
             return JSONResponse.make(.object([("run_id", .string(runId))]), status: .created)
         }
-        return try await reply(whenFinal: runId)
+        // The run is stored and goes ahead: an error thrown from here on
+        // would answer 503 "retry" with no run id, and the retry would
+        // create a second run (session 25's review). Every answer names it.
+        do {
+            return try await reply(whenFinal: runId)
+        } catch {
+            return createdButUnanswered(runId, because: "its final state could not be read (\(error))")
+        }
     }
 
     /// Waits for run `runId` to be final in the runs projection (which any
@@ -70,7 +79,8 @@ struct Webhooks: Sendable {
         let deadline = ContinuousClock.now + replyTimeout
         while ContinuousClock.now < deadline {
             try? await store.catchUpProjections()
-            if let run = try store.run(runId), run.state.isFinal {
+            // A read that fails (every reader slot taken, an I/O error) is asked again at the next poll.
+            if let run = try? store.run(runId), run.state.isFinal {
                 return try finalStateResponse(run)
             }
             // Shutting down (or cancelled by it): the caller learns its run's
@@ -85,8 +95,14 @@ struct Webhooks: Sendable {
     }
 
     private func shuttingDown(_ runId: String) -> Response {
+        createdButUnanswered(runId, because: "the service is shutting down")
+    }
+
+    /// 503 naming the run the request created, so that a caller retrying
+    /// does not create another.
+    private func createdButUnanswered(_ runId: String, because reason: String) -> Response {
         JSONResponse.make(.object([
-            ("error", .object([("message", .string("the service is shutting down; run \(runId) was created"))])),
+            ("error", .object([("message", .string("\(reason); run \(runId) was created"))])),
             ("run_id", .string(runId)),
         ]), status: .serviceUnavailable)
     }
