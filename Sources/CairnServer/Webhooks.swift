@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import Hummingbird
 import JSON
+import Logging
 import NIOConcurrencyHelpers
 import Workflows
 
@@ -31,11 +32,11 @@ struct Webhooks: Sendable {
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/i/:trigger") { request, context in
-            try await handle(request, triggerId: try context.parameters.decoded("trigger"))
+            try await handle(request, triggerId: try context.parameters.decoded("trigger"), logger: context.logger)
         }
     }
 
-    func handle(_ request: Request, triggerId: String) async throws -> Response {
+    func handle(_ request: Request, triggerId: String, logger: Logger) async throws -> Response {
         guard let trigger = try store.trigger(triggerId), trigger.summary.type == "webhook" else {
             // A cron or kafka trigger has no webhook: as if it did not exist.
             throw APIError.notFound("webhook trigger \(triggerId)")
@@ -68,7 +69,9 @@ struct Webhooks: Sendable {
         do {
             return try await reply(whenFinal: runId)
         } catch {
-            return createdButUnanswered(runId, because: "its final state could not be read (\(error))")
+            // The cause is the operator's to read, not the caller's (who may hold no token at all).
+            logger.error("webhook \(triggerId): run \(runId) was created, its final state could not be read: \(error)")
+            return createdButUnanswered(runId, because: "its final state could not be read")
         }
     }
 

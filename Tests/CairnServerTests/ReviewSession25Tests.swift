@@ -59,13 +59,15 @@ import Testing
         private let releasing = DispatchSemaphore(value: 0)
         private let ended = DispatchGroup()
         private var released = false
+        private var holders = 0
 
         init(_ environment: LMDB.Environment, _ slots: Int) {
             self.environment = environment
             self.slots = slots
         }
 
-        var took: Bool { lock.withLock { taken } }
+        /// Whether every slot was taken.
+        var took: Bool { lock.withLock { taken && holders == slots } }
 
         func takeAllOnce() {
             let first = lock.withLock {
@@ -75,11 +77,24 @@ import Testing
             guard first else { return }
             for _ in 0..<slots {
                 ended.enter()
-                Thread { [environment, holding, releasing, ended] in
-                    _ = try? environment.read { _ in
-                        holding.signal()
-                        releasing.wait()
+                Thread { [self] in
+                    // Another reader (the log index's timed flush) may hold a
+                    // slot a moment: ask again rather than never signal, which
+                    // would leave the committer, and the suite, waiting.
+                    var held = false
+                    for _ in 0..<5_000 where !held {
+                        do {
+                            try environment.read { _ in
+                                held = true
+                                lock.withLock { holders += 1 }
+                                holding.signal()
+                                releasing.wait()
+                            }
+                        } catch {
+                            usleep(1_000)
+                        }
                     }
+                    if !held { holding.signal() }
                     ended.leave()
                 }.start()
             }
