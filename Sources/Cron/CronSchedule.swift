@@ -119,8 +119,19 @@ public struct CronSchedule: Sendable, Hashable {
     }
 
     /// The instant a local minute fires at: its first occurrence, or for a
-    /// local time inside a gap, the first instant after the gap.
+    /// local time inside a gap, the first instant after the gap; then the
+    /// first whole UTC minute from there. Offsets of local mean time carry
+    /// seconds (Lisbon's -0:36:45 until 1912, Monrovia's -0:44:30 until
+    /// 1972), and a fire off the minute was one the scheduler, which ticks
+    /// UTC minutes, never took as its own: it was passed over. The minute
+    /// so reached is still inside the local minute (the seconds are under
+    /// 60), and where the offset has no seconds nothing moves.
     func instant(of local: CivilMinute) -> Int64 {
+        let first = firstInstant(of: local)
+        return (first + 59).floorDiv(60) * 60
+    }
+
+    private func firstInstant(of local: CivilMinute) -> Int64 {
         let wall = local.epochSeconds
         // Offsets in force a day either side cover every reading of `wall`.
         let offsets = Set([

@@ -68,6 +68,24 @@ import Testing
         ])
     }
 
+    /// Local mean time's offsets carry seconds: Lisbon was -0:36:45 until
+    /// 1912, so its 00:02 on 1900-01-01 began at 00:38:45Z. The scheduler
+    /// ticks UTC minutes, and a fire off the minute was passed over (no
+    /// tick's minute was its own): each fires at the first UTC minute inside
+    /// its local minute (the fuzzer's finding, session 25).
+    @Test func aLocalMeanTimeOffsetWithSecondsFiresOnAWholeMinute() throws {
+        let schedule = try CronSchedule("2 0 * * *", timeZone: "Europe/Lisbon")
+        #expect(schedule.timeZone.secondsFromGMT(for: utc("1900-01-01T12:00:00Z")) == -2_205)
+        let fires = schedule.next(3, after: utc("1900-01-01T00:00:00Z"))
+        #expect(fires == [utc("1900-01-01T00:39:00Z"), utc("1900-01-02T00:39:00Z"), utc("1900-01-03T00:39:00Z")])
+        for fire in fires {
+            #expect(schedule.fires(atMinuteOf: fire), "\(fire) is a fire, yet its minute is not")
+            #expect(schedule.previous(before: fire.addingTimeInterval(1)) == fire)
+        }
+        // After 1912 the offset is whole (WET, +0): nothing moves.
+        #expect(schedule.next(after: utc("2024-01-01T00:00:00Z")) == utc("2024-01-01T00:02:00Z"))
+    }
+
     @Test func unknownZoneIsATypedError() {
         #expect(throws: CronError.unknownTimeZone("Mars/Olympus")) {
             try CronSchedule("* * * * *", timeZone: "Mars/Olympus")
