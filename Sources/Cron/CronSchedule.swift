@@ -5,7 +5,7 @@ public import Foundation
 /// Fields match local wall-clock time. Around offset changes (DST) each local
 /// minute fires at most once: a local time skipped by a jump forward fires at
 /// the first instant after the gap; a local time that occurs twice fires at
-/// its first occurrence.
+/// its first occurrence. Every fire is a whole UTC minute (`instant(of:)`).
 public struct CronSchedule: Sendable, Hashable {
     public let expression: CronExpression
     public let timeZone: TimeZone
@@ -124,8 +124,11 @@ public struct CronSchedule: Sendable, Hashable {
     /// seconds (Lisbon's -0:36:45 until 1912, Monrovia's -0:44:30 until
     /// 1972), and a fire off the minute was one the scheduler, which ticks
     /// UTC minutes, never took as its own: it was passed over. The minute
-    /// so reached is still inside the local minute (the seconds are under
-    /// 60), and where the offset has no seconds nothing moves.
+    /// so reached is inside the local minute (the seconds are under 60)
+    /// unless a jump forward cuts that minute short: then it is the gap's
+    /// end rounded up, as for the minutes inside the gap. Where offsets and
+    /// transitions are whole minutes (every zone since 1972) nothing moves.
+    /// croniter keeps the instant off the minute.
     func instant(of local: CivilMinute) -> Int64 {
         let first = firstInstant(of: local)
         return (first + 59).floorDiv(60) * 60

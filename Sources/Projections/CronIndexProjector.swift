@@ -22,7 +22,9 @@ public struct CronIndexProjector: Projector {
     /// 2: `owners`; a trigger of a workflow that does not own its id is left out.
     /// 3: a trigger record keeps `effectiveSince` (format 2), so a late tick
     /// owes no minute from before the trigger existed.
-    public let version: UInt32 = 3
+    /// 4: fires on whole UTC minutes where a zone's offset had seconds (local
+    /// mean time), so a folder indexed before replays to the same bytes.
+    public let version: UInt32 = 4
     public let tables = ["triggers", "workflow_triggers", "due", "next_fire", "meta", "owners"]
     public let kinds = EventKinds(.workflowPublished, .scheduleTicked)
     static let triggers = 0, workflowTriggers = 1, due = 2, nextFire = 3, meta = 4, owners = 5
