@@ -257,7 +257,7 @@ public final class Store: Sendable {
         let handles = try names.map { try environment.database($0) }
         let head = try log.lastSequence()
         return try environment.read { txn in
-            let version = try txn.get(meta, key: Array("format_version".utf8)).flatMap { UInt32(bigEndianBytes: $0) }
+            let version = try txn.get(meta, key: Self.versionKey).flatMap { UInt32(bigEndianBytes: $0) }
             let created = try txn.get(meta, key: Self.createdAtKey).flatMap { UInt64(bigEndianBytes: $0) }
             let envInfo = environment.info()
             return Info(
