@@ -68,7 +68,7 @@ public final class Store: Sendable {
         }
         meta = try environment.database("meta")
         webhookKeys = try environment.database("webhook_keys")
-        try Self.checkFormat(environment, meta)
+        try Self.checkFormat(environment, meta, now: clock())
         (eventIdSalt, runIdSalt, runIdSaltAppliesAfter) = try Self.salts(environment, meta, now: clock())
         log = try EventStore(environment: environment, clock: clock, progress: { notice("cairn: \(path): \($0)") })
         if let migration = log.layoutMigration { notice("cairn: \(path): \(migration)") }
@@ -149,7 +149,7 @@ public final class Store: Sendable {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    private static func checkFormat(_ environment: Environment, _ meta: Database) throws {
+    private static func checkFormat(_ environment: Environment, _ meta: Database, now: Timestamp) throws {
         let found = try environment.read { txn in try txn.get(meta, key: versionKey) }
         if let found {
             guard let version = UInt32(bigEndianBytes: found) else {
@@ -165,9 +165,11 @@ public final class Store: Sendable {
             }
             return
         }
-        let now = UInt64(Date().timeIntervalSince1970 * 1_000_000)
-        let created = try environment.write { txn in try createFormat(txn, meta, createdAt: now) }
-        if !created { try checkFormat(environment, meta) }
+        // The bit pattern: a clock before 1970 trapped converting to UInt64 (session 26).
+        let created = try environment.write { txn in
+            try createFormat(txn, meta, createdAt: UInt64(bitPattern: now.microseconds))
+        }
+        if !created { try checkFormat(environment, meta, now: now) }
     }
 
     /// Marks a new folder with its format, its birth and its salts, unless
@@ -259,11 +261,12 @@ public final class Store: Sendable {
         return try environment.read { txn in
             let version = try txn.get(meta, key: Self.versionKey).flatMap { UInt32(bigEndianBytes: $0) }
             let created = try txn.get(meta, key: Self.createdAtKey).flatMap { UInt64(bigEndianBytes: $0) }
+                .map { Timestamp(microseconds: Int64(bitPattern: $0)) }
             let envInfo = environment.info()
             return Info(
                 path: path,
                 formatVersion: version ?? 0,
-                createdAt: created.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) },
+                createdAt: created?.date,
                 mapSize: envInfo.mapSize,
                 usedBytes: envInfo.usedBytes,
                 databases: try handles.map { db in

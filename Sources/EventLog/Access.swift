@@ -148,7 +148,8 @@ public struct StoredToken: Sendable, Equatable {
             guard let role = Role(code: code) else { throw EventLogError.storage("token \(id) has unknown role \(code)") }
             let name = try r.readOptionalString()
             let hash = Array(try r.readBytes(32))
-            let created = Timestamp(microseconds: try r.readVarInt())
+            // 64-bit, as written (lib0's reader stops at 2^53: years before 1685 or after 2255).
+            let created = Timestamp(microseconds: try r.readVarInt64())
             var token = StoredToken(TokenCreated(
                 tokenId: id, projectId: project, role: role, name: name, secretHash: hash,
                 expiresAt: try r.readOptionalInt().map(Timestamp.init(microseconds:)),
