@@ -193,7 +193,7 @@ public struct TriggerRecord: Sendable, Equatable {
             timezone: try r.readOptionalString(), cronDayMatch: try r.readOptionalString())
         var record = TriggerRecord(workflowId: workflow, projectId: project, lockVersion: lockVersion, summary: summary)
         // All 64 bits: written as the time's bit pattern, a clock before
-        // 1970 (or after 2255) is past lib0's 2^53 (docs/reliability.md, session 26).
+        // 1970 (or after 2255) is past lib0's 2^53 (docs/reliability.md, "Session 26 review").
         if format == 2 { record.effectiveSince = Timestamp(microseconds: Int64(bitPattern: try r.readVarUInt64())) }
         return record
     }

@@ -212,10 +212,15 @@ public final class Scheduler: Sendable {
     /// The instant after which `CronSchedule.next(after:)` yields only
     /// minutes at or after `time`: one microsecond earlier, rounded down to
     /// the whole second (fires are whole minutes).
+    /// Saturates at the far edge: a clock far in the past (`Timestamp`
+    /// saturates such a date to `.min`) gives an effective-since whose
+    /// second, in microseconds, does not fit (docs/reliability.md, "Session 26 review").
     static func justBefore(_ time: Timestamp) -> Timestamp {
-        let before = time.microseconds - 1
+        let (before, below) = time.microseconds.subtractingReportingOverflow(1)
+        if below { return time }
         let seconds = before / 1_000_000 - (before % 1_000_000 < 0 ? 1 : 0)
-        return Timestamp(microseconds: seconds * 1_000_000)
+        let (micros, beyond) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        return Timestamp(microseconds: beyond ? .min : micros)
     }
 
     /// The `run:created` for `trigger` at `minute`, with its input resolved.

@@ -8,16 +8,22 @@ import Workflows
 @testable import CairnKit
 
 /// Session 26: three records stored a time from the store's clock with a
-/// writer wider than its reader (or, for the folder's birth, a conversion
-/// that traps), so a clock before 1970 or past 2255 (a machine booted
-/// without its real-time clock, a test clock) left a record that could
-/// never be read again: a trigger (every projection stopped at the next
-/// publish of its workflow, and a rebuild wrote the same bytes), a token
-/// (authentication, `token list`) or the folder itself (a trap on create).
+/// writer wider than its reader, or a conversion that traps, so a clock
+/// out of range (a machine booted without its real-time clock, a test
+/// clock) left a record that could never be read again:
+/// - a trigger published before 1970 or after 2255-06-05 (past 2^53 µs):
+///   every projection stopped at its workflow's next publish, and a
+///   rebuild wrote the same bytes;
+/// - a token created before 1685 or after 2255: it could neither
+///   authenticate nor be listed;
+/// - the folder's birth before 1970: a trap on create (from the wall
+///   clock, which a test cannot set; it now comes from the store's clock).
 /// Each round-trips now, and the bytes written are unchanged.
 @Suite struct ClockRangeTests {
     /// 1950-06-04: before 1970, so negative.
     static let beforeEpoch = Timestamp(microseconds: -617_846_400_000_000)
+    /// 1600-01-01: past -2^53 microseconds (1684-07-28).
+    static let before1685 = Timestamp(microseconds: -11_676_096_000_000_000)
     /// 2300-01-01: past 2^53 microseconds (2255-06-05).
     static let past2255 = Timestamp(microseconds: 10_413_792_000_000_000)
 
@@ -25,16 +31,20 @@ import Workflows
         try Store(path: folder.path, clock: { time })
     }
 
-    @Test(arguments: [beforeEpoch, past2255])
+    @Test(arguments: [before1685, beforeEpoch, past2255])
     func aFolderIsBornAtItsClocksTime(time: Timestamp) throws {
         let folder = TemporaryFolder()
-        let store = try Self.store(folder, at: time)
-        #expect(try store.info().createdAt == time.date)
-        // Opened again: the format check reads the birth it wrote.
-        #expect(try Self.store(folder, at: time).info().createdAt == time.date)
+        do {
+            let store = try Self.store(folder, at: time)
+            #expect(try store.info().createdAt == time.date)
+        }
+        // Opened again (the first store closed: one environment per folder
+        // in a process), with a clock elsewhere: the birth is the one stored.
+        let reopened = try Store(path: folder.path, clock: { Timestamp(microseconds: 0) })
+        #expect(try reopened.info().createdAt == time.date)
     }
 
-    @Test(arguments: [beforeEpoch, past2255])
+    @Test(arguments: [before1685, beforeEpoch, past2255])
     func aTokenCreatedAtAnyClockTimeAuthenticates(time: Timestamp) throws {
         let folder = TemporaryFolder()
         let store = try Self.store(folder, at: time)
@@ -49,7 +59,7 @@ import Workflows
         #expect(try store.log.token(issued.token.id)?.createdAt == time)
     }
 
-    @Test(arguments: [beforeEpoch, past2255])
+    @Test(arguments: [before1685, beforeEpoch, past2255])
     func aTriggerPublishedAtAnyClockTimeReadsBack(time: Timestamp) throws {
         let folder = TemporaryFolder()
         let store = try Self.store(folder, at: time)

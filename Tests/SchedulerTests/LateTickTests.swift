@@ -1,7 +1,7 @@
 import EventLog
 import Foundation
 import Projections
-import Scheduler
+@testable import Scheduler
 import TestSupport
 import Testing
 
@@ -39,6 +39,24 @@ import Testing
         #expect(try w.tick("2026-03-01T06:00:00Z").count == 1)
         let owed = try w.tick("2026-03-01T06:03:10Z").map(\.scheduledFor).sorted()
         #expect(owed == ["06:01", "06:02", "06:03"].map { Timestamp(Self.time("2026-03-01T\($0):00Z")) })
+    }
+
+    /// Session 26: a clock far in the past (saturated to `Timestamp.min`)
+    /// gives a trigger an effective-since whose whole second does not fit
+    /// in 64-bit microseconds. A late tick looks just before it: that
+    /// trapped (the record's reader refused such a time until then).
+    @Test func aTriggerFromTheClocksFarEdgeIsOwedItsMinutes() throws {
+        let w = try World([SchedulerTests.cron("often", "* * * * *")], publishedAt: Date(timeIntervalSince1970: -1e13))
+        try w.projections.catchUp()
+        let since = try #require(try w.projections.trigger("often")).effectiveSince.microseconds
+        #expect(since < -9_223_372_036_854_000_000, "\(since)")
+        let scheduler = w.scheduler()
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).created.count == 1)
+        let late = try scheduler.tick(at: Self.time("2026-03-01T06:02:30Z")).created.map(\.scheduledFor)
+        #expect(late == ["06:01", "06:02"].map { Timestamp(Self.time("2026-03-01T\($0):00Z")) })
+        #expect(Scheduler.justBefore(Timestamp(microseconds: .min)) == Timestamp(microseconds: .min))
+        #expect(Scheduler.justBefore(Timestamp(microseconds: 60_000_000)) == Timestamp(microseconds: 59_000_000))
+        #expect(Scheduler.justBefore(Timestamp(microseconds: -1)) == Timestamp(microseconds: -1_000_000))
     }
 
     /// Beyond the grace it is downtime: the rule of docs/semantics.md, at most one catch-up

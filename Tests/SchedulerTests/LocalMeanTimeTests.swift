@@ -26,7 +26,7 @@ import Testing
 
     @Test func aLocalMinuteWithASecondsOffsetIsTickedOnceOnItsWholeUTCMinute() throws {
         // Local 00:02 is 00:46:30Z: it fires at 00:47Z, the first UTC minute inside it.
-        let w = try World([Self.monrovia("2 0 * * *")], publishedAt: "1970-12-31T12:00:00Z")
+        let w = try World([Self.monrovia("2 0 * * *")], publishedAt: Self.time("1970-12-31T12:00:00Z"))
         #expect(try w.tick("1971-01-01T00:46:00Z").isEmpty)
         let fired = try w.tick("1971-01-01T00:47:00Z")
         #expect(fired.map(\.scheduledFor) == [Timestamp(Self.time("1971-01-01T00:47:00Z"))])
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func aLateTickOwesTheRoundedMinute() throws {
-        let w = try World([Self.monrovia("2 0 * * *")], publishedAt: "1970-12-31T12:00:00Z")
+        let w = try World([Self.monrovia("2 0 * * *")], publishedAt: Self.time("1970-12-31T12:00:00Z"))
         let scheduler = w.scheduler()
         #expect(try scheduler.tick(at: Self.time("1971-01-01T00:46:00Z")).created.isEmpty)
         // The tick of 00:47 never comes; the one at 00:48:30 owes it.

@@ -16,11 +16,11 @@ import Testing
         let clock = SettableClock(SchedulerTests.parseTime("2026-01-01T00:00:00Z"))
         var publishes = 0
 
-        /// `publishedAt` moves the log's clock before the first publish (the
-        /// log's time never goes back, so a later `publish(_:at:)` cannot).
-        init(_ triggers: [TriggerSummary], publishedAt iso: String? = nil) throws {
+        /// - Parameter publishedAt: the log's clock for the first publish
+        ///   (by default 2026-01-01).
+        init(_ triggers: [TriggerSummary], publishedAt: Date? = nil) throws {
             let clock = self.clock
-            if let iso { clock.set(SchedulerTests.parseTime(iso)) }
+            if let publishedAt { clock.set(publishedAt) }
             f = try LogFixture(clock: { clock.next() })
             projections = try Projections(log: f.log)
             try publish(triggers)
