@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "YDoc", dependencies: ["Encoding", "JSON"], swiftSettings: strict),
         .target(name: "Workflows", dependencies: ["JSON", "Cron", "YDoc", "Encoding"], swiftSettings: strict),
         .target(name: "Projections", dependencies: ["EventLog", "LMDB", "Encoding", "Cron", "CPUHints"], swiftSettings: strict),
-        .target(name: "Scheduler", dependencies: ["Projections", "EventLog", "Cron"], swiftSettings: strict),
+        .target(name: "Scheduler", dependencies: ["Projections", "EventLog", "Cron", "LMDB"], swiftSettings: strict),
         .target(
             name: "CairnKit",
             dependencies: [

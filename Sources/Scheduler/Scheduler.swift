@@ -2,6 +2,7 @@ public import EventLog
 public import Projections
 import Cron
 public import Foundation
+import LMDB
 
 /// A run the scheduler created for a cron minute.
 public struct ScheduledRun: Sendable, Equatable {
@@ -110,6 +111,7 @@ public final class Scheduler: Sendable {
 
         let horizon = try projections.schedulerHorizon()
         var advancing = horizon.map { minute > $0 } ?? true
+        var previousTick = horizon
         if advancing {
             // The last minute ticked: by this scheduler, as the log has it
             // (another process's, or before a restart), or as the folder
@@ -117,6 +119,7 @@ public final class Scheduler: Sendable {
             // it, a restart of a minute across a daily fire would be downtime).
             let remembered = try? memory.recall()
             let previous = [horizon, lastTicked.minute, remembered].compactMap { $0 }.max()
+            previousTick = previous
             let late = previous.map { minute > $0 && minute.date.timeIntervalSince($0.date) <= lateTickGrace } ?? false
             // The index holds each trigger's next fire after the horizon: only
             // those due by this minute need a look.
@@ -160,6 +163,9 @@ public final class Scheduler: Sendable {
 
         var submissions: [Submission] = []
         var planned: [ScheduledRun] = []
+        // A fire whose planning met a passing storage failure is owed again:
+        // the minute is not recorded, so the next tick, late, plans it anew.
+        var retryLater = false
         for (trigger, scheduledFor) in fires {
             do {
                 if try firedByAnOlderCairn(trigger, scheduledFor) { continue }
@@ -167,11 +173,20 @@ public final class Scheduler: Sendable {
                 submissions.append(submission)
                 planned.append(run)
             } catch {
-                let failure = TriggerFailure(triggerId: trigger.id, workflowId: trigger.workflowId, reason: "\(error)")
+                let passing = Self.isPassing(error)
+                retryLater = retryLater || passing
+                let failure = TriggerFailure(
+                    triggerId: trigger.id, workflowId: trigger.workflowId,
+                    reason: "\(error)" + (passing ? " (the fire of \(scheduledFor.iso8601) is tried again at the next tick)" : ""))
                 failures.append(failure)
                 report(failure)
             }
         }
+        // Not recorded, the minute stays the horizon's next; the runs planned
+        // for other triggers are written now, and found at the retry (their ids
+        // are the fire's). Past the late-tick grace it is downtime, as for a
+        // tick that failed whole.
+        if retryLater { advancing = false }
         if advancing {
             // Salted like the runs: a token holder who could compute a tick's
             // id could send an event with it first, and the tick would be a
@@ -200,13 +215,31 @@ public final class Scheduler: Sendable {
             }
         }
         try projections.catchUp()
-        lastTicked.advance(to: minute)
-        // The log records a tick only when something was due. Failing to
-        // remember costs only that: the runs are written.
-        if !advancing { try? memory.remember(minute) }
+        if !retryLater {
+            lastTicked.advance(to: minute)
+            // The log records a tick only when something was due. Failing to
+            // remember costs only that: the runs are written.
+            if !advancing { try? memory.remember(minute) }
+        } else if previousTick == nil {
+            // Nothing was ticked before this minute: without a previous tick
+            // the next would not be late, and would owe nothing. The minute
+            // before this one is the previous tick.
+            let before = Timestamp(microseconds: minute.microseconds - 60_000_000)
+            lastTicked.advance(to: before)
+            try? memory.remember(before)
+        }
         let tick = Tick(minute: minute, created: created, failures: failures)
         onTick(tick)
         return tick
+    }
+
+    /// A failure that says nothing of the trigger, only of the moment: every
+    /// reader slot taken, an I/O error, the map grown by another process.
+    /// A damaged record or a missing job fails the same way each time and
+    /// is reported once, its minute passed.
+    static func isPassing(_ error: any Error) -> Bool {
+        guard let error = error as? LMDBError else { return false }
+        return error == .readersFull || error == .mapResized || error.isIOError
     }
 
     /// The instant after which `CronSchedule.next(after:)` yields only

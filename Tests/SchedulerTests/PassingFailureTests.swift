@@ -1,0 +1,103 @@
+import EventLog
+import Foundation
+import LMDB
+import Projections
+import TestSupport
+import Testing
+
+@testable import Scheduler
+
+/// Session 26's review: a fire whose planning failed was reported, yet the
+/// tick was recorded and the cron index moved past it, so a read that
+/// failed for a moment (every reader slot taken under load, an I/O error)
+/// cost a daily trigger its day. Such a fire is now owed to the next tick;
+/// a failure of the trigger itself is still reported once and passed.
+@Suite struct PassingFailureTests {
+    typealias World = SchedulerTests.World
+
+    static func time(_ iso: String) -> Date { SchedulerTests.parseTime(iso) }
+
+    /// A scheduler whose input resolution for `failing` throws `error` the first `times` calls.
+    static func scheduler(_ w: World, failing: String, with error: any Error, times: Int, failures: FailureLog) -> Scheduler {
+        let projections = w.projections
+        let countdown = Countdown(times)
+        return Scheduler(
+            log: w.f.log, projections: projections, report: { failures.add($0) },
+            resolveInput: { id in
+                if id == failing, countdown.take() { throw error }
+                return try projections.nextCronInput(id)
+            })
+    }
+
+    final class Countdown: @unchecked Sendable {
+        private let lock = NSLock()
+        private var left: Int
+        init(_ count: Int) { left = count }
+        /// Whether any is left, taking one.
+        func take() -> Bool {
+            lock.withLock {
+                guard left > 0 else { return false }
+                left -= 1
+                return true
+            }
+        }
+    }
+
+    @Test(arguments: [LMDBError.readersFull, .system(EIO), .mapResized])
+    func aFireMetByAPassingFailureIsCreatedAtTheNextTick(error: LMDBError) throws {
+        let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("often", "* * * * *")])
+        let failures = FailureLog()
+        let scheduler = Self.scheduler(w, failing: "daily", with: error, times: 1, failures: failures)
+        let first = try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z"))
+        #expect(first.created.map(\.triggerId) == ["often"])
+        #expect(first.failures.map(\.triggerId) == ["daily"])
+        #expect(failures.all.first?.reason.contains("tried again") == true)
+        // The next minute owes 06:00 to `daily`; `often`'s 06:00 is not made twice.
+        let next = try scheduler.tick(at: Self.time("2026-03-01T06:01:00Z"))
+        let made = next.created.map { "\($0.triggerId)@\($0.scheduledFor.iso8601)" }.sorted()
+        #expect(made == ["daily@2026-03-01T06:00:00Z", "often@2026-03-01T06:01:00Z"])
+        #expect(next.failures.isEmpty)
+        let runs = try w.projections.runs(ofWorkflow: "w1")
+        #expect(runs.count == 3)
+        // Exactly once, from here on and for another scheduler.
+        #expect(try w.tick("2026-03-01T06:01:00Z").isEmpty)
+        #expect(try w.tick("2026-03-01T06:00:00Z").isEmpty)
+        #expect(try w.projections.runs(ofWorkflow: "w1").count == 3)
+    }
+
+    /// A failure of the trigger itself (here, not a storage error) would fail
+    /// again at every retry: it is reported and its minute passed, as before.
+    @Test func aFailureOfTheTriggerItselfIsNotRetried() throws {
+        struct Damaged: Error {}
+        let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("often", "* * * * *")])
+        let failures = FailureLog()
+        let scheduler = Self.scheduler(w, failing: "daily", with: Damaged(), times: 1, failures: failures)
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).failures.map(\.triggerId) == ["daily"])
+        #expect(failures.all.first?.reason.contains("tried again") == false)
+        let next = try scheduler.tick(at: Self.time("2026-03-01T06:01:00Z"))
+        #expect(next.created.map(\.triggerId) == ["often"])
+    }
+
+    /// Past the late-tick grace it is downtime, as for a tick that failed whole:
+    /// a failure that lasts is reported at each tick, not retried for ever.
+    @Test func aLastingPassingFailureEndsAsDowntime() throws {
+        let w = try World([SchedulerTests.cron("daily", "0 6 * * *")])
+        let failures = FailureLog()
+        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: .max, failures: failures)
+        _ = try scheduler.tick(at: Self.time("2026-03-01T05:59:00Z"))
+        for minute in 0...4 {
+            let tick = try scheduler.tick(at: Self.time("2026-03-01T06:0\(minute):00Z"))
+            #expect(tick.created.isEmpty)
+            #expect(tick.failures.map(\.triggerId) == ["daily"], "06:0\(minute)")
+        }
+        // 06:05 is six minutes after 05:59, the last minute ticked: past the
+        // five-minute grace, downtime, and 06:00 is no longer owed.
+        let afterGrace = try scheduler.tick(at: Self.time("2026-03-01T06:05:00Z"))
+        #expect(afterGrace.failures.isEmpty)
+        #expect(afterGrace.created.isEmpty)
+        #expect(try w.projections.runs(ofWorkflow: "w1").isEmpty)
+        // And the index moved on: tomorrow's 06:00 is the next fire.
+        let due = try w.projections.triggersDue(by: Timestamp(Self.time("2026-03-02T05:59:00Z")))
+        #expect(due.isEmpty)
+    }
+}
