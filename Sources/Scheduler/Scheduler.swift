@@ -111,7 +111,8 @@ public final class Scheduler: Sendable {
 
         let horizon = try projections.schedulerHorizon()
         var advancing = horizon.map { minute > $0 } ?? true
-        var previousTick = horizon
+        // A re-run of a minute at or before the horizon records nothing: it has nothing to retry.
+        let retriable = advancing
         if advancing {
             // The last minute ticked: by this scheduler, as the log has it
             // (another process's, or before a restart), or as the folder
@@ -119,7 +120,6 @@ public final class Scheduler: Sendable {
             // it, a restart of a minute across a daily fire would be downtime).
             let remembered = try? memory.recall()
             let previous = [horizon, lastTicked.minute, remembered].compactMap { $0 }.max()
-            previousTick = previous
             let late = previous.map { minute > $0 && minute.date.timeIntervalSince($0.date) <= lateTickGrace } ?? false
             // The index holds each trigger's next fire after the horizon: only
             // those due by this minute need a look.
@@ -164,8 +164,8 @@ public final class Scheduler: Sendable {
         var submissions: [Submission] = []
         var planned: [ScheduledRun] = []
         // A fire whose planning met a passing storage failure is owed again:
-        // the minute is not recorded, so the next tick, late, plans it anew.
-        var retryLater = false
+        // the earliest such fire, to be planned anew by the next tick.
+        var retryFrom: Timestamp?
         for (trigger, scheduledFor) in fires {
             do {
                 if try firedByAnOlderCairn(trigger, scheduledFor) { continue }
@@ -173,8 +173,8 @@ public final class Scheduler: Sendable {
                 submissions.append(submission)
                 planned.append(run)
             } catch {
-                let passing = Self.isPassing(error)
-                retryLater = retryLater || passing
+                let passing = retriable && Self.isPassing(error)
+                if passing { retryFrom = min(retryFrom ?? scheduledFor, scheduledFor) }
                 let failure = TriggerFailure(
                     triggerId: trigger.id, workflowId: trigger.workflowId,
                     reason: "\(error)" + (passing ? " (the fire of \(scheduledFor.iso8601) is tried again at the next tick)" : ""))
@@ -182,11 +182,10 @@ public final class Scheduler: Sendable {
                 report(failure)
             }
         }
-        // Not recorded, the minute stays the horizon's next; the runs planned
-        // for other triggers are written now, and found at the retry (their ids
-        // are the fire's). Past the late-tick grace it is downtime, as for a
-        // tick that failed whole.
-        if retryLater { advancing = false }
+        // The minute is not recorded, so the cron index does not move past the
+        // fire; the runs planned for other triggers are written now, and come
+        // back as duplicates at the retry (their ids are their fires').
+        if retryFrom != nil { advancing = false }
         if advancing {
             // Salted like the runs: a token holder who could compute a tick's
             // id could send an event with it first, and the tick would be a
@@ -205,7 +204,7 @@ public final class Scheduler: Sendable {
             case .rejected(.runExists):
                 let failure = TriggerFailure(
                     triggerId: run.triggerId, workflowId: run.workflowId,
-                    reason: "run id \(run.runId) is already another run's: the fire of \(minute.iso8601) was not started")
+                    reason: "run id \(run.runId) is already another run's: the fire of \(run.scheduledFor.iso8601) was not started")
                 failures.append(failure)
                 report(failure)
             case .rejected(let error):
@@ -215,18 +214,19 @@ public final class Scheduler: Sendable {
             }
         }
         try projections.catchUp()
-        if !retryLater {
+        if let retryFrom {
+            // The previous tick becomes the minute before the failed fire, so
+            // the next tick is late (within the grace, counted from there) and
+            // owes it: after downtime or on a folder's first tick too, where
+            // the last tick is older or missing. Never moves back (max).
+            let before = Timestamp(microseconds: retryFrom.microseconds - 60_000_000)
+            lastTicked.advance(to: before)
+            try? memory.remember(before)
+        } else {
             lastTicked.advance(to: minute)
             // The log records a tick only when something was due. Failing to
             // remember costs only that: the runs are written.
             if !advancing { try? memory.remember(minute) }
-        } else if previousTick == nil {
-            // Nothing was ticked before this minute: without a previous tick
-            // the next would not be late, and would owe nothing. The minute
-            // before this one is the previous tick.
-            let before = Timestamp(microseconds: minute.microseconds - 60_000_000)
-            lastTicked.advance(to: before)
-            try? memory.remember(before)
         }
         let tick = Tick(minute: minute, created: created, failures: failures)
         onTick(tick)

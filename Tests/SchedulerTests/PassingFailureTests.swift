@@ -18,7 +18,9 @@ import Testing
     static func time(_ iso: String) -> Date { SchedulerTests.parseTime(iso) }
 
     /// A scheduler whose input resolution for `failing` throws `error` the first `times` calls.
-    static func scheduler(_ w: World, failing: String, with error: any Error, times: Int, failures: FailureLog) -> Scheduler {
+    static func scheduler(
+        _ w: World, failing: String, with error: any Error, times: Int, failures: FailureLog, memory: TickMemory = .none
+    ) -> Scheduler {
         let projections = w.projections
         let countdown = Countdown(times)
         return Scheduler(
@@ -26,7 +28,23 @@ import Testing
             resolveInput: { id in
                 if id == failing, countdown.take() { throw error }
                 return try projections.nextCronInput(id)
-            })
+            },
+            memory: memory)
+    }
+
+    static func made(_ tick: Scheduler.Tick) -> [String] {
+        tick.created.map { "\($0.triggerId)@\($0.scheduledFor.iso8601)" }.sorted()
+    }
+
+    /// The folder's memory of the last minute ticked, as `Store.tickMemory` keeps it: the later one wins.
+    final class Remembered: @unchecked Sendable {
+        private let lock = NSLock()
+        private var minute: Timestamp?
+        var memory: TickMemory {
+            TickMemory(
+                recall: { self.lock.withLock { self.minute } },
+                remember: { new in self.lock.withLock { self.minute = max(self.minute ?? new, new) } })
+        }
     }
 
     final class Countdown: @unchecked Sendable {
@@ -63,6 +81,50 @@ import Testing
         #expect(try w.tick("2026-03-01T06:01:00Z").isEmpty)
         #expect(try w.tick("2026-03-01T06:00:00Z").isEmpty)
         #expect(try w.projections.runs(ofWorkflow: "w1").count == 3)
+    }
+
+    /// The tick after downtime is not late: the failed fire is owed all the same.
+    @Test func aFireFailedAfterDowntimeIsOwed() throws {
+        let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("hourly", "0 * * * *")])
+        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: FailureLog())
+        #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T05:00:00Z"))) == ["hourly@2026-03-01T05:00:00Z"])
+        // An hour without ticks; 06:00's daily fire fails for a moment.
+        #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:00:00Z"))) == ["hourly@2026-03-01T06:00:00Z"])
+        #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:01:00Z"))) == ["daily@2026-03-01T06:00:00Z"])
+    }
+
+    /// The grace counts from the failed fire, not from the last tick that
+    /// went well: a late tick's owed fire that fails is still owed a minute on.
+    @Test func theGraceCountsFromTheFailedFire() throws {
+        let w = try World([SchedulerTests.cron("daily", "58 5 * * *")])
+        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: FailureLog())
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T05:55:00Z")).created.isEmpty)
+        // 06:00 comes five minutes late and owes 05:58, which fails.
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).failures.map(\.triggerId) == ["daily"])
+        // 06:01 is six minutes after 05:55, but four after 05:57, the minute before the failed fire.
+        #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:01:00Z"))) == ["daily@2026-03-01T05:58:00Z"])
+    }
+
+    /// `cairn schedule tick` runs a fresh scheduler each minute, with only the
+    /// folder's memory: a folder's first tick that fails is owed by the next process.
+    @Test func aFreshSchedulerOwesTheFireThroughTheFoldersMemory() throws {
+        let w = try World([SchedulerTests.cron("daily", "0 6 * * *")])
+        let remembered = Remembered()
+        let first = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: FailureLog(), memory: remembered.memory)
+        #expect(try first.tick(at: Self.time("2026-03-01T06:00:00Z")).created.isEmpty)
+        let second = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 0, failures: FailureLog(), memory: remembered.memory)
+        #expect(try Self.made(second.tick(at: Self.time("2026-03-01T06:01:00Z"))) == ["daily@2026-03-01T06:00:00Z"])
+    }
+
+    /// An operator's tick of a minute already past the horizon records
+    /// nothing and retries nothing: its failure does not say it will be.
+    @Test func aReRunOfAPastMinuteDoesNotPromiseARetry() throws {
+        let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("often", "* * * * *")])
+        _ = try w.tick("2026-03-01T06:05:00Z")
+        let failures = FailureLog()
+        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: failures)
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).failures.map(\.triggerId) == ["daily"])
+        #expect(failures.all.first?.reason.contains("tried again") == false)
     }
 
     /// A failure of the trigger itself (here, not a storage error) would fail
