@@ -16,7 +16,14 @@ extension Store {
         onTick: @escaping @Sendable (Scheduler.Tick) -> Void = { _ in }
     ) -> Scheduler {
         Scheduler(
-            log: log, projections: projections, catchUpWindow: catchUpWindow, report: report, onTick: onTick,
+            log: log, projections: projections, catchUpWindow: catchUpWindow, report: report,
+            onTick: { [self] tick in
+                // A tick completes only when its last catch-up did: the
+                // projections are as far as the log, and an idle service
+                // (whose only writes are ticks) stops reporting the lag.
+                try? noteCatchUp(.success(()))
+                onTick(tick)
+            },
             runIdSalt: runIdSalt, runIdSaltAppliesAfter: runIdSaltAppliesAfter, memory: tickMemory)
     }
 

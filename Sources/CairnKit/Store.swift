@@ -131,7 +131,7 @@ public final class Store: Sendable {
     /// Keeps a catch-up's failure as `projectionLag` (reported on stderr
     /// when the projections fall behind, not at every retry), clears it on
     /// success, and rethrows the failure.
-    private func noteCatchUp(_ result: Result<Void, any Error>) throws {
+    func noteCatchUp(_ result: Result<Void, any Error>) throws {
         let failure: String?
         if case .failure(let error) = result { failure = "\(error)" } else { failure = nil }
         let first = lag.withLockedValue { lag in

@@ -107,7 +107,9 @@ public final class Scheduler: Sendable {
         let minute = Timestamp(microseconds: Int64(minutes) * 60_000_000)
         try projections.catchUp()
         var failures: [TriggerFailure] = []
-        var fires: [(TriggerRecord, Timestamp)] = []
+        /// Each fire, and whether it is a catch-up after downtime (a fire
+        /// the window allows, not one owed since the previous tick).
+        var fires: [(TriggerRecord, Timestamp, catchUp: Bool)] = []
 
         let horizon = try projections.schedulerHorizon()
         var advancing = horizon.map { minute > $0 } ?? true
@@ -139,16 +141,16 @@ public final class Scheduler: Sendable {
                     let owedAfter = max(previous, Self.justBefore(trigger.effectiveSince))
                     var fire = schedule.next(after: owedAfter.date).map { max(Timestamp($0), nextFire) }
                     while let at = fire, at < minute {
-                        fires.append((trigger, at))
+                        fires.append((trigger, at, false))
                         fire = schedule.next(after: at.date).map(Timestamp.init)
                     }
-                    if ownMinute { fires.append((trigger, minute)) }
+                    if ownMinute { fires.append((trigger, minute, false)) }
                 } else if ownMinute {
-                    fires.append((trigger, minute))
+                    fires.append((trigger, minute, false))
                 } else if catchUpWindow > 0, let missed = schedule.previous(before: minute.date),
                     minute.date.timeIntervalSince(missed) <= catchUpWindow, Timestamp(missed) >= trigger.effectiveSince
                 {
-                    fires.append((trigger, Timestamp(missed)))
+                    fires.append((trigger, Timestamp(missed), true))
                 }
             }
         } else {
@@ -156,7 +158,7 @@ public final class Scheduler: Sendable {
             // explicit tick in the past): look at every trigger.
             for trigger in try projections.allTriggers() {
                 if let schedule = trigger.schedule, schedule.fires(atMinuteOf: minute.date) {
-                    fires.append((trigger, minute))
+                    fires.append((trigger, minute, false))
                 }
             }
         }
@@ -164,9 +166,11 @@ public final class Scheduler: Sendable {
         var submissions: [Submission] = []
         var planned: [ScheduledRun] = []
         // A fire whose planning met a passing storage failure is owed again:
-        // the earliest such fire, to be planned anew by the next tick.
+        // the earliest such fire owed since the previous tick, to be planned
+        // anew by the next; a catch-up fire, by the next tick's catch-up.
         var retryFrom: Timestamp?
-        for (trigger, scheduledFor) in fires {
+        var retryCatchUp = false
+        for (trigger, scheduledFor, catchUp) in fires {
             do {
                 if try firedByAnOlderCairn(trigger, scheduledFor) { continue }
                 let (submission, run) = try plan(trigger, scheduledFor)
@@ -174,7 +178,8 @@ public final class Scheduler: Sendable {
                 planned.append(run)
             } catch {
                 let passing = retriable && Self.isPassing(error)
-                if passing { retryFrom = min(retryFrom ?? scheduledFor, scheduledFor) }
+                if passing && catchUp { retryCatchUp = true }
+                if passing && !catchUp { retryFrom = min(retryFrom ?? scheduledFor, scheduledFor) }
                 let failure = TriggerFailure(
                     triggerId: trigger.id, workflowId: trigger.workflowId,
                     reason: "\(error)" + (passing ? " (the fire of \(scheduledFor.iso8601) is tried again at the next tick)" : ""))
@@ -185,7 +190,7 @@ public final class Scheduler: Sendable {
         // The minute is not recorded, so the cron index does not move past the
         // fire; the runs planned for other triggers are written now, and come
         // back as duplicates at the retry (their ids are their fires').
-        if retryFrom != nil { advancing = false }
+        if retryFrom != nil || retryCatchUp { advancing = false }
         if advancing {
             // Salted like the runs: a token holder who could compute a tick's
             // id could send an event with it first, and the tick would be a
@@ -222,6 +227,10 @@ public final class Scheduler: Sendable {
             let before = Timestamp(microseconds: retryFrom.microseconds - 60_000_000)
             lastTicked.advance(to: before)
             try? memory.remember(before)
+        } else if retryCatchUp {
+            // The previous tick stays where it was: the next tick is after
+            // downtime too, and its catch-up looks for the fire again. Moved
+            // to the fire, it would owe every trigger the downtime's minutes.
         } else {
             lastTicked.advance(to: minute)
             // The log records a tick only when something was due. Failing to

@@ -68,4 +68,20 @@ import Testing
         #expect(p.store.projectionLag == nil)
         #expect(try p.store.projections.run("r1")?.state == .lost)
     }
+
+    /// Session 26: the scheduler catches up by itself; an idle service,
+    /// whose only writes are its ticks, cleared the lag only at the next
+    /// request that wrote, and `/healthz` said degraded meanwhile.
+    @Test func aTickThatCompletesClearsTheLag() async throws {
+        let p = try TwoProjects()
+        _ = try p.store.append([Submission(id: .random(), command: .createRun(CreateRun(
+            runId: "r1", workflowId: P.workflowA, input: NewDataclip(type: .global, body: Array("{}".utf8)))))])
+        try Self.damageRunRecord(p.store, "r1")
+        _ = try await p.store.submit([Submission(id: .random(), command: .claimRun(runId: "r1", workerName: "w", timestamp: nil))])
+        #expect(p.store.projectionLag != nil)
+        try p.store.projections.engine.rebuild()
+        let tick = try p.store.scheduler().tick(at: Date(timeIntervalSince1970: 1_900_000_000))
+        #expect(tick.failures.isEmpty)
+        #expect(p.store.projectionLag == nil)
+    }
 }

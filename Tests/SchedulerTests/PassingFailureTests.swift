@@ -19,14 +19,15 @@ import Testing
 
     /// A scheduler whose input resolution for `failing` throws `error` the first `times` calls.
     static func scheduler(
-        _ w: World, failing: String, with error: any Error, times: Int, failures: FailureLog, memory: TickMemory = .none
+        _ w: World, failing: Set<String>, with error: any Error, times: Int, failures: FailureLog,
+        memory: TickMemory = .none, catchUpWindow: TimeInterval = 0
     ) -> Scheduler {
         let projections = w.projections
-        let countdown = Countdown(times)
+        let countdowns = Dictionary(uniqueKeysWithValues: failing.map { ($0, Countdown(times)) })
         return Scheduler(
-            log: w.f.log, projections: projections, report: { failures.add($0) },
+            log: w.f.log, projections: projections, catchUpWindow: catchUpWindow, report: { failures.add($0) },
             resolveInput: { id in
-                if id == failing, countdown.take() { throw error }
+                if let countdown = countdowns[id], countdown.take() { throw error }
                 return try projections.nextCronInput(id)
             },
             memory: memory)
@@ -61,11 +62,11 @@ import Testing
         }
     }
 
-    @Test(arguments: [LMDBError.readersFull, .system(EIO), .mapResized])
+    @Test(arguments: [LMDBError.readersFull, .system(EIO), .mapResized, .panic])
     func aFireMetByAPassingFailureIsCreatedAtTheNextTick(error: LMDBError) throws {
         let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("often", "* * * * *")])
         let failures = FailureLog()
-        let scheduler = Self.scheduler(w, failing: "daily", with: error, times: 1, failures: failures)
+        let scheduler = Self.scheduler(w, failing: ["daily"], with: error, times: 1, failures: failures)
         let first = try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z"))
         #expect(first.created.map(\.triggerId) == ["often"])
         #expect(first.failures.map(\.triggerId) == ["daily"])
@@ -86,7 +87,7 @@ import Testing
     /// The tick after downtime is not late: the failed fire is owed all the same.
     @Test func aFireFailedAfterDowntimeIsOwed() throws {
         let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("hourly", "0 * * * *")])
-        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: FailureLog())
+        let scheduler = Self.scheduler(w, failing: ["daily"], with: LMDBError.readersFull, times: 1, failures: FailureLog())
         #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T05:00:00Z"))) == ["hourly@2026-03-01T05:00:00Z"])
         // An hour without ticks; 06:00's daily fire fails for a moment.
         #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:00:00Z"))) == ["hourly@2026-03-01T06:00:00Z"])
@@ -97,7 +98,7 @@ import Testing
     /// went well: a late tick's owed fire that fails is still owed a minute on.
     @Test func theGraceCountsFromTheFailedFire() throws {
         let w = try World([SchedulerTests.cron("daily", "58 5 * * *")])
-        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: FailureLog())
+        let scheduler = Self.scheduler(w, failing: ["daily"], with: LMDBError.readersFull, times: 1, failures: FailureLog())
         #expect(try scheduler.tick(at: Self.time("2026-03-01T05:55:00Z")).created.isEmpty)
         // 06:00 comes five minutes late and owes 05:58, which fails.
         #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).failures.map(\.triggerId) == ["daily"])
@@ -105,14 +106,42 @@ import Testing
         #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:01:00Z"))) == ["daily@2026-03-01T05:58:00Z"])
     }
 
+    /// Two fires of one late tick fail: the earlier is owed as well as the later.
+    @Test func theEarliestFailedFireIsOwed() throws {
+        let w = try World([SchedulerTests.cron("x", "58 5 * * *"), SchedulerTests.cron("z", "59 5 * * *")])
+        let scheduler = Self.scheduler(w, failing: ["x", "z"], with: LMDBError.readersFull, times: 1, failures: FailureLog())
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T05:57:00Z")).created.isEmpty)
+        #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).failures.map(\.triggerId).sorted() == ["x", "z"])
+        #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:01:00Z")))
+            == ["x@2026-03-01T05:58:00Z", "z@2026-03-01T05:59:00Z"])
+    }
+
+    /// A catch-up fire after downtime that fails is looked for again by the
+    /// next tick's catch-up: the previous tick does not move to it, which
+    /// would make the next tick late and owe every trigger the downtime's
+    /// minutes (a review of the first version found exactly that).
+    @Test func aFailedCatchUpFireOwesNoDowntimeMinutes() throws {
+        let w = try World([SchedulerTests.cron("x", "2 6 * * *"), SchedulerTests.cron("y", "* * * * *")])
+        let scheduler = Self.scheduler(
+            w, failing: ["x"], with: LMDBError.readersFull, times: 1, failures: FailureLog(), catchUpWindow: 600)
+        #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T05:50:00Z"))) == ["y@2026-03-01T05:50:00Z"])
+        // Down until 06:04: x's 06:02 is a catch-up, and fails for a moment.
+        let after = try scheduler.tick(at: Self.time("2026-03-01T06:04:00Z"))
+        #expect(Self.made(after) == ["y@2026-03-01T06:04:00Z"])
+        #expect(after.failures.map(\.triggerId) == ["x"])
+        #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:05:00Z")))
+            == ["x@2026-03-01T06:02:00Z", "y@2026-03-01T06:05:00Z"])
+        #expect(try w.projections.runs(ofWorkflow: "w1").count == 4)
+    }
+
     /// `cairn schedule tick` runs a fresh scheduler each minute, with only the
     /// folder's memory: a folder's first tick that fails is owed by the next process.
     @Test func aFreshSchedulerOwesTheFireThroughTheFoldersMemory() throws {
         let w = try World([SchedulerTests.cron("daily", "0 6 * * *")])
         let remembered = Remembered()
-        let first = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: FailureLog(), memory: remembered.memory)
+        let first = Self.scheduler(w, failing: ["daily"], with: LMDBError.readersFull, times: 1, failures: FailureLog(), memory: remembered.memory)
         #expect(try first.tick(at: Self.time("2026-03-01T06:00:00Z")).created.isEmpty)
-        let second = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 0, failures: FailureLog(), memory: remembered.memory)
+        let second = Self.scheduler(w, failing: ["daily"], with: LMDBError.readersFull, times: 0, failures: FailureLog(), memory: remembered.memory)
         #expect(try Self.made(second.tick(at: Self.time("2026-03-01T06:01:00Z"))) == ["daily@2026-03-01T06:00:00Z"])
     }
 
@@ -122,7 +151,7 @@ import Testing
         let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("often", "* * * * *")])
         _ = try w.tick("2026-03-01T06:05:00Z")
         let failures = FailureLog()
-        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: 1, failures: failures)
+        let scheduler = Self.scheduler(w, failing: ["daily"], with: LMDBError.readersFull, times: 1, failures: failures)
         #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).failures.map(\.triggerId) == ["daily"])
         #expect(failures.all.first?.reason.contains("tried again") == false)
     }
@@ -133,7 +162,7 @@ import Testing
         struct Damaged: Error {}
         let w = try World([SchedulerTests.cron("daily", "0 6 * * *"), SchedulerTests.cron("often", "* * * * *")])
         let failures = FailureLog()
-        let scheduler = Self.scheduler(w, failing: "daily", with: Damaged(), times: 1, failures: failures)
+        let scheduler = Self.scheduler(w, failing: ["daily"], with: Damaged(), times: 1, failures: failures)
         #expect(try scheduler.tick(at: Self.time("2026-03-01T06:00:00Z")).failures.map(\.triggerId) == ["daily"])
         #expect(failures.all.first?.reason.contains("tried again") == false)
         let next = try scheduler.tick(at: Self.time("2026-03-01T06:01:00Z"))
@@ -145,7 +174,7 @@ import Testing
     @Test func aLastingPassingFailureEndsAsDowntime() throws {
         let w = try World([SchedulerTests.cron("daily", "0 6 * * *")])
         let failures = FailureLog()
-        let scheduler = Self.scheduler(w, failing: "daily", with: LMDBError.readersFull, times: .max, failures: failures)
+        let scheduler = Self.scheduler(w, failing: ["daily"], with: LMDBError.readersFull, times: .max, failures: failures)
         _ = try scheduler.tick(at: Self.time("2026-03-01T05:59:00Z"))
         for minute in 0...4 {
             let tick = try scheduler.tick(at: Self.time("2026-03-01T06:0\(minute):00Z"))
