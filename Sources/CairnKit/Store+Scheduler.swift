@@ -16,14 +16,10 @@ extension Store {
         onTick: @escaping @Sendable (Scheduler.Tick) -> Void = { _ in }
     ) -> Scheduler {
         Scheduler(
-            log: log, projections: projections, catchUpWindow: catchUpWindow, report: report,
-            onTick: { [self] tick in
-                // A tick completes only when its last catch-up did: the
-                // projections are as far as the log, and an idle service
-                // (whose only writes are ticks) stops reporting the lag.
-                try? noteCatchUp(.success(()))
-                onTick(tick)
-            },
+            log: log, projections: projections, catchUpWindow: catchUpWindow, report: report, onTick: onTick,
+            // Through the store's note of the lag: an idle service, whose
+            // only writes are its ticks, shows the lag set and cleared.
+            catchUp: { [self] in try noteCatchUp(Result { _ = try projections.catchUp() }) },
             runIdSalt: runIdSalt, runIdSaltAppliesAfter: runIdSaltAppliesAfter, memory: tickMemory)
     }
 

@@ -50,6 +50,9 @@ public final class Scheduler: Sendable {
     /// Told of every tick that completed, once its events are written (the
     /// service counts ticks and the runs they created).
     let onTick: @Sendable (Tick) -> Void
+    /// Brings the projections up to the log (the store's, which keeps its
+    /// outcome as the service's projection lag).
+    let catchUp: @Sendable () throws -> Void
     /// The folder's secret mixed into the ids of cron runs and ticks
     /// (`Store.runIdSalt`); empty: none.
     let runIdSalt: String
@@ -74,6 +77,7 @@ public final class Scheduler: Sendable {
         report: @escaping @Sendable (TriggerFailure) -> Void = { _ in },
         resolveInput: (@Sendable (String) throws -> CronInput?)? = nil,
         onTick: @escaping @Sendable (Tick) -> Void = { _ in },
+        catchUp: (@Sendable () throws -> Void)? = nil,
         runIdSalt: String = "", runIdSaltAppliesAfter: Timestamp? = nil, memory: TickMemory = .none
     ) {
         self.runIdSalt = runIdSalt
@@ -85,6 +89,7 @@ public final class Scheduler: Sendable {
         self.lateTickGrace = max(0, lateTickGrace)
         self.report = report
         self.onTick = onTick
+        self.catchUp = catchUp ?? { _ = try projections.catchUp() }
         self.resolveInput = resolveInput ?? { try projections.nextCronInput($0) }
     }
 
@@ -105,7 +110,7 @@ public final class Scheduler: Sendable {
             throw SchedulerError.timeOutOfRange(date.timeIntervalSince1970)
         }
         let minute = Timestamp(microseconds: Int64(minutes) * 60_000_000)
-        try projections.catchUp()
+        try catchUp()
         var failures: [TriggerFailure] = []
         /// Each fire, and whether it is a catch-up after downtime (a fire
         /// the window allows, not one owed since the previous tick).
@@ -170,7 +175,7 @@ public final class Scheduler: Sendable {
         // anew by the next; a catch-up fire, by the next tick's catch-up.
         var retryFrom: Timestamp?
         var retryCatchUp = false
-        for (trigger, scheduledFor, catchUp) in fires {
+        for (trigger, scheduledFor, isCatchUp) in fires {
             do {
                 if try firedByAnOlderCairn(trigger, scheduledFor) { continue }
                 let (submission, run) = try plan(trigger, scheduledFor)
@@ -178,11 +183,12 @@ public final class Scheduler: Sendable {
                 planned.append(run)
             } catch {
                 let passing = retriable && Self.isPassing(error)
-                if passing && catchUp { retryCatchUp = true }
-                if passing && !catchUp { retryFrom = min(retryFrom ?? scheduledFor, scheduledFor) }
-                let failure = TriggerFailure(
-                    triggerId: trigger.id, workflowId: trigger.workflowId,
-                    reason: "\(error)" + (passing ? " (the fire of \(scheduledFor.iso8601) is tried again at the next tick)" : ""))
+                if passing && isCatchUp { retryCatchUp = true }
+                if passing && !isCatchUp { retryFrom = min(retryFrom ?? scheduledFor, scheduledFor) }
+                let retry = !passing ? ""
+                    : isCatchUp ? " (the catch-up of \(scheduledFor.iso8601) is looked for again at the next tick, within the window)"
+                    : " (the fire of \(scheduledFor.iso8601) is tried again at the next tick)"
+                let failure = TriggerFailure(triggerId: trigger.id, workflowId: trigger.workflowId, reason: "\(error)" + retry)
                 failures.append(failure)
                 report(failure)
             }
@@ -218,7 +224,7 @@ public final class Scheduler: Sendable {
                 report(failure)
             }
         }
-        try projections.catchUp()
+        try catchUp()
         if let retryFrom {
             // The previous tick becomes the minute before the failed fire, so
             // the next tick is late (within the grace, counted from there) and

@@ -129,6 +129,7 @@ import Testing
         let after = try scheduler.tick(at: Self.time("2026-03-01T06:04:00Z"))
         #expect(Self.made(after) == ["y@2026-03-01T06:04:00Z"])
         #expect(after.failures.map(\.triggerId) == ["x"])
+        #expect(after.failures.first?.reason.contains("looked for again at the next tick, within the window") == true)
         #expect(try Self.made(scheduler.tick(at: Self.time("2026-03-01T06:05:00Z")))
             == ["x@2026-03-01T06:02:00Z", "y@2026-03-01T06:05:00Z"])
         #expect(try w.projections.runs(ofWorkflow: "w1").count == 4)
