@@ -19,7 +19,7 @@ extension Store {
             log: log, projections: projections, catchUpWindow: catchUpWindow, report: report, onTick: onTick,
             // Through the store's note of the lag: an idle service, whose
             // only writes are its ticks, shows the lag set and cleared.
-            catchUp: { [self] in try noteCatchUp(Result { _ = try projections.catchUp() }) },
+            catchUp: { [self] in try catchUpProjectionsHere() },
             runIdSalt: runIdSalt, runIdSaltAppliesAfter: runIdSaltAppliesAfter, memory: tickMemory)
     }
 

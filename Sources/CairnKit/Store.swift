@@ -84,7 +84,7 @@ public final class Store: Sendable {
         // reads as of the last one, and says so (`projectionLag`), rather
         // than refusing to open: the log is whole, and each later write
         // tries again.
-        if !options.readOnly { try? noteCatchUp(Result { _ = try projections.catchUp() }) }
+        if !options.readOnly { try? catchUpProjectionsHere() }
     }
 
     /// Appends submissions (see `EventStore.append`) in one durable
@@ -95,7 +95,7 @@ public final class Store: Sendable {
     ///   bulk writer (`cairn ingest`) that catches them up once at its end.
     public func append(_ submissions: [Submission], catchingUp: Bool = true) throws -> [AppendOutcome] {
         let outcomes = try log.append(submissions)
-        if catchingUp { try? noteCatchUp(Result { _ = try projections.catchUp() }) }
+        if catchingUp { try? catchUpProjectionsHere() }
         return outcomes
     }
 
@@ -128,10 +128,16 @@ public final class Store: Sendable {
         try noteCatchUp(result)
     }
 
+    /// Brings the projections up to date on the calling thread (the CLI,
+    /// the scheduler's own thread), keeping the outcome as `projectionLag`.
+    func catchUpProjectionsHere() throws {
+        try noteCatchUp(Result { _ = try projections.catchUp() })
+    }
+
     /// Keeps a catch-up's failure as `projectionLag` (reported on stderr
     /// when the projections fall behind, not at every retry), clears it on
     /// success, and rethrows the failure.
-    func noteCatchUp(_ result: Result<Void, any Error>) throws {
+    private func noteCatchUp(_ result: Result<Void, any Error>) throws {
         let failure: String?
         if case .failure(let error) = result { failure = "\(error)" } else { failure = nil }
         let first = lag.withLockedValue { lag in

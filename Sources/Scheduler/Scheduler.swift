@@ -114,7 +114,7 @@ public final class Scheduler: Sendable {
         var failures: [TriggerFailure] = []
         /// Each fire, and whether it is a catch-up after downtime (a fire
         /// the window allows, not one owed since the previous tick).
-        var fires: [(TriggerRecord, Timestamp, catchUp: Bool)] = []
+        var fires: [(TriggerRecord, Timestamp, isCatchUp: Bool)] = []
 
         let horizon = try projections.schedulerHorizon()
         var advancing = horizon.map { minute > $0 } ?? true
