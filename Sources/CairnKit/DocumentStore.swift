@@ -47,15 +47,25 @@ public final class DocumentStore: Sendable {
 
     /// Whether anything was ever stored for the document.
     public func exists(_ workflowId: String) throws -> Bool {
-        try environment.read { txn in
-            if try txn.get(states, key: try Self.key(workflowId)) != nil { return true }
-            var any = false
-            try txn.scan(updates, in: .prefix(try Self.prefix(workflowId))) { _, _ in
-                any = true
-                return false
-            }
-            return any
+        try environment.read { txn in try exists(workflowId, txn) }
+    }
+
+    func exists(_ workflowId: String, _ txn: ReadTransaction) throws -> Bool {
+        if try txn.get(states, key: try Self.key(workflowId)) != nil { return true }
+        var any = false
+        try txn.scan(updates, in: .prefix(try Self.prefix(workflowId))) { _, _ in
+            any = true
+            return false
         }
+        return any
+    }
+
+    /// The document as `txn` sees it (a write transaction of the log's,
+    /// checking who may publish it).
+    func load(_ workflowId: String, _ txn: ReadTransaction) throws -> Doc {
+        let doc = Doc()
+        try replay(workflowId, into: doc, txn)
+        return doc
     }
 
     /// The document rebuilt from its compacted state and the updates after it.
@@ -98,9 +108,11 @@ public final class DocumentStore: Sendable {
 
     /// The project recorded as the document's owner, if any.
     public func owner(_ workflowId: String) throws -> String? {
-        try environment.read { txn in
-            try txn.get(owners, key: try Self.key(workflowId)).map { String(decoding: $0, as: UTF8.self) }
-        }
+        try environment.read { txn in try owner(workflowId, txn) }
+    }
+
+    func owner(_ workflowId: String, _ txn: ReadTransaction) throws -> String? {
+        try txn.get(owners, key: try Self.key(workflowId)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Records `project` as the document's owner, replacing any other (an
@@ -118,20 +130,22 @@ public final class DocumentStore: Sendable {
     /// `writer` is the project of the token writing (`nil`: the CLI, an
     /// operator, an open server: not checked). Its access is checked in
     /// this very transaction, so no other write (another connection,
-    /// another process) can come between the check and the write: the
-    /// document's owner — `publishedOwner` (its latest snapshot's project,
-    /// which `Store.documentOwner` puts first), else the one recorded, else
-    /// `owner` for a first write — must be `writer`, or
-    /// `DocumentAccessError` is thrown and nothing is stored.
+    /// another process, a publish) can come between the check and the
+    /// write: the document's owner — `publishedOwner` (its latest
+    /// snapshot's project, which `Store.documentOwner` puts first, read in
+    /// this transaction), else the one recorded, else `owner` for a first
+    /// write — must be `writer`, or `DocumentAccessError` is thrown and
+    /// nothing is stored.
     @discardableResult
     public func append(
-        _ workflowId: String, _ accepted: [[UInt8]], owner: String? = nil, writer: String? = nil, publishedOwner: String? = nil
+        _ workflowId: String, _ accepted: [[UInt8]], owner: String? = nil, writer: String? = nil,
+        publishedOwner: (ReadTransaction) throws -> String? = { _ in nil }
     ) throws -> UInt64 {
         guard !accepted.isEmpty else { return try revision(workflowId) }
         return try environment.write { txn in
-            let recorded = try txn.get(owners, key: try Self.key(workflowId)).map { String(decoding: $0, as: UTF8.self) }
+            let recorded = try self.owner(workflowId, txn)
             if let writer {
-                let effective = publishedOwner ?? recorded ?? owner
+                let effective = try publishedOwner(txn) ?? recorded ?? owner
                 guard effective == writer else {
                     throw DocumentAccessError(
                         workflowId: workflowId, project: writer,

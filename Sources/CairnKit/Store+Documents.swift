@@ -1,6 +1,7 @@
 public import YDoc
 public import Workflows
 public import EventLog
+import LMDB
 import Foundation
 import JSON
 
@@ -174,8 +175,32 @@ extension Store {
     /// when the document is another project's. `owner` is recorded if the
     /// document has none yet.
     public func appendDocument(_ workflowId: String, _ updates: [[UInt8]], owner: String?, writer: String?) throws -> UInt64 {
-        let published = writer == nil ? nil : try log.snapshot(workflowId)?.summary.projectId
-        return try documents.append(workflowId, updates, owner: owner, writer: writer, publishedOwner: published)
+        try documents.append(workflowId, updates, owner: owner, writer: writer) { [log] txn in
+            // In the append's transaction: a publish committed before it is seen,
+            // one after it sees this write's owner (`publishAccessCheck`).
+            try log.latestSnapshot(workflowId, in: txn)?.summary.projectId
+        }
+    }
+
+    /// The check of a publish by a token of `publisher`
+    /// (`PublishRequest.accessCheck`), made in the publish's transaction:
+    /// the workflow is the publisher's if its latest snapshot is in that
+    /// project; never published, if its document — when there is one — is
+    /// that project's (recorded at its first write, or, for a document from
+    /// before owners, named by its content: `documentOwner`'s rule). Made
+    /// earlier, a first write by another project's editor could land
+    /// between the check and the publish, and that editor's draft would
+    /// become the publisher's document.
+    func publishAccessCheck(_ workflowId: String, publisher: String) -> @Sendable (String?, ReadTransaction) throws -> String? {
+        { [documents] published, txn in
+            if let published { return published == publisher ? nil : "it belongs to another project" }
+            if let recorded = try documents.owner(workflowId, txn) {
+                return recorded == publisher ? nil : "its document belongs to another project"
+            }
+            guard try documents.exists(workflowId, txn) else { return nil }
+            if Self.namedProject(try documents.load(workflowId, txn)) == publisher { return nil }
+            return "its document belongs to no project yet: an operator claims it (cairn doc publish --project)"
+        }
     }
 
     /// The non-empty `workflow.project_id` of a document's content.

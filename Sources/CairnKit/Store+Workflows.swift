@@ -40,13 +40,20 @@ extension Store {
     /// command line's operator by default. With `basedOn`, the publish is
     /// refused (`PublishError.rejected(.versionConflict)`) unless that is
     /// still the latest version: for a change made to a version just read.
-    public func publish(_ workflow: Workflow, actor: AuditActor = .operator, basedOn: UInt32? = nil) throws -> PublishResult {
+    /// With `publisher`, the project of a token that may publish only its
+    /// own project's workflows: the workflow, and its document if it was
+    /// never published, must be that project's, checked in the publish's own
+    /// transaction (`publishAccessCheck`); `DocumentAccessError` if not.
+    public func publish(
+        _ workflow: Workflow, actor: AuditActor = .operator, basedOn: UInt32? = nil, publisher: String? = nil
+    ) throws -> PublishResult {
         do {
             try WorkflowValidator.validate(workflow, published: { try? self.workflow(workflow.id) })
         } catch { throw PublishError.invalid(error) }
         var request = Self.publishRequest(for: workflow)
         request.actor = actor
         request.basedOn = basedOn
+        request.accessCheck = publisher.map { publishAccessCheck(workflow.id, publisher: $0) }
         // Publishing is idempotent by content (an unchanged workflow writes
         // nothing), so the event id need not be stable.
         let submission = Submission(id: .random(), command: .publishWorkflow(request))
@@ -56,6 +63,8 @@ extension Store {
             return PublishResult(workflowId: workflow.id, lockVersion: latest?.lockVersion ?? 1, changed: true)
         case .unchanged(let lockVersion):
             return PublishResult(workflowId: workflow.id, lockVersion: lockVersion, changed: false)
+        case .rejected(.workflowOfAnotherProject(let id, let reason)):
+            throw DocumentAccessError(workflowId: id, project: publisher ?? "", reason: reason)
         case .rejected(let error):
             throw PublishError.rejected(error)
         }

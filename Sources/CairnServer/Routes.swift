@@ -209,7 +209,9 @@ public func makeRouter(
                     throw APIError.forbidden("workflow \(id)")
                 }
                 // A write transaction (an fsync): off the cooperative pool.
-                result = try await offPool { try store.publish(workflow, actor: caller.actor) }
+                // Checked again in the publish's transaction: a first write of
+                // another project's editor may land in between.
+                result = try await offPool { try store.publish(workflow, actor: caller.actor, publisher: caller.project) }
             } else {
                 let project = caller.project
                 guard try store.mayEditDocument(id, project: project) else { throw APIError.forbidden("workflow \(id)") }
@@ -219,6 +221,8 @@ public func makeRouter(
             return JSONResponse.make(Views.publish(result))
         } catch let error as PublishError {
             throw APIError(status: .unprocessableContent, field: nil, message: error.description)
+        } catch is DocumentAccessError {
+            throw APIError.forbidden("workflow \(id)")
         }
     }
 

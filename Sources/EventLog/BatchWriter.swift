@@ -223,6 +223,18 @@ struct BatchWriter {
             let claims = try unownedIds(of: request)
             let hash = StoredSnapshot.hash(request.content)
             let latest = try snapshot(request.workflowId, lockVersion: nil)
+            if let check = request.accessCheck {
+                let reason: String?
+                do {
+                    reason = try check(latest?.summary.projectId, txn)
+                } catch let error as LMDBError {
+                    throw error
+                } catch {
+                    // A record the check could not read refuses this publish, not the batch's others.
+                    throw EventLogError.storage("\(error)")
+                }
+                if let reason { throw EventLogError.workflowOfAnotherProject(request.workflowId, reason: reason) }
+            }
             if let basedOn = request.basedOn, basedOn != latest?.lockVersion ?? 0 {
                 throw EventLogError.versionConflict(
                     stream: "workflow:\(request.workflowId)", expected: basedOn, actual: latest?.lockVersion ?? 0)

@@ -1,4 +1,5 @@
 public import JSON
+public import LMDB
 
 /// What a worker, the scheduler or an operator asks the log to record. The
 /// log checks it against the current state and, if it is allowed, records
@@ -77,6 +78,16 @@ public struct PublishRequest: Sendable {
     /// (`versionConflict`), so a change to one field of a version read a
     /// moment ago cannot revert what was published in between.
     public var basedOn: UInt32?
+    /// For a publisher who may publish only its own project's workflows (a
+    /// token): asked in the publish's own write transaction, before anything
+    /// is written or found unchanged, with the project of the workflow's
+    /// latest snapshot (`nil`: never published). Returns why the publisher
+    /// may not publish it, or `nil`. A check made before the transaction may
+    /// be stale by then: another project's first publish, or its first
+    /// write of the workflow's document, can land in between
+    /// (docs/http.md, "Documents"). Refused as
+    /// `EventLogError.workflowOfAnotherProject`.
+    public var accessCheck: (@Sendable (_ publishedProject: String?, _ txn: ReadTransaction) throws -> String?)?
 
     public init(
         workflowId: String, projectId: String, deleted: Bool, jobIds: [String], triggers: [TriggerSummary],

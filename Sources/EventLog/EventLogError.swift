@@ -36,6 +36,10 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// run): an id is an idempotency key within its run, so this event is
     /// not that one, and is not answered as its duplicate.
     case idOfAnotherRun(String)
+    /// A publisher restricted to its project (`PublishRequest.accessCheck`)
+    /// may not publish this workflow: `reason` says why, in words that name
+    /// no other project.
+    case workflowOfAnotherProject(String, reason: String)
     case storage(String)
 
     /// The payload field the error is about (`event` for the line as a whole).
@@ -57,7 +61,7 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .outputPairIncomplete(let missing): return missing
         case .versionConflict: return "expected_version"
         case .storage: return "event"
-        case .idOfAnotherRun: return "id"
+        case .idOfAnotherRun, .workflowOfAnotherProject: return "id"
         }
     }
 
@@ -98,6 +102,7 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
             let whose = owner.map { "workflow \($0)" } ?? "a workflow of another project"
             return "\(id) belongs to \(whose) (job, trigger and edge ids are unique across workflows: a copy needs new ones)"
         case .notAcceptedFromWorkers(let name): return "\(name) is not accepted here"
+        case let .workflowOfAnotherProject(id, reason): return "workflow \(id) may not be published by this project: \(reason)"
         case .storage(let why): return "storage failure: \(why)"
         case .idOfAnotherRun(let id):
             return "id \(id) already names an event of another run: give each event its own id (or none, to have one derived)"

@@ -350,6 +350,13 @@ public final class EventStore: Sendable {
         try environment.read { txn in try loadSnapshot(workflowId, lockVersion: lockVersion, txn) }
     }
 
+    /// The latest snapshot of `workflowId` as `txn` — another writer's
+    /// transaction in this environment — sees it: for a check that must
+    /// hold where that writer writes (`Store.appendDocument`).
+    public func latestSnapshot(_ workflowId: String, in txn: ReadTransaction) throws -> StoredSnapshot? {
+        try loadSnapshot(workflowId, lockVersion: nil, txn)
+    }
+
     func loadSnapshot(_ workflowId: String, lockVersion: UInt32?, _ txn: ReadTransaction) throws -> StoredSnapshot? {
         if let lockVersion {
             return try txn.get(snapshots, key: StoredSnapshot.key(workflowId: workflowId, lockVersion: lockVersion))
