@@ -71,8 +71,13 @@ extension Store {
     /// Publishes the document: materializes it, validates, and stores a new
     /// snapshot if the content changed — the same path as `publish(_:)`.
     /// Problems are written into the document's `errors` map (and the publish
-    /// fails); they are cleared once fixed.
-    public func publishDocument(_ workflowId: String, projectId: String? = nil, actor: AuditActor = .operator) throws -> PublishResult {
+    /// fails); they are cleared once fixed. With `publisher` (a token's
+    /// project), the document must be that project's, checked in the
+    /// publish's own transaction (`publish(_:publisher:)`), and the problems
+    /// are written only where that project may write.
+    public func publishDocument(
+        _ workflowId: String, projectId: String? = nil, actor: AuditActor = .operator, publisher: String? = nil
+    ) throws -> PublishResult {
         let doc = try documents.load(workflowId)
         let before = doc.encodeStateVector()
         let project = try projectId ?? documentProject(workflowId, doc)
@@ -88,11 +93,11 @@ extension Store {
             // editors, rewritten at every publish: failing to store them
             // must not turn the publish's own outcome into another error.
             if let change = try? doc.encodeStateAsUpdate(stateVector: before), change.count > 2 {
-                _ = try? documents.append(workflowId, [change])
+                _ = try? appendDocument(workflowId, [change], owner: nil, writer: publisher)
             }
         }
         if !problems.isEmpty { throw PublishError.invalid(WorkflowErrors(problems: problems)) }
-        let result = try publish(workflow, actor: actor)
+        let result = try publish(workflow, actor: actor, publisher: publisher)
         // Published into a project: the document is that project's from now on
         // (how the CLI claims a document nobody owns, docs/http.md).
         try documents.setOwner(workflowId, workflow.projectId)

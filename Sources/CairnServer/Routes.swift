@@ -216,7 +216,11 @@ public func makeRouter(
                 let project = caller.project
                 guard try store.mayEditDocument(id, project: project) else { throw APIError.forbidden("workflow \(id)") }
                 guard try store.documentExists(id) else { throw APIError.notFound("document \(id)") }
-                result = try await offPool { try store.publishDocument(id, projectId: project, actor: caller.actor) }
+                // Checked again in the publish's transaction: the document may have
+                // been first written by another project's editor since.
+                result = try await offPool {
+                    try store.publishDocument(id, projectId: project, actor: caller.actor, publisher: project)
+                }
             }
             return JSONResponse.make(Views.publish(result))
         } catch let error as PublishError {

@@ -42,6 +42,26 @@ import YDoc
         #expect(try store.publish(try Self.workflow(project: "p2"), publisher: "p2").lockVersion == 1)
     }
 
+    /// The same through a publish of the document (an empty body): p1's
+    /// route found no document, p2's editor then wrote a valid draft. The
+    /// draft is not published as p1's, its owner is not moved, and p1's
+    /// publish writes nothing into it.
+    @Test func aDocumentPublishAfterAnotherProjectsFirstWriteIsRefused() throws {
+        let folder = TemporaryFolder()
+        let store = try Store(path: folder.path)
+        let draft = Doc(clientID: 2)
+        WorkflowDocument.populate(draft, with: try Self.workflow(project: "p2"))
+        _ = try store.appendDocument(Self.workflow, [try draft.encodeStateAsUpdate()], owner: "p2", writer: "p2")
+        let revision = try store.documentRevision(Self.workflow)
+        #expect(throws: DocumentAccessError.self) {
+            try store.publishDocument(Self.workflow, projectId: "p1", publisher: "p1")
+        }
+        #expect(try store.log.snapshot(Self.workflow) == nil)
+        #expect(try store.recordedDocumentOwner(Self.workflow) == "p2")
+        #expect(try store.documentRevision(Self.workflow) == revision)
+        #expect(try store.publishDocument(Self.workflow, projectId: "p2", publisher: "p2").lockVersion == 1)
+    }
+
     /// The workflow's snapshot decides, whoever drafted it: another
     /// project's token is refused with a 403's error (naming no project),
     /// not with the snapshot's project in a 422's.
@@ -86,29 +106,42 @@ import YDoc
         let store = try Store(path: folder.path)
         let inTransaction = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
+        let published = DispatchSemaphore(value: 0)
         var request = Store.publishRequest(for: try Self.workflow(project: "p1"))
+        let first = Locked(true)
         request.accessCheck = { _, _ in
+            // Once: a transaction run again (the map grown) must not wait a second time.
+            guard first.exchange(false) else { return nil }
             inTransaction.signal()
-            release.wait()
+            _ = release.wait(timeout: .now() + 60)
             return nil
         }
         let submission = Submission(id: .random(), command: .publishWorkflow(request))
-        let publish = Thread { _ = try? store.append([submission]) }
-        publish.start()
-        inTransaction.wait()
+        let publishOutcome = Locked<Result<[AppendOutcome], any Error>?>(nil)
+        Thread {
+            publishOutcome.set(Result { try store.append([submission]) })
+            published.signal()
+        }.start()
+        try #require(inTransaction.wait(timeout: .now() + 60) == .success, "the publish never reached its check")
 
         let wrote = DispatchSemaphore(value: 0)
         let outcome = Locked<Result<UInt64, any Error>?>(nil)
-        let write = Thread {
+        Thread {
             outcome.set(Result { try store.appendDocument(Self.workflow, [try Self.edit("p2's", clientID: 2)], owner: "p2", writer: "p2") })
             wrote.signal()
-        }
-        write.start()
-        // Long enough for a check made before the transaction to read
-        // (and miss) the snapshot; the write then waits for the writer.
+        }.start()
+        // Long enough for a check made before the transaction to read (and
+        // miss) the snapshot; the write then waits for the writer. Shorter
+        // on a stalled machine, the test still passes with the fix: it then
+        // fails to tell the old code apart, never the other way round.
         Thread.sleep(forTimeInterval: 0.3)
         release.signal()
-        wrote.wait()
+        try #require(published.wait(timeout: .now() + 60) == .success, "the publish never returned")
+        try #require(wrote.wait(timeout: .now() + 60) == .success, "the write never returned")
+        guard case .success(let outcomes)? = publishOutcome.get(), case .appended? = outcomes.first else {
+            Issue.record("p1's publish did not go in: \(String(describing: publishOutcome.get()))")
+            return
+        }
 
         #expect(try store.log.snapshot(Self.workflow)?.summary.projectId == "p1")
         guard case .failure(let error)? = outcome.get() else {
@@ -129,4 +162,11 @@ private final class Locked<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
     func set(_ new: Value) { lock.withLock { value = new } }
     func get() -> Value { lock.withLock { value } }
+    /// Sets `new`, returning what was there.
+    func exchange(_ new: Value) -> Value {
+        lock.withLock {
+            defer { value = new }
+            return value
+        }
+    }
 }
