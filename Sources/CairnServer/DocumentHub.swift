@@ -231,7 +231,13 @@ actor DocumentHub {
         if revision == room.revision + 1 {
             room.revision = revision
         } else {
-            try await catchUp(workflowId, room)  // another writer came in between
+            // Another writer came in between. What it wrote, if it cannot be
+            // read now, reaches the room at a later poll (the room's revision
+            // stays behind); this update is relayed regardless. Stored and in
+            // the room, it is in no later catch-up's difference, so an error
+            // thrown here left the other editors without it until they
+            // reconnected, and answered its writer with a failure.
+            try? await catchUp(workflowId, room)
         }
         // A first write makes the document its writer's: other projects' editors leave here.
         let relay = SyncMessage.update(update).encoded()
