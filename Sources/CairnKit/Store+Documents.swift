@@ -79,6 +79,13 @@ extension Store {
         _ workflowId: String, projectId: String? = nil, actor: AuditActor = .operator, publisher: String? = nil
     ) throws -> PublishResult {
         let doc = try documents.load(workflowId)
+        // Checked again on what was just loaded: a token's route checked
+        // before, and a first write by another project's editor may have
+        // come since; its draft must not even be validated for the token
+        // (the problems would tell it what the draft holds).
+        if let publisher, try !mayEditDocument(workflowId, project: publisher) {
+            throw DocumentAccessError(workflowId: workflowId, project: publisher)
+        }
         let before = doc.encodeStateVector()
         let project = try projectId ?? documentProject(workflowId, doc)
         var (workflow, _) = WorkflowDocument.materialize(doc, projectId: project)
@@ -93,7 +100,10 @@ extension Store {
             // editors, rewritten at every publish: failing to store them
             // must not turn the publish's own outcome into another error.
             if let change = try? doc.encodeStateAsUpdate(stateVector: before), change.count > 2 {
-                _ = try? appendDocument(workflowId, [change], owner: nil, writer: publisher)
+                // `owner`: a document from before owners, whose content names
+                // the publisher's project (checked above), becomes its own, as
+                // its editors' first write would make it.
+                _ = try? appendDocument(workflowId, [change], owner: publisher, writer: publisher)
             }
         }
         if !problems.isEmpty { throw PublishError.invalid(WorkflowErrors(problems: problems)) }

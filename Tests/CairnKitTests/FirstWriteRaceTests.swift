@@ -62,6 +62,42 @@ import YDoc
         #expect(try store.publishDocument(Self.workflow, projectId: "p2", publisher: "p2").lockVersion == 1)
     }
 
+    /// p2's draft is invalid: p1's token is refused before it is
+    /// validated (a 422 would list what it holds), and nothing of p1's
+    /// publish (its problems) is written into it.
+    @Test func anotherProjectsInvalidDraftIsNotValidatedForAToken() throws {
+        let folder = TemporaryFolder()
+        let store = try Store(path: folder.path)
+        let draft = Doc(clientID: 2)
+        draft.transact { txn in
+            draft.map("workflow").set("name", .string("p2's secret plan"), txn)
+            draft.map("workflow").set("id", .string("d3000000-0000-4000-8000-0000000000ff"), txn)  // not the document's: invalid
+        }
+        _ = try store.appendDocument(Self.workflow, [try draft.encodeStateAsUpdate()], owner: "p2", writer: "p2")
+        let revision = try store.documentRevision(Self.workflow)
+        #expect(throws: DocumentAccessError(workflowId: Self.workflow, project: "p1")) {
+            try store.publishDocument(Self.workflow, projectId: "p1", publisher: "p1")
+        }
+        #expect(try store.documentRevision(Self.workflow) == revision)
+        // Its own project's token is told what is wrong, in the response and the document.
+        #expect(throws: PublishError.self) { try store.publishDocument(Self.workflow, projectId: "p2", publisher: "p2") }
+        #expect(try store.documentRevision(Self.workflow) == revision + 1)
+    }
+
+    /// A document from before owners were recorded, whose content names
+    /// p1: p1's token publishing an invalid version of it has the problems
+    /// written into it, and the document becomes p1's on record.
+    @Test func aTokensProblemsGoIntoADocumentFromBeforeOwners() throws {
+        let folder = TemporaryFolder()
+        let store = try Store(path: folder.path)
+        let doc = Doc(clientID: 5)
+        doc.transact { txn in doc.map("workflow").set("project_id", .string("p1"), txn) }
+        try store.documents.append(Self.workflow, [try doc.encodeStateAsUpdate()])
+        #expect(throws: PublishError.self) { try store.publishDocument(Self.workflow, projectId: "p1", publisher: "p1") }
+        #expect(try store.loadDocument(Self.workflow).map("errors").count > 0)
+        #expect(try store.recordedDocumentOwner(Self.workflow) == "p1")
+    }
+
     /// The workflow's snapshot decides, whoever drafted it: another
     /// project's token is refused with a 403's error (naming no project),
     /// not with the snapshot's project in a 422's.

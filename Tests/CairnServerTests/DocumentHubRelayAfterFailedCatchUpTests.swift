@@ -50,23 +50,25 @@ import YDoc
         let tail = try store.documents.tailCount(draft)
         let holding = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
+        let damagedKey = try DocumentStore.prefix(draft) + UInt64(tail + 1).bigEndianBytes
         let otherProcess = Thread {
             try? store.environment.write { txn in
                 holding.signal()
-                release.wait()
-                let prefix = try DocumentStore.prefix(draft)
-                try txn.put(store.documents.updates, key: prefix + UInt64(tail + 1).bigEndianBytes, value: [0x05, 0x01])
+                _ = release.wait(timeout: .now() + 60)
+                try txn.put(store.documents.updates, key: damagedKey, value: [0x05, 0x01])
                 try txn.put(store.documents.revisions, key: try DocumentStore.key(draft), value: (revision + 1).bigEndianBytes)
             }
         }
         otherProcess.start()
-        holding.wait()
+        // Released whatever happens below: the thread holds the writer.
+        defer { release.signal() }
+        try #require(holding.wait(timeout: .now() + 60) == .success)
         let update = try DocumentHubAccessTests.rename("From a", clientID: 41)
         let sending = Task { try await hub.receive(draft, from: a, SyncMessage.update(update).encoded()) }
         // Time for the frame's catch-up to find nothing new and its write to
         // wait for the writer; if the machine stalls longer, the damaged
         // record comes first and the frame fails before storing anything.
-        try await Task.sleep(for: .seconds(1))
+        try? await Task.sleep(for: .seconds(1))
         release.signal()
         let result = await sending.result
         if try store.documents.revision(draft) == revision + 1 {
@@ -79,7 +81,21 @@ import YDoc
         #expect(try store.documents.revision(draft) == revision + 2)
         if case .failure(let error) = result { return .notRelayed(error) }
         guard await eventually({ heard.updates.contains(update) }) else { return .notRelayed(CancellationError()) }
+        // The other process's record, once readable, reaches the room at the
+        // next poll: the room's revision stayed behind, not set past it.
+        let repaired = try DocumentHubAccessTests.rename("From another process", clientID: 77)
+        try store.environment.write { txn in try txn.put(store.documents.updates, key: damagedKey, value: repaired) }
+        await hub.poll()
+        #expect(await eventually { heard.updates.contains { (try? Self.names($0)) == "From another process" } })
         return .relayed
+    }
+
+    /// The workflow name an update sets, if it sets one.
+    static func names(_ update: [UInt8]) throws -> String? {
+        let doc = Doc()
+        try doc.applyUpdate(update)
+        if case .any(.string(let name))? = doc.map("workflow").get("name") { return name }
+        return nil
     }
 
     @Test func theUpdateIsRelayedWhenTheCatchUpAfterItsWriteFails() async throws {
