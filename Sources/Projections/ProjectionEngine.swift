@@ -735,29 +735,43 @@ public final class ProjectionEngine: @unchecked Sendable {
 
     /// Replays the log beside the live projections and compares every key and
     /// value; the live ones are left as they are. Empty means identical.
+    ///
+    /// The comparison reads every projection table, which on a large folder
+    /// takes a while: it runs in a read transaction in which the replay and
+    /// the live projections stand at the same sequence, so the service's
+    /// appends and ticks go on meanwhile. The writer is taken only to bring
+    /// the replay up to the live projections (the events appended since the
+    /// replay), and at the end to clear it. If the live projections move on
+    /// between those (another process appended and caught up), it is tried
+    /// again; after `compareAttempts` tries, the comparison is made holding
+    /// the writer, as it always was before.
     public func verify(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> [Difference] {
         try catchUp()
-        let idle = try replayIntoIdleSlots(projectors, progress: progress)
+        var idle = try replayIntoIdleSlots(projectors, progress: progress)
         do {
+            for _ in 0..<compareAttempts {
+                // Live behind the log (appended elsewhere, not yet caught up): caught up here.
+                try catchUp()
+                idle.replayed = try environment.write { txn in try replayToLive(idle, txn) }
+                try verifyObserver?(.replayCaughtUp)
+                let compared = try environment.read { txn -> [Difference]? in
+                    try checkClaims(projectors, txn)
+                    guard try liveSequence(txn) == idle.replayed else { return nil }  // moved on: again
+                    return try differences(idle, txn)
+                }
+                if let compared {
+                    try environment.write { txn in
+                        try clearReplay(idle, txn)
+                        endClaims(projectors, txn)
+                    }
+                    return compared
+                }
+            }
             return try environment.write { txn -> [Difference] in
                 // Collected here, not outside: a write that fills the map runs
                 // this closure again, from the start.
-                var differences: [Difference] = []
-                try checkClaims(projectors, txn)
-                // Bring the replay to exactly where the live projections are.
-                let live = try projectors.map { try txn.get(checkpoints, key: Array($0.name.utf8)).flatMap(Checkpoint.init) }
-                let target = live.compactMap { $0?.sequence }.max() ?? 0
-                try applyRange(projectors, slots: idle, from: idle.replayed + 1, through: target, txn)
-                for (projector, checkpoint) in zip(projectors, live) {
-                    guard let checkpoint else { continue }
-                    let liveHandles = try handles(projector, slot: checkpoint.slot)
-                    let rebuiltHandles = try handles(projector, slot: idle.slots[projector.name]!)
-                    for (index, table) in projector.tables.enumerated() {
-                        differences += try compare(
-                            "\(projector.name).\(table)", liveHandles[index], rebuiltHandles[index], txn)
-                    }
-                    for db in rebuiltHandles { try txn.clear(db) }
-                }
+                let differences = try differences(IdleSlots(slots: idle.slots, replayed: try replayToLive(idle, txn)), txn)
+                try clearReplay(idle, txn)
                 endClaims(projectors, txn)
                 return differences
             }
@@ -767,33 +781,89 @@ public final class ProjectionEngine: @unchecked Sendable {
         }
     }
 
-    private func compare(_ name: String, _ a: Database, _ b: Database, _ txn: ReadTransaction) throws -> [Difference] {
-        var left: [([UInt8], [UInt8])] = []
-        try txn.scan(a) { key, value in
-            left.append((Array(key), Array(value)))
-            return true
-        }
+    /// How many times `verify` brings its replay up to the live projections
+    /// and compares without the writer before it compares holding it.
+    var compareAttempts = 8
+
+    /// Tests only: told where `verify` is, to act there.
+    var verifyObserver: ((VerifyStep) throws -> Void)?
+
+    enum VerifyStep {
+        /// The replay was brought up to the live projections; no transaction is open.
+        case replayCaughtUp
+        /// In the transaction the comparison is made in, before it starts.
+        case comparing
+    }
+
+    /// The sequence the live projections stand at in `txn` (the furthest
+    /// checkpoint; they move together); 0 before any.
+    private func liveSequence(_ txn: ReadTransaction) throws -> UInt64 {
+        try projectors.compactMap { try txn.get(checkpoints, key: Array($0.name.utf8)).flatMap(Checkpoint.init)?.sequence }
+            .max() ?? 0
+    }
+
+    /// Brings the replay in `idle` to exactly where the live projections
+    /// are in `txn`; returns that sequence.
+    private func replayToLive(_ idle: IdleSlots, _ txn: WriteTransaction) throws -> UInt64 {
+        try checkClaims(projectors, txn)
+        let target = try liveSequence(txn)
+        try applyRange(projectors, slots: idle, from: idle.replayed + 1, through: target, txn)
+        return max(idle.replayed, target)
+    }
+
+    /// Every difference between the live projections and the replay in
+    /// `idle`, as `txn` sees them.
+    private func differences(_ idle: IdleSlots, _ txn: ReadTransaction) throws -> [Difference] {
+        try verifyObserver?(.comparing)
         var differences: [Difference] = []
-        var index = 0
-        try txn.scan(b) { key, value in
-            let k = Array(key)
-            while index < left.count && left[index].0.lexicographicallyPrecedes(k) {
-                differences.append(Difference(table: name, key: left[index].0, live: left[index].1, rebuilt: nil))
-                index += 1
+        for projector in projectors {
+            guard let checkpoint = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)
+            else { continue }
+            let liveHandles = try handles(projector, slot: checkpoint.slot)
+            let rebuiltHandles = try handles(projector, slot: idle.slots[projector.name]!)
+            for (index, table) in projector.tables.enumerated() {
+                differences += try compare("\(projector.name).\(table)", liveHandles[index], rebuiltHandles[index], txn)
             }
-            if index < left.count && left[index].0 == k {
-                if left[index].1 != Array(value) {
-                    differences.append(Difference(table: name, key: k, live: left[index].1, rebuilt: Array(value)))
-                }
-                index += 1
-            } else {
-                differences.append(Difference(table: name, key: k, live: nil, rebuilt: Array(value)))
-            }
-            return differences.count < 1_000
         }
-        while index < left.count && differences.count < 1_000 {
-            differences.append(Difference(table: name, key: left[index].0, live: left[index].1, rebuilt: nil))
-            index += 1
+        return differences
+    }
+
+    /// Empties the replay's slots.
+    private func clearReplay(_ idle: IdleSlots, _ txn: WriteTransaction) throws {
+        for projector in projectors {
+            for db in try handles(projector, slot: idle.slots[projector.name]!) { try txn.clear(db) }
+        }
+    }
+
+    /// The differences between two tables, walked side by side (nothing
+    /// copied but what differs): at most 1,000.
+    private func compare(_ name: String, _ live: Database, _ rebuilt: Database, _ txn: ReadTransaction) throws -> [Difference] {
+        var differences: [Difference] = []
+        try txn.withCursor(live) { left in
+            try txn.withCursor(rebuilt) { right in
+                var l = try left.first()
+                var r = try right.first()
+                while differences.count < 1_000 {
+                    switch (l, r) {
+                    case (nil, nil):
+                        return
+                    case let (a?, b?) where a.key.elementsEqual(b.key):
+                        if !a.value.elementsEqual(b.value) {
+                            differences.append(Difference(table: name, key: Array(a.key), live: Array(a.value), rebuilt: Array(b.value)))
+                        }
+                        l = try left.next()
+                        r = try right.next()
+                    case let (a?, b) where b.map({ a.key.lexicographicallyPrecedes($0.key) }) ?? true:
+                        differences.append(Difference(table: name, key: Array(a.key), live: Array(a.value), rebuilt: nil))
+                        l = try left.next()
+                    case let (_, b?):
+                        differences.append(Difference(table: name, key: Array(b.key), live: nil, rebuilt: Array(b.value)))
+                        r = try right.next()
+                    default:
+                        return  // unreachable: every pair is one of the above
+                    }
+                }
+            }
         }
         return differences
     }
