@@ -362,11 +362,13 @@ public final class ProjectionEngine: @unchecked Sendable {
     }
 
     /// Throws if another rebuild has taken over a claim of `targets` (only
-    /// one that judged this process gone would).
+    /// one that judged this process gone would): it holds it still, or it
+    /// has finished and removed it, and then switched to its own replay,
+    /// whose slot is the one this rebuild took for idle.
     private func checkClaims(_ targets: [any Projector], _ txn: ReadTransaction) throws {
         for projector in targets {
             guard let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init)
-            else { continue }
+            else { throw RebuildClaimLost(projection: projector.name) }
             if !held.isMine { throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt) }
         }
     }
@@ -761,6 +763,9 @@ public final class ProjectionEngine: @unchecked Sendable {
                 }
                 if let compared {
                     try environment.write { txn in
+                        // A rebuild that took the claim over meanwhile may have
+                        // switched to these slots: never cleared then.
+                        try checkClaims(projectors, txn)
                         try clearReplay(idle, txn)
                         endClaims(projectors, txn)
                     }

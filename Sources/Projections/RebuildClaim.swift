@@ -25,6 +25,18 @@ public struct RebuildInProgress: Error, Equatable, Sendable, CustomStringConvert
     }
 }
 
+/// This process's rebuild of `projection` found its claim gone: another
+/// process judged it exited, took the claim over and finished (its replay
+/// now the live one). Nothing of this rebuild's replay is used.
+public struct RebuildClaimLost: Error, Equatable, Sendable, CustomStringConvertible {
+    public let projection: String
+
+    public var description: String {
+        "the rebuild of projection \(projection) was taken over and finished by another process (this one was judged "
+            + "to have exited): nothing of this one's replay was used; run it again if still needed"
+    }
+}
+
 /// Who is rebuilding a projection. The transaction that clears a
 /// projection's idle slots records it in the checkpoints database (key
 /// `rebuild-claim.<projection>`); the one that switches slots removes it,

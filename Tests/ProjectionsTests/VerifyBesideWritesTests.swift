@@ -66,6 +66,29 @@ import Testing
         #expect(compared == 1)
     }
 
+    /// Another process takes the claim over during the comparison (it
+    /// judged this one exited), finishes and switches to its replay: the
+    /// slot this verify replayed into is live now. Its end finds the claim
+    /// gone and clears nothing; the live projections still answer.
+    @Test func aClaimTakenOverDuringTheComparisonClearsNothing() throws {
+        let f = try LogFixture()
+        for r in 0..<3 { try f.run("r\(r)") }
+        let projections = try Projections(log: f.log)
+        let engine = projections.engine
+        let checkpoints = try f.environment.database("checkpoints")
+        engine.verifyObserver = { step in
+            guard step == .comparing else { return }
+            try f.environment.write { txn in try txn.delete(checkpoints, key: RebuildClaim.key("runs")) }
+        }
+        #expect(throws: RebuildClaimLost(projection: "runs")) { try engine.verify() }
+        let live = try f.environment.read { txn in
+            try txn.get(checkpoints, key: Array("runs".utf8)).flatMap(ProjectionEngine.Checkpoint.init)?.slot
+        }
+        let replayed = try engine.handles(projections.runs, slot: 1 - (live ?? 0))[RunsProjector.runs]
+        #expect(try f.environment.read { txn in try txn.statistics(replayed).entries } == 3)
+        #expect(try projections.run("r1") != nil)
+    }
+
     /// After `compareAttempts` tries the comparison holds the writer (as
     /// before): an append from inside it is refused as a nested write.
     @Test func theLastResortHoldsTheWriter() throws {
