@@ -97,6 +97,10 @@ public final class Environment: @unchecked Sendable {
             if options.noSync { flags |= UInt32(MDB_NOSYNC) }
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             try LMDBError.check(mdb_env_open(env, path, flags, 0o600))
+            // Reader slots left by processes killed inside a read pin the
+            // pages of the state they read: no writer reuses them, and the
+            // file grows, until someone asks (LMDB never does by itself).
+            Self.reclaimStaleReaders(env)
         } catch {
             mdb_env_close(env)
             throw error
@@ -260,13 +264,24 @@ public final class Environment: @unchecked Sendable {
     /// first).
     private func beginTransaction(flags: UInt32) throws(LMDBError) -> OpaquePointer? {
         var txn: OpaquePointer?
-        let code = mdb_txn_begin(handle, nil, flags, &txn)
+        var code = mdb_txn_begin(handle, nil, flags, &txn)
+        if code == MDB_READERS_FULL && Self.reclaimStaleReaders(handle) {
+            code = mdb_txn_begin(handle, nil, flags, &txn)
+        }
         if code == MDB_MAP_RESIZED {
             if gate.depth > 1 { throw .mapResized }
             return nil
         }
         try LMDBError.check(code)
         return txn!
+    }
+
+    /// Frees the reader slots of processes that have exited (killed in the
+    /// middle of a read); whether there were any.
+    @discardableResult
+    private static func reclaimStaleReaders(_ env: OpaquePointer) -> Bool {
+        var dead: Int32 = 0
+        return mdb_reader_check(env, &dead) == 0 && dead > 0
     }
 
     /// Adopts the map size another process grew the map to. LMDB unmaps the
