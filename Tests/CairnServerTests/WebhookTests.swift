@@ -115,6 +115,39 @@ import Workflows
         }
     }
 
+    /// The run finished, but its final state cannot be read (here a body
+    /// that is not JSON, as damaged storage would leave it): the answer is
+    /// 503 naming the run, so that a caller retrying does not make another
+    /// (docs/http.md); never an error without its id.
+    @Test func afterCompletionNamesTheRunWhenItsFinalStateCannotBeRead() async throws {
+        let p = try TwoProjects()
+        try Self.republish(p, reply: "after_completion")
+        try await p.app.test(.router) { client in
+            try await withThrowingTaskGroup(of: (HTTPResponse.Status, String)?.self) { group in
+                group.addTask { try await post(client, Self.webhook, #"{"n":1}"#) }
+                group.addTask {
+                    let id = try await Self.webhookRun(p)
+                    let commands: [Command] = [
+                        .claimRun(runId: id, workerName: "w", timestamp: nil), .startRun(runId: id, timestamp: nil),
+                        .startStep(StartStep(runId: id, stepId: "s-\(id)", jobId: Self.job)),
+                        .completeStep(CompleteStep(runId: id, stepId: "s-\(id)", jobId: Self.job, reason: .success,
+                                                   outputDataclipId: "out-\(id)", outputDataclip: Array(#"{"total":"#.utf8))),
+                        .completeRun(CompleteRun(runId: id, state: .success, finalDataclipId: "out-\(id)")),
+                    ]
+                    for outcome in try p.store.append(commands.map { Submission(id: .random(), command: $0) }) {
+                        guard case .appended = outcome else { throw APIErrorForTest(description: "\(outcome)") }
+                    }
+                    return nil
+                }
+                var answered: (HTTPResponse.Status, String)?
+                for try await result in group { if let result { answered = result } }
+                let runId = try #require(try p.store.projections.runs(ofWorkflow: P.workflowA).first?.runId)
+                #expect(answered?.0 == .serviceUnavailable, "\(String(describing: answered))")
+                #expect(object(answered?.1 ?? "")?["run_id"] as? String == runId, "\(answered?.1 ?? "")")
+            }
+        }
+    }
+
     @Test func afterCompletionAnswersWithTheJobsWebhookResponseWhenOneWasGiven() async throws {
         let p = try TwoProjects()
         try Self.republish(p, reply: "after_completion")
