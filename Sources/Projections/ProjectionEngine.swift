@@ -283,7 +283,7 @@ public final class ProjectionEngine: @unchecked Sendable {
         // also ends the rebuild's claim.
         do {
             try environment.write { txn in
-                try checkClaims(targets, txn)
+                try checkClaims(targets, idle.claim, txn)
                 let head = try log.lastSequence(in: txn)
                 try applyRange(targets, slots: idle, from: idle.replayed + 1, through: head, txn)
                 for projector in targets {
@@ -292,10 +292,10 @@ public final class ProjectionEngine: @unchecked Sendable {
                         slot: slot, version: projector.version, sequence: head).bytes)
                     for db in try handles(projector, slot: 1 - slot) { try txn.clear(db) }
                 }
-                endClaims(targets, txn)
+                endClaims(targets, idle.claim, txn)
             }
         } catch {
-            releaseClaims(targets)
+            releaseClaims(targets, idle.claim)
             throw error
         }
         lock.withLock { for (name, slot) in idle.slots { slots[name] = slot } }
@@ -304,6 +304,8 @@ public final class ProjectionEngine: @unchecked Sendable {
     struct IdleSlots {
         var slots: [String: UInt8]
         var replayed: UInt64
+        /// The claim the replay was made under (`checkClaims`).
+        var claim: RebuildClaim
     }
 
     /// Claims each projector's rebuild, clears its idle slot and replays
@@ -314,71 +316,71 @@ public final class ProjectionEngine: @unchecked Sendable {
     func replayIntoIdleSlots(_ targets: [any Projector], progress: ((UInt64, UInt64) -> Void)?) throws -> IdleSlots {
         let names = targets.map(\.name)
         let claim = RebuildClaim.mine()
-        let (idle, live): ([String: UInt8], Int)
-        do {
-            // One transaction reads the active slots, checks that no other
-            // rebuild is replaying into the idle ones, claims them and clears
-            // them: a second rebuild (another process, or another thread)
-            // finds the claim.
-            (idle, live) = try environment.write { txn -> ([String: UInt8], Int) in
-                var idle: [String: UInt8] = [:]
-                for projector in targets {
-                    if let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init),
-                        held.isLive(projector.name, in: environment.path)
-                    {
-                        throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt)
-                    }
-                    let active = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)?.slot ?? 0
-                    idle[projector.name] = 1 - active
+        // One transaction reads the active slots, checks that no other
+        // rebuild is replaying into the idle ones, claims them and clears
+        // them: a second rebuild (another process, or another thread)
+        // finds the claim.
+        let (idle, live) = try environment.write { txn -> ([String: UInt8], Int) in
+            var idle: [String: UInt8] = [:]
+            for projector in targets {
+                if let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init),
+                    held.isLive(projector.name, in: environment.path)
+                {
+                    throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt)
                 }
-                // Listed before the claim commits, so another thread of this
-                // process that reads it next sees it live; unlisted if this
-                // attempt does not commit (a full map runs the body again, and
-                // a listing left behind would make its own stale claim look
-                // live, refusing every rebuild here until a restart).
-                let folder = environment.path
-                ActiveRebuilds.shared.insert(names, in: folder)
-                txn.afterAbort { ActiveRebuilds.shared.remove(names, in: folder) }
-                var bytes = 0
-                for projector in targets {
-                    try txn.put(checkpoints, key: RebuildClaim.key(projector.name), value: claim.bytes)
-                    for db in try handles(projector, slot: idle[projector.name]!) { try txn.clear(db) }
-                    for db in try handles(projector, slot: 1 - idle[projector.name]!) { bytes += try txn.statistics(db).bytes }
-                }
-                return (idle, bytes)
+                let active = try txn.get(checkpoints, key: Array(projector.name.utf8)).flatMap(Checkpoint.init)?.slot ?? 0
+                idle[projector.name] = 1 - active
             }
-        } catch let refused as RebuildInProgress {
-            throw refused  // the claim is someone else's: nothing of ours to release
-        } catch {
-            ActiveRebuilds.shared.remove(names, in: environment.path)
-            throw error
+            // Listed before the claim commits, so another thread of this
+            // process that reads it next sees it live; unlisted if this
+            // attempt does not commit (a full map runs the body again, and
+            // a listing left behind would make its own stale claim look
+            // live, refusing every rebuild here until a restart).
+            let folder = environment.path
+            ActiveRebuilds.shared.insert(names, in: folder)
+            txn.afterAbort { ActiveRebuilds.shared.remove(names, in: folder) }
+            var bytes = 0
+            for projector in targets {
+                try txn.put(checkpoints, key: RebuildClaim.key(projector.name), value: claim.bytes)
+                for db in try handles(projector, slot: idle[projector.name]!) { try txn.clear(db) }
+                for db in try handles(projector, slot: 1 - idle[projector.name]!) { bytes += try txn.statistics(db).bytes }
+            }
+            return (idle, bytes)
         }
+        // A failure above leaves nothing of ours to release: the
+        // transaction's abort takes back the names it listed, and none were
+        // listed if it never ran (taking them off here took another thread's
+        // live rebuild off the list).
         do {
-            return try replay(targets, into: idle, live: live, progress: progress)
+            return try replay(targets, into: idle, claim: claim, live: live, progress: progress)
         } catch {
-            releaseClaims(targets)
+            releaseClaims(targets, claim)
             throw error
         }
     }
 
-    /// Throws if another rebuild has taken over a claim of `targets` (only
-    /// one that judged this process gone would): it holds it still, or it
-    /// has finished and removed it, and then switched to its own replay,
-    /// whose slot is the one this rebuild took for idle.
-    private func checkClaims(_ targets: [any Projector], _ txn: ReadTransaction) throws {
+    /// Throws unless every claim of `targets` is still `claim`, the very
+    /// one this rebuild made: another rebuild that judged this process gone
+    /// may have taken it over (it holds it, or has finished and removed it,
+    /// or failed and released it), and may have switched to its own replay,
+    /// whose slot is the one this rebuild took for idle. A claim of this
+    /// process but another rebuild (made after such a takeover) is not
+    /// this rebuild's either.
+    private func checkClaims(_ targets: [any Projector], _ claim: RebuildClaim, _ txn: ReadTransaction) throws {
         for projector in targets {
-            guard let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init)
-            else { throw RebuildClaimLost(projection: projector.name) }
-            if !held.isMine { throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt) }
+            let held = try txn.get(checkpoints, key: RebuildClaim.key(projector.name)).flatMap(RebuildClaim.init)
+            if held == claim { continue }
+            if let held, !held.isMine { throw RebuildInProgress(projection: projector.name, pid: held.pid, since: held.claimedAt) }
+            throw RebuildClaimLost(projection: projector.name)
         }
     }
 
-    /// Removes this process's claims of `targets` in `txn`; they stop being
-    /// live in this process once it commits.
-    private func endClaims(_ targets: [any Projector], _ txn: WriteTransaction) {
+    /// Removes the claims of `targets` that are still `claim` in `txn`; they
+    /// stop being live in this process once it commits.
+    private func endClaims(_ targets: [any Projector], _ claim: RebuildClaim, _ txn: WriteTransaction) {
         for projector in targets {
             let key = RebuildClaim.key(projector.name)
-            if let held = try? txn.get(checkpoints, key: key).flatMap(RebuildClaim.init), held.isMine {
+            if let held = try? txn.get(checkpoints, key: key).flatMap(RebuildClaim.init), held == claim {
                 _ = try? txn.delete(checkpoints, key: key)
             }
         }
@@ -390,14 +392,15 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// even that write fails, the claims are no longer live for this
     /// process (it takes them over), though another sees them live until
     /// this one exits.
-    private func releaseClaims(_ targets: [any Projector]) {
-        _ = try? environment.write { txn in endClaims(targets, txn) }
+    private func releaseClaims(_ targets: [any Projector], _ claim: RebuildClaim) {
+        _ = try? environment.write { txn in endClaims(targets, claim, txn) }
         ActiveRebuilds.shared.remove(targets.map(\.name), in: environment.path)
     }
 
     /// Replays the log into the (cleared) idle slots `idle`, up to the head.
     private func replay(
-        _ targets: [any Projector], into idle: [String: UInt8], live: Int, progress: ((UInt64, UInt64) -> Void)?
+        _ targets: [any Projector], into idle: [String: UInt8], claim: RebuildClaim, live: Int,
+        progress: ((UInt64, UInt64) -> Void)?
     ) throws -> IdleSlots {
         // The replay writes about what the live slots hold: room for it now,
         // so a replay transaction of a million events never fills the map
@@ -411,17 +414,17 @@ public final class ProjectionEngine: @unchecked Sendable {
                 // A rebuild that judged this process gone may have taken the
                 // claim over and be clearing these slots: stop before writing
                 // into them (docs/operations.md, "Projections").
-                try checkClaims(targets, txn)
+                try checkClaims(targets, claim, txn)
                 // One transaction may replay a million events: progress is
                 // reported inside it too, not only when it commits.
                 return try applyRange(
-                    targets, slots: IdleSlots(slots: idle, replayed: 0), from: replayed + 1, through: end,
+                    targets, slots: IdleSlots(slots: idle, replayed: 0, claim: claim), from: replayed + 1, through: end,
                     memoryBudget: replayMemoryBudget, parallel: parallelReplay, txn,
                     progress: progress.map { report in { report($0, head) } })
             }
             progress?(replayed, head)
         }
-        return IdleSlots(slots: idle, replayed: replayed)
+        return IdleSlots(slots: idle, replayed: replayed, claim: claim)
     }
 
     /// Applies the events `from...end` (stopping early, after a whole event,
@@ -757,7 +760,7 @@ public final class ProjectionEngine: @unchecked Sendable {
                 idle.replayed = try environment.write { txn in try replayToLive(idle, txn) }
                 try verifyObserver?(.replayCaughtUp)
                 let compared = try environment.read { txn -> [Difference]? in
-                    try checkClaims(projectors, txn)
+                    try checkClaims(projectors, idle.claim, txn)
                     guard try liveSequence(txn) == idle.replayed else { return nil }  // moved on: again
                     return try differences(idle, txn)
                 }
@@ -765,9 +768,9 @@ public final class ProjectionEngine: @unchecked Sendable {
                     try environment.write { txn in
                         // A rebuild that took the claim over meanwhile may have
                         // switched to these slots: never cleared then.
-                        try checkClaims(projectors, txn)
+                        try checkClaims(projectors, idle.claim, txn)
                         try clearReplay(idle, txn)
-                        endClaims(projectors, txn)
+                        endClaims(projectors, idle.claim, txn)
                     }
                     return compared
                 }
@@ -775,13 +778,15 @@ public final class ProjectionEngine: @unchecked Sendable {
             return try environment.write { txn -> [Difference] in
                 // Collected here, not outside: a write that fills the map runs
                 // this closure again, from the start.
-                let differences = try differences(IdleSlots(slots: idle.slots, replayed: try replayToLive(idle, txn)), txn)
+                var caughtUp = idle
+                caughtUp.replayed = try replayToLive(idle, txn)
+                let differences = try differences(caughtUp, txn)
                 try clearReplay(idle, txn)
-                endClaims(projectors, txn)
+                endClaims(projectors, idle.claim, txn)
                 return differences
             }
         } catch {
-            releaseClaims(projectors)
+            releaseClaims(projectors, idle.claim)
             throw error
         }
     }
@@ -810,7 +815,7 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// Brings the replay in `idle` to exactly where the live projections
     /// are in `txn`; returns that sequence.
     private func replayToLive(_ idle: IdleSlots, _ txn: WriteTransaction) throws -> UInt64 {
-        try checkClaims(projectors, txn)
+        try checkClaims(projectors, idle.claim, txn)
         let target = try liveSequence(txn)
         try applyRange(projectors, slots: idle, from: idle.replayed + 1, through: target, txn)
         return max(idle.replayed, target)

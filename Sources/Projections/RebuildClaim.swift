@@ -25,15 +25,16 @@ public struct RebuildInProgress: Error, Equatable, Sendable, CustomStringConvert
     }
 }
 
-/// This process's rebuild of `projection` found its claim gone: another
-/// process judged it exited, took the claim over and finished (its replay
-/// now the live one). Nothing of this rebuild's replay is used.
+/// This process's rebuild (or verify) of `projection` found its claim
+/// gone or replaced: another process judged it exited and took the claim
+/// over (and may have switched to its own replay since). Nothing of this
+/// one's replay is used.
 public struct RebuildClaimLost: Error, Equatable, Sendable, CustomStringConvertible {
     public let projection: String
 
     public var description: String {
-        "the rebuild of projection \(projection) was taken over and finished by another process (this one was judged "
-            + "to have exited): nothing of this one's replay was used; run it again if still needed"
+        "the rebuild of projection \(projection) was taken over by another process, which judged this one to have "
+            + "exited: nothing of this one's replay was used; run the command again"
     }
 }
 

@@ -70,7 +70,10 @@ import Testing
     /// judged this one exited), finishes and switches to its replay: the
     /// slot this verify replayed into is live now. Its end finds the claim
     /// gone and clears nothing; the live projections still answer.
-    @Test func aClaimTakenOverDuringTheComparisonClearsNothing() throws {
+    /// With `replaced`, the claim left is this process's but another
+    /// rebuild's (one begun here after the takeover): not this verify's.
+    @Test(arguments: [false, true])
+    func aClaimTakenOverDuringTheComparisonClearsNothing(replaced: Bool) throws {
         let f = try LogFixture()
         for r in 0..<3 { try f.run("r\(r)") }
         let projections = try Projections(log: f.log)
@@ -78,7 +81,15 @@ import Testing
         let checkpoints = try f.environment.database("checkpoints")
         engine.verifyObserver = { step in
             guard step == .comparing else { return }
-            try f.environment.write { txn in try txn.delete(checkpoints, key: RebuildClaim.key("runs")) }
+            try f.environment.write { txn in
+                let key = RebuildClaim.key("runs")
+                guard replaced, var other = try txn.get(checkpoints, key: key).flatMap(RebuildClaim.init) else {
+                    _ = try txn.delete(checkpoints, key: key)
+                    return
+                }
+                other.claimedAt = Timestamp(microseconds: other.claimedAt.microseconds - 1)
+                try txn.put(checkpoints, key: key, value: other.bytes)
+            }
         }
         #expect(throws: RebuildClaimLost(projection: "runs")) { try engine.verify() }
         let live = try f.environment.read { txn in
