@@ -17,9 +17,7 @@ import YDoc
     static let workflow = "d3000000-0000-4000-8000-000000000003"
 
     static func edit(_ name: String, clientID: UInt64) throws -> [UInt8] {
-        let doc = Doc(clientID: clientID)
-        doc.transact { txn in doc.map("workflow").set("name", .string(name), txn) }
-        return try doc.encodeStateAsUpdate()
+        try DocumentWriterCheckTests.edit(name, clientID: clientID)
     }
 
     static func workflow(project: String) throws -> Workflow {

@@ -86,20 +86,22 @@ import Workflows
         }
     }
 
-    @Test func afterCompletionAnswersWithTheFinalStateOnceAWorkerFinishes() async throws {
-        let p = try TwoProjects()
+    /// Posts to the after-completion webhook while a worker, through the
+    /// store (as another process would), finds the run and finishes it
+    /// with one step whose output, `finalBody`, is the final state; the
+    /// webhook's answer.
+    func postAndFinish(_ p: TwoProjects, finalBody: String) async throws -> (HTTPResponse.Status, String)? {
         try Self.republish(p, reply: "after_completion")
-        try await p.app.test(.router) { client in
+        return try await p.app.test(.router) { client in
             try await withThrowingTaskGroup(of: (HTTPResponse.Status, String)?.self) { group in
                 group.addTask { try await post(client, Self.webhook, #"{"n":1}"#) }
                 group.addTask {
-                    // A worker, through the store (as another process would): finds the run and finishes it.
                     let id = try await Self.webhookRun(p)
                     let commands: [Command] = [
                         .claimRun(runId: id, workerName: "w", timestamp: nil), .startRun(runId: id, timestamp: nil),
                         .startStep(StartStep(runId: id, stepId: "s-\(id)", jobId: Self.job)),
                         .completeStep(CompleteStep(runId: id, stepId: "s-\(id)", jobId: Self.job, reason: .success,
-                                                   outputDataclipId: "out-\(id)", outputDataclip: Array(#"{"total":42}"#.utf8))),
+                                                   outputDataclipId: "out-\(id)", outputDataclip: Array(finalBody.utf8))),
                         .completeRun(CompleteRun(runId: id, state: .success, finalDataclipId: "out-\(id)")),
                     ]
                     for outcome in try p.store.append(commands.map { Submission(id: .random(), command: $0) }) {
@@ -109,10 +111,15 @@ import Workflows
                 }
                 var answered: (HTTPResponse.Status, String)?
                 for try await result in group { if let result { answered = result } }
-                #expect(answered?.0 == .created)
-                #expect(object(answered?.1 ?? "")?["total"] as? Int == 42, "\(answered?.1 ?? "")")
+                return answered
             }
         }
+    }
+
+    @Test func afterCompletionAnswersWithTheFinalStateOnceAWorkerFinishes() async throws {
+        let answered = try await postAndFinish(try TwoProjects(), finalBody: #"{"total":42}"#)
+        #expect(answered?.0 == .created)
+        #expect(object(answered?.1 ?? "")?["total"] as? Int == 42, "\(answered?.1 ?? "")")
     }
 
     /// The run finished, but its final state cannot be read (here a body
@@ -121,31 +128,10 @@ import Workflows
     /// (docs/http.md); never an error without its id.
     @Test func afterCompletionNamesTheRunWhenItsFinalStateCannotBeRead() async throws {
         let p = try TwoProjects()
-        try Self.republish(p, reply: "after_completion")
-        try await p.app.test(.router) { client in
-            try await withThrowingTaskGroup(of: (HTTPResponse.Status, String)?.self) { group in
-                group.addTask { try await post(client, Self.webhook, #"{"n":1}"#) }
-                group.addTask {
-                    let id = try await Self.webhookRun(p)
-                    let commands: [Command] = [
-                        .claimRun(runId: id, workerName: "w", timestamp: nil), .startRun(runId: id, timestamp: nil),
-                        .startStep(StartStep(runId: id, stepId: "s-\(id)", jobId: Self.job)),
-                        .completeStep(CompleteStep(runId: id, stepId: "s-\(id)", jobId: Self.job, reason: .success,
-                                                   outputDataclipId: "out-\(id)", outputDataclip: Array(#"{"total":"#.utf8))),
-                        .completeRun(CompleteRun(runId: id, state: .success, finalDataclipId: "out-\(id)")),
-                    ]
-                    for outcome in try p.store.append(commands.map { Submission(id: .random(), command: $0) }) {
-                        guard case .appended = outcome else { throw APIErrorForTest(description: "\(outcome)") }
-                    }
-                    return nil
-                }
-                var answered: (HTTPResponse.Status, String)?
-                for try await result in group { if let result { answered = result } }
-                let runId = try #require(try p.store.projections.runs(ofWorkflow: P.workflowA).first?.runId)
-                #expect(answered?.0 == .serviceUnavailable, "\(String(describing: answered))")
-                #expect(object(answered?.1 ?? "")?["run_id"] as? String == runId, "\(answered?.1 ?? "")")
-            }
-        }
+        let answered = try await postAndFinish(p, finalBody: #"{"total":"#)
+        let runId = try #require(try p.store.projections.runs(ofWorkflow: P.workflowA).first?.runId)
+        #expect(answered?.0 == .serviceUnavailable, "\(String(describing: answered))")
+        #expect(object(answered?.1 ?? "")?["run_id"] as? String == runId, "\(answered?.1 ?? "")")
     }
 
     @Test func afterCompletionAnswersWithTheJobsWebhookResponseWhenOneWasGiven() async throws {

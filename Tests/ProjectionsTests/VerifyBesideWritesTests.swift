@@ -10,15 +10,20 @@ import Testing
 /// projection table, and must not hold the writer the service's appends and
 /// ticks wait for (docs/operations.md, "Projections").
 @Suite struct VerifyBesideWritesTests {
+    /// A log of `runs` runs and its projections.
+    static func world(runs: Int) throws -> (LogFixture, Projections, ProjectionEngine) {
+        let f = try LogFixture()
+        for r in 0..<runs { try f.run("r\(r)") }
+        let projections = try Projections(log: f.log)
+        return (f, projections, projections.engine)
+    }
+
     /// An append and its catch-up made while `verify` compares: neither
     /// waits for it (made from the comparing thread itself, a write held
     /// there would be refused as nested), and the comparison, made in a
     /// transaction that does not see them, finds no difference.
     @Test func theComparisonHoldsNoWriter() throws {
-        let f = try LogFixture()
-        for r in 0..<5 { try f.run("r\(r)") }
-        let projections = try Projections(log: f.log)
-        let engine = projections.engine
+        let (f, projections, engine) = try Self.world(runs: 5)
         nonisolated(unsafe) var appended = false
         engine.verifyObserver = { step in
             guard step == .comparing, !appended else { return }
@@ -38,10 +43,7 @@ import Testing
     /// comparison: the replay is brought up to them again before anything
     /// is compared, and the comparison still catches damage.
     @Test func liveProjectionsThatMovedOnAreComparedAgain() throws {
-        let f = try LogFixture()
-        for r in 0..<5 { try f.run("r\(r)") }
-        let projections = try Projections(log: f.log)
-        let engine = projections.engine
+        let (f, projections, engine) = try Self.world(runs: 5)
         let table = try engine.table(projections.runs, RunsProjector.runs)
         try f.environment.write { txn in try txn.put(table, key: Array("ghost".utf8), value: [0]) }
         nonisolated(unsafe) var caughtUp = 0
@@ -74,10 +76,7 @@ import Testing
     /// rebuild's (one begun here after the takeover): not this verify's.
     @Test(arguments: [false, true])
     func aClaimTakenOverDuringTheComparisonClearsNothing(replaced: Bool) throws {
-        let f = try LogFixture()
-        for r in 0..<3 { try f.run("r\(r)") }
-        let projections = try Projections(log: f.log)
-        let engine = projections.engine
+        let (f, projections, engine) = try Self.world(runs: 3)
         let checkpoints = try f.environment.database("checkpoints")
         engine.verifyObserver = { step in
             guard step == .comparing else { return }
@@ -103,10 +102,7 @@ import Testing
     /// After `compareAttempts` tries the comparison holds the writer (as
     /// before): an append from inside it is refused as a nested write.
     @Test func theLastResortHoldsTheWriter() throws {
-        let f = try LogFixture()
-        for r in 0..<3 { try f.run("r\(r)") }
-        let projections = try Projections(log: f.log)
-        let engine = projections.engine
+        let (f, projections, engine) = try Self.world(runs: 3)
         engine.compareAttempts = 0
         engine.verifyObserver = { step in if step == .comparing { try f.run("late") } }
         #expect(throws: LMDBError.nestedWrite) { try engine.verify() }
