@@ -102,7 +102,7 @@ import Testing
     /// After `compareAttempts` tries the comparison holds the writer (as
     /// before): an append from inside it is refused as a nested write.
     @Test func theLastResortHoldsTheWriter() throws {
-        let (f, projections, engine) = try Self.world(runs: 3)
+        let (f, _, engine) = try Self.world(runs: 3)
         engine.compareAttempts = 0
         engine.verifyObserver = { step in if step == .comparing { try f.run("late") } }
         #expect(throws: LMDBError.nestedWrite) { try engine.verify() }
