@@ -225,7 +225,9 @@ public final class Environment: @unchecked Sendable {
                     case .mapResized: try adoptGrownMap()
                     }
                 } catch LMDBError.mapFull {
-                    try grow()
+                    // Pages a killed reader pinned may be all that is missing:
+                    // freed, the same write may fit. Once: no slot frees twice.
+                    if !Self.reclaimStaleReaders(handle) { try grow() }
                 }
             }
         }
