@@ -326,7 +326,7 @@ public final class Environment: @unchecked Sendable {
                     do throws(LMDBError) {
                         return try run()
                     } catch .mapFull {
-                        try grow()
+                        if !Self.reclaimStaleReaders(handle) { try grow() }  // as `write` does
                     }
                 }
             }

@@ -337,8 +337,8 @@ public final class ProjectionEngine: @unchecked Sendable {
             // a listing left behind would make its own stale claim look
             // live, refusing every rebuild here until a restart).
             let folder = environment.path
-            ActiveRebuilds.shared.insert(names, in: folder)
-            txn.afterAbort { ActiveRebuilds.shared.remove(names, in: folder) }
+            ActiveRebuilds.shared.insert(claim, of: names, in: folder)
+            txn.afterAbort { ActiveRebuilds.shared.remove(claim, of: names, in: folder) }
             var bytes = 0
             for projector in targets {
                 try txn.put(checkpoints, key: RebuildClaim.key(projector.name), value: claim.bytes)
@@ -385,7 +385,7 @@ public final class ProjectionEngine: @unchecked Sendable {
             }
         }
         let (names, folder) = (targets.map(\.name), environment.path)
-        txn.afterCommit { ActiveRebuilds.shared.remove(names, in: folder) }
+        txn.afterCommit { ActiveRebuilds.shared.remove(claim, of: names, in: folder) }
     }
 
     /// Ends this process's claims of `targets` after a failed rebuild. If
@@ -394,7 +394,7 @@ public final class ProjectionEngine: @unchecked Sendable {
     /// this one exits.
     private func releaseClaims(_ targets: [any Projector], _ claim: RebuildClaim) {
         _ = try? environment.write { txn in endClaims(targets, claim, txn) }
-        ActiveRebuilds.shared.remove(targets.map(\.name), in: environment.path)
+        ActiveRebuilds.shared.remove(claim, of: targets.map(\.name), in: environment.path)
     }
 
     /// Replays the log into the (cleared) idle slots `idle`, up to the head.

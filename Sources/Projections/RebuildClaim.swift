@@ -84,7 +84,7 @@ struct RebuildClaim: Equatable {
     /// Whether the rebuild that made the claim (of `projection`) may still
     /// be running.
     func isLive(_ projection: String, in folder: String) -> Bool {
-        if isMine { return ActiveRebuilds.shared.contains(projection, in: folder) }
+        if isMine { return ActiveRebuilds.shared.contains(self, of: projection, in: folder) }
         guard let start = Self.processStart(of: pid) else { return false }  // exited
         return start == 0 || processStart == 0 || start == processStart
     }
@@ -115,12 +115,27 @@ struct RebuildClaim: Equatable {
 /// By data folder: one process may hold several (tests do), and a rebuild
 /// of one folder's `runs` ending must not make another folder's live claim
 /// of `runs` look abandoned.
+///
+/// Each projection is listed with the claim its rebuild made: a rebuild
+/// ending (or failing) takes off only its own listing, not that of a later
+/// rebuild of the same projection in this process (one begun after another
+/// process took the first one's claim over).
 final class ActiveRebuilds: @unchecked Sendable {
     static let shared = ActiveRebuilds()
     private let lock = NSLock()
-    private var names: Set<[String]> = []
+    private var claims: [[String]: RebuildClaim] = [:]
 
-    func contains(_ name: String, in folder: String) -> Bool { lock.withLock { names.contains([folder, name]) } }
-    func insert(_ list: [String], in folder: String) { lock.withLock { names.formUnion(list.map { [folder, $0] }) } }
-    func remove(_ list: [String], in folder: String) { lock.withLock { names.subtract(list.map { [folder, $0] }) } }
+    func contains(_ claim: RebuildClaim, of name: String, in folder: String) -> Bool {
+        lock.withLock { claims[[folder, name]] == claim }
+    }
+
+    func insert(_ claim: RebuildClaim, of list: [String], in folder: String) {
+        lock.withLock { for name in list { claims[[folder, name]] = claim } }
+    }
+
+    func remove(_ claim: RebuildClaim, of list: [String], in folder: String) {
+        lock.withLock {
+            for name in list where claims[[folder, name]] == claim { claims[[folder, name]] = nil }
+        }
+    }
 }

@@ -196,6 +196,26 @@ import Testing
     }
 }
 
+/// Session 27: a rebuild ending or failing takes its own listing off this
+/// process's live rebuilds, not a later rebuild's of the same projection
+/// (begun here after another process took the first one's claim over):
+/// that one's claim stays live, so a third rebuild here is refused.
+@Suite struct ActiveRebuildsTests {
+    @Test func aRebuildEndingLeavesALaterOnesClaimLive() {
+        let folder = "/active-rebuilds-test/\(UUID())"
+        let first = RebuildClaim.mine()
+        var later = first
+        later.claimedAt = Timestamp(microseconds: first.claimedAt.microseconds + 1)
+        ActiveRebuilds.shared.insert(first, of: ["runs"], in: folder)
+        ActiveRebuilds.shared.insert(later, of: ["runs"], in: folder)
+        ActiveRebuilds.shared.remove(first, of: ["runs"], in: folder)
+        #expect(later.isLive("runs", in: folder))
+        #expect(!first.isLive("runs", in: folder))
+        ActiveRebuilds.shared.remove(later, of: ["runs"], in: folder)
+        #expect(!later.isLive("runs", in: folder))
+    }
+}
+
 /// Issue #17 (13): `verify`'s last write may fill the map and run again;
 /// its differences must not be counted once per run.
 @Suite struct VerifyRetryTests {
