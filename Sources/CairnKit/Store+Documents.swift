@@ -144,11 +144,19 @@ extension Store {
     /// `documentOwner`, reading the content from `content` when given (the
     /// caller has it loaded) rather than from the store.
     func documentOwner(_ workflowId: String, content: Doc?) throws -> String? {
-        if let published = try log.snapshot(workflowId)?.summary.projectId { return published }
-        if let recorded = try documents.owner(workflowId) { return recorded }
-        if let content { return Self.namedProject(content) }
-        guard try documents.exists(workflowId) else { return nil }
-        return Self.namedProject(try documents.load(workflowId))
+        try documentAccess(workflowId, content: content).owner
+    }
+
+    /// Who may edit the document as `txn` sees it, its latest snapshot's
+    /// project being `published`: the one rule of `documentOwner`, read in
+    /// one transaction, which may be a publish's (`publishAccessCheck`).
+    func documentAccess(_ workflowId: String, published: String?, content: Doc?, _ txn: ReadTransaction) throws -> DocumentAccess {
+        let exists = try documents.exists(workflowId, txn)
+        if let published { return DocumentAccess(owner: published, exists: exists) }
+        if let recorded = try documents.owner(workflowId, txn) { return DocumentAccess(owner: recorded, exists: exists) }
+        if let content { return DocumentAccess(owner: Self.namedProject(content), exists: exists) }
+        guard exists else { return DocumentAccess(owner: nil, exists: false) }
+        return DocumentAccess(owner: Self.namedProject(try documents.load(workflowId, txn)), exists: true)
     }
 
     /// Whether a token of `project` may read and write the document (join
@@ -164,7 +172,10 @@ extension Store {
     /// connections. `content`, when given, is the document as the caller
     /// has it loaded, read instead of loading it again.
     public func documentAccess(_ workflowId: String, content: Doc? = nil) throws -> DocumentAccess {
-        DocumentAccess(owner: try documentOwner(workflowId, content: content), exists: try documents.exists(workflowId))
+        try environment.read { txn in
+            try documentAccess(
+                workflowId, published: try log.latestSnapshot(workflowId, in: txn)?.summary.projectId, content: content, txn)
+        }
     }
 
     /// The owner to record with a write by `project` (`nil`: no token) whose
@@ -199,21 +210,18 @@ extension Store {
 
     /// The check of a publish by a token of `publisher`
     /// (`PublishRequest.accessCheck`), made in the publish's transaction:
-    /// the workflow is the publisher's if its latest snapshot is in that
-    /// project; never published, if its document — when there is one — is
-    /// that project's (recorded at its first write, or, for a document from
-    /// before owners, named by its content: `documentOwner`'s rule). Made
+    /// the publisher must be allowed to edit the document there
+    /// (`documentAccess`: the workflow's latest snapshot's project, else its
+    /// document's owner; a document nobody owns is the operator's). Made
     /// earlier, a first write by another project's editor could land
     /// between the check and the publish, and that editor's draft would
     /// become the publisher's document.
     func publishAccessCheck(_ workflowId: String, publisher: String) -> @Sendable (String?, ReadTransaction) throws -> String? {
-        { [documents] published, txn in
-            if let published { return published == publisher ? nil : "it belongs to another project" }
-            if let recorded = try documents.owner(workflowId, txn) {
-                return recorded == publisher ? nil : "its document belongs to another project"
-            }
-            guard try documents.exists(workflowId, txn) else { return nil }
-            if Self.namedProject(try documents.load(workflowId, txn)) == publisher { return nil }
+        { [self] published, txn in
+            let access = try documentAccess(workflowId, published: published, content: nil, txn)
+            if access.allows(publisher) { return nil }
+            if published != nil { return "it belongs to another project" }
+            if access.owner != nil { return "its document belongs to another project" }
             return "its document belongs to no project yet: an operator claims it (cairn doc publish --project)"
         }
     }

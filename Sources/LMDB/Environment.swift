@@ -225,9 +225,7 @@ public final class Environment: @unchecked Sendable {
                     case .mapResized: try adoptGrownMap()
                     }
                 } catch LMDBError.mapFull {
-                    // Pages a killed reader pinned may be all that is missing:
-                    // freed, the same write may fit. Once: no slot frees twice.
-                    if !Self.reclaimStaleReaders(handle) { try grow() }
+                    try makeRoom()
                 }
             }
         }
@@ -326,7 +324,7 @@ public final class Environment: @unchecked Sendable {
                     do throws(LMDBError) {
                         return try run()
                     } catch .mapFull {
-                        if !Self.reclaimStaleReaders(handle) { try grow() }  // as `write` does
+                        try makeRoom()
                     }
                 }
             }
@@ -355,11 +353,15 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Doubles the map, up to its ceiling (`storeFull` once there). Waits
-    /// until no transaction of this process is active; a write begun inside
-    /// a read of the same thread would wait for itself, so it gets the
-    /// `mapFull` instead.
-    private func grow() throws(LMDBError) {
+    /// Makes room for a write that found the map full, to run again. First
+    /// frees the slots of readers whose processes have exited: the pages
+    /// they pinned may be all that is missing, and the same map may then
+    /// do (once: no slot frees twice). Else doubles the map, up to its
+    /// ceiling (`storeFull` once there), waiting until no transaction of
+    /// this process is active; a write begun inside a read of the same
+    /// thread would wait for itself, so it gets the `mapFull` instead.
+    private func makeRoom() throws(LMDBError) {
+        if Self.reclaimStaleReaders(handle) { return }
         if gate.isHeldByCurrentThread { throw .mapFull }
         try gate.exclusive { () throws(LMDBError) in
             let current = self.unguardedInfo().mapSize
